@@ -1,0 +1,208 @@
+//! Commands: everything that can happen to a journal run and its entries.
+
+use serde::{Deserialize, Serialize};
+use strum::{EnumDiscriminants, IntoStaticStr, VariantArray};
+
+use crate::entry::TransferResult;
+use crate::headers::RequestScope;
+use crate::number::{JournalEntryNumber, JournalRunNumber};
+use crate::permission::Permission;
+use crate::status::TransferredToAccounting;
+
+/// A command to a [`JournalRun`](crate::JournalRun).
+///
+/// There are three kinds:
+///
+/// - **requests**, the REST operations a user makes; each carries its scope headers and needs a
+///   Finance permission ([`Command::required_permission`]);
+/// - **Zuora's own processes**: processing the run, the cancellation job's steps and settling,
+///   finishing a deletion; no user permission applies (the request that started them was
+///   authorised when it was accepted);
+/// - **the accounting integration**, which moves an entry's Transferred to Accounting
+///   `No -> Processing -> Yes | Error`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, EnumDiscriminants)]
+#[serde(rename_all = "camelCase", tag = "command")]
+#[strum_discriminants(
+    name(CommandKind),
+    derive(
+        Hash,
+        PartialOrd,
+        Ord,
+        IntoStaticStr,
+        VariantArray,
+        Serialize,
+        Deserialize
+    ),
+    serde(rename_all = "camelCase"),
+    strum(serialize_all = "camelCase"),
+    doc = "The kind of a [`Command`], without its data."
+)]
+pub enum Command {
+    /// `PUT /v1/journal-runs/{jr-number}/cancel`: cancel the run. Needs "Cancel Journal Run".
+    CancelRun {
+        /// The run the request names.
+        run: JournalRunNumber,
+        /// The request's scope headers.
+        #[serde(default)]
+        scope: RequestScope,
+    },
+    /// `DELETE /v1/journal-runs/{jr-number}`: delete a cancelled run. Needs
+    /// "Delete Cancelled Journal Run".
+    DeleteRun {
+        /// The run the request names.
+        run: JournalRunNumber,
+        /// The request's scope headers.
+        #[serde(default)]
+        scope: RequestScope,
+    },
+    /// `PUT /v1/journal-entries/{je-number}/cancel`: cancel one entry. Needs
+    /// "Cancel Journal Entry".
+    CancelEntry {
+        /// The entry the request names.
+        entry: JournalEntryNumber,
+        /// The request's scope headers.
+        #[serde(default)]
+        scope: RequestScope,
+    },
+    /// `DELETE /v1/journal-entries/{je-number}`: delete a cancelled entry. Needs
+    /// "Delete Cancelled Journal Entry".
+    DeleteEntry {
+        /// The entry the request names.
+        entry: JournalEntryNumber,
+        /// The request's scope headers.
+        #[serde(default)]
+        scope: RequestScope,
+    },
+    /// `PUT /v1/journal-entries/{je-number}/basic-information` with `transferredToAccounting`.
+    /// Needs "Edit Journal Entry", and also "Override Transferred to Accounting" to change the
+    /// value from `Yes` to another.
+    UpdateTransferredToAccounting {
+        /// The entry the request names.
+        entry: JournalEntryNumber,
+        /// The new value.
+        value: TransferredToAccounting,
+        /// The request's scope headers.
+        #[serde(default)]
+        scope: RequestScope,
+    },
+    /// Zuora starts processing a pending run: `Pending -> Processing`.
+    StartProcessing,
+    /// Processing ends well: `Processing -> Completed`, with the entries it created.
+    CompleteProcessing {
+        /// The entries created, each `Created` and not transferred. No duplicates.
+        entries: Vec<JournalEntryNumber>,
+    },
+    /// Processing fails: `Processing -> Error`, with the entries it created before failing.
+    FailProcessing {
+        /// The entries created, each `Created` and not transferred. No duplicates.
+        entries: Vec<JournalEntryNumber>,
+    },
+    /// The cancellation job attempts its next entry, in entry-number order.
+    StepCancellation,
+    /// The cancellation job, having attempted every entry, settles the run's status.
+    SettleCancellation,
+    /// Zuora finishes deleting a run: `DeleteInprogress ->` gone.
+    FinishDeletion,
+    /// The accounting integration starts transferring an entry: `No -> Processing`.
+    BeginTransfer {
+        /// The entry.
+        entry: JournalEntryNumber,
+    },
+    /// The accounting integration finishes transferring an entry: `Processing -> Yes | Error`.
+    FinishTransfer {
+        /// The entry.
+        entry: JournalEntryNumber,
+        /// How the transfer ended.
+        result: TransferResult,
+    },
+}
+
+/// What a request command targets, for the authorisation checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// The run with this number.
+    Run(JournalRunNumber),
+    /// The entry with this number.
+    Entry(JournalEntryNumber),
+}
+
+impl Command {
+    /// The command's kind.
+    #[must_use]
+    pub fn kind(&self) -> CommandKind {
+        self.into()
+    }
+
+    /// The Finance permission a request needs before anything else is checked; `None` for
+    /// Zuora's own processes and the accounting integration. (Changing Transferred to
+    /// Accounting from `Yes` also needs "Override Transferred to Accounting", which depends on
+    /// the entry and is checked with the entry's rules.)
+    #[must_use]
+    pub const fn required_permission(&self) -> Option<Permission> {
+        match self {
+            Self::CancelRun { .. } => Some(Permission::CancelJournalRun),
+            Self::DeleteRun { .. } => Some(Permission::DeleteCancelledJournalRun),
+            Self::CancelEntry { .. } => Some(Permission::CancelJournalEntry),
+            Self::DeleteEntry { .. } => Some(Permission::DeleteCancelledJournalEntry),
+            Self::UpdateTransferredToAccounting { .. } => Some(Permission::EditJournalEntry),
+            Self::StartProcessing
+            | Self::CompleteProcessing { .. }
+            | Self::FailProcessing { .. }
+            | Self::StepCancellation
+            | Self::SettleCancellation
+            | Self::FinishDeletion
+            | Self::BeginTransfer { .. }
+            | Self::FinishTransfer { .. } => None,
+        }
+    }
+
+    /// The scope headers and target of a request; `None` for the other commands.
+    pub(crate) const fn request(&self) -> Option<(&RequestScope, Target)> {
+        match self {
+            Self::CancelRun { run, scope } | Self::DeleteRun { run, scope } => {
+                Some((scope, Target::Run(*run)))
+            }
+            Self::CancelEntry { entry, scope }
+            | Self::DeleteEntry { entry, scope }
+            | Self::UpdateTransferredToAccounting { entry, scope, .. } => {
+                Some((scope, Target::Entry(*entry)))
+            }
+            Self::StartProcessing
+            | Self::CompleteProcessing { .. }
+            | Self::FailProcessing { .. }
+            | Self::StepCancellation
+            | Self::SettleCancellation
+            | Self::FinishDeletion
+            | Self::BeginTransfer { .. }
+            | Self::FinishTransfer { .. } => None,
+        }
+    }
+}
+
+impl CommandKind {
+    /// The kind's name, in camelCase as serialized.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// Whether commands of this kind are user requests (as opposed to Zuora's own processes
+    /// and the accounting integration).
+    #[must_use]
+    pub const fn is_request(self) -> bool {
+        matches!(
+            self,
+            Self::CancelRun
+                | Self::DeleteRun
+                | Self::CancelEntry
+                | Self::DeleteEntry
+                | Self::UpdateTransferredToAccounting
+        )
+    }
+}
+
+impl core::fmt::Display for CommandKind {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

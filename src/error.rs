@@ -1,0 +1,308 @@
+//! Every error the crate returns, and the one function that maps each to Zuora's error
+//! category.
+
+use serde::{Deserialize, Serialize};
+use strum::{IntoStaticStr, VariantArray};
+
+use crate::command::CommandKind;
+use crate::headers::{EntityId, HeaderError, OrgId};
+use crate::invariants::Violation;
+use crate::number::{JournalEntryNumber, JournalRunNumber, NumberError};
+use crate::permission::Permission;
+use crate::status::{JournalRunStatus, TransferredToAccounting, UnknownVariant};
+
+/// Zuora's two-digit error categories (the last two digits of a `reasons[].code`).
+///
+/// Source: <https://developer.zuora.com/docs/guides/error-codes>.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[repr(u8)]
+pub enum ErrorCategory {
+    /// 10: permission or access denied.
+    PermissionDenied = 10,
+    /// 11: authentication failed.
+    AuthenticationFailed = 11,
+    /// 20: invalid format or value.
+    InvalidValue = 20,
+    /// 21: unknown field in request.
+    UnknownField = 21,
+    /// 22: missing required field.
+    MissingRequiredField = 22,
+    /// 23: missing required parameter.
+    MissingRequiredParameter = 23,
+    /// 30: rule restriction.
+    RuleRestriction = 30,
+    /// 40: not found.
+    NotFound = 40,
+    /// 45: unsupported request.
+    UnsupportedRequest = 45,
+    /// 50: locking contention.
+    LockingContention = 50,
+    /// 60: internal error.
+    InternalError = 60,
+    /// 61: temporary error.
+    TemporaryError = 61,
+    /// 70: request exceeded limit.
+    LimitExceeded = 70,
+    /// 90: malformed request.
+    MalformedRequest = 90,
+    /// 99: integration error.
+    IntegrationError = 99,
+}
+
+impl ErrorCategory {
+    /// The two-digit code.
+    #[must_use]
+    pub const fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// Why [`JournalRun::decide`](crate::JournalRun::decide) rejected a command.
+///
+/// The variants are listed in order of precedence: when a command has several faults, the
+/// first applicable variant in this order is the one returned (docs/STATE_MACHINE.md).
+/// A rejected command changes nothing (INV-4).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The caller's token is valid for several entities and the request names none.
+    #[error("Zuora-Entity-Ids is required: the token is valid for {entities} entities")]
+    EntityRequired {
+        /// How many entities the token is valid for.
+        entities: usize,
+    },
+    /// The request names an entity the caller's token is not valid for.
+    #[error("the token is not valid for entity `{entity}`")]
+    EntityNotAccessible {
+        /// The entity named.
+        entity: EntityId,
+    },
+    /// The caller lacks the permission the command needs.
+    #[error("{command} needs the \"{permission}\" permission, which the caller does not have")]
+    MissingPermission {
+        /// The command.
+        command: CommandKind,
+        /// The permission it needs.
+        permission: Permission,
+    },
+    /// `Zuora-Org-Ids` names an org the caller cannot access.
+    #[error("Zuora-Org-Ids names org `{org}`, which the caller cannot access")]
+    OrgNotAccessible {
+        /// The org.
+        org: OrgId,
+    },
+    /// No such run in the request's scope (or it was deleted).
+    #[error("journal run {run} not found")]
+    RunNotFound {
+        /// The run number asked for.
+        run: JournalRunNumber,
+    },
+    /// No such entry in the request's scope (or it was deleted).
+    #[error("journal entry {entry} not found")]
+    EntryNotFound {
+        /// The entry number asked for.
+        entry: JournalEntryNumber,
+    },
+    /// The run's status does not allow the command.
+    #[error("{command} is not allowed while journal run {run} is {status}")]
+    RunStatus {
+        /// The command.
+        command: CommandKind,
+        /// The run.
+        run: JournalRunNumber,
+        /// The status it is in.
+        status: JournalRunStatus,
+    },
+    /// Changing Transferred to Accounting from `Yes` needs "Override Transferred to Accounting".
+    #[error("changing Transferred to Accounting of {entry} from Yes to {to} needs the \"Override Transferred to Accounting\" permission")]
+    OverrideRequired {
+        /// The entry.
+        entry: JournalEntryNumber,
+        /// The value asked for.
+        to: TransferredToAccounting,
+    },
+    /// The entry is cancelled: it cannot be cancelled again, and its Transferred to Accounting
+    /// cannot change.
+    #[error("journal entry {entry} is cancelled; {command} is not allowed on a cancelled entry")]
+    EntryCancelled {
+        /// The command.
+        command: CommandKind,
+        /// The entry.
+        entry: JournalEntryNumber,
+    },
+    /// Only a cancelled entry can be deleted.
+    #[error("journal entry {entry} is not cancelled; only a cancelled entry can be deleted")]
+    EntryNotCancelled {
+        /// The entry.
+        entry: JournalEntryNumber,
+    },
+    /// The entry's Transferred to Accounting (`Yes` or `Processing`) stops its cancellation.
+    #[error("journal entry {entry} cannot be cancelled: its Transferred to Accounting is {transferred_to_accounting}")]
+    EntryTransferred {
+        /// The entry.
+        entry: JournalEntryNumber,
+        /// Its Transferred to Accounting.
+        transferred_to_accounting: TransferredToAccounting,
+    },
+    /// The accounting integration cannot make this change.
+    #[error("the accounting integration cannot {command} journal entry {entry} whose Transferred to Accounting is {from}")]
+    TransferNotAllowed {
+        /// The command (`beginTransfer` or `finishTransfer`).
+        command: CommandKind,
+        /// The entry.
+        entry: JournalEntryNumber,
+        /// Its Transferred to Accounting.
+        from: TransferredToAccounting,
+    },
+    /// Every entry has been attempted: the job has no step left, only settling.
+    #[error("the cancellation job of {run} has attempted every entry; it can only settle")]
+    JobFinished {
+        /// The run.
+        run: JournalRunNumber,
+    },
+    /// The job cannot settle before it has attempted every entry.
+    #[error(
+        "the cancellation job of {run} cannot settle: {remaining} entries are not attempted yet"
+    )]
+    JobNotFinished {
+        /// The run.
+        run: JournalRunNumber,
+        /// How many entries are left.
+        remaining: usize,
+    },
+    /// Processing named the same entry twice.
+    #[error("processing created journal entry {entry} twice")]
+    DuplicateEntry {
+        /// The entry.
+        entry: JournalEntryNumber,
+    },
+    /// The event decided for the command does not fit the state. Never returned by a correct
+    /// implementation; reported rather than applied halfway.
+    #[error("internal error: {0}")]
+    Internal(#[from] ApplyError),
+}
+
+/// An event that does not fit the state it is applied to.
+///
+/// [`JournalRun::apply`](crate::JournalRun::apply) checks the structure an event needs (the
+/// entry it names exists, a job is running) before it changes anything, so applying a foreign
+/// event cannot corrupt the run's structure. It does not re-check the domain rules: events are
+/// trusted to come from [`JournalRun::decide`](crate::JournalRun::decide).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApplyError {
+    /// The event names an entry the run does not hold.
+    #[error("event names journal entry {entry}, which the run does not hold")]
+    UnknownEntry {
+        /// The entry.
+        entry: JournalEntryNumber,
+    },
+    /// The event is a job event but no job is running, or it names another entry than the
+    /// job's next.
+    #[error("event {event} does not fit the run's state ({status})")]
+    WrongState {
+        /// The event's name.
+        event: &'static str,
+        /// The run's status (`"deleted"` for a deleted run).
+        status: &'static str,
+    },
+    /// Processing events whose entries are not strictly ascending, or that repeat an entry.
+    #[error("event lists journal entry {entry} out of order or twice")]
+    EntriesNotAscending {
+        /// The first entry out of order.
+        entry: JournalEntryNumber,
+    },
+}
+
+/// A snapshot (a run and its entries, from a file or another system) that breaks the
+/// invariants, so no run can be built from it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the snapshot breaks {}", list(.violations))]
+#[non_exhaustive]
+pub struct SnapshotError {
+    /// Every invariant broken, from [`check_state`](crate::invariants::check_state).
+    pub violations: Vec<Violation>,
+}
+
+fn list(violations: &[Violation]) -> String {
+    let parts: Vec<String> = violations.iter().map(ToString::to_string).collect();
+    parts.join("; ")
+}
+
+/// Any error of this crate, for callers that handle them all in one place.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A malformed journal run or entry number.
+    #[error(transparent)]
+    Number(#[from] NumberError),
+    /// An unknown status or permission name.
+    #[error(transparent)]
+    UnknownVariant(#[from] UnknownVariant),
+    /// A malformed request header.
+    #[error(transparent)]
+    Header(#[from] HeaderError),
+    /// A command the rules reject.
+    #[error(transparent)]
+    Rejection(#[from] Rejection),
+    /// A snapshot that breaks the invariants.
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+}
+
+impl From<ApplyError> for Error {
+    fn from(e: ApplyError) -> Self {
+        Self::Rejection(Rejection::Internal(e))
+    }
+}
+
+impl Error {
+    /// Zuora's error category for this error. Together with [`Rejection::category`], the one
+    /// place every error is mapped to a category.
+    #[must_use]
+    pub const fn category(&self) -> ErrorCategory {
+        match self {
+            Self::Number(_) | Self::UnknownVariant(_) | Self::Header(_) | Self::Snapshot(_) => {
+                ErrorCategory::InvalidValue
+            }
+            Self::Rejection(r) => r.category(),
+        }
+    }
+}
+
+impl Rejection {
+    /// Zuora's error category for this rejection.
+    #[must_use]
+    pub const fn category(&self) -> ErrorCategory {
+        match self {
+            Self::EntityRequired { .. } => ErrorCategory::MissingRequiredParameter,
+            Self::EntityNotAccessible { .. }
+            | Self::MissingPermission { .. }
+            | Self::OrgNotAccessible { .. }
+            | Self::OverrideRequired { .. } => ErrorCategory::PermissionDenied,
+            Self::RunNotFound { .. } | Self::EntryNotFound { .. } => ErrorCategory::NotFound,
+            Self::RunStatus { .. }
+            | Self::EntryCancelled { .. }
+            | Self::EntryNotCancelled { .. }
+            | Self::EntryTransferred { .. }
+            | Self::TransferNotAllowed { .. }
+            | Self::JobFinished { .. }
+            | Self::JobNotFinished { .. } => ErrorCategory::RuleRestriction,
+            Self::DuplicateEntry { .. } => ErrorCategory::InvalidValue,
+            Self::Internal(_) => ErrorCategory::InternalError,
+        }
+    }
+}

@@ -1,0 +1,448 @@
+//! Request headers of the cancel operation, as validated values.
+//!
+//! | header             | type        | constraints                                                   |
+//! |--------------------|-------------|---------------------------------------------------------------|
+//! | `Zuora-Track-Id`   | [`TrackId`] | at most 64 US-ASCII characters; none of `: ; " '`; no control characters |
+//! | `Zuora-Entity-Ids` | [`EntityId`]| one identifier ([`Identifier`] rules)                         |
+//! | `Zuora-Org-Ids`    | [`OrgIds`]  | comma-separated, non-empty items, each an [`OrgId`]           |
+//!
+//! Parsing checks the header's own format only; whether the caller may use the entity or the
+//! orgs is a rule of the state machine (`JournalRun::decide`), checked against the [`Caller`](crate::Caller).
+
+use core::fmt;
+use core::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Why a request header value was rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HeaderError {
+    /// `Zuora-Track-Id` is longer than 64 characters.
+    #[error("Zuora-Track-Id is {length} characters long; at most {max} are allowed")]
+    TrackIdTooLong {
+        /// The length of the rejected value, in characters.
+        length: usize,
+        /// The largest accepted length.
+        max: usize,
+    },
+    /// `Zuora-Track-Id` holds a character it may not hold.
+    #[error("Zuora-Track-Id may not contain {found:?} ({why}), found at character {position}")]
+    TrackIdCharacter {
+        /// The offending character.
+        found: char,
+        /// Its character offset (0-based).
+        position: usize,
+        /// Which rule it breaks.
+        why: CharacterFault,
+    },
+    /// An org id or entity id is empty.
+    #[error("{header}: item {item} is empty")]
+    EmptyIdentifier {
+        /// The header, `Zuora-Org-Ids` or `Zuora-Entity-Ids`.
+        header: &'static str,
+        /// The 0-based index of the empty item in the comma-separated list.
+        item: usize,
+    },
+    /// An org id or entity id is too long.
+    #[error("{header}: `{value}` is {length} characters long; at most {max} are allowed")]
+    IdentifierTooLong {
+        /// The header.
+        header: &'static str,
+        /// The rejected identifier.
+        value: String,
+        /// Its length.
+        length: usize,
+        /// The largest accepted length.
+        max: usize,
+    },
+    /// An org id or entity id holds a character outside `A-Z a-z 0-9 - _ .`.
+    #[error("{header}: `{value}` may only hold ASCII letters, digits, `-`, `_` and `.`; found {found:?} at character {position}")]
+    IdentifierCharacter {
+        /// The header.
+        header: &'static str,
+        /// The rejected identifier.
+        value: String,
+        /// The offending character.
+        found: char,
+        /// Its character offset within the identifier.
+        position: usize,
+    },
+}
+
+/// Which rule a character in `Zuora-Track-Id` breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CharacterFault {
+    /// Not US-ASCII.
+    NotAscii,
+    /// An ASCII control character (which would allow CR/LF header injection).
+    Control,
+    /// One of `:` `;` `"` `'`.
+    Forbidden,
+}
+
+impl fmt::Display for CharacterFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NotAscii => "not US-ASCII",
+            Self::Control => "a control character",
+            Self::Forbidden => "one of `:` `;` `\"` `'`",
+        })
+    }
+}
+
+/// The value of the `Zuora-Track-Id` header.
+///
+/// # Invariants
+///
+/// - At most [`TrackId::MAX_LEN`] characters, all US-ASCII.
+/// - No ASCII control character (so no CR or LF: echoing it cannot inject a header).
+/// - None of `:` `;` `"` `'`.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct TrackId(String);
+
+impl TrackId {
+    /// The longest accepted value, in characters.
+    pub const MAX_LEN: usize = 64;
+
+    /// Validates a `Zuora-Track-Id` value.
+    ///
+    /// # Errors
+    ///
+    /// [`HeaderError::TrackIdTooLong`] or [`HeaderError::TrackIdCharacter`].
+    pub fn parse(value: &str) -> Result<Self, HeaderError> {
+        for (position, found) in value.chars().enumerate() {
+            let why = if !found.is_ascii() {
+                Some(CharacterFault::NotAscii)
+            } else if found.is_ascii_control() {
+                Some(CharacterFault::Control)
+            } else if matches!(found, ':' | ';' | '"' | '\'') {
+                Some(CharacterFault::Forbidden)
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                return Err(HeaderError::TrackIdCharacter {
+                    found,
+                    position,
+                    why,
+                });
+            }
+        }
+        // Every character is ASCII here, so the byte length is the character length.
+        if value.len() > Self::MAX_LEN {
+            return Err(HeaderError::TrackIdTooLong {
+                length: value.len(),
+                max: Self::MAX_LEN,
+            });
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    /// The value, as it is echoed in the response.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An identifier used in the `Zuora-Org-Ids` and `Zuora-Entity-Ids` headers and in a
+/// journal run's organization labels.
+///
+/// Zuora documents no format for these ids (its own are 32 hexadecimal digits); the crate
+/// accepts 1 to 64 characters from `A-Z a-z 0-9 - _ .` (docs/DECISIONS.md, D-7).
+///
+/// # Invariants
+///
+/// - 1 to [`Identifier::MAX_LEN`] characters, each an ASCII letter, digit, `-`, `_` or `.`.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Identifier(String);
+
+impl Identifier {
+    /// The longest accepted identifier.
+    pub const MAX_LEN: usize = 64;
+
+    fn parse(header: &'static str, item: usize, value: &str) -> Result<Self, HeaderError> {
+        if value.is_empty() {
+            return Err(HeaderError::EmptyIdentifier { header, item });
+        }
+        if let Some((position, found)) = value
+            .chars()
+            .enumerate()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        {
+            return Err(HeaderError::IdentifierCharacter {
+                header,
+                value: value.to_owned(),
+                found,
+                position,
+            });
+        }
+        if value.len() > Self::MAX_LEN {
+            return Err(HeaderError::IdentifierTooLong {
+                header,
+                value: value.to_owned(),
+                length: value.len(),
+                max: Self::MAX_LEN,
+            });
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    /// The identifier's text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+macro_rules! identifier_type {
+    ($(#[$doc:meta])* $name:ident, $header:literal) => {
+        $(#[$doc])*
+        ///
+        /// # Invariants
+        ///
+        /// The rules of [`Identifier`].
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(Identifier);
+
+        impl $name {
+            /// The header this identifier is carried in.
+            pub const HEADER: &'static str = $header;
+
+            /// Validates one identifier.
+            ///
+            /// # Errors
+            ///
+            /// A [`HeaderError`] naming the header and the offending character.
+            pub fn parse(value: &str) -> Result<Self, HeaderError> {
+                Identifier::parse(Self::HEADER, 0, value).map(Self)
+            }
+
+            /// The identifier's text.
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                self.0.as_str()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(self.as_str(), f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = HeaderError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = HeaderError;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                Self::parse(&s)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0 .0
+            }
+        }
+    };
+}
+
+identifier_type!(
+    /// An organization id (Multi-Org): an item of `Zuora-Org-Ids`, an accessible org of a
+    /// [`Caller`](crate::Caller), or an organization label of a journal run.
+    OrgId,
+    "Zuora-Org-Ids"
+);
+
+identifier_type!(
+    /// An entity id (Multi-entity): the value of `Zuora-Entity-Ids`, or an entity a
+    /// [`Caller`](crate::Caller)'s token is valid for.
+    EntityId,
+    "Zuora-Entity-Ids"
+);
+
+/// The value of the `Zuora-Org-Ids` header: one or more org ids, comma-separated.
+///
+/// # Invariants
+///
+/// - At least one item; every item is a valid [`OrgId`]. Spaces and tabs around an item are
+///   not part of it; an empty item (`a,,b`, a trailing comma) is an error.
+/// - Items keep the order they were given in; a repeated id is kept (it changes no scope).
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct OrgIds(Vec<OrgId>);
+
+impl OrgIds {
+    /// Validates a `Zuora-Org-Ids` value.
+    ///
+    /// # Errors
+    ///
+    /// [`HeaderError::EmptyIdentifier`] for an empty item, or the error of the first invalid id.
+    pub fn parse(value: &str) -> Result<Self, HeaderError> {
+        value
+            .split(',')
+            .enumerate()
+            .map(|(item, raw)| {
+                Identifier::parse(OrgId::HEADER, item, raw.trim_matches([' ', '\t'])).map(OrgId)
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Self)
+    }
+
+    /// The ids, in the order given.
+    #[must_use]
+    pub fn as_slice(&self) -> &[OrgId] {
+        &self.0
+    }
+
+    /// Whether `org` is one of the ids.
+    #[must_use]
+    pub fn contains(&self, org: &OrgId) -> bool {
+        self.0.contains(org)
+    }
+}
+
+impl fmt::Display for OrgIds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, org) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(org.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for OrgIds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(&self.0).finish()
+    }
+}
+
+impl FromStr for OrgIds {
+    type Err = HeaderError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl TryFrom<String> for OrgIds {
+    type Error = HeaderError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<OrgIds> for String {
+    fn from(v: OrgIds) -> String {
+        v.to_string()
+    }
+}
+
+impl fmt::Debug for TrackId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for TrackId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for TrackId {
+    type Err = HeaderError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl TryFrom<String> for TrackId {
+    type Error = HeaderError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<TrackId> for String {
+    fn from(v: TrackId) -> String {
+        v.0
+    }
+}
+
+impl fmt::Debug for Identifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+/// The headers of a request that narrow its scope: which entity and which orgs it acts in.
+///
+/// Both are optional, as in Zuora: without `Zuora-Org-Ids` the request acts in every org the
+/// caller can access; without `Zuora-Entity-Ids` it acts in the token's only entity.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestScope {
+    /// `Zuora-Entity-Ids`, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity: Option<EntityId>,
+    /// `Zuora-Org-Ids`, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orgs: Option<OrgIds>,
+}
+
+impl RequestScope {
+    /// No scope headers: every accessible org, the token's only entity.
+    pub const DEFAULT: Self = Self {
+        entity: None,
+        orgs: None,
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crlf_is_rejected() {
+        let err = TrackId::parse("abc\r\nSet-Cookie").unwrap_err();
+        assert_eq!(
+            err,
+            HeaderError::TrackIdCharacter {
+                found: '\r',
+                position: 3,
+                why: CharacterFault::Control
+            }
+        );
+    }
+
+    #[test]
+    fn org_ids_trim_and_reject_empty_items() {
+        let ids = OrgIds::parse("a1, b2").unwrap();
+        assert_eq!(ids.to_string(), "a1,b2");
+        assert_eq!(
+            OrgIds::parse("a1,,b2").unwrap_err(),
+            HeaderError::EmptyIdentifier {
+                header: "Zuora-Org-Ids",
+                item: 1
+            }
+        );
+    }
+}

@@ -1,0 +1,87 @@
+//! Zuora Finance journal runs and their summary journal entries as a pure, verified state
+//! machine.
+//!
+//! Zuora's `PUT /v1/journal-runs/{jr-number}/cancel` accepts a cancel request from a caller
+//! with the "Cancel Journal Run" permission for a run that is Pending, Error or Completed,
+//! answers `{"success": true}` at once, and then cancels the run's entries one by one. An entry
+//! whose Transferred to Accounting is Yes or Processing cannot be cancelled; the run becomes
+//! Cancelled only if every entry ends up cancelled, and otherwise goes back to the status it had.
+//!
+//! This crate holds those rules, and the rest of a run's life, as one aggregate,
+//! [`JournalRun`], changed only through [`JournalRun::decide`] (state + caller + command ->
+//! event, or a [`Rejection`]) and [`JournalRun::apply`] (state + event -> state). It does no
+//! I/O, reads no clock and draws no random numbers.
+//!
+//! ```
+//! use journal_run::{Caller, Command, JournalRun, JournalRunStatus, RequestScope, TransferredToAccounting};
+//!
+//! let number = "JR-00000075".parse()?;
+//! let mut run = JournalRun::new(number, vec![]);
+//! let user = Caller::superuser();
+//! let entries: Vec<_> = (1..=10).map(|n| journal_run::JournalEntryNumber::new(n).ok_or("zero")).collect::<Result<_, _>>()?;
+//! run.execute(&user, &Command::StartProcessing)?;
+//! run.execute(&user, &Command::CompleteProcessing { entries: entries.clone() })?;
+//! run.execute(&user, &Command::UpdateTransferredToAccounting {
+//!     entry: entries[3], value: TransferredToAccounting::Yes, scope: RequestScope::default(),
+//! })?;
+//!
+//! run.execute(&user, &Command::CancelRun { run: number, scope: RequestScope::default() })?;
+//! assert_eq!(run.status(), Some(JournalRunStatus::CancelInprogress));
+//! for _ in 0..10 {
+//!     run.execute(&user, &Command::StepCancellation)?;
+//! }
+//! run.execute(&user, &Command::SettleCancellation)?;
+//! assert_eq!(run.status(), Some(JournalRunStatus::Completed));
+//! assert_eq!(run.cancelled_count(), 9);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Start with docs/ARCHITECTURE.md in the repository; docs/INVARIANTS.md lists what the
+//! crate guarantees and the tests that check it.
+
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
+#![warn(missing_docs)]
+
+pub mod caller;
+pub mod cancellation;
+pub mod command;
+pub mod entry;
+pub mod error;
+pub mod event;
+pub mod headers;
+pub mod invariants;
+mod machine;
+pub mod number;
+pub mod permission;
+pub mod run;
+pub mod status;
+
+pub use caller::{Caller, OrgAccess};
+pub use cancellation::{AttemptOutcome, CancellableStatus, CancellationJob, Settlement};
+pub use command::{Command, CommandKind};
+pub use entry::{Cancellability, JournalEntry, TransferResult};
+pub use error::{ApplyError, Error, ErrorCategory, Rejection, SnapshotError};
+pub use event::Event;
+pub use headers::{EntityId, HeaderError, OrgId, OrgIds, RequestScope, TrackId};
+pub use invariants::{Invariant, Violation};
+pub use number::{JournalEntryNumber, JournalRunNumber, NumberError};
+pub use permission::{Permission, PermissionSet};
+pub use run::{JournalRun, RunState};
+pub use status::{JournalEntryStatus, JournalRunStatus, TransferredToAccounting, UnknownVariant};
+
+/// The README's example, compiled and run as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

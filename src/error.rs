@@ -75,7 +75,7 @@ impl ErrorCategory {
 /// The variants are listed in order of precedence: when a command has several faults, the
 /// first applicable variant in this order is the one returned (docs/STATE_MACHINE.md).
 /// A rejected command changes nothing (INV-4).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, IntoStaticStr)]
 #[non_exhaustive]
 pub enum Rejection {
     /// The caller's token is valid for several entities and the request names none.
@@ -284,6 +284,12 @@ impl Error {
 }
 
 impl Rejection {
+    /// The variant's name, such as `RunStatus`.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        self.into()
+    }
+
     /// Zuora's error category for this rejection.
     #[must_use]
     pub const fn category(&self) -> ErrorCategory {

@@ -15,7 +15,7 @@
 
 use crate::caller::Caller;
 use crate::cancellation::{AttemptOutcome, CancellableStatus, CancellationJob, Settlement};
-use crate::command::{Command, Target};
+use crate::command::{Command, CommandKind, Target};
 use crate::entry::{
     change_needs_override, integration_transition, Cancellability, JournalEntry, TransferResult,
 };
@@ -23,8 +23,9 @@ use crate::error::{ApplyError, Rejection};
 use crate::event::Event;
 use crate::headers::RequestScope;
 use crate::number::JournalEntryNumber;
+use crate::permission::Permission;
 use crate::run::{JournalRun, RunState};
-use crate::status::JournalEntryStatus;
+use crate::status::{JournalEntryStatus, TransferredToAccounting};
 
 impl JournalRun {
     /// Decides what `command`, made by `caller`, does to this run: the event it produces, or
@@ -125,7 +126,9 @@ impl JournalRun {
 
             // The cancellation job.
             (S::CancelInprogress(job), C::StepCancellation) => self.step(job),
-            (S::CancelInprogress(job), C::SettleCancellation) => self.settle(job),
+            (S::CancelInprogress(job), C::SettleCancellation) => self
+                .settle(job)
+                .map(|settlement| Event::CancellationSettled { settlement }),
             (
                 S::Pending
                 | S::Processing
@@ -145,12 +148,44 @@ impl JournalRun {
                 | S::Error
                 | S::CancelInprogress(_)
                 | S::Cancelled,
-                C::CancelEntry { entry, .. }
-                | C::DeleteEntry { entry, .. }
-                | C::UpdateTransferredToAccounting { entry, .. }
-                | C::BeginTransfer { entry }
-                | C::FinishTransfer { entry, .. },
-            ) => self.decide_entry(caller, command, *entry),
+                C::CancelEntry { entry, .. },
+            ) => self.cancel_entry(*entry),
+            (
+                S::Pending
+                | S::Processing
+                | S::Completed
+                | S::Error
+                | S::CancelInprogress(_)
+                | S::Cancelled,
+                C::DeleteEntry { entry, .. },
+            ) => self.delete_entry(*entry),
+            (
+                S::Pending
+                | S::Processing
+                | S::Completed
+                | S::Error
+                | S::CancelInprogress(_)
+                | S::Cancelled,
+                C::UpdateTransferredToAccounting { entry, value, .. },
+            ) => self.update_transferred(caller, *entry, *value),
+            (
+                S::Pending
+                | S::Processing
+                | S::Completed
+                | S::Error
+                | S::CancelInprogress(_)
+                | S::Cancelled,
+                C::BeginTransfer { entry },
+            ) => self.integration(command, *entry, None),
+            (
+                S::Pending
+                | S::Processing
+                | S::Completed
+                | S::Error
+                | S::CancelInprogress(_)
+                | S::Cancelled,
+                C::FinishTransfer { entry, result },
+            ) => self.integration(command, *entry, Some(*result)),
             (
                 S::DeleteInprogress,
                 C::CancelEntry { .. }
@@ -270,13 +305,7 @@ impl JournalRun {
         let Some(entry) = self.entries.get(job.next) else {
             return Err(Rejection::JobFinished { run: self.number });
         };
-        let outcome = match entry.cancellability() {
-            Cancellability::Cancellable => AttemptOutcome::Cancelled,
-            Cancellability::AlreadyCancelled => AttemptOutcome::AlreadyCancelled,
-            Cancellability::Blocked(transferred_to_accounting) => AttemptOutcome::Failed {
-                transferred_to_accounting,
-            },
-        };
+        let outcome = attempt_outcome(entry);
         Ok(Event::EntryAttempted {
             entry: entry.number,
             outcome,
@@ -284,7 +313,7 @@ impl JournalRun {
     }
 
     /// Settling the job, once every entry has been attempted.
-    fn settle(&self, job: &CancellationJob) -> Result<Event, Rejection> {
+    fn settle(&self, job: &CancellationJob) -> Result<Settlement, Rejection> {
         let remaining = self.entries.len().saturating_sub(job.next);
         if remaining > 0 {
             return Err(Rejection::JobNotFinished {
@@ -292,99 +321,98 @@ impl JournalRun {
                 remaining,
             });
         }
-        Ok(Event::CancellationSettled {
-            settlement: Settlement::of(job.previous, self.cancelled, self.entries.len()),
-        })
+        Ok(Settlement::of(
+            job.previous,
+            self.cancelled,
+            self.entries.len(),
+        ))
     }
 
-    /// The rules of the commands that act on one entry, once the run's state allows them.
-    fn decide_entry(
-        &self,
-        caller: &Caller,
-        command: &Command,
-        number: JournalEntryNumber,
-    ) -> Result<Event, Rejection> {
-        let Some(entry) = self.entry(number) else {
-            return Err(Rejection::EntryNotFound { entry: number });
-        };
-        let cancelled = || Rejection::EntryCancelled {
-            command: command.kind(),
-            entry: number,
-        };
-        match command {
-            Command::CancelEntry { .. } => match entry.cancellability() {
-                Cancellability::Cancellable => Ok(Event::EntryCancelled { entry: number }),
-                Cancellability::AlreadyCancelled => Err(cancelled()),
-                Cancellability::Blocked(transferred_to_accounting) => {
-                    Err(Rejection::EntryTransferred {
-                        entry: number,
-                        transferred_to_accounting,
-                    })
-                }
-            },
-            Command::DeleteEntry { .. } => {
-                if entry.is_cancelled() {
-                    Ok(Event::EntryDeleted { entry: number })
-                } else {
-                    Err(Rejection::EntryNotCancelled { entry: number })
-                }
-            }
-            Command::UpdateTransferredToAccounting { value, .. } => {
-                let from = entry.transferred_to_accounting;
-                if change_needs_override(from, *value)
-                    && !caller.has(crate::Permission::OverrideTransferredToAccounting)
-                {
-                    return Err(Rejection::OverrideRequired {
-                        entry: number,
-                        to: *value,
-                    });
-                }
-                if entry.is_cancelled() {
-                    return Err(cancelled());
-                }
-                Ok(Event::TransferredToAccountingChanged {
+    /// The entry a command names, or `EntryNotFound`.
+    fn find_entry(&self, number: JournalEntryNumber) -> Result<&JournalEntry, Rejection> {
+        self.entry(number)
+            .ok_or(Rejection::EntryNotFound { entry: number })
+    }
+
+    /// `PUT /v1/journal-entries/{je-number}/cancel`, once the run's state allows it.
+    fn cancel_entry(&self, number: JournalEntryNumber) -> Result<Event, Rejection> {
+        let entry = self.find_entry(number)?;
+        match entry.cancellability() {
+            Cancellability::Cancellable => Ok(Event::EntryCancelled { entry: number }),
+            Cancellability::AlreadyCancelled => Err(Rejection::EntryCancelled {
+                command: CommandKind::CancelEntry,
+                entry: number,
+            }),
+            Cancellability::Blocked(transferred_to_accounting) => {
+                Err(Rejection::EntryTransferred {
                     entry: number,
-                    from,
-                    to: *value,
+                    transferred_to_accounting,
                 })
             }
-            Command::BeginTransfer { .. } => self.integration(entry, command, None),
-            Command::FinishTransfer { result, .. } => {
-                self.integration(entry, command, Some(*result))
-            }
-            Command::CancelRun { .. }
-            | Command::DeleteRun { .. }
-            | Command::StartProcessing
-            | Command::CompleteProcessing { .. }
-            | Command::FailProcessing { .. }
-            | Command::StepCancellation
-            | Command::SettleCancellation
-            | Command::FinishDeletion => Err(self.status_rejection(command)),
         }
     }
 
+    /// `DELETE /v1/journal-entries/{je-number}`: only a cancelled entry.
+    fn delete_entry(&self, number: JournalEntryNumber) -> Result<Event, Rejection> {
+        if self.find_entry(number)?.is_cancelled() {
+            Ok(Event::EntryDeleted { entry: number })
+        } else {
+            Err(Rejection::EntryNotCancelled { entry: number })
+        }
+    }
+
+    /// A user changes Transferred to Accounting: Override first (a permission), then the
+    /// cancelled-entry rule (D-14).
+    fn update_transferred(
+        &self,
+        caller: &Caller,
+        number: JournalEntryNumber,
+        to: TransferredToAccounting,
+    ) -> Result<Event, Rejection> {
+        let entry = self.find_entry(number)?;
+        let from = entry.transferred_to_accounting;
+        if change_needs_override(from, to)
+            && !caller.has(Permission::OverrideTransferredToAccounting)
+        {
+            return Err(Rejection::OverrideRequired { entry: number, to });
+        }
+        if entry.is_cancelled() {
+            return Err(Rejection::EntryCancelled {
+                command: CommandKind::UpdateTransferredToAccounting,
+                entry: number,
+            });
+        }
+        Ok(Event::TransferredToAccountingChanged {
+            entry: number,
+            from,
+            to,
+        })
+    }
+
+    /// The accounting integration starts (`result` is `None`) or finishes a transfer.
     fn integration(
         &self,
-        entry: &JournalEntry,
         command: &Command,
+        number: JournalEntryNumber,
         result: Option<TransferResult>,
     ) -> Result<Event, Rejection> {
+        let entry = self.find_entry(number)?;
         if entry.is_cancelled() {
             return Err(Rejection::EntryCancelled {
                 command: command.kind(),
-                entry: entry.number,
+                entry: number,
             });
         }
         let from = entry.transferred_to_accounting;
         match integration_transition(from, result) {
             Some(to) => Ok(Event::TransferredToAccountingChanged {
-                entry: entry.number,
+                entry: number,
                 from,
                 to,
             }),
             None => Err(Rejection::TransferNotAllowed {
                 command: command.kind(),
-                entry: entry.number,
+                entry: number,
                 from,
             }),
         }
@@ -429,10 +457,7 @@ impl JournalRun {
                 if target.number != *entry {
                     return Err(ApplyError::UnknownEntry { entry: *entry });
                 }
-                if *outcome == AttemptOutcome::Cancelled && !target.is_cancelled() {
-                    target.status = JournalEntryStatus::Cancelled;
-                    self.cancelled += 1;
-                }
+                record_attempt(target, *outcome, &mut self.cancelled);
                 job.next += 1;
             }
             Event::CancellationSettled { settlement } => {
@@ -499,11 +524,50 @@ impl JournalRun {
             .ok_or(ApplyError::UnknownEntry { entry })
     }
 
+    /// Runs the cancellation job to its end in one pass: every remaining step, then settling.
+    ///
+    /// The result is exactly that of executing [`Command::StepCancellation`] until it is
+    /// rejected with [`Rejection::JobFinished`], then [`Command::SettleCancellation`]: the same
+    /// events, passed to `on_event` in order, and the same final run (a property test checks
+    /// it). It is the form a process that owns the job uses; it allocates nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`Rejection::RunStatus`] (or `RunNotFound`) when no job runs; the run is then unchanged.
+    pub fn finish_job(
+        &mut self,
+        mut on_event: impl FnMut(&Event),
+    ) -> Result<Settlement, Rejection> {
+        let RunState::CancelInprogress(job) = &mut self.state else {
+            return Err(self.status_rejection(&Command::StepCancellation));
+        };
+        let mut cancelled = self.cancelled;
+        if let Some(remaining) = self.entries.get_mut(job.next..) {
+            for entry in remaining {
+                let outcome = attempt_outcome(entry);
+                record_attempt(entry, outcome, &mut cancelled);
+                on_event(&Event::EntryAttempted {
+                    entry: entry.number,
+                    outcome,
+                });
+            }
+        }
+        job.next = self.entries.len();
+        self.cancelled = cancelled;
+        let job = *job;
+        let settlement = self.settle(&job)?;
+        let settled = Event::CancellationSettled { settlement };
+        self.apply(&settled)?;
+        on_event(&settled);
+        Ok(settlement)
+    }
+
     /// Decides and, when accepted, applies: the one call an embedding system usually needs.
     ///
     /// # Errors
     ///
     /// The [`Rejection`] from [`decide`](Self::decide); the run is then unchanged.
+    #[inline]
     pub fn execute(&mut self, caller: &Caller, command: &Command) -> Result<Event, Rejection> {
         let event = self.decide(caller, command)?;
         self.apply(&event)?;
@@ -549,6 +613,25 @@ fn check_ascending(entries: &[JournalEntryNumber]) -> Result<(), ApplyError> {
         previous = Some(*entry);
     }
     Ok(())
+}
+
+/// What attempting `entry` does now: the job's rule, from the entry's cancellability.
+const fn attempt_outcome(entry: &JournalEntry) -> AttemptOutcome {
+    match entry.cancellability() {
+        Cancellability::Cancellable => AttemptOutcome::Cancelled,
+        Cancellability::AlreadyCancelled => AttemptOutcome::AlreadyCancelled,
+        Cancellability::Blocked(transferred_to_accounting) => AttemptOutcome::Failed {
+            transferred_to_accounting,
+        },
+    }
+}
+
+/// Records an attempt's effect: a cancelled outcome cancels the entry and counts it.
+fn record_attempt(entry: &mut JournalEntry, outcome: AttemptOutcome, cancelled: &mut usize) {
+    if outcome == AttemptOutcome::Cancelled && !entry.is_cancelled() {
+        entry.status = JournalEntryStatus::Cancelled;
+        *cancelled += 1;
+    }
 }
 
 fn event_name(event: &Event) -> &'static str {

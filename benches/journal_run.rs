@@ -103,6 +103,34 @@ fn cancel_request(c: &mut Criterion) {
             black_box((track, decision)).1.ok()
         })
     });
+    let handler = journal_run::wire::CancelHandler::default();
+    let request_id = journal_run::wire::RequestId::parse("d7479cf6-b410-4630-b841-268ccd48f0d2")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let process_id =
+        journal_run::wire::ProcessId::parse("738CBB9234B47A47").unwrap_or_else(|e| panic!("{e}"));
+    let headers = [
+        ("Authorization", "Bearer 6d1e8f0a9b"),
+        ("Zuora-Track-Id", "req-7f3a-2026-11-24"),
+        ("Zuora-Entity-Ids", "entity-2"),
+        ("Zuora-Org-Ids", "org-east, org-west"),
+        ("Accept-Encoding", "gzip"),
+    ];
+    c.bench_function(
+        "cancel request: wire handler (path, headers, permission, scope)",
+        |b| {
+            b.iter(|| {
+                let outcome = handler.handle(
+                    black_box("JR-00000075"),
+                    black_box(&headers),
+                    &caller,
+                    &run,
+                    &request_id,
+                    &process_id,
+                );
+                black_box(outcome.response.status)
+            })
+        },
+    );
 }
 
 /// The whole job, step by step through `execute`, against one plain pass over the same

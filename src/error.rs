@@ -10,6 +10,7 @@ use crate::invariants::Violation;
 use crate::number::{JournalEntryNumber, JournalRunNumber, NumberError};
 use crate::permission::Permission;
 use crate::status::{JournalRunStatus, TransferredToAccounting, UnknownVariant};
+use crate::wire::{DocumentError, RequestError};
 
 /// Zuora's two-digit error categories (the last two digits of a `reasons[].code`).
 ///
@@ -261,6 +262,13 @@ pub enum Error {
     /// A snapshot that breaks the invariants.
     #[error(transparent)]
     Snapshot(#[from] SnapshotError),
+    /// A request fault found before the state machine: the path parameter, a repeated
+    /// header, `Authorization`, `Content-Encoding`.
+    #[error(transparent)]
+    Request(#[from] RequestError),
+    /// A Zuora document that is invalid or inconsistent.
+    #[error(transparent)]
+    Document(#[from] DocumentError),
 }
 
 impl From<ApplyError> for Error {
@@ -279,6 +287,15 @@ impl Error {
                 ErrorCategory::InvalidValue
             }
             Self::Rejection(r) => r.category(),
+            Self::Request(r) => match r {
+                RequestError::PathNumber(_) => ErrorCategory::InvalidValue,
+                RequestError::RepeatedHeader { .. } => ErrorCategory::MalformedRequest,
+                RequestError::Authorization(_) => ErrorCategory::AuthenticationFailed,
+                RequestError::UnsupportedContentEncoding { .. } => {
+                    ErrorCategory::UnsupportedRequest
+                }
+            },
+            Self::Document(_) => ErrorCategory::InvalidValue,
         }
     }
 }

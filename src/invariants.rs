@@ -136,6 +136,20 @@ pub fn check_state(run: &JournalRun) -> Vec<Violation> {
                 ),
             ));
         }
+        // A job started from Pending started from a run with no entries, and settling it
+        // restores Pending, which holds none.
+        RunState::CancelInprogress(job)
+            if job.previous == crate::CancellableStatus::Pending && !entries.is_empty() =>
+        {
+            found.push(violation(
+                Invariant::WellFormed,
+                Vec::new(),
+                format!(
+                    "a cancellation job started from Pending, but the run holds {} entries",
+                    entries.len()
+                ),
+            ));
+        }
         RunState::Cancelled | RunState::DeleteInprogress => {
             let uncancelled: Vec<JournalEntryNumber> = entries
                 .iter()
@@ -161,6 +175,21 @@ pub fn check_state(run: &JournalRun) -> Vec<Violation> {
         | RunState::CancelInprogress(_)
         | RunState::Deleted => {}
     }
+    // Transferred to Accounting is frozen once an entry is cancelled (INV-2), so a cancelled
+    // entry that shows Yes or Processing showed it when it was cancelled.
+    let cancelled_while_transferred: Vec<JournalEntryNumber> = entries
+        .iter()
+        .filter(|e| e.is_cancelled() && e.transferred_to_accounting.blocks_cancellation())
+        .map(|e| e.number)
+        .collect();
+    if !cancelled_while_transferred.is_empty() {
+        found.push(violation(
+            Invariant::TransferredEntryIsNeverCancelled,
+            cancelled_while_transferred,
+            "a cancelled entry's Transferred to Accounting is Yes or Processing, so it was cancelled while transferred"
+                .to_owned(),
+        ));
+    }
     let recount = entries.iter().filter(|e| e.is_cancelled()).count();
     if recount != run.cancelled_count() {
         found.push(violation(
@@ -175,10 +204,69 @@ pub fn check_state(run: &JournalRun) -> Vec<Violation> {
     found
 }
 
-/// Every invariant broken by `after` following `before` (the two states of one run, oldest
-/// first). O(n + m) in the entries of both.
+/// The violation of INV-10 when a run's document declares `declared` entries
+/// (`totalJournalEntryCount`) but `given` entries are listed with it: a snapshot that lists
+/// its entries once each lists exactly the run's entries. `None` when they agree.
+///
+/// Only a document shows this fault (a [`JournalRun`] holds its entries, not a count), so
+/// readers of Zuora's documents check it; O(1).
+///
+/// ```
+/// use journal_run::invariants::check_declared_count;
+///
+/// assert_eq!(check_declared_count(10, 10), None);
+/// let violation = check_declared_count(10, 9).map(|v| (v.invariant.id(), v.detail));
+/// assert_eq!(
+///     violation,
+///     Some(("INV-10", "the run's totalJournalEntryCount is 10, but 9 journal entries are listed".to_owned()))
+/// );
+/// ```
+#[must_use]
+pub fn check_declared_count(declared: u64, given: usize) -> Option<Violation> {
+    let agrees = u64::try_from(given).is_ok_and(|given| given == declared);
+    (!agrees).then(|| {
+        violation(
+            Invariant::WellFormed,
+            Vec::new(),
+            format!(
+                "the run's totalJournalEntryCount is {declared}, but {given} journal entries are listed"
+            ),
+        )
+    })
+}
+
+/// Every invariant broken by `after` following `before` when `after` is the state one command
+/// after `before` (INV-2, INV-3, INV-11). O(n + m) in the entries of both.
+///
+/// INV-3 (an entry that was Yes or Processing became cancelled) holds only between adjacent
+/// states: over several commands, Transferred to Accounting can legitimately move away from
+/// Yes (with the Override permission) before the entry is cancelled. For states any number of
+/// commands apart, such as two snapshots of an export, use [`check_history`].
 #[must_use]
 pub fn check_transition(before: &JournalRun, after: &JournalRun) -> Vec<Violation> {
+    transition_violations(before, after, Adjacency::OneCommand)
+}
+
+/// Every invariant broken by `after` following `before` by any number of commands (INV-2,
+/// INV-11): what can be checked between two snapshots of a run taken at different times.
+/// O(n + m) in the entries of both.
+#[must_use]
+pub fn check_history(before: &JournalRun, after: &JournalRun) -> Vec<Violation> {
+    transition_violations(before, after, Adjacency::AnyNumber)
+}
+
+/// How far apart the two states of a transition check are.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Adjacency {
+    OneCommand,
+    AnyNumber,
+}
+
+fn transition_violations(
+    before: &JournalRun,
+    after: &JournalRun,
+    adjacency: Adjacency,
+) -> Vec<Violation> {
     let mut found = Vec::new();
     let mut changed_after_cancel = Vec::new();
     let mut cancelled_while_transferred = Vec::new();
@@ -225,7 +313,7 @@ pub fn check_transition(before: &JournalRun, after: &JournalRun) -> Vec<Violatio
                 .to_owned(),
         ));
     }
-    if !cancelled_while_transferred.is_empty() {
+    if adjacency == Adjacency::OneCommand && !cancelled_while_transferred.is_empty() {
         found.push(violation(
             Invariant::TransferredEntryIsNeverCancelled,
             cancelled_while_transferred,

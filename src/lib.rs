@@ -65,8 +65,10 @@ pub mod invariants;
 mod machine;
 pub mod number;
 pub mod permission;
+pub mod rules;
 pub mod run;
 pub mod status;
+pub mod wire;
 
 pub use caller::{Caller, OrgAccess};
 pub use cancellation::{AttemptOutcome, CancellableStatus, CancellationJob, Settlement};

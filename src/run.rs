@@ -166,8 +166,46 @@ impl JournalRun {
         number: JournalRunNumber,
         organizations: Vec<OrgId>,
         state: RunState,
-        mut entries: Vec<JournalEntry>,
+        entries: Vec<JournalEntry>,
     ) -> Result<Self, SnapshotError> {
+        let (run, violations) = Self::audit_snapshot(number, organizations, state, entries);
+        if violations.is_empty() {
+            Ok(run)
+        } else {
+            Err(SnapshotError { violations })
+        }
+    }
+
+    /// A run rebuilt from a snapshot *as given*, with every invariant the snapshot breaks
+    /// ([`check_state`](crate::invariants::check_state)): what an auditor needs, where
+    /// [`from_snapshot`](Self::from_snapshot) refuses such a snapshot.
+    ///
+    /// The entries are sorted by number, as in every run; an entry listed twice is kept twice
+    /// (and reported as INV-10). When the violations are not empty, the run breaks the type's
+    /// invariants: use it only to audit (read it, pass it to
+    /// [`check_transition`](crate::invariants::check_transition)), never to decide or apply
+    /// commands. When they are empty, the run is exactly the one `from_snapshot` returns.
+    ///
+    /// ```
+    /// use journal_run::{JournalEntry, JournalRun, RunState};
+    ///
+    /// // A Cancelled run that still holds a Created entry: `from_snapshot` refuses it.
+    /// let entry = JournalEntry::new("JE-00000001".parse()?);
+    /// let (run, violations) =
+    ///     JournalRun::audit_snapshot("JR-00000001".parse()?, vec![], RunState::Cancelled, vec![entry]);
+    /// assert_eq!(run.entries(), &[entry]);
+    /// assert_eq!(violations.len(), 1);
+    /// assert_eq!(violations[0].invariant.id(), "INV-1");
+    /// assert_eq!(violations[0].entries, vec![entry.number]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn audit_snapshot(
+        number: JournalRunNumber,
+        organizations: Vec<OrgId>,
+        state: RunState,
+        mut entries: Vec<JournalEntry>,
+    ) -> (Self, Vec<crate::invariants::Violation>) {
         entries.sort_unstable_by_key(|e| e.number);
         let cancelled = entries.iter().filter(|e| e.is_cancelled()).count();
         let run = Self {
@@ -178,11 +216,7 @@ impl JournalRun {
             cancelled,
         };
         let violations = crate::invariants::check_state(&run);
-        if violations.is_empty() {
-            Ok(run)
-        } else {
-            Err(SnapshotError { violations })
-        }
+        (run, violations)
     }
 
     /// The run's number.

@@ -6,10 +6,13 @@
 
 use std::fmt::Write as _;
 
+use journal_run::wire::CancelHandler;
 use journal_run::{
     AttemptOutcome, Caller, Command, Event, JournalEntryNumber, JournalRun, JournalRunNumber,
-    RequestScope, TransferResult,
+    TransferResult,
 };
+
+use crate::digest::{process_id, request_id, Digest};
 
 use crate::render::{paint, table, Tone};
 
@@ -45,14 +48,26 @@ pub fn render() -> Result<String, Box<dyn std::error::Error>> {
         out,
         "Request:  PUT /v1/journal-runs/{number}/cancel   (caller has \"Cancel Journal Run\")"
     )?;
-    run.execute(
+    // The request goes through the wire layer's handler, as in `journal-run cancel`, with ids
+    // derived from the demo's own name.
+    let mut digest = Digest::default();
+    digest.field("demo");
+    let digest = digest.finish();
+    let handled = CancelHandler::default().handle(
+        &number.to_string(),
+        &[("Authorization", crate::cancel::ASSUMED_AUTHORIZATION)],
         &zuora,
-        &Command::CancelRun {
-            run: number,
-            scope: RequestScope::default(),
-        },
+        &run,
+        &request_id(digest)?,
+        &process_id(digest)?,
+    );
+    run.apply(&handled.decision?)?;
+    writeln!(
+        out,
+        "Response: {} {}",
+        handled.response.status,
+        serde_json::to_string(&handled.response.body)?
     )?;
-    writeln!(out, "Response: 200 {{\"success\": true}}")?;
     writeln!(
         out,
         "The run is now {}; Zuora cancels its entries asynchronously, one by one:\n",

@@ -40,3 +40,13 @@ pub fn paint(text: &str, tone: Tone) -> String {
     };
     format!("\x1b[{code}m{text}\x1b[0m")
 }
+
+/// Up to `max` entry numbers, comma-separated, then how many more.
+pub fn entry_list(entries: &[journal_run::JournalEntryNumber], max: usize) -> String {
+    let shown: Vec<String> = entries.iter().take(max).map(ToString::to_string).collect();
+    let mut text = shown.join(", ");
+    if entries.len() > max {
+        text.push_str(&format!(" and {} more", entries.len() - max));
+    }
+    text
+}

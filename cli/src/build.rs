@@ -1,0 +1,197 @@
+//! From what the rules pass read to a [`JournalRun`]: every check here is the library's.
+//!
+//! - The run's document (`success`, `number`, `status`, `organizationLabels`, and whether a
+//!   `cancellationJob` must or must not come with it) is read by the wire layer's
+//!   `JournalRun::try_from(&RunSnapshot)`, given the run's document alone.
+//! - The pages' own fields (`success`, `nextPage`) by `RunSnapshot::from_pages`, given pages
+//!   without their entries (the entries were read one by one in the rules pass).
+//! - `totalJournalEntryCount` against the entries by `invariants::check_declared_count`.
+//! - The run with its entries by `JournalRun::from_snapshot` (for `cancel`, which refuses a
+//!   snapshot that breaks an invariant) or `JournalRun::audit_snapshot` (for `audit`, which
+//!   reports it).
+
+use journal_run::invariants::{check_declared_count, Violation};
+use journal_run::wire::{GetJournalEntriesInJournalRunType, GetJournalRunType, RunSnapshot};
+use journal_run::{CancellationJob, JournalRun, RunState};
+
+use crate::input::{Input, Loaded};
+use crate::source::InputError;
+
+/// The run's number, organizations and state, as the wire layer reads them from the run's
+/// document (and `cancellationJob`).
+fn run_header(
+    run: &GetJournalRunType,
+    job: Option<CancellationJob>,
+    file: &str,
+    field_prefix: &str,
+) -> Result<JournalRun, InputError> {
+    // The document alone: no entries, so neither the declared count nor the job's position
+    // (checked below, against the entries) can be at fault here.
+    let alone = RunSnapshot {
+        run: GetJournalRunType {
+            total_journal_entry_count: None,
+            ..run.clone()
+        },
+        journal_entries: Vec::new(),
+        cancellation_job: job.map(|job| CancellationJob { next: 0, ..job }),
+    };
+    JournalRun::try_from(&alone)
+        .map_err(|e| InputError::new(file, rename_run_fields(&e.to_string(), field_prefix)))
+}
+
+/// The wire layer names the run's fields `run.…` (the `RunSnapshot` field); this tool's
+/// inputs call it `journalRun` in a snapshot, and nothing in the GET response file.
+fn rename_run_fields(message: &str, prefix: &str) -> String {
+    let renamed = message.replace(" run.", &format!(" {prefix}"));
+    match renamed.strip_prefix("run.") {
+        Some(rest) => format!("{prefix}{rest}"),
+        None => renamed,
+    }
+}
+
+/// The state the run is in: its status, with the snapshot's job when it is `CancelInprogress`.
+fn state_of(header: &JournalRun, job: Option<CancellationJob>) -> RunState {
+    match (header.state(), job) {
+        (RunState::CancelInprogress(_), Some(job)) => RunState::CancelInprogress(job),
+        (state, _) => *state,
+    }
+}
+
+/// The prefix of the run's fields in messages, and the file holding the run.
+fn run_place(input: &Input) -> (&str, &'static str) {
+    match input {
+        Input::Snapshot(source) => (source.name(), "journalRun."),
+        Input::Pages { run, .. } => (run.name(), ""),
+    }
+}
+
+/// The page-level checks of a listing read from pages.
+fn check_pages(input: &Input, loaded: &Loaded) -> Result<(), InputError> {
+    let Input::Pages { pages, .. } = input else {
+        return Ok(());
+    };
+    let bare: Vec<GetJournalEntriesInJournalRunType> = loaded
+        .pages
+        .iter()
+        .map(|page| GetJournalEntriesInJournalRunType {
+            journal_entries: Vec::new(),
+            next_page: page.next_page.clone(),
+            success: page.success,
+        })
+        .collect();
+    RunSnapshot::from_pages(loaded.run.clone(), bare)
+        .map(|_| ())
+        .map_err(|e| {
+            // `pages[i].field: ...`: name the page's file instead.
+            let message = e.to_string();
+            let page = message
+                .strip_prefix("pages[")
+                .and_then(|rest| rest.split_once(']'))
+                .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest)));
+            match page.and_then(|(i, rest)| Some((pages.get(i)?, rest))) {
+                Some((source, rest)) => {
+                    InputError::new(source.name(), rest.trim_start_matches('.'))
+                }
+                None => InputError::new(run_place(input).0, message),
+            }
+        })
+}
+
+/// The run, for `cancel`: any fault, an invariant broken included, is unusable input.
+///
+/// # Errors
+///
+/// The fault, naming the file.
+pub fn checked_run(input: &Input, loaded: &Loaded) -> Result<JournalRun, InputError> {
+    check_pages(input, loaded)?;
+    let (file, prefix) = run_place(input);
+    let header = run_header(&loaded.run, loaded.cancellation_job, file, prefix)?;
+    if let Some(declared) = loaded.run.total_journal_entry_count {
+        if let Some(violation) = check_declared_count(declared, loaded.entries.len()) {
+            return Err(InputError::new(file, violation.to_string()));
+        }
+    }
+    JournalRun::from_snapshot(
+        header.number(),
+        header.organizations().to_vec(),
+        state_of(&header, loaded.cancellation_job),
+        loaded.entries.clone(),
+    )
+    .map_err(|e| {
+        let described: Vec<String> = e.violations.iter().map(describe).collect();
+        InputError::new(
+            file,
+            format!(
+                "the snapshot breaks the rules' invariants, so no run can be built from it: {} (`journal-run audit` reports every violation)",
+                described.join("; ")
+            ),
+        )
+    })
+}
+
+/// The run as given, for `audit`, with every invariant it breaks. Faults of the documents
+/// themselves (a malformed number, an unknown status) are still unusable input.
+///
+/// # Errors
+///
+/// A fault of the documents, naming the file.
+pub fn audited_run(
+    input: &Input,
+    loaded: Loaded,
+) -> Result<(JournalRun, Vec<Violation>), InputError> {
+    check_pages(input, &loaded)?;
+    let (file, prefix) = run_place(input);
+    audited(loaded, file, prefix)
+}
+
+/// [`audited_run`] for one snapshot of a history.
+///
+/// # Errors
+///
+/// A fault of the documents, naming the file.
+pub fn audited(
+    loaded: Loaded,
+    file: &str,
+    prefix: &str,
+) -> Result<(JournalRun, Vec<Violation>), InputError> {
+    let header = run_header(&loaded.run, loaded.cancellation_job, file, prefix)?;
+    let count = loaded
+        .run
+        .total_journal_entry_count
+        .and_then(|declared| check_declared_count(declared, loaded.entries.len()));
+    let (run, mut violations) = JournalRun::audit_snapshot(
+        header.number(),
+        header.organizations().to_vec(),
+        state_of(&header, loaded.cancellation_job),
+        loaded.entries,
+    );
+    violations.extend(count);
+    Ok((run, violations))
+}
+
+/// A violation in one line: `INV-n: detail (entries)`, at most a few entries named.
+pub fn describe(violation: &Violation) -> String {
+    let entries = crate::render::entry_list(&violation.entries, 5);
+    if entries.is_empty() {
+        violation.to_string()
+    } else {
+        format!("{violation} ({entries})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_fields_are_renamed_for_the_input_they_come_from() {
+        assert_eq!(
+            rename_run_fields("run.status: unknown", "journalRun."),
+            "journalRun.status: unknown"
+        );
+        assert_eq!(
+            rename_run_fields("cancellationJob is given, but run.status is Completed", ""),
+            "cancellationJob is given, but status is Completed"
+        );
+    }
+}

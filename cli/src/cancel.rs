@@ -1,0 +1,490 @@
+//! `journal-run cancel`: what cancelling a run would do.
+//!
+//! The request goes through the wire layer's cancel handler (response status, headers and
+//! body), and an accepted request's job runs to its end with `JournalRun::finish_job`. The
+//! request and process ids are derived from a hash of the input and the arguments, so the
+//! same input always gives the same output.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use journal_run::wire::{CancelHandler, CommonResponse, GetJournalRunType, AUTHORIZATION};
+use journal_run::{AttemptOutcome, Caller, Event, JournalEntryNumber, JournalRun, Rejection};
+
+use crate::digest::{process_id, request_id};
+use crate::input::{Input, Loaded, WriteError};
+use crate::render::{paint, table, Tone};
+use crate::Failure;
+
+/// The `Authorization` header sent when neither the snapshot nor `--header` gives one: the
+/// caller (the snapshot's, or the assumed one) stands for the token's owner.
+pub const ASSUMED_AUTHORIZATION: &str = "Bearer journal-run-simulation";
+
+/// How many failed entries the human output lists without `--steps`.
+const FAILED_SHOWN: usize = 20;
+
+/// The arguments of `cancel`.
+pub struct Cancel {
+    /// The `{jr-number}` path parameter, raw.
+    pub jr_number: Option<String>,
+    /// The input.
+    pub input: Input,
+    /// `--header` values, in order.
+    pub headers: Vec<(String, String)>,
+    /// `--json`.
+    pub json: bool,
+    /// `--steps`.
+    pub steps: bool,
+}
+
+/// The request as sent: path parameter and headers, and what was assumed.
+struct Request {
+    jr_number: String,
+    headers: Vec<(String, String)>,
+    assumed_authorization: bool,
+}
+
+/// The snapshot's headers, with each header `--header` names replaced by the `--header`
+/// values, and an `Authorization` header when none is given.
+fn request(cancel: &Cancel, loaded: &Loaded) -> Request {
+    let mut headers: Vec<(String, String)> = loaded
+        .request
+        .headers
+        .iter()
+        .filter(|(name, _)| {
+            !cancel
+                .headers
+                .iter()
+                .any(|(given, _)| given.trim().eq_ignore_ascii_case(name.trim()))
+        })
+        .cloned()
+        .collect();
+    headers.extend(cancel.headers.iter().cloned());
+    let assumed_authorization = !headers
+        .iter()
+        .any(|(name, _)| name.trim().eq_ignore_ascii_case(AUTHORIZATION));
+    if assumed_authorization {
+        headers.push((AUTHORIZATION.to_owned(), ASSUMED_AUTHORIZATION.to_owned()));
+    }
+    let jr_number = cancel
+        .jr_number
+        .clone()
+        .or_else(|| loaded.request.jr_number.clone())
+        .unwrap_or_else(|| loaded.run.number.clone());
+    Request {
+        jr_number,
+        headers,
+        assumed_authorization,
+    }
+}
+
+/// What one entry's attempt did, as `outcomes` reports it.
+struct Outcome {
+    number: JournalEntryNumber,
+    outcome: AttemptOutcome,
+}
+
+impl Outcome {
+    fn result(&self) -> &'static str {
+        match self.outcome {
+            AttemptOutcome::Cancelled => "cancelled",
+            AttemptOutcome::AlreadyCancelled => "alreadyCancelled",
+            AttemptOutcome::Failed { .. } => "failed",
+        }
+    }
+
+    /// Why a failed attempt failed, in the library's words.
+    fn reason(&self) -> Option<String> {
+        match self.outcome {
+            AttemptOutcome::Failed {
+                transferred_to_accounting,
+            } => Some(
+                Rejection::EntryTransferred {
+                    entry: self.number,
+                    transferred_to_accounting,
+                }
+                .to_string(),
+            ),
+            AttemptOutcome::Cancelled | AttemptOutcome::AlreadyCancelled => None,
+        }
+    }
+}
+
+impl Serialize for Outcome {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let reason = self.reason();
+        let mut map = serializer.serialize_map(Some(2 + usize::from(reason.is_some())))?;
+        map.serialize_entry("number", &self.number)?;
+        map.serialize_entry("result", self.result())?;
+        if let Some(reason) = &reason {
+            map.serialize_entry("reason", reason)?;
+        }
+        map.end()
+    }
+}
+
+/// The response as `--json` writes it.
+struct ResponseJson<'r> {
+    status: u16,
+    headers: &'r [(&'static str, String)],
+    body: &'r CommonResponse,
+}
+
+impl Serialize for ResponseJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        struct Headers<'h>(&'h [(&'static str, String)]);
+        impl Serialize for Headers<'_> {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_map(self.0.iter().map(|(name, value)| (name, value)))
+            }
+        }
+        let mut map = serializer.serialize_map(Some(3))?;
+        map.serialize_entry("httpStatus", &self.status)?;
+        map.serialize_entry("headers", &Headers(self.headers))?;
+        map.serialize_entry("body", self.body)?;
+        map.end()
+    }
+}
+
+/// Runs `cancel`: 0 when the request is accepted, 1 when the rules reject it.
+///
+/// # Errors
+///
+/// Unusable input (exit 2), or output that cannot be written.
+pub fn run(cancel: &Cancel) -> Result<u8, Failure> {
+    let loaded = cancel.input.load()?;
+    let mut run = crate::build::checked_run(&cancel.input, &loaded)?;
+    let before = Summary::of(&run);
+    let caller = loaded.caller.clone().unwrap_or_else(Caller::superuser);
+    let request = request(cancel, &loaded);
+
+    let mut digest = loaded.digest.clone();
+    digest.field("cancel");
+    digest.field(&request.jr_number);
+    for (name, value) in &request.headers {
+        digest.field(name);
+        digest.field(value);
+    }
+    let digest = digest.finish();
+    let request_id = request_id(digest).map_err(|e| Failure::Internal(e.to_string()))?;
+    let process_id = process_id(digest).map_err(|e| Failure::Internal(e.to_string()))?;
+
+    let handled = CancelHandler::default().handle(
+        &request.jr_number,
+        &request.headers,
+        &caller,
+        &run,
+        &request_id,
+        &process_id,
+    );
+    let mut events = Vec::new();
+    if let Ok(event) = &handled.decision {
+        run.apply(event)
+            .map_err(|e| Failure::Internal(e.to_string()))?;
+        events.push(event.clone());
+        run.finish_job(|event| events.push(event.clone()))
+            .map_err(|e| Failure::Internal(e.to_string()))?;
+    }
+    let accepted = handled.decision.is_ok();
+    let code = u8::from(!accepted);
+    let outcomes: Vec<Outcome> = events
+        .iter()
+        .filter_map(|event| match event {
+            Event::EntryAttempted { entry, outcome } => Some(Outcome {
+                number: *entry,
+                outcome: *outcome,
+            }),
+            _ => None,
+        })
+        .collect();
+    let response = ResponseJson {
+        status: handled.response.status,
+        headers: &handled.response.headers,
+        body: &handled.response.body,
+    };
+
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let written = if cancel.json {
+        write_json(
+            cancel, &loaded, &run, &response, &outcomes, &events, &mut out,
+        )
+    } else {
+        let text = human(
+            cancel, &loaded, &before, &run, &caller, &request, &response, &outcomes,
+        );
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(Failure::Output)
+    };
+    match written {
+        Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(code),
+        Err(e) => Err(e),
+        Ok(()) => Ok(code),
+    }
+}
+
+/// The run's document after the job: the input's, with the run's status now.
+fn run_document(loaded: &Loaded, run: &JournalRun) -> GetJournalRunType {
+    GetJournalRunType {
+        status: run
+            .status()
+            .map_or_else(|| loaded.run.status.clone(), |s| s.as_str().to_owned()),
+        ..loaded.run.clone()
+    }
+}
+
+fn write_json(
+    cancel: &Cancel,
+    loaded: &Loaded,
+    run: &JournalRun,
+    response: &ResponseJson<'_>,
+    outcomes: &[Outcome],
+    events: &[Event],
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let json = |e: serde_json::Error| Failure::Output(io::Error::from(e));
+    out.write_all(b"{\"response\":").map_err(Failure::Output)?;
+    serde_json::to_writer(&mut *out, response).map_err(json)?;
+    out.write_all(b",\"journalRun\":")
+        .map_err(Failure::Output)?;
+    serde_json::to_writer(&mut *out, &run_document(loaded, run)).map_err(json)?;
+    out.write_all(b",\"journalEntries\":[")
+        .map_err(Failure::Output)?;
+    let entry_now = |number| run.entry(number).copied();
+    cancel
+        .input
+        .write_entries(loaded.entries.len(), &entry_now, out)
+        .map_err(|e| match e {
+            WriteError::Input(e) => Failure::Input(e),
+            WriteError::Output(e) => Failure::Output(e),
+        })?;
+    out.write_all(b"],\"outcomes\":[")
+        .map_err(Failure::Output)?;
+    for (i, outcome) in outcomes.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",").map_err(Failure::Output)?;
+        }
+        serde_json::to_writer(&mut *out, outcome).map_err(json)?;
+    }
+    out.write_all(b"],\"events\":[").map_err(Failure::Output)?;
+    for (i, event) in events.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",").map_err(Failure::Output)?;
+        }
+        serde_json::to_writer(&mut *out, event).map_err(json)?;
+    }
+    out.write_all(b"]}\n").map_err(Failure::Output)?;
+    out.flush().map_err(Failure::Output)
+}
+
+/// A run's status and counts, for the human output.
+pub struct Summary {
+    status: &'static str,
+    total: usize,
+    cancelled: usize,
+    blocked: usize,
+}
+
+impl Summary {
+    /// The summary of `run` now.
+    pub fn of(run: &JournalRun) -> Self {
+        Self {
+            status: run.state().name(),
+            total: run.entries().len(),
+            cancelled: run.cancelled_count(),
+            blocked: run
+                .entries()
+                .iter()
+                .filter(|e| !e.is_cancelled() && e.transferred_to_accounting.blocks_cancellation())
+                .count(),
+        }
+    }
+}
+
+/// A description of the caller.
+pub fn describe_caller(caller: &Caller) -> String {
+    let permissions: Vec<&str> = caller.permissions.iter().map(|p| p.as_str()).collect();
+    let permissions = if permissions.len() == journal_run::Permission::NAMES.len() {
+        "every Finance permission".to_owned()
+    } else if permissions.is_empty() {
+        "no Finance permission".to_owned()
+    } else {
+        format!("\"{}\"", permissions.join("\", \""))
+    };
+    let orgs = match &caller.orgs {
+        journal_run::OrgAccess::All => "no org limit".to_owned(),
+        journal_run::OrgAccess::Only(orgs) => {
+            let ids: Vec<&str> = orgs.iter().map(|o| o.as_str()).collect();
+            format!("orgs {}", ids.join(", "))
+        }
+    };
+    let entities = if caller.entities.is_empty() {
+        String::new()
+    } else {
+        let ids: Vec<&str> = caller.entities.iter().map(|e| e.as_str()).collect();
+        format!(", entities {}", ids.join(", "))
+    };
+    format!("{permissions}, {orgs}{entities}")
+}
+
+#[allow(clippy::too_many_arguments)]
+fn human(
+    cancel: &Cancel,
+    loaded: &Loaded,
+    before: &Summary,
+    run: &JournalRun,
+    caller: &Caller,
+    request: &Request,
+    response: &ResponseJson<'_>,
+    outcomes: &[Outcome],
+) -> String {
+    let mut out = String::new();
+    let source = cancel.input.run_source().name();
+    let _ = writeln!(
+        out,
+        "Journal run {} ({source}): {}, {} entries, {} cancelled, {} transferred to accounting (Yes or Processing).",
+        run.number(),
+        before.status,
+        before.total,
+        before.cancelled,
+        before.blocked,
+    );
+    let assumed = if loaded.caller.is_none() {
+        format!(
+            " {}",
+            paint("(assumed: the input gives no caller)", Tone::Note)
+        )
+    } else {
+        String::new()
+    };
+    let _ = writeln!(out, "Caller: {}{assumed}.\n", describe_caller(caller));
+
+    let mut exchange = table(["", "request and response"]);
+    exchange.add_row(vec![
+        "request".to_owned(),
+        format!("PUT /v1/journal-runs/{}/cancel", request.jr_number),
+    ]);
+    for (name, value) in &request.headers {
+        let shown = if name.trim().eq_ignore_ascii_case(AUTHORIZATION) {
+            if request.assumed_authorization {
+                "Bearer … (assumed: the request gives none)".to_owned()
+            } else {
+                "Bearer … (not shown)".to_owned()
+            }
+        } else {
+            value.clone()
+        };
+        exchange.add_row(vec![String::new(), format!("{name}: {shown}")]);
+    }
+    let body = if response.body.success {
+        serde_json::to_string(response.body).unwrap_or_default()
+    } else {
+        "{\"success\":false, …} (reasons below)".to_owned()
+    };
+    exchange.add_row(vec![
+        "response".to_owned(),
+        format!("{} {body}", response.status),
+    ]);
+    for (name, value) in response.headers {
+        exchange.add_row(vec![String::new(), format!("{name}: {value}")]);
+    }
+    for (name, value) in [
+        ("processId", &response.body.process_id),
+        ("requestId", &response.body.request_id),
+    ] {
+        if let Some(value) = value {
+            exchange.add_row(vec![String::new(), format!("body {name}: {value}")]);
+        }
+    }
+    let _ = writeln!(out, "{exchange}\n");
+
+    if let Some(reasons) = response
+        .body
+        .reasons
+        .as_ref()
+        .filter(|_| !response.body.success)
+    {
+        let mut why = table(["code", "reason"]);
+        for reason in reasons {
+            why.add_row(vec![reason.code.to_string(), reason.message.clone()]);
+        }
+        let _ = writeln!(out, "{why}\n");
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                &format!("Rejected ({}): nothing changed.", response.status),
+                Tone::Bad
+            )
+        );
+        return out;
+    }
+
+    let count = |result: &str| outcomes.iter().filter(|o| o.result() == result).count();
+    let _ = writeln!(
+        out,
+        "The cancellation job attempted {} entries: {} cancelled, {} already cancelled, {} failed.",
+        outcomes.len(),
+        count("cancelled"),
+        count("alreadyCancelled"),
+        count("failed")
+    );
+    if cancel.steps {
+        let mut steps = table(["step", "entry", "result", "reason"]);
+        for (i, outcome) in outcomes.iter().enumerate() {
+            steps.add_row(vec![
+                (i + 1).to_string(),
+                outcome.number.to_string(),
+                human_result(outcome).to_owned(),
+                outcome.reason().unwrap_or_default(),
+            ]);
+        }
+        let _ = writeln!(out, "{steps}");
+    } else {
+        let failed: Vec<&Outcome> = outcomes.iter().filter(|o| o.result() == "failed").collect();
+        if !failed.is_empty() {
+            let mut list = table(["failed entry", "reason"]);
+            for outcome in failed.iter().take(FAILED_SHOWN) {
+                list.add_row(vec![
+                    outcome.number.to_string(),
+                    outcome.reason().unwrap_or_default(),
+                ]);
+            }
+            let _ = writeln!(out, "{list}");
+            if failed.len() > FAILED_SHOWN {
+                let _ = writeln!(
+                    out,
+                    "… and {} more failed entries (--steps lists every step, --json every outcome).",
+                    failed.len() - FAILED_SHOWN
+                );
+            }
+        }
+    }
+    let after = Summary::of(run);
+    let _ = writeln!(
+        out,
+        "\n{}",
+        paint(
+            &format!(
+                "Settled: {} is {} ({} of {} entries cancelled).",
+                run.number(),
+                after.status,
+                after.cancelled,
+                after.total
+            ),
+            Tone::Good
+        )
+    );
+    out
+}
+
+fn human_result(outcome: &Outcome) -> &'static str {
+    match outcome.outcome {
+        AttemptOutcome::Cancelled => "cancelled",
+        AttemptOutcome::AlreadyCancelled => "already cancelled",
+        AttemptOutcome::Failed { .. } => "failed",
+    }
+}

@@ -1,0 +1,443 @@
+//! A catalogue of unusable inputs: each exits with status 2 and an error on standard error
+//! that names the file and what is wrong (`error: FILE: line L, column C: ...`), and prints
+//! nothing on standard output.
+
+mod common;
+
+use common::{example, journal_run, snapshot, temp_file};
+use predicates::prelude::*;
+
+/// Runs `command` (`cancel` or `audit`) on a snapshot file holding `content`, and checks the
+/// exit status 2 and that standard error is `error: FILE: {expected}` (with `{file}` in
+/// `expected` standing for the file's path).
+fn unusable(command: &str, content: &str, expected: &str) {
+    let file = temp_file(content);
+    let path = file.path().to_string_lossy().into_owned();
+    journal_run()
+        .args([command, "--snapshot", &path])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(format!(
+            "error: {path}: {}\n",
+            expected.replace("{file}", &path)
+        ));
+}
+
+const RUN: &str = r#""journalRun": {"number": "JR-00000001", "status": "Completed"}"#;
+
+#[test]
+fn a_missing_file() {
+    journal_run()
+        .args(["cancel", "--snapshot", "examples/no-such-file.json"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("error: examples/no-such-file.json: no such file\n");
+}
+
+#[test]
+fn a_directory() {
+    journal_run()
+        .args(["audit", "--snapshot", "examples"])
+        .assert()
+        .code(2)
+        .stderr("error: examples: is a directory, not a file\n");
+}
+
+#[test]
+fn an_empty_file() {
+    unusable("cancel", "", "the input is empty; expected a JSON object");
+}
+
+#[test]
+fn bad_json_is_named_by_line_and_column() {
+    unusable(
+        "cancel",
+        &format!("{{{RUN},\n  \"journalEntries\": [\n    {{\"number\": \"JE-00000001\" \"status\": \"Created\"}}\n  ]\n}}"),
+        "line 3, column 30: expected `,` or `}`",
+    );
+}
+
+#[test]
+fn a_trailing_comma() {
+    unusable(
+        "audit",
+        &format!("{{{RUN}, \"journalEntries\": [],}}"),
+        "line 1, column 87: trailing comma",
+    );
+}
+
+#[test]
+fn truncated_json() {
+    unusable(
+        "cancel",
+        &format!("{{{RUN}, \"journalEntries\": [{{\"number\": \"JE-0"),
+        "line 1, column 100: the input ends inside a string",
+    );
+}
+
+#[test]
+fn something_after_the_snapshot() {
+    unusable(
+        "audit",
+        &format!("{{{RUN}, \"journalEntries\": []}} {{}}"),
+        "line 1, column 88: trailing characters",
+    );
+}
+
+#[test]
+fn not_an_object() {
+    unusable(
+        "cancel",
+        "[1, 2]",
+        "line 1, column 1: expected a journal run snapshot (a JSON object), found an array",
+    );
+}
+
+#[test]
+fn an_unknown_entry_status() {
+    unusable(
+        "cancel",
+        &snapshot("Completed", &[("JE-00000001", "Done", "No")]),
+        "line 1, column 126: journalEntries[0].status: unknown journal entry status `Done`; expected one of `Created`, `Cancelled`",
+    );
+}
+
+#[test]
+fn an_unknown_transferred_to_accounting() {
+    unusable(
+        "audit",
+        &snapshot("Completed", &[("JE-00000001", "Created", "Maybe")]),
+        "line 1, column 166: journalEntries[0].transferredToAccounting: unknown Transferred to Accounting value `Maybe`; expected one of `No`, `Processing`, `Yes`, `Error`, `Ignore`",
+    );
+}
+
+#[test]
+fn a_malformed_entry_number() {
+    unusable(
+        "cancel",
+        &snapshot("Completed", &[("JE-1", "Created", "No")]),
+        "line 1, column 101: journalEntries[0].number: expected 8 or more digits after `JE-`, found `JE-1`",
+    );
+}
+
+#[test]
+fn an_entry_number_that_is_not_a_string() {
+    unusable(
+        "cancel",
+        &format!("{{{RUN}, \"journalEntries\": [{{\"number\": 7, \"status\": \"Created\"}}]}}"),
+        "line 1, column 96: journalEntries[0].number: expected a string, found number 7",
+    );
+}
+
+#[test]
+fn an_entry_without_a_number() {
+    unusable(
+        "audit",
+        &format!("{{{RUN}, \"journalEntries\": [{{\"status\": \"Created\"}}]}}"),
+        "line 1, column 105: journalEntries[0].number is missing",
+    );
+}
+
+#[test]
+fn an_entry_that_reports_a_failed_request() {
+    unusable(
+        "cancel",
+        &format!(
+            "{{{RUN}, \"journalEntries\": [{{\"number\": \"JE-00000001\", \"status\": \"Created\", \"success\": false}}]}}"
+        ),
+        "line 1, column 148: journalEntries[0].success is false: the document reports a failed request",
+    );
+}
+
+#[test]
+fn a_malformed_run_number() {
+    unusable(
+        "audit",
+        r#"{"journalRun": {"number": "JR-1", "status": "Completed"}, "journalEntries": []}"#,
+        "journalRun.number: expected 8 or more digits after `JR-`, found `JR-1`",
+    );
+}
+
+#[test]
+fn an_unknown_run_status() {
+    unusable(
+        "cancel",
+        r#"{"journalRun": {"number": "JR-00000001", "status": "Canceled"}, "journalEntries": []}"#,
+        "journalRun.status: unknown journal run status `Canceled`; expected one of `Pending`, `Processing`, `Completed`, `Error`, `CancelInprogress`, `Cancelled`, `DeleteInprogress`",
+    );
+}
+
+#[test]
+fn a_run_count_that_is_not_a_number() {
+    unusable(
+        "audit",
+        r#"{"journalRun": {"number": "JR-00000001", "status": "Completed", "totalJournalEntryCount": "ten"}, "journalEntries": []}"#,
+        "line 1, column 96: journalRun.totalJournalEntryCount: expected a non-negative integer, found string \"ten\"",
+    );
+}
+
+#[test]
+fn a_cancel_inprogress_run_without_its_job() {
+    unusable(
+        "audit",
+        r#"{"journalRun": {"number": "JR-00000001", "status": "CancelInprogress"}, "journalEntries": []}"#,
+        "journalRun.status is CancelInprogress, but no cancellationJob is given: Zuora's documents do not say how far the cancellation got or which status it restores (docs/DECISIONS.md, D-16)",
+    );
+}
+
+#[test]
+fn an_unknown_top_level_field() {
+    unusable(
+        "cancel",
+        &format!("{{{RUN}, \"journalEntry\": []}}"),
+        "line 1, column 66: unknown field `journalEntry`; a snapshot has journalRun, journalEntries, caller, request, cancellationJob",
+    );
+}
+
+#[test]
+fn a_page_given_as_a_snapshot() {
+    unusable(
+        "cancel",
+        r#"{"journalEntries": [], "success": true}"#,
+        "line 1, column 24: unknown field `success`; a snapshot has journalRun, journalEntries, caller, request, cancellationJob",
+    );
+    unusable(
+        "cancel",
+        r#"{"journalEntries": []}"#,
+        "line 1, column 22: journalRun is missing (for Zuora's GET responses, use --run FILE --entries FILE)",
+    );
+}
+
+#[test]
+fn an_unknown_permission() {
+    unusable(
+        "cancel",
+        &format!("{{{RUN}, \"journalEntries\": [], \"caller\": {{\"permissions\": [\"Cancel Journal Runs\"]}}}}"),
+        "line 1, column 98: caller.permissions[0]: unknown permission `Cancel Journal Runs`; expected one of `Create Journal Run`, `Cancel Journal Run`, `Delete Cancelled Journal Run`, `Create Journal Entry`, `Edit Journal Entry`, `Cancel Journal Entry`, `Delete Cancelled Journal Entry`, `Override Transferred to Accounting`",
+    );
+}
+
+#[test]
+fn a_misspelt_caller_field() {
+    unusable(
+        "cancel",
+        &format!("{{{RUN}, \"journalEntries\": [], \"caller\": {{\"permision\": []}}}}"),
+        "line 1, column 109: caller.permision: unknown field `permision`, expected one of `permissions`, `accessibleOrgIds`, `entityIds`",
+    );
+}
+
+#[test]
+fn a_malformed_org_id() {
+    unusable(
+        "cancel",
+        &format!(
+            "{{{RUN}, \"journalEntries\": [], \"caller\": {{\"permissions\": [], \"accessibleOrgIds\": [\"org one\"]}}}}"
+        ),
+        "line 1, column 98: caller.accessibleOrgIds[0]: Zuora-Org-Ids: `org one` may only hold ASCII letters, digits, `-`, `_` and `.`; found ' ' at character 3",
+    );
+}
+
+#[test]
+fn request_headers_that_are_not_strings() {
+    unusable(
+        "cancel",
+        &format!("{{{RUN}, \"journalEntries\": [], \"request\": {{\"headers\": {{\"Zuora-Track-Id\": 7}}}}}}"),
+        "line 1, column 130: request.headers.Zuora-Track-Id: invalid type: integer `7`, expected a string",
+    );
+}
+
+#[test]
+fn an_entry_listed_twice_is_unusable_for_cancel_and_a_violation_for_audit() {
+    let content = snapshot(
+        "Completed",
+        &[
+            ("JE-00000001", "Created", "No"),
+            ("JE-00000001", "Created", "No"),
+        ],
+    );
+    unusable(
+        "cancel",
+        &content,
+        "the snapshot breaks the rules' invariants, so no run can be built from it: INV-10: entries are listed twice or out of order (JE-00000001) (`journal-run audit` reports every violation)",
+    );
+    let file = temp_file(&content);
+    journal_run()
+        .args(["audit", "--snapshot", &file.path().to_string_lossy()])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("INV-10"));
+}
+
+#[test]
+fn inv_1_a_cancelled_run_with_a_created_entry_is_unusable_for_cancel_and_a_violation_for_audit() {
+    let content = snapshot("Cancelled", &[("JE-00000001", "Created", "No")]);
+    unusable(
+        "cancel",
+        &content,
+        "the snapshot breaks the rules' invariants, so no run can be built from it: INV-1: the run is Cancelled but 1 of its entries are not cancelled (JE-00000001) (`journal-run audit` reports every violation)",
+    );
+    let file = temp_file(&content);
+    journal_run()
+        .args(["audit", "--snapshot", &file.path().to_string_lossy()])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("INV-1"));
+}
+
+#[test]
+fn a_count_that_disagrees_is_unusable_for_cancel_and_a_violation_for_audit() {
+    let content = r#"{"journalRun": {"number": "JR-00000001", "status": "Completed", "totalJournalEntryCount": 2}, "journalEntries": [{"number": "JE-00000001", "status": "Created"}]}"#;
+    unusable(
+        "cancel",
+        content,
+        "INV-10: the run's totalJournalEntryCount is 2, but 1 journal entries are listed",
+    );
+    let file = temp_file(content);
+    journal_run()
+        .args(["audit", "--snapshot", &file.path().to_string_lossy()])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("totalJournalEntryCount is 2"));
+}
+
+#[test]
+fn run_without_entries_is_a_usage_error() {
+    journal_run()
+        .args(["cancel", "--run", &example("jr-00000075-run.json")])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("--entries <FILE>"));
+}
+
+#[test]
+fn snapshot_and_run_together_is_a_usage_error() {
+    journal_run()
+        .args([
+            "audit",
+            "--snapshot",
+            &example("jr-00000075.json"),
+            "--run",
+            &example("jr-00000075-run.json"),
+            "--entries",
+            &example("jr-00000075-entries-page-1.json"),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot be used with"));
+}
+
+#[test]
+fn no_input_is_a_usage_error() {
+    journal_run()
+        .args(["cancel"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("required"));
+}
+
+#[test]
+fn a_header_without_a_colon_is_a_usage_error() {
+    journal_run()
+        .args([
+            "cancel",
+            "--snapshot",
+            &example("jr-00000075.json"),
+            "--header",
+            "Zuora-Track-Id",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "`Zuora-Track-Id` is not a header; write `Name: value`",
+        ));
+}
+
+#[test]
+fn an_incomplete_listing_of_pages() {
+    journal_run()
+        .args([
+            "cancel",
+            "--run",
+            &example("jr-00000075-run.json"),
+            "--entries",
+            &example("jr-00000075-entries-page-1.json"),
+        ])
+        .assert()
+        .code(2)
+        .stderr(
+            "error: examples/jr-00000075-entries-page-1.json: nextPage: the listing continues at \
+             `https://rest.zuora.com/v1/journal-entries/journal-runs/JR-00000075?page=2&pageSize=8`; \
+             a snapshot needs every page\n",
+        );
+}
+
+#[test]
+fn a_page_given_as_the_run() {
+    journal_run()
+        .args([
+            "audit",
+            "--run",
+            &example("jr-00000075-entries-page-2.json"),
+            "--entries",
+            &example("jr-00000075-entries-page-2.json"),
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(
+            "error: examples/jr-00000075-entries-page-2.json: line",
+        ))
+        .stderr(predicate::str::contains(
+            "missing field `number` (--run expects Zuora's GET journal run response)",
+        ));
+}
+
+#[test]
+fn standard_input_given_twice() {
+    journal_run()
+        .args(["audit", "--run", "-", "--entries", "-"])
+        .write_stdin("{}")
+        .assert()
+        .code(2)
+        .stderr(
+            "error: standard input: `-` is given twice; standard input can be read only once\n",
+        );
+}
+
+#[test]
+fn an_empty_history() {
+    let file = temp_file("\n\n");
+    let path = file.path().to_string_lossy().into_owned();
+    journal_run()
+        .args(["audit", "--history", &path])
+        .assert()
+        .code(2)
+        .stderr(format!(
+            "error: {path}: holds no snapshot; a history is JSON Lines, one snapshot per line\n"
+        ));
+}
+
+#[test]
+fn two_snapshots_on_one_line_of_a_history() {
+    let line = common::snapshot("Completed", &[]);
+    let file = temp_file(&format!("{line} {line}\n"));
+    let path = file.path().to_string_lossy().into_owned();
+    journal_run()
+        .args(["audit", "--history", &path])
+        .assert()
+        .code(2)
+        .stderr(format!(
+            "error: {path}: line 1, column 88: expected the end of the line: a history holds one snapshot per line\n"
+        ));
+}
+
+#[test]
+fn a_byte_order_mark_or_other_stray_character() {
+    unusable(
+        "audit",
+        "\u{feff}{}",
+        "line 1, column 1: expected a journal run snapshot (a JSON object), found a character that cannot start a JSON value",
+    );
+}

@@ -1,0 +1,638 @@
+//! Every command of the real binary, and every exit status it documents.
+
+mod common;
+
+use common::{example, journal_run, run, run_json, snapshot, temp_file};
+use predicates::prelude::*;
+use serde_json::{json, Value};
+
+// ---------------------------------------------------------------- demo
+
+#[test]
+fn demo_output_is_pinned() {
+    let (code, stdout, stderr) = run(&["demo"]);
+    assert_eq!(code, 0, "stderr: {stderr}");
+    insta::assert_snapshot!("demo", stdout);
+}
+
+#[test]
+fn demo_walks_through_the_worked_example() {
+    journal_run()
+        .arg("demo")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "PUT /v1/journal-runs/JR-00000075/cancel",
+        ))
+        .stdout(predicate::str::contains(
+            "Settled: the run is Completed (9 of 10 entries cancelled, 1 failed).",
+        ))
+        .stdout(predicate::str::contains("\x1b[").not());
+}
+
+// ---------------------------------------------------------------- rules
+
+#[test]
+fn docs_state_machine_md_is_the_rules_commands_output() {
+    let (code, stdout, _) = run(&["rules"]);
+    assert_eq!(code, 0);
+    let file = std::fs::read_to_string(common::root().join("docs/STATE_MACHINE.md"))
+        .unwrap_or_else(|e| panic!("docs/STATE_MACHINE.md: {e}"));
+    assert!(
+        file == stdout,
+        "docs/STATE_MACHINE.md differs from `journal-run rules`; regenerate it with \
+         `cargo run -p journal-run-cli -- rules > docs/STATE_MACHINE.md`"
+    );
+    assert_eq!(stdout, journal_run::rules::markdown());
+}
+
+#[test]
+fn rules_in_mermaid_is_the_state_diagram() {
+    let (code, stdout, _) = run(&["rules", "--format", "mermaid"]);
+    assert_eq!(code, 0);
+    assert_eq!(stdout, journal_run::rules::mermaid());
+    assert!(stdout.contains("CancelInprogress --> Cancelled"));
+}
+
+// ---------------------------------------------------------------- cancel
+
+fn outcomes(value: &Value) -> Vec<(String, String)> {
+    value["outcomes"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|o| {
+                    (
+                        o["number"].as_str().unwrap_or_default().to_owned(),
+                        o["result"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn statuses(value: &Value) -> Vec<String> {
+    value["journalEntries"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|e| e["status"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn inv_5_cancel_of_the_worked_example_cancels_nine_and_keeps_the_run_completed() {
+    let (code, out) = run_json(&[
+        "cancel",
+        "--snapshot",
+        &example("jr-00000075.json"),
+        "--json",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(out["response"]["httpStatus"], 200);
+    assert_eq!(out["response"]["body"], json!({"success": true}));
+    let request_id = out["response"]["headers"]["Zuora-Request-Id"]
+        .as_str()
+        .unwrap_or_default();
+    assert_eq!(request_id.len(), 36);
+    assert_eq!(out["journalRun"]["status"], "Completed");
+    assert_eq!(out["journalRun"]["executedOn"], "2026-02-01T10:01:49Z");
+    let mut expected: Vec<String> = vec!["Cancelled".to_owned(); 10];
+    expected[3] = "Created".to_owned();
+    assert_eq!(statuses(&out), expected);
+    // Fields the rules do not read are kept, custom fields included.
+    assert_eq!(out["journalEntries"][0]["CostCenter__c"], "CC-301");
+    assert_eq!(out["journalEntries"][8]["Lines__c"], 2);
+    assert_eq!(out["journalEntries"][8]["ApprovedBy__c"], Value::Null);
+    assert_eq!(
+        out["journalEntries"][3]["journalEntryItems"][0]["ReconciliationId__c"],
+        "REC-2026-0004"
+    );
+    // JE-00000007 has no transferredToAccounting (read as No): it stays absent.
+    assert!(out["journalEntries"][6]
+        .get("transferredToAccounting")
+        .is_none());
+    let results = outcomes(&out);
+    assert_eq!(results.len(), 10);
+    assert_eq!(results[3], ("JE-00000004".to_owned(), "failed".to_owned()));
+    assert_eq!(
+        out["outcomes"][3]["reason"],
+        "journal entry JE-00000004 cannot be cancelled: its Transferred to Accounting is Yes"
+    );
+    assert_eq!(results.iter().filter(|(_, r)| r == "cancelled").count(), 9);
+    let events = out["events"].as_array().cloned().unwrap_or_default();
+    assert_eq!(events.len(), 12);
+    assert_eq!(events[0]["event"], "cancellationRequested");
+    assert_eq!(events[11]["event"], "cancellationSettled");
+    assert_eq!(events[11]["settlement"], json!({"restored": "Completed"}));
+}
+
+#[test]
+fn cancel_prints_a_table_and_says_what_it_assumed() {
+    journal_run()
+        .args(["cancel", "--snapshot", &example("jr-00000075.json")])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "(assumed: the input gives no caller)",
+        ))
+        .stdout(predicate::str::contains("200 {\"success\":true}"))
+        .stdout(predicate::str::contains(
+            "│ JE-00000004  ┆ journal entry JE-00000004 cannot be cancelled",
+        ))
+        .stdout(predicate::str::contains(
+            "Settled: JR-00000075 is Completed (9 of 10 entries cancelled).",
+        ));
+}
+
+#[test]
+fn cancel_steps_lists_every_attempt_in_entry_order() {
+    let (code, stdout, _) = run(&[
+        "cancel",
+        "--snapshot",
+        &example("jr-00000075.json"),
+        "--steps",
+    ]);
+    assert_eq!(code, 0);
+    for step in 1..=10 {
+        let row = format!("│ {step:<4} ┆ JE-{step:08} ┆");
+        assert!(stdout.contains(&row), "no row {row} in:\n{stdout}");
+    }
+}
+
+#[test]
+fn cancel_reads_zuoras_run_and_pages_as_the_snapshot() {
+    let (code, pages) = run_json(&[
+        "cancel",
+        "--run",
+        &example("jr-00000075-run.json"),
+        "--entries",
+        &example("jr-00000075-entries-page-1.json"),
+        &example("jr-00000075-entries-page-2.json"),
+        "--json",
+    ]);
+    assert_eq!(code, 0);
+    let (_, snapshot) = run_json(&[
+        "cancel",
+        "--snapshot",
+        &example("jr-00000075.json"),
+        "--json",
+    ]);
+    for field in ["journalRun", "journalEntries", "outcomes", "events"] {
+        assert_eq!(pages[field], snapshot[field], "{field}");
+    }
+}
+
+#[test]
+fn cancel_json_is_the_same_byte_for_byte_for_the_same_input() {
+    let args = [
+        "cancel",
+        "--snapshot",
+        &example("jr-00000075.json"),
+        "--header",
+        "Zuora-Track-Id: close-7",
+        "--json",
+    ];
+    let (_, first, _) = run(&args);
+    let (_, second, _) = run(&args);
+    assert!(!first.is_empty());
+    assert_eq!(first, second);
+    // Standard input gives the same bytes as the file.
+    let content =
+        std::fs::read(common::root().join(example("jr-00000075.json"))).unwrap_or_default();
+    let output = journal_run()
+        .args([
+            "cancel",
+            "--snapshot",
+            "-",
+            "--header",
+            "Zuora-Track-Id: close-7",
+            "--json",
+        ])
+        .write_stdin(content)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), first);
+    // Another input (or another header) gives other ids.
+    let (_, other, _) = run(&[
+        "cancel",
+        "--snapshot",
+        &example("jr-00000075.json"),
+        "--header",
+        "Zuora-Track-Id: close-8",
+        "--json",
+    ]);
+    let id = |text: &str| -> Value {
+        serde_json::from_str::<Value>(text).unwrap_or_default()["response"]["headers"]
+            ["Zuora-Request-Id"]
+            .clone()
+    };
+    assert_ne!(id(&first), id(&other));
+}
+
+#[test]
+fn cancel_without_the_permission_is_rejected_with_exit_1_and_changes_nothing() {
+    let (code, out) = run_json(&[
+        "cancel",
+        "--snapshot",
+        &example("jr-00000075-no-permission.json"),
+        "--json",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(out["response"]["httpStatus"], 403);
+    assert_eq!(out["response"]["body"]["success"], false);
+    assert_eq!(out["response"]["body"]["reasons"][0]["code"], "50000010");
+    assert_eq!(
+        out["response"]["headers"]["Zuora-Track-Id"],
+        "january-close-7"
+    );
+    assert_eq!(
+        out["response"]["body"]["requestId"],
+        out["response"]["headers"]["Zuora-Request-Id"]
+    );
+    assert_eq!(out["outcomes"], json!([]));
+    assert_eq!(out["events"], json!([]));
+    assert_eq!(statuses(&out), vec!["Created".to_owned(); 10]);
+    assert_eq!(out["journalRun"]["status"], "Completed");
+}
+
+#[test]
+fn a_malformed_jr_number_gets_zuoras_error_response_not_a_usage_error() {
+    let (code, out) = run_json(&[
+        "cancel",
+        "JR-75",
+        "--snapshot",
+        &example("jr-00000075.json"),
+        "--json",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(out["response"]["httpStatus"], 400);
+    assert_eq!(out["response"]["body"]["reasons"][0]["code"], "50000020");
+}
+
+#[test]
+fn another_runs_number_is_not_found() {
+    let (code, out) = run_json(&[
+        "cancel",
+        "JR-00000076",
+        "--snapshot",
+        &example("jr-00000075.json"),
+        "--json",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(out["response"]["httpStatus"], 404);
+}
+
+#[test]
+fn header_options_replace_the_snapshots_headers_of_that_name() {
+    let (code, out) = run_json(&[
+        "cancel",
+        "--snapshot",
+        &example("jr-00000075-no-permission.json"),
+        "--header",
+        "zuora-track-id: from-the-command-line",
+        "--json",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        out["response"]["headers"]["Zuora-Track-Id"],
+        "from-the-command-line"
+    );
+}
+
+#[test]
+fn a_bad_authorization_header_is_an_authentication_failure() {
+    let (code, out) = run_json(&[
+        "cancel",
+        "--snapshot",
+        &example("jr-00000075.json"),
+        "--header",
+        "Authorization: Basic dXNlcjpwYXNz",
+        "--json",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(out["response"]["httpStatus"], 401);
+    assert_eq!(out["response"]["headers"]["WWW-Authenticate"], "Bearer");
+}
+
+#[test]
+fn inv_5_a_run_whose_entries_can_all_be_cancelled_settles_cancelled() {
+    let file = temp_file(&snapshot(
+        "Error",
+        &[
+            ("JE-00000002", "Created", "No"),
+            ("JE-00000001", "Cancelled", "No"),
+            ("JE-00000003", "Created", "Error"),
+        ],
+    ));
+    let path = file.path().to_string_lossy().into_owned();
+    let (code, out) = run_json(&["cancel", "--snapshot", &path, "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(out["journalRun"]["status"], "Cancelled");
+    // Entries come back in input order; outcomes in the job's order (entry numbers).
+    assert_eq!(out["journalEntries"][0]["number"], "JE-00000002");
+    assert_eq!(
+        outcomes(&out),
+        vec![
+            ("JE-00000001".to_owned(), "alreadyCancelled".to_owned()),
+            ("JE-00000002".to_owned(), "cancelled".to_owned()),
+            ("JE-00000003".to_owned(), "cancelled".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn inv_8_a_cancelled_run_cannot_be_cancelled_again() {
+    let file = temp_file(&snapshot(
+        "Cancelled",
+        &[("JE-00000001", "Cancelled", "No")],
+    ));
+    let path = file.path().to_string_lossy().into_owned();
+    let (code, out) = run_json(&["cancel", "--snapshot", &path, "--json"]);
+    assert_eq!(code, 1);
+    assert_eq!(out["response"]["httpStatus"], 409);
+    assert_eq!(out["journalRun"]["status"], "Cancelled");
+}
+
+#[test]
+fn the_snapshots_caller_and_request_are_used() {
+    let file = temp_file(
+        r#"{"journalRun": {"number": "JR-00000009", "status": "Completed",
+              "organizationLabels": [{"organizationId": "org-2", "organizationName": "Two"}]},
+            "journalEntries": [{"number": "JE-00000001", "status": "Created"}],
+            "caller": {"permissions": ["Cancel Journal Run"], "accessibleOrgIds": ["org-1"]},
+            "request": {"jrNumber": "JR-00000009", "headers": {"Zuora-Track-Id": "t-1"}}}"#,
+    );
+    let path = file.path().to_string_lossy().into_owned();
+    let (code, out) = run_json(&["cancel", "--snapshot", &path, "--json"]);
+    // The caller cannot see org-2's run: not found (D-6).
+    assert_eq!(code, 1);
+    assert_eq!(out["response"]["httpStatus"], 404);
+    assert_eq!(out["response"]["headers"]["Zuora-Track-Id"], "t-1");
+}
+
+// ---------------------------------------------------------------- audit
+
+#[test]
+fn audit_of_a_consistent_export_is_clean() {
+    journal_run()
+        .args(["audit", "--snapshot", &example("jr-00000075.json")])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Clean"));
+    let (code, out) = run_json(&[
+        "audit",
+        "--run",
+        &example("jr-00000075-run.json"),
+        "--entries",
+        &example("jr-00000075-entries-page-1.json"),
+        &example("jr-00000075-entries-page-2.json"),
+        "--json",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(out["clean"], true);
+    assert_eq!(out["violations"], json!([]));
+    assert_eq!(out["snapshots"][0]["entries"], 10);
+}
+
+fn violations(out: &Value) -> Vec<(String, Vec<String>)> {
+    out["violations"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|v| {
+                    (
+                        v["invariant"].as_str().unwrap_or_default().to_owned(),
+                        v["entries"]
+                            .as_array()
+                            .map(|e| {
+                                e.iter()
+                                    .map(|n| n.as_str().unwrap_or_default().to_owned())
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn audit_reports_each_violation_with_its_inv_id_and_entries() {
+    let (code, out) = run_json(&[
+        "audit",
+        "--snapshot",
+        &example("jr-00000082-inconsistent.json"),
+        "--json",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(out["clean"], false);
+    let found = violations(&out);
+    assert!(found.contains(&("INV-1".to_owned(), vec!["JE-00000302".to_owned()])));
+    assert!(found.contains(&("INV-10".to_owned(), vec!["JE-00000303".to_owned()])));
+    assert!(found.contains(&("INV-10".to_owned(), vec![])), "{found:?}");
+    assert_eq!(found.len(), 3);
+    journal_run()
+        .args([
+            "audit",
+            "--snapshot",
+            &example("jr-00000082-inconsistent.json"),
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("INV-1"))
+        .stdout(predicate::str::contains("3 violations found"));
+}
+
+/// One history line: a snapshot of JR-00000075 with these entries.
+fn line(status: &str, entries: &[(&str, &str, &str)]) -> String {
+    snapshot(status, entries).replace('\n', " ")
+}
+
+fn audit_history(lines: &[String]) -> (i32, Value) {
+    let file = temp_file(&(lines.join("\n") + "\n"));
+    let path = file.path().to_string_lossy().into_owned();
+    run_json(&["audit", "--history", &path, "--json"])
+}
+
+#[test]
+fn a_history_of_legal_transitions_is_clean() {
+    let (code, out) = audit_history(&[
+        line(
+            "Completed",
+            &[
+                ("JE-00000001", "Created", "No"),
+                ("JE-00000002", "Created", "Yes"),
+            ],
+        ),
+        String::new(),
+        line(
+            "Completed",
+            &[
+                ("JE-00000001", "Cancelled", "No"),
+                ("JE-00000002", "Created", "Yes"),
+            ],
+        ),
+        line(
+            "Completed",
+            &[
+                ("JE-00000001", "Cancelled", "No"),
+                ("JE-00000002", "Created", "No"),
+            ],
+        ),
+        line(
+            "Completed",
+            &[
+                ("JE-00000001", "Cancelled", "No"),
+                ("JE-00000002", "Cancelled", "No"),
+            ],
+        ),
+        line(
+            "Cancelled",
+            &[
+                ("JE-00000001", "Cancelled", "No"),
+                ("JE-00000002", "Cancelled", "No"),
+            ],
+        ),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out["snapshots"].as_array().map(Vec::len), Some(5));
+    assert_eq!(out["snapshots"][1]["line"], 3);
+}
+
+#[test]
+fn inv_2_a_cancelled_entry_that_comes_back_is_reported() {
+    let (code, out) = audit_history(&[
+        line("Completed", &[("JE-00000001", "Cancelled", "No")]),
+        line("Completed", &[("JE-00000001", "Created", "No")]),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        violations(&out),
+        vec![("INV-2".to_owned(), vec!["JE-00000001".to_owned()])]
+    );
+    assert_eq!(out["violations"][0]["kind"], "transition");
+    assert_eq!(out["violations"][0]["previousLine"], 1);
+    assert_eq!(out["violations"][0]["line"], 2);
+}
+
+#[test]
+fn inv_2_a_transferred_to_accounting_that_changes_after_cancellation_is_reported() {
+    let (code, out) = audit_history(&[
+        line("Completed", &[("JE-00000001", "Cancelled", "No")]),
+        line("Completed", &[("JE-00000001", "Cancelled", "Ignore")]),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        violations(&out),
+        vec![("INV-2".to_owned(), vec!["JE-00000001".to_owned()])]
+    );
+}
+
+#[test]
+fn inv_2_a_deleted_entry_that_reappears_is_reported() {
+    let (code, out) = audit_history(&[
+        line(
+            "Completed",
+            &[
+                ("JE-00000001", "Cancelled", "No"),
+                ("JE-00000002", "Created", "No"),
+            ],
+        ),
+        line("Completed", &[("JE-00000002", "Created", "No")]),
+        line(
+            "Completed",
+            &[
+                ("JE-00000001", "Created", "No"),
+                ("JE-00000002", "Created", "No"),
+            ],
+        ),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        violations(&out),
+        vec![("INV-2".to_owned(), vec!["JE-00000001".to_owned()])]
+    );
+    assert_eq!(out["violations"][0]["line"], 3);
+}
+
+#[test]
+fn inv_3_a_transferred_entry_that_becomes_cancelled_is_reported() {
+    let (code, out) = audit_history(&[
+        line("Completed", &[("JE-00000001", "Created", "Processing")]),
+        line("Completed", &[("JE-00000001", "Cancelled", "Processing")]),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        violations(&out),
+        vec![("INV-3".to_owned(), vec!["JE-00000001".to_owned()])]
+    );
+}
+
+#[test]
+fn inv_11_a_run_that_goes_from_cancelled_to_completed_is_reported() {
+    let (code, out) = audit_history(&[
+        line("Cancelled", &[("JE-00000001", "Cancelled", "No")]),
+        line("Completed", &[("JE-00000001", "Cancelled", "No")]),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(violations(&out), vec![("INV-11".to_owned(), vec![])]);
+}
+
+#[test]
+fn a_history_also_checks_each_snapshots_state() {
+    let (code, out) = audit_history(&[
+        line("Completed", &[("JE-00000001", "Created", "No")]),
+        line("Cancelled", &[("JE-00000001", "Created", "No")]),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        violations(&out),
+        vec![("INV-1".to_owned(), vec!["JE-00000001".to_owned()])]
+    );
+    assert_eq!(out["violations"][0]["kind"], "state");
+}
+
+#[test]
+fn the_example_history_shows_its_violations_in_a_table() {
+    journal_run()
+        .args(["audit", "--history", &example("jr-00000075-history.jsonl")])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("│ INV-11    ┆ lines 4 -> 5"))
+        .stdout(predicate::str::contains("5 violations found"));
+}
+
+#[test]
+fn a_history_of_two_runs_is_unusable() {
+    let other = line("Completed", &[]).replace("JR-00000001", "JR-00000002");
+    let file = temp_file(&format!("{}\n{other}\n", line("Completed", &[])));
+    let path = file.path().to_string_lossy().into_owned();
+    journal_run()
+        .args(["audit", "--history", &path])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "line 2: journal run JR-00000002 follows journal run JR-00000001 of line 1",
+        ));
+}
+
+#[test]
+fn a_bad_line_of_a_history_is_named_by_its_line() {
+    let file = temp_file(&format!(
+        "{}\n\n{{\"journalRun\": oops}}\n",
+        line("Completed", &[])
+    ));
+    let path = file.path().to_string_lossy().into_owned();
+    journal_run()
+        .args(["audit", "--history", &path])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "error: {path}: line 3, column 16: journalRun: expected value"
+        )));
+}

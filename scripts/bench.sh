@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: `journal-run cancel --json` and `journal-run audit` on a Zuora-shaped
+# export of N entries, against jq computing the same counts on the same file, and against the
+# floor of reading the file once. Alternates the commands, ROUNDS times, and prints medians,
+# ratios and peak memory, all measured in this one run.
+#
+#   scripts/bench.sh [ENTRIES] [ROUNDS]      (defaults: 1000000 entries, 5 rounds)
+#
+# Needs jq and GNU time (/usr/bin/time); installs them with apt-get when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ENTRIES=${1:-1000000}
+ROUNDS=${2:-5}
+WORK=${BENCH_DIR:-target/bench-e2e}
+mkdir -p "$WORK"
+FILE="$WORK/export-$ENTRIES.json"
+
+need() {
+  if ! command -v "$1" >/dev/null 2>&1; then
+    echo "installing $2" >&2
+    apt-get update -qq >/dev/null && apt-get install -y -qq "$2" >/dev/null
+  fi
+}
+need jq jq
+[ -x /usr/bin/time ] || { apt-get update -qq >/dev/null && apt-get install -y -qq time >/dev/null; }
+
+cargo build --release -q -p journal-run-cli --bin journal-run --example generate
+BIN=target/release/journal-run
+GEN=target/release/examples/generate
+
+if [ ! -s "$FILE" ]; then
+  echo "generating $FILE ($ENTRIES entries)" >&2
+  "$GEN" "$ENTRIES" > "$FILE"
+fi
+SIZE=$(stat -c %s "$FILE")
+
+# The same counts jq and `cancel` find: entries the job would cancel, and entries that would fail.
+JQ_PROGRAM='[.journalEntries[] | select(.status != "Cancelled") | .transferredToAccounting]
+  | {cancelled: map(select(. != "Yes" and . != "Processing")) | length,
+     failed: map(select(. == "Yes" or . == "Processing")) | length}'
+
+declare -A SECONDS_OF PEAK_OF
+run() { # name, command...
+  local name=$1; shift
+  local log="$WORK/time-$name.log"
+  /usr/bin/time -v -o "$log" "$@" > "$WORK/out-$name" 2>"$WORK/err-$name" || {
+    local rc=$?
+    # audit exits 1 when it finds violations; anything else is a failure.
+    if [ "$name" != audit ] || [ "$rc" -ne 1 ]; then
+      echo "$name failed (exit $rc):" >&2; cat "$WORK/err-$name" >&2; exit 1
+    fi
+  }
+  local wall peak
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log")
+  peak=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+  # h:mm:ss or m:ss.ss -> seconds
+  wall=$(echo "$wall" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+  SECONDS_OF[$name]+="$wall "
+  PEAK_OF[$name]=$peak
+}
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+echo "file: $FILE ($SIZE bytes, $ENTRIES entries); $ROUNDS rounds, alternating" >&2
+for round in $(seq 1 "$ROUNDS"); do
+  echo "round $round" >&2
+  run cat cat "$FILE"
+  run jq jq -c "$JQ_PROGRAM" "$FILE"
+  run audit "$BIN" audit --snapshot "$FILE" --json
+  run cancel "$BIN" cancel --snapshot "$FILE" --json
+done
+
+# The counts must agree: jq's, and the outcomes of `cancel --json`.
+jq_counts=$(cat "$WORK/out-jq")
+tool_counts=$(jq -c '{cancelled: ([.outcomes[] | select(.result == "cancelled")] | length),
+                      failed: ([.outcomes[] | select(.result == "failed")] | length)}' "$WORK/out-cancel")
+echo "jq:     $jq_counts"
+echo "cancel: $tool_counts"
+[ "$jq_counts" = "$tool_counts" ] || { echo "the counts disagree" >&2; exit 1; }
+
+printf '\n%-8s %12s %14s %10s %10s %14s\n' command "median s" "peak RSS MB" "vs jq" "vs cat" "RSS/file"
+CAT=$(echo "${SECONDS_OF[cat]}" | median)
+JQ=$(echo "${SECONDS_OF[jq]}" | median)
+for name in cat jq audit cancel; do
+  m=$(echo "${SECONDS_OF[$name]}" | median)
+  peak_mb=$(awk -v k="${PEAK_OF[$name]}" 'BEGIN {printf "%.0f", k/1024}')
+  printf '%-8s %12.3f %14s %9.1fx %9.1fx %13.2f\n' "$name" "$m" "$peak_mb" \
+    "$(awk -v a="$JQ" -v b="$m" 'BEGIN {print a/b}')" \
+    "$(awk -v a="$m" -v b="$CAT" 'BEGIN {print a/b}')" \
+    "$(awk -v k="${PEAK_OF[$name]}" -v s="$SIZE" 'BEGIN {print k*1024/s}')"
+done
+echo "(vs jq: how many times faster than jq; vs cat: how many times the floor of reading the file once)"

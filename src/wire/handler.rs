@@ -1,0 +1,250 @@
+//! The cancel operation, `PUT /v1/journal-runs/{jr-number}/cancel`, as a pure function from a
+//! raw request to a response and the event to apply.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasher;
+
+use crate::caller::Caller;
+use crate::command::Command;
+use crate::error::{Error, ErrorCategory};
+use crate::event::Event;
+use crate::headers::{EntityId, OrgIds, RequestScope, TrackId};
+use crate::number::JournalRunNumber;
+use crate::run::JournalRun;
+use crate::wire::encoding::{accepts_gzip, gzip_response};
+use crate::wire::ids::{ProcessId, ReasonCode, RequestId, ResourceCode};
+use crate::wire::request::{
+    bearer_token, list_header, single_header, AuthorizationError, RequestError, ACCEPT_ENCODING,
+    AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE, ZUORA_ENTITY_IDS, ZUORA_ORG_IDS,
+    ZUORA_REQUEST_ID, ZUORA_TRACK_ID,
+};
+use crate::wire::response::{http_status, CommonResponse, Reason};
+
+/// The `Content-Type` of every response.
+pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
+/// Where the handler finds the run a request names: the embedding system's store.
+pub trait RunLookup {
+    /// The run with this number, if the store holds it.
+    fn journal_run(&self, number: JournalRunNumber) -> Option<&JournalRun>;
+}
+
+impl RunLookup for JournalRun {
+    /// A store of one run.
+    fn journal_run(&self, number: JournalRunNumber) -> Option<&JournalRun> {
+        (self.number() == number).then_some(self)
+    }
+}
+
+impl RunLookup for [JournalRun] {
+    fn journal_run(&self, number: JournalRunNumber) -> Option<&JournalRun> {
+        self.iter().find(|run| run.number() == number)
+    }
+}
+
+impl RunLookup for Vec<JournalRun> {
+    fn journal_run(&self, number: JournalRunNumber) -> Option<&JournalRun> {
+        self.as_slice().journal_run(number)
+    }
+}
+
+impl RunLookup for BTreeMap<JournalRunNumber, JournalRun> {
+    fn journal_run(&self, number: JournalRunNumber) -> Option<&JournalRun> {
+        self.get(&number)
+    }
+}
+
+impl<S: BuildHasher> RunLookup for HashMap<JournalRunNumber, JournalRun, S> {
+    fn journal_run(&self, number: JournalRunNumber) -> Option<&JournalRun> {
+        self.get(&number)
+    }
+}
+
+/// An HTTP response: status, headers and the `CommonResponse` body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// The HTTP status: 200, or [`http_status`] of the fault's category.
+    pub status: u16,
+    /// The headers, in this order: `Content-Type`, `Zuora-Request-Id`, `Zuora-Track-Id`
+    /// (when the request gave a valid one), `WWW-Authenticate` (401 only).
+    pub headers: Vec<(&'static str, String)>,
+    /// The body.
+    pub body: CommonResponse,
+    /// Whether the request's `Accept-Encoding` accepts gzip.
+    pub gzip_accepted: bool,
+}
+
+impl Response {
+    /// The value of header `name` (case-insensitive), if set.
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `Some("gzip")` when the body, serialized to `body_len` bytes, is to be gzipped (and
+    /// sent with `Content-Encoding: gzip`): the rule of
+    /// [`should_gzip`](crate::wire::should_gzip) for this request and response.
+    #[must_use]
+    pub fn content_encoding(&self, body_len: usize) -> Option<&'static str> {
+        let content_type = self.header(CONTENT_TYPE).unwrap_or_default();
+        (self.gzip_accepted && gzip_response(content_type, body_len)).then_some("gzip")
+    }
+}
+
+/// What the handler decided: the response, and the event the request produced or why it was
+/// rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancelOutcome {
+    /// The response to send.
+    pub response: Response,
+    /// `Ok(event)` when the request was accepted: apply it to the run
+    /// (`run.apply(&event)`, which cannot fail for an event decided on that run) or persist
+    /// it. `Err` when it was rejected: nothing is to change.
+    pub decision: Result<Event, Error>,
+}
+
+/// The handler of `PUT /v1/journal-runs/{jr-number}/cancel`, with its configuration.
+///
+/// It validates in this order of precedence, and answers the first fault (docs/WIRE.md):
+///
+/// 1. the path parameter's format (`JR-00000001`): category 20;
+/// 2. the headers, each given at most once (else category 90), in this order:
+///    `Zuora-Track-Id`, `Zuora-Entity-Ids`, `Zuora-Org-Ids` (format: category 20), then
+///    `Authorization` (missing or not `Bearer <token>`: category 11);
+/// 3. [`JournalRun::decide`]: the entity against the caller's token (23 or 10), the
+///    permission "Cancel Journal Run" (10), `Zuora-Org-Ids` against the caller's orgs (10), the
+///    run's existence in the request's scope (40), the run's status (30).
+///
+/// The handler is pure: it reads the state and changes nothing; a rejected request has no
+/// event to apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CancelHandler {
+    /// The resource code of every error but authentication failures; default
+    /// [`ResourceCode::UNKNOWN`] (`500000`).
+    pub resource: ResourceCode,
+    /// The resource code of authentication failures (category 11); default
+    /// [`ResourceCode::AUTHENTICATION`] (`900000`).
+    pub authentication_resource: ResourceCode,
+}
+
+impl Default for CancelHandler {
+    fn default() -> Self {
+        Self {
+            resource: ResourceCode::UNKNOWN,
+            authentication_resource: ResourceCode::AUTHENTICATION,
+        }
+    }
+}
+
+impl CancelHandler {
+    /// Handles one cancel request.
+    ///
+    /// - `jr_number`: the `{jr-number}` path segment as it appears in the URL (it needs no
+    ///   percent-decoding: a valid number has no character that would be encoded);
+    /// - `headers`: the request headers as name/value pairs; names are case-insensitive and
+    ///   spaces and tabs around values are ignored;
+    /// - `caller`: who the embedding system resolved the token to;
+    /// - `runs`: the runs the request may name;
+    /// - `request_id`: sent as `Zuora-Request-Id` always, and as `requestId` in error bodies;
+    /// - `process_id`: sent as `processId` in error bodies.
+    ///
+    /// A valid `Zuora-Track-Id` is echoed whatever the outcome; an invalid one is not.
+    #[must_use]
+    pub fn handle<N: AsRef<str>, V: AsRef<str>, R: RunLookup + ?Sized>(
+        &self,
+        jr_number: &str,
+        headers: &[(N, V)],
+        caller: &Caller,
+        runs: &R,
+        request_id: &RequestId,
+        process_id: &ProcessId,
+    ) -> CancelOutcome {
+        let track_id: Result<Option<TrackId>, Error> = single_header(headers, ZUORA_TRACK_ID)
+            .map_err(Error::from)
+            .and_then(|value| value.map(TrackId::parse).transpose().map_err(Error::from));
+        let decision = Self::decide(jr_number, headers, &track_id, caller, runs);
+
+        let mut response_headers = vec![
+            (CONTENT_TYPE, JSON_CONTENT_TYPE.to_owned()),
+            (ZUORA_REQUEST_ID, request_id.as_str().to_owned()),
+        ];
+        if let Ok(Some(track_id)) = &track_id {
+            response_headers.push((ZUORA_TRACK_ID, track_id.as_str().to_owned()));
+        }
+        let (status, body) = match &decision {
+            Ok(_) => (200, CommonResponse::success()),
+            Err(error) => {
+                let category = error.category();
+                if category == ErrorCategory::AuthenticationFailed {
+                    response_headers.push((WWW_AUTHENTICATE, "Bearer".to_owned()));
+                }
+                let reason = Reason {
+                    code: self.code(category),
+                    message: error.to_string(),
+                };
+                (
+                    http_status(category),
+                    CommonResponse::failure(request_id, process_id, vec![reason]),
+                )
+            }
+        };
+        let gzip_accepted = accepts_gzip(list_header(headers, ACCEPT_ENCODING).as_deref());
+        CancelOutcome {
+            response: Response {
+                status,
+                headers: response_headers,
+                body,
+                gzip_accepted,
+            },
+            decision,
+        }
+    }
+
+    /// The eight-digit code of a fault of `category`.
+    #[must_use]
+    pub fn code(&self, category: ErrorCategory) -> ReasonCode {
+        let resource = if category == ErrorCategory::AuthenticationFailed {
+            self.authentication_resource
+        } else {
+            self.resource
+        };
+        ReasonCode::new(resource, category)
+    }
+
+    /// The checks, in the order of precedence.
+    fn decide<N: AsRef<str>, V: AsRef<str>, R: RunLookup + ?Sized>(
+        jr_number: &str,
+        headers: &[(N, V)],
+        track_id: &Result<Option<TrackId>, Error>,
+        caller: &Caller,
+        runs: &R,
+    ) -> Result<Event, Error> {
+        let number = JournalRunNumber::parse(jr_number).map_err(RequestError::PathNumber)?;
+        track_id.clone()?;
+        let entity = single_header(headers, ZUORA_ENTITY_IDS)?
+            .map(EntityId::parse)
+            .transpose()?;
+        let orgs = single_header(headers, ZUORA_ORG_IDS)?
+            .map(OrgIds::parse)
+            .transpose()?;
+        let authorization = single_header(headers, AUTHORIZATION)?
+            .ok_or(RequestError::Authorization(AuthorizationError::Missing))?;
+        bearer_token(authorization).map_err(RequestError::from)?;
+
+        let command = Command::CancelRun {
+            run: number,
+            scope: RequestScope { entity, orgs },
+        };
+        if let Some(run) = runs.journal_run(number) {
+            return Ok(run.decide(caller, &command)?);
+        }
+        // No such run: ask the state machine about a deleted run of that number, so the answer
+        // (not found) comes after the entity, permission and org checks, in their order.
+        let mut gone = JournalRun::new(number, Vec::new());
+        gone.apply(&Event::RunDeleted)?;
+        Ok(gone.decide(caller, &command)?)
+    }
+}

@@ -1,0 +1,140 @@
+//! The request side: header names, reading raw headers, the `Authorization` header's shape,
+//! and the faults of a request that are not the state machine's.
+
+/// `Zuora-Track-Id`: echoed in the response when given.
+pub const ZUORA_TRACK_ID: &str = "Zuora-Track-Id";
+/// `Zuora-Entity-Ids`: the entity the request acts in.
+pub const ZUORA_ENTITY_IDS: &str = "Zuora-Entity-Ids";
+/// `Zuora-Org-Ids`: the orgs the request acts in.
+pub const ZUORA_ORG_IDS: &str = "Zuora-Org-Ids";
+/// `Authorization`: `Bearer <token>`.
+pub const AUTHORIZATION: &str = "Authorization";
+/// `Accept-Encoding`: whether the response may be gzipped.
+pub const ACCEPT_ENCODING: &str = "Accept-Encoding";
+/// `Content-Encoding`: how a payload is encoded.
+pub const CONTENT_ENCODING: &str = "Content-Encoding";
+/// `Zuora-Request-Id`: the response header carrying the request's id.
+pub const ZUORA_REQUEST_ID: &str = "Zuora-Request-Id";
+/// `Content-Type`.
+pub const CONTENT_TYPE: &str = "Content-Type";
+/// `WWW-Authenticate`: sent with every 401.
+pub const WWW_AUTHENTICATE: &str = "WWW-Authenticate";
+
+/// A fault of the request itself, before the state machine sees it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The `{jr-number}` path parameter is not a journal run number.
+    #[error("path parameter jr-number: {0}")]
+    PathNumber(#[source] crate::number::NumberError),
+    /// A header that may be given once is given several times.
+    #[error("{name} is given {count} times; it may be given at most once")]
+    RepeatedHeader {
+        /// The header.
+        name: &'static str,
+        /// How many times it was given.
+        count: usize,
+    },
+    /// `Authorization` is missing or not `Bearer <token>`.
+    #[error(transparent)]
+    Authorization(#[from] AuthorizationError),
+    /// A `Content-Encoding` other than gzip or identity, on a request with a payload.
+    #[error("Content-Encoding `{value}` is not supported; use gzip or identity")]
+    UnsupportedContentEncoding {
+        /// The value given.
+        value: String,
+    },
+}
+
+/// What is wrong with the `Authorization` header. The messages never quote the header, which
+/// carries a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthorizationError {
+    /// No `Authorization` header.
+    #[error("the Authorization header is missing; send `Authorization: Bearer <token>`")]
+    Missing,
+    /// The scheme is not `Bearer`.
+    #[error("the Authorization header does not use the Bearer scheme; send `Authorization: Bearer <token>`")]
+    NotBearer,
+    /// `Bearer` with no token after it.
+    #[error("the Authorization header has no token after `Bearer`")]
+    MissingToken,
+    /// The token holds a character that is not visible US-ASCII (`!` to `~`).
+    #[error("the bearer token holds a character that is not visible US-ASCII, at character {position} of the token")]
+    TokenCharacter {
+        /// The character's 0-based offset in the token.
+        position: usize,
+    },
+}
+
+/// The token of an `Authorization: Bearer <token>` value: the scheme `Bearer` in any case,
+/// one or more spaces, then a non-empty token of visible US-ASCII characters (`!` to `~`).
+///
+/// The handler checks only this shape; resolving the token to a [`Caller`](crate::Caller) is
+/// the embedding system's part.
+///
+/// # Errors
+///
+/// An [`AuthorizationError`] saying what is wrong, without quoting the value.
+pub fn bearer_token(authorization: &str) -> Result<&str, AuthorizationError> {
+    let value = authorization.trim_matches([' ', '\t']);
+    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("Bearer") {
+        return Err(AuthorizationError::NotBearer);
+    }
+    let token = rest.trim_start_matches(' ');
+    if token.is_empty() {
+        return Err(AuthorizationError::MissingToken);
+    }
+    if let Some(position) = token.chars().position(|c| !c.is_ascii_graphic()) {
+        return Err(AuthorizationError::TokenCharacter { position });
+    }
+    Ok(token)
+}
+
+/// The values of header `name` (case-insensitive), without surrounding spaces and tabs.
+pub(crate) fn header_values<'h, N: AsRef<str>, V: AsRef<str>>(
+    headers: &'h [(N, V)],
+    name: &'h str,
+) -> impl Iterator<Item = &'h str> + 'h {
+    headers
+        .iter()
+        .filter(move |(n, _)| {
+            n.as_ref()
+                .trim_matches([' ', '\t'])
+                .eq_ignore_ascii_case(name)
+        })
+        .map(|(_, v)| v.as_ref().trim_matches([' ', '\t']))
+}
+
+/// The one value of header `name`, if given.
+///
+/// # Errors
+///
+/// [`RequestError::RepeatedHeader`] when it is given more than once.
+pub(crate) fn single_header<'h, N: AsRef<str>, V: AsRef<str>>(
+    headers: &'h [(N, V)],
+    name: &'static str,
+) -> Result<Option<&'h str>, RequestError> {
+    let mut values = header_values(headers, name);
+    let first = values.next();
+    let more = values.count();
+    if more > 0 {
+        return Err(RequestError::RepeatedHeader {
+            name,
+            count: more + 1,
+        });
+    }
+    Ok(first)
+}
+
+/// The values of a list header (`Accept-Encoding`) given several times, joined with commas,
+/// as HTTP allows.
+pub(crate) fn list_header<N: AsRef<str>, V: AsRef<str>>(
+    headers: &[(N, V)],
+    name: &str,
+) -> Option<String> {
+    let values: Vec<&str> = header_values(headers, name).collect();
+    (!values.is_empty()).then(|| values.join(","))
+}

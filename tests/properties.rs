@@ -1,0 +1,1265 @@
+//! Property tests: one or more per invariant of docs/INVARIANTS.md, named `inv_N_...`.
+//!
+//! Runs are generated as snapshots (0 to 12 entries with random statuses and Transferred to
+//! Accounting values, in every state, jobs at random positions, random organization labels)
+//! and then driven by random command sequences from random callers (random permissions, org
+//! access, entities and scope headers). The case count is proptest's default (256), or
+//! `PROPTEST_CASES`.
+//!
+//! The expectations here are written independently of the library's rule functions; the
+//! library's own auditor (`check_state`, `check_transition`) is called as well, where it
+//! applies.
+
+use std::collections::BTreeSet;
+
+use journal_run::headers::CharacterFault;
+use journal_run::invariants::{check_state, check_transition, Invariant, Violation};
+use journal_run::{
+    AttemptOutcome, Caller, CancellableStatus, CancellationJob, Command, CommandKind, EntityId,
+    Event, HeaderError, JournalEntry, JournalEntryNumber, JournalEntryStatus, JournalRun,
+    JournalRunNumber, JournalRunStatus, OrgAccess, OrgId, OrgIds, Permission, PermissionSet,
+    Rejection, RequestScope, RunState, Settlement, TrackId, TransferResult,
+    TransferredToAccounting as Tta,
+};
+use proptest::prelude::*;
+use proptest::sample::{select, subsequence, Index};
+use proptest::test_runner::TestCaseError;
+use strum::VariantArray;
+
+const RUN: u64 = 75;
+const OTHER_RUN: u64 = 76;
+/// Snapshot entries are numbered from 1 to this; commands also name absent ones above it.
+const HELD_MAX: u64 = 30;
+const NUMBER_MAX: u64 = 40;
+const ORGS: [&str; 4] = ["org-a", "org-b", "org-c", "org-d"];
+const FOREIGN_ORG: &str = "org-z";
+const ENTITIES: [&str; 3] = ["ent-1", "ent-2", "ent-3"];
+const FOREIGN_ENTITY: &str = "ent-9";
+
+fn jr(n: u64) -> JournalRunNumber {
+    JournalRunNumber::new(n).unwrap()
+}
+
+fn je(n: u64) -> JournalEntryNumber {
+    JournalEntryNumber::new(n).unwrap()
+}
+
+fn org(s: &str) -> OrgId {
+    OrgId::parse(s).unwrap()
+}
+
+fn entity(s: &str) -> EntityId {
+    EntityId::parse(s).unwrap()
+}
+
+fn is_cancelled(e: &JournalEntry) -> bool {
+    e.status == JournalEntryStatus::Cancelled
+}
+
+/// Yes or Processing: the values that stop a cancellation (Zuora, PUT_SummaryJournalEntry).
+fn transferred(tta: Tta) -> bool {
+    matches!(tta, Tta::Yes | Tta::Processing)
+}
+
+fn status_of(previous: CancellableStatus) -> JournalRunStatus {
+    match previous {
+        CancellableStatus::Pending => JournalRunStatus::Pending,
+        CancellableStatus::Error => JournalRunStatus::Error,
+        CancellableStatus::Completed => JournalRunStatus::Completed,
+    }
+}
+
+fn of_invariant(invariant: Invariant, violations: Vec<Violation>) -> Vec<Violation> {
+    violations
+        .into_iter()
+        .filter(|v| v.invariant == invariant)
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generators
+// ---------------------------------------------------------------------------------------------
+
+/// The state a generated snapshot is in; a job carries a seed for its position.
+#[derive(Debug, Clone, Copy)]
+enum Shape {
+    Pending,
+    Processing,
+    Completed,
+    Error,
+    Job(CancellableStatus, Index),
+    Cancelled,
+    DeleteInprogress,
+    Deleted,
+}
+
+fn arb_tta() -> impl Strategy<Value = Tta> {
+    select(Tta::VARIANTS)
+}
+
+fn arb_previous() -> impl Strategy<Value = CancellableStatus> {
+    select(vec![
+        CancellableStatus::Pending,
+        CancellableStatus::Error,
+        CancellableStatus::Completed,
+    ])
+}
+
+fn arb_job() -> impl Strategy<Value = Shape> {
+    (arb_previous(), any::<Index>()).prop_map(|(p, i)| Shape::Job(p, i))
+}
+
+fn arb_shape() -> impl Strategy<Value = Shape> {
+    prop_oneof![
+        1 => Just(Shape::Pending),
+        1 => Just(Shape::Processing),
+        3 => Just(Shape::Completed),
+        2 => Just(Shape::Error),
+        3 => arb_job(),
+        1 => Just(Shape::Cancelled),
+        1 => Just(Shape::DeleteInprogress),
+        1 => Just(Shape::Deleted),
+    ]
+}
+
+/// Runs that hold entries a job can work on: Completed, Error, or in a job.
+fn arb_job_shape() -> impl Strategy<Value = Shape> {
+    prop_oneof![
+        2 => Just(Shape::Completed),
+        1 => Just(Shape::Error),
+        2 => arb_job(),
+    ]
+}
+
+/// 0 to 12 entries with distinct numbers, random status and Transferred to Accounting, in a
+/// random order (snapshots may list entries in any order).
+fn arb_entries() -> impl Strategy<Value = Vec<JournalEntry>> {
+    subsequence((1..=HELD_MAX).collect::<Vec<u64>>(), 0..=12)
+        .prop_flat_map(|numbers| {
+            let n = numbers.len();
+            (
+                Just(numbers),
+                proptest::collection::vec((prop::bool::weighted(0.3), arb_tta()), n),
+            )
+        })
+        .prop_map(|(numbers, attributes)| {
+            numbers
+                .into_iter()
+                .zip(attributes)
+                .map(|(n, (cancelled, tta))| JournalEntry {
+                    number: je(n),
+                    status: if cancelled {
+                        JournalEntryStatus::Cancelled
+                    } else {
+                        JournalEntryStatus::Created
+                    },
+                    transferred_to_accounting: reachable(cancelled, tta),
+                })
+                .collect::<Vec<_>>()
+        })
+        .prop_shuffle()
+}
+
+/// A Transferred to Accounting an entry can show: a cancelled entry was cancelled while No,
+/// Error or Ignore and keeps that value (INV-3), so Yes and Processing become No.
+fn reachable(cancelled: bool, tta: Tta) -> Tta {
+    match tta {
+        Tta::Yes | Tta::Processing if cancelled => Tta::No,
+        other => other,
+    }
+}
+
+/// A snapshot of the shape: entries are dropped where the state holds none, and cancelled
+/// where it holds only cancelled ones.
+fn build_run(shape: Shape, mut entries: Vec<JournalEntry>, labels: &[&str]) -> JournalRun {
+    match shape {
+        // A run cancelled from Pending was Pending: it holds no entries.
+        Shape::Pending
+        | Shape::Processing
+        | Shape::Deleted
+        | Shape::Job(CancellableStatus::Pending, _) => entries.clear(),
+        Shape::Cancelled | Shape::DeleteInprogress => {
+            for e in &mut entries {
+                e.status = JournalEntryStatus::Cancelled;
+                e.transferred_to_accounting = reachable(true, e.transferred_to_accounting);
+            }
+        }
+        Shape::Completed | Shape::Error | Shape::Job(_, _) => {}
+    }
+    let state = match shape {
+        Shape::Pending => RunState::Pending,
+        Shape::Processing => RunState::Processing,
+        Shape::Completed => RunState::Completed,
+        Shape::Error => RunState::Error,
+        Shape::Job(previous, position) => RunState::CancelInprogress(CancellationJob {
+            previous,
+            next: position.index(entries.len() + 1),
+        }),
+        Shape::Cancelled => RunState::Cancelled,
+        Shape::DeleteInprogress => RunState::DeleteInprogress,
+        Shape::Deleted => RunState::Deleted,
+    };
+    JournalRun::from_snapshot(
+        jr(RUN),
+        labels.iter().map(|l| org(l)).collect(),
+        state,
+        entries,
+    )
+    .unwrap()
+}
+
+fn arb_run_of(shapes: impl Strategy<Value = Shape>) -> impl Strategy<Value = JournalRun> {
+    (shapes, arb_entries(), subsequence(ORGS.to_vec(), 0..=2))
+        .prop_map(|(shape, entries, labels)| build_run(shape, entries, &labels))
+}
+
+fn arb_run() -> impl Strategy<Value = JournalRun> {
+    arb_run_of(arb_shape())
+}
+
+fn arb_org_access() -> impl Strategy<Value = OrgAccess> {
+    prop_oneof![
+        1 => Just(OrgAccess::All),
+        2 => subsequence(ORGS.to_vec(), 0..=4)
+            .prop_map(|orgs| OrgAccess::Only(orgs.into_iter().map(org).collect())),
+    ]
+}
+
+/// Any caller: random permissions (often all but one), org access and token entities (often
+/// none or one, so that later faults get their turn).
+fn arb_any_caller() -> impl Strategy<Value = Caller> {
+    let permissions = prop_oneof![
+        1 => Just(PermissionSet::ALL),
+        2 => select(Permission::VARIANTS).prop_map(|p| PermissionSet::ALL.without(p)),
+        2 => any::<u8>().prop_map(PermissionSet::from_bits_truncate),
+    ];
+    let entities = prop_oneof![
+        2 => Just(vec![]),
+        2 => select(ENTITIES.to_vec()).prop_map(|e| vec![e]),
+        1 => subsequence(ENTITIES.to_vec(), 2),
+    ];
+    (permissions, arb_org_access(), entities).prop_map(|(permissions, orgs, entities)| Caller {
+        permissions,
+        orgs,
+        entities: entities.into_iter().map(entity).collect(),
+    })
+}
+
+/// Mostly a superuser, so that sequences get far; sometimes any caller.
+fn arb_caller() -> impl Strategy<Value = Caller> {
+    prop_oneof![3 => Just(Caller::superuser()), 2 => arb_any_caller()]
+}
+
+/// Any scope headers: an entity (one the token may lack) and orgs (one the caller may lack).
+fn arb_any_scope() -> impl Strategy<Value = RequestScope> {
+    let mut entities = ENTITIES.to_vec();
+    entities.push(FOREIGN_ENTITY);
+    let mut orgs = ORGS.to_vec();
+    orgs.push(FOREIGN_ORG);
+    (
+        proptest::option::weighted(0.3, select(entities)),
+        proptest::option::of(subsequence(orgs, 1..=3).prop_shuffle()),
+    )
+        .prop_map(|(entity_id, orgs)| RequestScope {
+            entity: entity_id.map(entity),
+            orgs: orgs.map(|o| OrgIds::parse(&o.join(",")).unwrap()),
+        })
+}
+
+fn arb_scope() -> impl Strategy<Value = RequestScope> {
+    prop_oneof![3 => Just(RequestScope::default()), 1 => arb_any_scope()]
+}
+
+/// Which entry a command names: one the run holds (by position, at the time the command is
+/// made), or a number the run probably does not hold.
+#[derive(Debug, Clone, Copy)]
+enum Pick {
+    Held(Index),
+    Absent(u64),
+}
+
+fn arb_pick() -> impl Strategy<Value = Pick> {
+    prop_oneof![
+        9 => any::<Index>().prop_map(Pick::Held),
+        1 => (HELD_MAX + 1..=NUMBER_MAX).prop_map(Pick::Absent),
+    ]
+}
+
+/// The entries processing creates: any numbers, sometimes one twice.
+fn arb_created() -> impl Strategy<Value = Vec<u64>> {
+    (
+        subsequence((1..=NUMBER_MAX).collect::<Vec<u64>>(), 0..=6).prop_shuffle(),
+        prop::bool::weighted(0.1),
+    )
+        .prop_map(|(mut numbers, twice)| {
+            if let (true, Some(&first)) = (twice, numbers.first()) {
+                numbers.push(first);
+            }
+            numbers
+        })
+}
+
+/// A command to make, resolved against the run when it is made.
+#[derive(Debug, Clone)]
+struct Op {
+    kind: CommandKind,
+    pick: Pick,
+    value: Tta,
+    result: TransferResult,
+    run: u64,
+    scope: RequestScope,
+    created: Vec<u64>,
+    caller: Caller,
+}
+
+impl Op {
+    fn command(&self, run: &JournalRun) -> Command {
+        let entry = match self.pick {
+            Pick::Held(i) if !run.entries().is_empty() => {
+                run.entries()[i.index(run.entries().len())].number
+            }
+            Pick::Held(_) => je(NUMBER_MAX),
+            Pick::Absent(n) => je(n),
+        };
+        let scope = self.scope.clone();
+        let created = || self.created.iter().map(|&n| je(n)).collect();
+        match self.kind {
+            CommandKind::CancelRun => Command::CancelRun {
+                run: jr(self.run),
+                scope,
+            },
+            CommandKind::DeleteRun => Command::DeleteRun {
+                run: jr(self.run),
+                scope,
+            },
+            CommandKind::CancelEntry => Command::CancelEntry { entry, scope },
+            CommandKind::DeleteEntry => Command::DeleteEntry { entry, scope },
+            CommandKind::UpdateTransferredToAccounting => Command::UpdateTransferredToAccounting {
+                entry,
+                value: self.value,
+                scope,
+            },
+            CommandKind::StartProcessing => Command::StartProcessing,
+            CommandKind::CompleteProcessing => Command::CompleteProcessing { entries: created() },
+            CommandKind::FailProcessing => Command::FailProcessing { entries: created() },
+            CommandKind::StepCancellation => Command::StepCancellation,
+            CommandKind::SettleCancellation => Command::SettleCancellation,
+            CommandKind::FinishDeletion => Command::FinishDeletion,
+            CommandKind::BeginTransfer => Command::BeginTransfer { entry },
+            CommandKind::FinishTransfer => Command::FinishTransfer {
+                entry,
+                result: self.result,
+            },
+        }
+    }
+}
+
+fn arb_op_of(
+    kinds: impl Strategy<Value = CommandKind>,
+    callers: impl Strategy<Value = Caller>,
+    scopes: impl Strategy<Value = RequestScope>,
+) -> impl Strategy<Value = Op> {
+    (
+        kinds,
+        arb_pick(),
+        arb_tta(),
+        select(vec![TransferResult::Yes, TransferResult::Error]),
+        prop_oneof![19 => Just(RUN), 1 => Just(OTHER_RUN)],
+        scopes,
+        arb_created(),
+        callers,
+    )
+        .prop_map(
+            |(kind, pick, value, result, run, scope, created, caller)| Op {
+                kind,
+                pick,
+                value,
+                result,
+                run,
+                scope,
+                created,
+                caller,
+            },
+        )
+}
+
+/// Any command kind, the job's steps more often.
+fn arb_kind() -> impl Strategy<Value = CommandKind> {
+    prop_oneof![
+        4 => Just(CommandKind::StepCancellation),
+        1 => Just(CommandKind::SettleCancellation),
+        8 => select(CommandKind::VARIANTS),
+    ]
+}
+
+/// Up to 40 commands of any kind, from any caller, in any scope.
+fn arb_ops() -> impl Strategy<Value = Vec<Op>> {
+    proptest::collection::vec(arb_op_of(arb_kind(), arb_caller(), arb_scope()), 0..40)
+}
+
+/// Commands for a job: a cancel request first, then mostly steps, interleaved with entry
+/// commands (cancel, delete, transfer) and early settle attempts, mostly by a superuser.
+fn arb_job_ops() -> impl Strategy<Value = Vec<Op>> {
+    use CommandKind as K;
+    let kinds = prop_oneof![
+        6 => Just(K::StepCancellation),
+        1 => Just(K::SettleCancellation),
+        1 => Just(K::CancelRun),
+        2 => Just(K::CancelEntry),
+        2 => Just(K::DeleteEntry),
+        2 => Just(K::UpdateTransferredToAccounting),
+        1 => Just(K::BeginTransfer),
+        1 => Just(K::FinishTransfer),
+    ];
+    let callers = prop_oneof![5 => Just(Caller::superuser()), 1 => arb_any_caller()];
+    let request = Op {
+        kind: K::CancelRun,
+        pick: Pick::Absent(NUMBER_MAX),
+        value: Tta::No,
+        result: TransferResult::Yes,
+        run: RUN,
+        scope: RequestScope::default(),
+        created: vec![],
+        caller: Caller::superuser(),
+    };
+    proptest::collection::vec(arb_op_of(kinds, callers, arb_scope()), 0..40).prop_map(move |ops| {
+        let mut all = vec![request.clone()];
+        all.extend(ops);
+        all
+    })
+}
+
+/// Requests only, from any caller, in any scope.
+fn arb_request_op() -> impl Strategy<Value = Op> {
+    use CommandKind as K;
+    let kinds = select(vec![
+        K::CancelRun,
+        K::DeleteRun,
+        K::CancelEntry,
+        K::DeleteEntry,
+        K::UpdateTransferredToAccounting,
+    ]);
+    let callers = prop_oneof![1 => Just(Caller::superuser()), 3 => arb_any_caller()];
+    let scopes = prop_oneof![1 => Just(RequestScope::default()), 2 => arb_any_scope()];
+    arb_op_of(kinds, callers, scopes)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Driving a run
+// ---------------------------------------------------------------------------------------------
+
+/// One command made: the run before and after it, and what `execute` answered.
+#[derive(Debug, Clone)]
+struct Step {
+    before: JournalRun,
+    caller: Caller,
+    command: Command,
+    outcome: Result<Event, Rejection>,
+    after: JournalRun,
+}
+
+fn execute_step(run: &mut JournalRun, caller: &Caller, command: Command) -> Step {
+    let before = run.clone();
+    let outcome = run.execute(caller, &command);
+    Step {
+        before,
+        caller: caller.clone(),
+        command,
+        outcome,
+        after: run.clone(),
+    }
+}
+
+/// Makes the commands of `ops` in order.
+fn drive(initial: &JournalRun, ops: &[Op]) -> Vec<Step> {
+    let mut run = initial.clone();
+    ops.iter()
+        .map(|op| {
+            let command = op.command(&run);
+            execute_step(&mut run, &op.caller, command)
+        })
+        .collect()
+}
+
+/// Makes the commands of `ops`, then, if a job is still running, steps it to its end and
+/// settles it (as Zuora's own process would).
+fn history(initial: &JournalRun, ops: &[Op]) -> Vec<Step> {
+    let mut steps = drive(initial, ops);
+    let mut run = final_state(initial, &steps);
+    let system = Caller::superuser();
+    for _ in 0..run.entries().len() + 2 {
+        if run.job().is_none() {
+            break;
+        }
+        let step = execute_step(&mut run, &system, Command::StepCancellation);
+        let finished = step.outcome.is_err();
+        steps.push(step);
+        if finished {
+            steps.push(execute_step(&mut run, &system, Command::SettleCancellation));
+        }
+    }
+    steps
+}
+
+fn final_state(initial: &JournalRun, steps: &[Step]) -> JournalRun {
+    steps
+        .last()
+        .map_or_else(|| initial.clone(), |s| s.after.clone())
+}
+
+fn events(steps: &[Step]) -> Vec<Event> {
+    steps
+        .iter()
+        .filter_map(|s| s.outcome.clone().ok())
+        .collect()
+}
+
+fn can_access(caller: &Caller, org: &OrgId) -> bool {
+    match &caller.orgs {
+        OrgAccess::All => true,
+        OrgAccess::Only(orgs) => orgs.contains(org),
+    }
+}
+
+/// Whether the run is in the request's org scope (D-6): every label in the header's orgs, or
+/// in the caller's orgs when there is no header.
+fn in_scope(run: &JournalRun, caller: &Caller, scope: &RequestScope) -> bool {
+    run.organizations().iter().all(|label| match &scope.orgs {
+        Some(header) => header.as_slice().contains(label),
+        None => can_access(caller, label),
+    })
+}
+
+/// The permission each request needs (FACTS.md, "Permissions").
+fn needed(kind: CommandKind) -> Option<Permission> {
+    match kind {
+        CommandKind::CancelRun => Some(Permission::CancelJournalRun),
+        CommandKind::DeleteRun => Some(Permission::DeleteCancelledJournalRun),
+        CommandKind::CancelEntry => Some(Permission::CancelJournalEntry),
+        CommandKind::DeleteEntry => Some(Permission::DeleteCancelledJournalEntry),
+        CommandKind::UpdateTransferredToAccounting => Some(Permission::EditJournalEntry),
+        CommandKind::StartProcessing
+        | CommandKind::CompleteProcessing
+        | CommandKind::FailProcessing
+        | CommandKind::StepCancellation
+        | CommandKind::SettleCancellation
+        | CommandKind::FinishDeletion
+        | CommandKind::BeginTransfer
+        | CommandKind::FinishTransfer => None,
+    }
+}
+
+/// Every fault of a request, in the documented order of precedence (D-10): entity, permission,
+/// org header, existence in scope, run status, entry existence, entry rules (Override first).
+fn request_faults(run: &JournalRun, caller: &Caller, command: &Command) -> Vec<Rejection> {
+    let kind = command.kind();
+    let (scope, named_run, named_entry, value) = match command {
+        Command::CancelRun { run, scope } | Command::DeleteRun { run, scope } => {
+            (scope, Some(*run), None, None)
+        }
+        Command::CancelEntry { entry, scope } | Command::DeleteEntry { entry, scope } => {
+            (scope, None, Some(*entry), None)
+        }
+        Command::UpdateTransferredToAccounting {
+            entry,
+            value,
+            scope,
+        } => (scope, None, Some(*entry), Some(*value)),
+        _ => return vec![],
+    };
+    let mut faults = vec![];
+    match &scope.entity {
+        None if caller.entities.len() > 1 => faults.push(Rejection::EntityRequired {
+            entities: caller.entities.len(),
+        }),
+        Some(e) if !caller.entities.contains(e) => {
+            faults.push(Rejection::EntityNotAccessible { entity: e.clone() });
+        }
+        _ => {}
+    }
+    if let Some(permission) = needed(kind) {
+        if !caller.permissions.contains(permission) {
+            faults.push(Rejection::MissingPermission {
+                command: kind,
+                permission,
+            });
+        }
+    }
+    if let Some(header) = &scope.orgs {
+        if let Some(o) = header.as_slice().iter().find(|o| !can_access(caller, o)) {
+            faults.push(Rejection::OrgNotAccessible { org: o.clone() });
+        }
+    }
+    let exists = in_scope(run, caller, scope)
+        && run.state() != &RunState::Deleted
+        && named_run.is_none_or(|n| n == run.number());
+    if !exists {
+        faults.push(match (named_run, named_entry) {
+            (Some(n), _) => Rejection::RunNotFound { run: n },
+            (None, Some(e)) => Rejection::EntryNotFound { entry: e },
+            (None, None) => unreachable!("a request names a run or an entry"),
+        });
+    }
+    if let Some(status) = run.status() {
+        let allowed = match kind {
+            CommandKind::CancelRun => matches!(
+                status,
+                JournalRunStatus::Pending | JournalRunStatus::Error | JournalRunStatus::Completed
+            ),
+            CommandKind::DeleteRun => status == JournalRunStatus::Cancelled,
+            _ => status != JournalRunStatus::DeleteInprogress,
+        };
+        if !allowed {
+            faults.push(Rejection::RunStatus {
+                command: kind,
+                run: run.number(),
+                status,
+            });
+        }
+    }
+    if let Some(number) = named_entry {
+        match run.entry(number) {
+            None => faults.push(Rejection::EntryNotFound { entry: number }),
+            Some(held) => {
+                let cancelled = Rejection::EntryCancelled {
+                    command: kind,
+                    entry: number,
+                };
+                match (kind, value) {
+                    (CommandKind::CancelEntry, _) => {
+                        if is_cancelled(held) {
+                            faults.push(cancelled);
+                        }
+                        if transferred(held.transferred_to_accounting) {
+                            faults.push(Rejection::EntryTransferred {
+                                entry: number,
+                                transferred_to_accounting: held.transferred_to_accounting,
+                            });
+                        }
+                    }
+                    (CommandKind::DeleteEntry, _) => {
+                        if !is_cancelled(held) {
+                            faults.push(Rejection::EntryNotCancelled { entry: number });
+                        }
+                    }
+                    (_, Some(to)) => {
+                        if held.transferred_to_accounting == Tta::Yes
+                            && to != Tta::Yes
+                            && !caller
+                                .permissions
+                                .contains(Permission::OverrideTransferredToAccounting)
+                        {
+                            faults.push(Rejection::OverrideRequired { entry: number, to });
+                        }
+                        if is_cancelled(held) {
+                            faults.push(cancelled);
+                        }
+                    }
+                    (_, None) => {}
+                }
+            }
+        }
+    }
+    faults
+}
+
+/// Whether `after` can follow `before` in one command (INV-11), job positions included.
+fn one_step_allowed(before: &RunState, after: &RunState) -> bool {
+    use RunState as S;
+    let from = |previous: CancellableStatus| match previous {
+        CancellableStatus::Pending => S::Pending,
+        CancellableStatus::Error => S::Error,
+        CancellableStatus::Completed => S::Completed,
+    };
+    match (before, after) {
+        (a, b) if a == b => true,
+        (S::Pending, S::Processing) | (S::Processing, S::Completed | S::Error) => true,
+        (S::Pending | S::Error | S::Completed, S::CancelInprogress(job)) => {
+            job.next == 0 && from(job.previous) == *before
+        }
+        (S::CancelInprogress(a), S::CancelInprogress(b)) => {
+            a.previous == b.previous && (b.next == a.next + 1 || b.next + 1 == a.next)
+        }
+        (S::CancelInprogress(_), S::Cancelled) => true,
+        (S::CancelInprogress(job), other) => from(job.previous) == *other,
+        (S::Cancelled, S::DeleteInprogress) | (S::DeleteInprogress, S::Deleted) => true,
+        _ => false,
+    }
+}
+
+fn assert_sound(step: &Step) -> Result<(), TestCaseError> {
+    prop_assert_eq!(check_state(&step.after), vec![], "{:?}", step.command);
+    prop_assert_eq!(
+        check_transition(&step.before, &step.after),
+        vec![],
+        "{:?}",
+        step.command
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The properties
+// ---------------------------------------------------------------------------------------------
+
+proptest! {
+    /// INV-1: a Cancelled or DeleteInprogress run holds only cancelled entries, after every
+    /// command of any sequence.
+    #[test]
+    fn inv_1_cancelled_runs_hold_only_cancelled_entries(run in arb_run(), ops in arb_ops()) {
+        for step in history(&run, &ops) {
+            if matches!(
+                step.after.status(),
+                Some(JournalRunStatus::Cancelled | JournalRunStatus::DeleteInprogress)
+            ) {
+                prop_assert!(step.after.entries().iter().all(is_cancelled), "{:?}", step);
+            }
+            prop_assert_eq!(
+                of_invariant(Invariant::CancelledRunHasOnlyCancelledEntries, check_state(&step.after)),
+                vec![]
+            );
+        }
+    }
+
+    /// INV-1: a snapshot of a Cancelled or DeleteInprogress run holding an uncancelled entry is
+    /// refused, naming exactly those entries.
+    #[test]
+    fn inv_1_snapshot_with_an_uncancelled_entry_is_refused(
+        entries in arb_entries(),
+        state in select(vec![RunState::Cancelled, RunState::DeleteInprogress]),
+    ) {
+        let uncancelled: Vec<_> = {
+            let mut v: Vec<_> = entries.iter().filter(|e| !is_cancelled(e)).map(|e| e.number).collect();
+            v.sort();
+            v
+        };
+        match JournalRun::from_snapshot(jr(RUN), vec![], state, entries) {
+            Ok(run) => prop_assert!(uncancelled.is_empty(), "accepted {:?}", run),
+            Err(error) => {
+                let broken = of_invariant(Invariant::CancelledRunHasOnlyCancelledEntries, error.violations);
+                prop_assert_eq!(broken.len(), 1);
+                prop_assert_eq!(&broken[0].entries, &uncancelled);
+            }
+        }
+    }
+
+    /// INV-2: a cancelled entry stays exactly as it is until deleted, and a deleted entry never
+    /// appears again.
+    #[test]
+    fn inv_2_cancelled_entries_are_final(run in arb_run(), ops in arb_ops()) {
+        let mut gone: BTreeSet<JournalEntryNumber> = BTreeSet::new();
+        for step in history(&run, &ops) {
+            for old in step.before.entries() {
+                let new = step.after.entry(old.number);
+                if is_cancelled(old) {
+                    prop_assert!(new.is_none() || new == Some(old), "{:?} became {:?}", old, new);
+                }
+                if new.is_none() {
+                    gone.insert(old.number);
+                }
+            }
+            for e in step.after.entries() {
+                prop_assert!(!gone.contains(&e.number), "{} came back", e.number);
+            }
+            prop_assert_eq!(
+                of_invariant(Invariant::CancelledEntryIsFinal, check_transition(&step.before, &step.after)),
+                vec![]
+            );
+        }
+    }
+
+    /// INV-3: an entry whose Transferred to Accounting is Yes or Processing is never
+    /// cancelled, by a step of the job or by a single-entry cancel.
+    #[test]
+    fn inv_3_transferred_entries_are_never_cancelled(run in arb_run(), ops in arb_job_ops()) {
+        for step in history(&run, &ops) {
+            for old in step.before.entries() {
+                if !is_cancelled(old) && transferred(old.transferred_to_accounting) {
+                    let new = step.after.entry(old.number);
+                    prop_assert!(!new.is_some_and(is_cancelled), "{:?} by {:?}", old, step.command);
+                }
+            }
+            if let Ok(Event::EntryAttempted { entry, outcome }) = &step.outcome {
+                let old = step.before.entry(*entry).unwrap();
+                if !is_cancelled(old) && transferred(old.transferred_to_accounting) {
+                    prop_assert_eq!(
+                        *outcome,
+                        AttemptOutcome::Failed { transferred_to_accounting: old.transferred_to_accounting }
+                    );
+                }
+            }
+            prop_assert_eq!(
+                of_invariant(Invariant::TransferredEntryIsNeverCancelled, check_transition(&step.before, &step.after)),
+                vec![]
+            );
+        }
+    }
+
+    /// INV-4: a rejected command changes nothing, and `decide` gives the same answer again.
+    #[test]
+    fn inv_4_rejected_commands_change_nothing(run in arb_run(), ops in arb_ops()) {
+        for step in history(&run, &ops) {
+            prop_assert_eq!(step.before.decide(&step.caller, &step.command), step.outcome.clone());
+            if let Err(rejection) = &step.outcome {
+                prop_assert_eq!(&step.after, &step.before, "{:?}", rejection);
+                let mut again = step.before.clone();
+                prop_assert_eq!(again.execute(&step.caller, &step.command), Err(rejection.clone()));
+                prop_assert_eq!(&again, &step.before);
+            }
+        }
+    }
+
+    /// INV-5: a job settles Cancelled exactly when every entry is cancelled at that moment
+    /// (also with no entries), and otherwise to the status the run had before the request.
+    #[test]
+    fn inv_5_settled_status_follows_a_recount(run in arb_run_of(arb_job_shape()), ops in arb_job_ops()) {
+        let mut requested_from: Option<JournalRunStatus> = None;
+        for step in history(&run, &ops) {
+            match &step.outcome {
+                Ok(Event::CancellationRequested { .. }) => requested_from = step.before.status(),
+                Ok(Event::CancellationSettled { settlement }) => {
+                    let job = *step.before.job().unwrap();
+                    let all = step.before.entries().iter().all(is_cancelled);
+                    let want = if all { Settlement::Cancelled } else { Settlement::Restored(job.previous) };
+                    prop_assert_eq!(*settlement, want);
+                    let status = if all { JournalRunStatus::Cancelled } else { status_of(job.previous) };
+                    prop_assert_eq!(step.after.status(), Some(status));
+                    if let (false, Some(before_request)) = (all, requested_from) {
+                        prop_assert_eq!(status, before_request);
+                    }
+                    requested_from = None;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// INV-6: within a job, each entry is attempted exactly once, in ascending order, with
+    /// deletions, cancellations and transfers interleaved; the job can step exactly while an
+    /// entry is left and settle exactly when none is.
+    #[test]
+    fn inv_6_each_entry_attempted_once_in_order(run in arb_run_of(arb_job_shape()), ops in arb_job_ops()) {
+        let system = Caller::superuser();
+        let mut attempted: Vec<JournalEntryNumber> = run
+            .job()
+            .map(|job| run.entries()[..job.next].iter().map(|e| e.number).collect())
+            .unwrap_or_default();
+        let steps = history(&run, &ops);
+        let mut jobs = usize::from(run.job().is_some());
+        let mut settled = 0;
+        for step in &steps {
+            if let Some(job) = step.before.job() {
+                let left: Vec<&JournalEntry> = step
+                    .before
+                    .entries()
+                    .iter()
+                    .filter(|e| !attempted.contains(&e.number))
+                    .collect();
+                prop_assert_eq!(step.before.entries().len() - job.next, left.len());
+                let next_step = step.before.decide(&system, &Command::StepCancellation);
+                let settle = step.before.decide(&system, &Command::SettleCancellation);
+                match left.first() {
+                    Some(next) => {
+                        let outcome = if is_cancelled(next) {
+                            AttemptOutcome::AlreadyCancelled
+                        } else if transferred(next.transferred_to_accounting) {
+                            AttemptOutcome::Failed { transferred_to_accounting: next.transferred_to_accounting }
+                        } else {
+                            AttemptOutcome::Cancelled
+                        };
+                        prop_assert_eq!(next_step, Ok(Event::EntryAttempted { entry: next.number, outcome }));
+                        prop_assert_eq!(
+                            settle,
+                            Err(Rejection::JobNotFinished { run: jr(RUN), remaining: left.len() })
+                        );
+                    }
+                    None => {
+                        prop_assert_eq!(next_step, Err(Rejection::JobFinished { run: jr(RUN) }));
+                        prop_assert!(settle.is_ok());
+                    }
+                }
+            }
+            match &step.outcome {
+                Ok(Event::CancellationRequested { .. }) => {
+                    jobs += 1;
+                    attempted.clear();
+                }
+                Ok(Event::EntryAttempted { entry, .. }) => {
+                    prop_assert!(attempted.last().is_none_or(|last| last < entry), "{:?} after {:?}", entry, attempted);
+                    attempted.push(*entry);
+                }
+                Ok(Event::CancellationSettled { .. }) => {
+                    for e in step.before.entries() {
+                        prop_assert!(attempted.contains(&e.number), "{} never attempted", e.number);
+                    }
+                    settled += 1;
+                    attempted.clear();
+                }
+                _ => {}
+            }
+        }
+        // Every job started settles once.
+        prop_assert_eq!(settled, jobs);
+        prop_assert!(final_state(&run, &steps).job().is_none());
+    }
+
+    /// INV-7: replaying the events from the initial state rebuilds the live run, after every
+    /// prefix, also from events that went through JSON.
+    #[test]
+    fn inv_7_replay_equals_live(run in arb_run(), ops in arb_ops()) {
+        let steps = history(&run, &ops);
+        let mut log = Vec::new();
+        for step in &steps {
+            if let Ok(event) = &step.outcome {
+                log.push(event.clone());
+            }
+            prop_assert_eq!(JournalRun::replay(run.clone(), &log), Ok(step.after.clone()));
+        }
+        let json = serde_json::to_string(&log).unwrap();
+        let read: Vec<Event> = serde_json::from_str(&json).unwrap();
+        prop_assert_eq!(&read, &log);
+        prop_assert_eq!(JournalRun::replay(run.clone(), &read), Ok(final_state(&run, &steps)));
+    }
+
+    /// INV-8: a cancel request is accepted exactly when the caller's entity is right, they hold
+    /// "Cancel Journal Run", their org header names only orgs they can access, the run is theirs
+    /// to see (D-6) and it is Pending, Error or Completed; then it is CancelInprogress with a job
+    /// at its first entry.
+    #[test]
+    fn inv_8_cancel_accepted_exactly_in_scope_with_permission(
+        run in arb_run(),
+        caller in arb_any_caller(),
+        scope in arb_scope(),
+        named in prop_oneof![4 => Just(RUN), 1 => Just(OTHER_RUN)],
+    ) {
+        let entity_ok = match &scope.entity {
+            None => caller.entities.len() <= 1,
+            Some(e) => caller.entities.contains(e),
+        };
+        let permission_ok = caller.permissions.contains(Permission::CancelJournalRun);
+        let header_ok = scope.orgs.as_ref().is_none_or(|h| h.as_slice().iter().all(|o| can_access(&caller, o)));
+        let visible = named == RUN && run.state() != &RunState::Deleted && in_scope(&run, &caller, &scope);
+        let previous = match run.state() {
+            RunState::Pending => Some(CancellableStatus::Pending),
+            RunState::Error => Some(CancellableStatus::Error),
+            RunState::Completed => Some(CancellableStatus::Completed),
+            _ => None,
+        };
+        let command = Command::CancelRun { run: jr(named), scope };
+        let mut after = run.clone();
+        let outcome = after.execute(&caller, &command);
+        match (entity_ok && permission_ok && header_ok && visible, previous) {
+            (true, Some(previous)) => {
+                prop_assert_eq!(outcome, Ok(Event::CancellationRequested { previous }));
+                prop_assert_eq!(after.state(), &RunState::CancelInprogress(CancellationJob { previous, next: 0 }));
+            }
+            _ => prop_assert!(outcome.is_err(), "accepted: {:?}", outcome),
+        }
+    }
+
+    /// INV-8: once accepted, the run shows CancelInprogress until its job settles, and nothing
+    /// else starts a job.
+    #[test]
+    fn inv_8_cancel_inprogress_until_settled(run in arb_run(), ops in arb_ops()) {
+        for step in history(&run, &ops) {
+            let was = step.before.status() == Some(JournalRunStatus::CancelInprogress);
+            let is = step.after.status() == Some(JournalRunStatus::CancelInprogress);
+            match &step.outcome {
+                Ok(Event::CancellationSettled { .. }) => prop_assert!(was && !is),
+                Ok(Event::CancellationRequested { .. }) => {
+                    prop_assert!(!was && is);
+                    prop_assert_eq!(step.command.kind(), CommandKind::CancelRun);
+                }
+                _ => prop_assert_eq!(was, is, "{:?}", step.command),
+            }
+        }
+    }
+
+    /// INV-9: the kept count of cancelled entries equals a recount, after every command and
+    /// after a JSON round trip (which does not carry the count).
+    #[test]
+    fn inv_9_cancelled_count_equals_a_recount(run in arb_run(), ops in arb_ops()) {
+        for step in history(&run, &ops) {
+            let recount = step.after.entries().iter().filter(|e| is_cancelled(e)).count();
+            prop_assert_eq!(step.after.cancelled_count(), recount);
+            let read: JournalRun = serde_json::from_str(&serde_json::to_string(&step.after).unwrap()).unwrap();
+            prop_assert_eq!(read.cancelled_count(), recount);
+            prop_assert_eq!(of_invariant(Invariant::CancelledCountIsExact, check_state(&step.after)), vec![]);
+        }
+    }
+
+    /// INV-10: entries stay strictly ascending; Pending, Processing and deleted runs hold none;
+    /// a job's position is at most the number of entries.
+    #[test]
+    fn inv_10_runs_stay_well_formed(run in arb_run(), ops in arb_ops()) {
+        for step in history(&run, &ops) {
+            let entries = step.after.entries();
+            prop_assert!(entries.windows(2).all(|w| w[0].number < w[1].number), "{:?}", entries);
+            if matches!(step.after.state(), RunState::Pending | RunState::Processing | RunState::Deleted) {
+                prop_assert!(entries.is_empty(), "{:?}", step.after);
+            }
+            if let Some(job) = step.after.job() {
+                prop_assert!(job.next <= entries.len());
+            }
+            prop_assert_eq!(of_invariant(Invariant::WellFormed, check_state(&step.after)), vec![]);
+        }
+    }
+
+    /// INV-10: a snapshot's entries come in any order and are held sorted; a number listed
+    /// twice is refused.
+    #[test]
+    fn inv_10_snapshots_are_sorted_and_duplicates_refused(entries in arb_entries(), twice in any::<Index>()) {
+        let mut sorted = entries.clone();
+        sorted.sort_by_key(|e| e.number);
+        let run = JournalRun::from_snapshot(jr(RUN), vec![], RunState::Completed, entries.clone()).unwrap();
+        prop_assert_eq!(run.entries(), &sorted[..]);
+        if !entries.is_empty() {
+            let mut doubled = entries.clone();
+            let copy = entries[twice.index(entries.len())];
+            doubled.push(copy);
+            let error = JournalRun::from_snapshot(jr(RUN), vec![], RunState::Completed, doubled).unwrap_err();
+            let broken = of_invariant(Invariant::WellFormed, error.violations);
+            prop_assert_eq!(broken.len(), 1);
+            prop_assert_eq!(&broken[0].entries, &vec![copy.number]);
+        }
+    }
+
+    /// INV-11: every accepted command moves the run along the life cycle, and a Cancelled run
+    /// never becomes anything but DeleteInprogress or deleted.
+    #[test]
+    fn inv_11_status_follows_the_life_cycle(run in arb_run(), ops in arb_ops()) {
+        let mut cancelled_seen = false;
+        for step in history(&run, &ops) {
+            prop_assert!(
+                one_step_allowed(step.before.state(), step.after.state()),
+                "{:?} -> {:?} by {:?}", step.before.state(), step.after.state(), step.command
+            );
+            prop_assert_eq!(of_invariant(Invariant::LifeCycle, check_transition(&step.before, &step.after)), vec![]);
+            cancelled_seen |= step.before.state() == &RunState::Cancelled;
+            if cancelled_seen {
+                prop_assert!(matches!(
+                    step.after.state(),
+                    RunState::Cancelled | RunState::DeleteInprogress | RunState::Deleted
+                ));
+            }
+            assert_sound(&step)?;
+        }
+        // Over many commands at once, the life cycle still holds (the auditor's use on a
+        // history of snapshots).
+        let last = final_state(&run, &history(&run, &ops));
+        prop_assert_eq!(of_invariant(Invariant::LifeCycle, check_transition(&run, &last)), vec![]);
+    }
+
+    /// INV-12: every state reached round-trips through JSON to an equal run.
+    #[test]
+    fn inv_12_every_state_round_trips(run in arb_run(), ops in arb_ops()) {
+        let json = serde_json::to_string(&run).unwrap();
+        prop_assert_eq!(serde_json::from_str::<JournalRun>(&json).unwrap(), run.clone());
+        for step in history(&run, &ops) {
+            let json = serde_json::to_string(&step.after).unwrap();
+            let read: JournalRun = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(&read, &step.after);
+            prop_assert_eq!(serde_json::to_string(&read).unwrap(), json);
+        }
+    }
+
+    /// INV-12: a run stopped at any point of a job, serialized and read back, goes on to the
+    /// same events and the same final state as one that never stopped.
+    #[test]
+    fn inv_12_resumed_job_settles_like_one_never_stopped(
+        run in arb_run_of(arb_job_shape()),
+        ops in arb_job_ops(),
+        split in any::<Index>(),
+    ) {
+        let live = history(&run, &ops);
+        let k = split.index(ops.len() + 1);
+        let first = drive(&run, &ops[..k]);
+        let stopped = final_state(&run, &first);
+        let resumed: JournalRun = serde_json::from_str(&serde_json::to_string(&stopped).unwrap()).unwrap();
+        prop_assert_eq!(&resumed, &stopped);
+        let rest = history(&resumed, &ops[k..]);
+        prop_assert_eq!(final_state(&resumed, &rest), final_state(&run, &live));
+        prop_assert!(final_state(&resumed, &rest).job().is_none());
+        let mut resumed_events = events(&first);
+        resumed_events.extend(events(&rest));
+        prop_assert_eq!(resumed_events, events(&live));
+    }
+
+    /// INV-13: a request with any set of faults gets the first of them in the documented order
+    /// (entity, permission, org header, existence, run status, entry existence, entry rules),
+    /// and one with none is accepted.
+    #[test]
+    fn inv_13_first_fault_in_order_of_precedence(
+        run in prop_oneof![1 => arb_run(), 2 => arb_run_of(arb_job_shape())],
+        op in arb_request_op(),
+    ) {
+        let command = op.command(&run);
+        let faults = request_faults(&run, &op.caller, &command);
+        let got = run.decide(&op.caller, &command);
+        match faults.first() {
+            Some(first) => prop_assert_eq!(got, Err(first.clone()), "all faults: {:?}", faults),
+            None => prop_assert!(got.is_ok(), "{:?}", got),
+        }
+    }
+
+    /// INV-14: every run and entry number has one spelling: display then parse gives it back,
+    /// also through JSON.
+    #[test]
+    fn inv_14_numbers_round_trip_from_values(value in 1..=u64::MAX, small in 1u64..100_000_000) {
+        for n in [value, small] {
+            let run = JournalRunNumber::new(n).unwrap();
+            let text = run.to_string();
+            prop_assert_eq!(text.parse::<JournalRunNumber>(), Ok(run));
+            prop_assert_eq!(run.get(), n);
+            prop_assert_eq!(serde_json::from_str::<JournalRunNumber>(&serde_json::to_string(&run).unwrap()).unwrap(), run);
+            let entry = JournalEntryNumber::new(n).unwrap();
+            prop_assert_eq!(entry.to_string().parse::<JournalEntryNumber>(), Ok(entry));
+            prop_assert_eq!(serde_json::from_str::<JournalEntryNumber>(&serde_json::to_string(&entry).unwrap()).unwrap(), entry);
+            prop_assert_eq!(&entry.to_string()[3..], &text[3..]);
+            prop_assert!(text.len() >= 11);
+        }
+    }
+
+    /// INV-14 and D-11: a string is accepted exactly when it is the one spelling of a number
+    /// (prefix, at least eight digits, no padding beyond eight, 1 to u64::MAX), and an accepted
+    /// string displays back identically.
+    #[test]
+    fn inv_14_accepted_strings_display_identically(
+        s in prop_oneof![
+            "(JR|JE|jr|Jr|J)?-?[0-9]{0,22}",
+            "J[RE]-[0-9]{6,10}",
+            "J[RE]-[1-9][0-9]{8,19}",
+            "J[RE]-0{7,9}[0-9]{0,2}",
+            "J[RE]-[0-9 +a-f\u{0660}]{7,10}",
+            any::<String>(),
+        ]
+    ) {
+        fn model(prefix: &str, s: &str) -> Option<u64> {
+            let digits = s.strip_prefix(prefix)?;
+            if digits.len() < 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            if digits.len() > 8 && digits.starts_with('0') {
+                return None;
+            }
+            digits.parse::<u64>().ok().filter(|&v| v != 0)
+        }
+        let run = JournalRunNumber::parse(&s);
+        prop_assert_eq!(run.as_ref().ok().map(|n| n.get()), model("JR-", &s), "{:?}", run);
+        if let Ok(n) = run {
+            prop_assert_eq!(n.to_string(), s.clone());
+        }
+        let entry = JournalEntryNumber::parse(&s);
+        prop_assert_eq!(entry.as_ref().ok().map(|n| n.get()), model("JE-", &s), "{:?}", entry);
+        if let Ok(n) = entry {
+            prop_assert_eq!(n.to_string(), s.clone());
+        }
+    }
+
+    /// INV-15: a Zuora-Track-Id is accepted exactly when it has at most 64 characters, all
+    /// US-ASCII, none a control character or one of `: ; " '`; an accepted one is kept and
+    /// echoed as given; a refused one names its first bad character, or its length.
+    #[test]
+    fn inv_15_track_id_accepts_exactly_safe_values(
+        s in prop_oneof![
+            "[ -~]{0,70}",
+            "[a-zA-Z0-9._~ -]{60,68}",
+            "[ -~\\t\\r\\n\\x00\\x7f]{0,66}",
+            "[a-z\u{e9}\u{80}\u{2028}]{0,10}",
+            any::<String>(),
+        ]
+    ) {
+        let bad = s.chars().enumerate().find_map(|(position, c)| {
+            let why = if !c.is_ascii() {
+                CharacterFault::NotAscii
+            } else if c.is_ascii_control() {
+                CharacterFault::Control
+            } else if matches!(c, ':' | ';' | '"' | '\'') {
+                CharacterFault::Forbidden
+            } else {
+                return None;
+            };
+            Some(HeaderError::TrackIdCharacter { found: c, position, why })
+        });
+        let length = s.chars().count();
+        let want = match bad {
+            Some(error) => Err(error),
+            None if length > 64 => Err(HeaderError::TrackIdTooLong { length, max: 64 }),
+            None => Ok(()),
+        };
+        let got = TrackId::parse(&s);
+        prop_assert_eq!(got.as_ref().map(|_| ()).map_err(Clone::clone), want);
+        if let Ok(id) = got {
+            prop_assert_eq!(id.as_str(), s.as_str());
+            prop_assert_eq!(id.to_string(), s.clone());
+            prop_assert!(s.len() <= 64 && s.bytes().all(|b| (0x20..0x7f).contains(&b)));
+            let json = serde_json::to_string(&id).unwrap();
+            prop_assert_eq!(serde_json::from_str::<TrackId>(&json).unwrap(), id);
+        } else {
+            let json = serde_json::to_string(&s).unwrap();
+            prop_assert!(serde_json::from_str::<TrackId>(&json).is_err());
+        }
+    }
+
+    /// INV-16: Transferred to Accounting leaves Yes only by a user request from a caller with
+    /// "Override Transferred to Accounting"; the accounting integration only moves
+    /// No -> Processing -> Yes or Error; nothing else changes the value.
+    #[test]
+    fn inv_16_transferred_to_accounting_changes_only_as_allowed(run in arb_run(), ops in arb_job_ops()) {
+        for step in history(&run, &ops) {
+            for old in step.before.entries() {
+                let Some(new) = step.after.entry(old.number) else { continue };
+                let (from, to) = (old.transferred_to_accounting, new.transferred_to_accounting);
+                if from == to {
+                    continue;
+                }
+                match step.command.kind() {
+                    CommandKind::UpdateTransferredToAccounting => {
+                        if from == Tta::Yes {
+                            prop_assert!(
+                                step.caller.permissions.contains(Permission::OverrideTransferredToAccounting),
+                                "Yes -> {} without Override", to
+                            );
+                        }
+                    }
+                    CommandKind::BeginTransfer | CommandKind::FinishTransfer => prop_assert!(
+                        matches!(
+                            (from, to),
+                            (Tta::No, Tta::Processing) | (Tta::Processing, Tta::Yes | Tta::Error)
+                        ),
+                        "the integration moved {} -> {}", from, to
+                    ),
+                    other => prop_assert!(false, "{} changed {} -> {}", other, from, to),
+                }
+            }
+        }
+    }
+
+    /// INV-16: a user request to leave Yes is accepted only with the Override permission,
+    /// whatever else the caller holds.
+    #[test]
+    fn inv_16_leaving_yes_needs_override(
+        to in arb_tta(),
+        bits in any::<u8>(),
+    ) {
+        // A cancelled entry is never Yes (INV-3), so the entry is Created.
+        let caller = Caller::with_permissions(PermissionSet::from_bits_truncate(bits));
+        let run = JournalRun::from_snapshot(
+            jr(RUN),
+            vec![],
+            RunState::Completed,
+            vec![JournalEntry { number: je(1), status: JournalEntryStatus::Created, transferred_to_accounting: Tta::Yes }],
+        )
+        .unwrap();
+        let command = Command::UpdateTransferredToAccounting { entry: je(1), value: to, scope: RequestScope::default() };
+        let got = run.decide(&caller, &command);
+        let edit = caller.permissions.contains(Permission::EditJournalEntry);
+        let override_held = caller.permissions.contains(Permission::OverrideTransferredToAccounting);
+        if got.is_ok() {
+            prop_assert!(edit && (to == Tta::Yes || override_held));
+        }
+        if edit && to != Tta::Yes && !override_held {
+            prop_assert_eq!(got, Err(Rejection::OverrideRequired { entry: je(1), to }));
+        }
+    }
+}

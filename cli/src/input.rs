@@ -164,7 +164,8 @@ impl Input {
                         return scanner.value().map(|_| ());
                     }
                     scanner.array("journalEntries", |scanner, _| {
-                        let (range, _) = scanner.value()?;
+                        // One walk finds the entry's end and its fields.
+                        let range = scanner.walk_in_place(|window| writer.scan(window))?;
                         writer
                             .entry(scanner.bytes(range))
                             .map_err(|()| ScanError::Stopped)
@@ -431,15 +432,26 @@ fn read_object<R: Read>(
         }
         if name == "journalEntries" {
             return scanner.array("journalEntries", |scanner, index| {
-                let (range, offset) = scanner.value()?;
+                // Each entry is parsed where it lies in the window, in one pass.
+                let (entry, range, offset) = scanner.parse_in_place(
+                    |bytes| {
+                        let mut de = serde_json::Deserializer::from_slice(bytes);
+                        let entry = EntrySeed {
+                            index,
+                            scratch: &mut *scratch,
+                        }
+                        .deserialize(&mut de)?;
+                        let used = de.into_iter::<IgnoredAny>().byte_offset();
+                        Ok((entry, used))
+                    },
+                    |bytes, error| {
+                        // A fault in the last bytes of the window may only be the window's
+                        // end: read on and parse again.
+                        error.is_eof()
+                            || offset_in(bytes, error).saturating_add(64) >= bytes.len() as u64
+                    },
+                )?;
                 let bytes = scanner.bytes(range);
-                let mut de = serde_json::Deserializer::from_slice(bytes);
-                let entry = EntrySeed {
-                    index,
-                    scratch: &mut *scratch,
-                }
-                .deserialize(&mut de)
-                .and_then(|entry| de.end().map(|()| entry));
                 match entry {
                     Ok(entry) => {
                         entries.push(entry);

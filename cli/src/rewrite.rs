@@ -31,6 +31,8 @@ pub struct EntryWriter<'o> {
 struct Member {
     key: Range<usize>,
     value: Range<usize>,
+    /// Whether the value holds whitespace between its tokens.
+    blank: bool,
 }
 
 impl<'o> EntryWriter<'o> {
@@ -61,8 +63,16 @@ impl<'o> EntryWriter<'o> {
         self.error.take()
     }
 
-    /// Writes one entry, given as its raw JSON object text; `Err` when the output failed
-    /// (the error is kept for [`take_output_error`](Self::take_output_error)).
+    /// Finds the entry object at the start of `window` (which may go on past it) and its
+    /// fields: the object's length, or `None` when the window does not hold it whole. The
+    /// fields are kept for [`entry`](Self::entry), which must be given the same bytes.
+    pub fn scan(&mut self, window: &[u8]) -> Option<usize> {
+        scan_members(window, &mut self.members)
+    }
+
+    /// Writes the entry [`scan`](Self::scan) found, given as its raw JSON object text; `Err`
+    /// when the output failed (the error is kept for
+    /// [`take_output_error`](Self::take_output_error)).
     pub fn entry(&mut self, raw: &[u8]) -> Result<(), ()> {
         let result = self.write_entry(raw);
         self.written += 1;
@@ -76,12 +86,6 @@ impl<'o> EntryWriter<'o> {
         line.clear();
         if self.written > 0 {
             line.push(b',');
-        }
-        if !scan_members(raw, &mut self.members) {
-            // Not an object the scanner understands (the rules pass accepted it, so this
-            // does not happen): written back unchanged.
-            minify(line, raw);
-            return self.out.write_all(line);
         }
         let mut status_at = None;
         let mut transferred_at = None;
@@ -132,7 +136,14 @@ impl<'o> EntryWriter<'o> {
             };
             match replacement {
                 Some(text) => quoted(line, text),
-                None => minify(line, raw.get(member.value.clone()).unwrap_or_default()),
+                None => {
+                    let value = raw.get(member.value.clone()).unwrap_or_default();
+                    if member.blank {
+                        minify(line, value);
+                    } else {
+                        line.extend_from_slice(value);
+                    }
+                }
             }
         }
         if let (None, Some(text)) = (transferred_at, new_transferred) {
@@ -244,12 +255,14 @@ fn skip_string(raw: &[u8], i: usize) -> Option<usize> {
     }
 }
 
-/// The end of the JSON value starting at `i`.
-fn skip_value(raw: &[u8], i: usize) -> Option<usize> {
+/// The end of the JSON value starting at `i`, and whether it holds whitespace between its
+/// tokens (which [`minify`] then removes; a value without any is copied as it is).
+fn skip_value(raw: &[u8], i: usize) -> Option<(usize, bool)> {
     match raw.get(i)? {
-        b'"' => skip_string(raw, i),
+        b'"' => skip_string(raw, i).map(|end| (end, false)),
         b'{' | b'[' => {
             let mut depth = 0_usize;
+            let mut blank = false;
             let mut j = i;
             loop {
                 match raw.get(j)? {
@@ -261,9 +274,10 @@ fn skip_value(raw: &[u8], i: usize) -> Option<usize> {
                     b'}' | b']' => {
                         depth -= 1;
                         if depth == 0 {
-                            return Some(j + 1);
+                            return Some((j + 1, blank));
                         }
                     }
+                    b' ' | b'\n' | b'\r' | b'\t' => blank = true,
                     _ => {}
                 }
                 j += 1;
@@ -277,47 +291,49 @@ fn skip_value(raw: &[u8], i: usize) -> Option<usize> {
             ) {
                 j += 1;
             }
-            Some(j)
+            Some((j, false))
         }
     }
 }
 
-/// The top-level fields of the JSON object `raw`; `false` when it is not one.
-fn scan_members(raw: &[u8], members: &mut Vec<Member>) -> bool {
+/// The top-level fields of the JSON object at the start of `raw` (which may go on past
+/// it); the object's end, or `None` when `raw` does not start with a whole object.
+fn scan_members(raw: &[u8], members: &mut Vec<Member>) -> Option<usize> {
     members.clear();
     let mut i = skip_whitespace(raw, 0);
     if raw.get(i) != Some(&b'{') {
-        return false;
+        return None;
     }
     i += 1;
     loop {
         i = skip_whitespace(raw, i);
         match raw.get(i) {
-            Some(b'}') if members.is_empty() => return true,
+            Some(b'}') if members.is_empty() => return Some(i + 1),
             Some(b'"') => {}
-            _ => return false,
+            _ => return None,
         }
-        let Some(key_end) = skip_string(raw, i) else {
-            return false;
-        };
+        let key_end = skip_string(raw, i)?;
         let key = i..key_end;
         i = skip_whitespace(raw, key_end);
         if raw.get(i) != Some(&b':') {
-            return false;
+            return None;
         }
         i = skip_whitespace(raw, i + 1);
-        let Some(value_end) = skip_value(raw, i) else {
-            return false;
-        };
+        let (value_end, blank) = skip_value(raw, i)?;
+        // A number that runs to the end of `raw` may go on past it.
+        if value_end >= raw.len() {
+            return None;
+        }
         members.push(Member {
             key,
             value: i..value_end,
+            blank,
         });
         i = skip_whitespace(raw, value_end);
         match raw.get(i) {
             Some(b',') => i += 1,
-            Some(b'}') => return true,
-            _ => return false,
+            Some(b'}') => return Some(i + 1),
+            _ => return None,
         }
     }
 }
@@ -331,6 +347,10 @@ mod tests {
         let mut out = Vec::new();
         let lookup = move |_: JournalEntryNumber| now;
         let mut writer = EntryWriter::new(&mut out, &lookup);
+        // The window goes on past the entry, as in a file.
+        let window = format!("{raw},");
+        let used = writer.scan(window.as_bytes());
+        assert_eq!(used, Some(raw.len()));
         assert!(writer.entry(raw.as_bytes()).is_ok());
         String::from_utf8(out).unwrap_or_default()
     }

@@ -254,6 +254,75 @@ impl<R: Read> Scanner<R> {
         }
     }
 
+    /// Parses the next value where it lies in the window: `parse` gets the unread window,
+    /// starting at the value, and returns the value and how many bytes it used. When the value
+    /// runs past the window (`parse` fails and `runs_past` says the fault is at the window's
+    /// end), more input is read and `parse` runs again from the value's start, so each value
+    /// is read once, not scanned and then parsed. Returns what `parse` returned, the window
+    /// range it was given or used, and the value's input offset; consumes the value when
+    /// parsed.
+    pub fn parse_in_place<T>(
+        &mut self,
+        mut parse: impl FnMut(&[u8]) -> Result<(T, usize), serde_json::Error>,
+        runs_past: impl Fn(&[u8], &serde_json::Error) -> bool,
+    ) -> Result<(Result<T, serde_json::Error>, Range<usize>, u64), ScanError> {
+        if self.skip_whitespace()?.is_none() {
+            return Err(self.eof("a value"));
+        }
+        loop {
+            let start = self.pos;
+            let offset = self.offset();
+            let rest = self.buf.get(start..self.len).unwrap_or_default();
+            match parse(rest) {
+                Ok((value, used)) => {
+                    let end = (start + used).min(self.len);
+                    self.pos = end;
+                    return Ok((Ok(value), start..end, offset));
+                }
+                Err(error) => {
+                    if runs_past(rest, &error) && self.fill()? {
+                        continue;
+                    }
+                    if error.is_eof() {
+                        // The input itself ends inside the value: said as `value` says it.
+                        let message = error.to_string();
+                        let open = ["a string", "an object", "a list"]
+                            .into_iter()
+                            .find(|what| message.contains(what.rsplit(' ').next().unwrap_or(what)))
+                            .unwrap_or("a value");
+                        return Err(self.eof(open));
+                    }
+                    return Ok((Err(error), self.pos..self.len, offset));
+                }
+            }
+        }
+    }
+
+    /// Walks the next value where it lies in the window: `walk` gets the unread window,
+    /// starting at the value, and returns the value's length, or `None` when the window does
+    /// not hold it whole; then more input is read and `walk` runs again from the value's start.
+    /// Returns the value's range in the window and consumes it.
+    pub fn walk_in_place(
+        &mut self,
+        mut walk: impl FnMut(&[u8]) -> Option<usize>,
+    ) -> Result<Range<usize>, ScanError> {
+        if self.skip_whitespace()?.is_none() {
+            return Err(self.eof("a value"));
+        }
+        loop {
+            let start = self.pos;
+            let rest = self.buf.get(start..self.len).unwrap_or_default();
+            if let Some(used) = walk(rest) {
+                let end = (start + used).min(self.len);
+                self.pos = end;
+                return Ok(start..end);
+            }
+            if !self.fill()? {
+                return Err(self.eof("an object"));
+            }
+        }
+    }
+
     /// The next value, whole, in the window (not parsed; its structure is only followed far
     /// enough to find its end), and its input offset. Consumes it.
     pub fn value(&mut self) -> Result<(Range<usize>, u64), ScanError> {

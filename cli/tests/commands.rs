@@ -636,3 +636,37 @@ fn a_bad_line_of_a_history_is_named_by_its_line() {
             "error: {path}: line 3, column 16: journalRun: expected value"
         )));
 }
+
+/// Entries are parsed where they lie in a 1 MB read window: an input of several windows, whose
+/// entries straddle each window's end, reads every entry exactly once.
+#[test]
+fn an_input_of_several_read_windows_reads_every_entry_once() {
+    let numbers: Vec<String> = (1..=12_000).map(|n| format!("JE-{n:08}")).collect();
+    let entries: Vec<(&str, &str, &str)> = numbers
+        .iter()
+        .enumerate()
+        .map(|(i, number)| {
+            let transferred = if i % 7 == 0 { "Yes" } else { "No" };
+            (number.as_str(), "Created", transferred)
+        })
+        .collect();
+    // Long padding inside each entry so the input spans several windows.
+    let text = snapshot("Completed", &entries).replace(
+        r#""status": "Created""#,
+        &format!(r#""notes": "{}", "status": "Created""#, "x".repeat(300)),
+    );
+    assert!(text.len() > 3 << 20, "the input is {} bytes", text.len());
+    let file = temp_file(&text);
+    let path = file.path().to_string_lossy().into_owned();
+    let (code, out) = run_json(&["cancel", "--snapshot", &path, "--json"]);
+    assert_eq!(code, 0);
+    let found = outcomes(&out);
+    assert_eq!(found.len(), 12_000);
+    let failed = found
+        .iter()
+        .filter(|(_, result)| result == "failed")
+        .count();
+    assert_eq!(failed, (0..12_000).filter(|i| i % 7 == 0).count());
+    let (code, audit) = run_json(&["audit", "--snapshot", &path, "--json"]);
+    assert_eq!(code, 0, "{audit}");
+}

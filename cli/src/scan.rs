@@ -42,6 +42,10 @@ impl From<io::Error> for ScanError {
     }
 }
 
+/// What [`Scanner::parse_in_place`] found: the parse's result, the window range it was given
+/// (or used, when it succeeded) and the value's input offset.
+pub type Parsed<T> = (Result<T, serde_json::Error>, Range<usize>, u64);
+
 /// The window over an input.
 pub struct Scanner<R> {
     reader: R,
@@ -265,7 +269,7 @@ impl<R: Read> Scanner<R> {
         &mut self,
         mut parse: impl FnMut(&[u8]) -> Result<(T, usize), serde_json::Error>,
         runs_past: impl Fn(&[u8], &serde_json::Error) -> bool,
-    ) -> Result<(Result<T, serde_json::Error>, Range<usize>, u64), ScanError> {
+    ) -> Result<Parsed<T>, ScanError> {
         if self.skip_whitespace()?.is_none() {
             return Err(self.eof("a value"));
         }

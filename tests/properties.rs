@@ -1263,3 +1263,46 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// INV-6, INV-5: `finish_job` (the one-pass job) gives exactly what `StepCancellation`
+    /// repeated until `JobFinished`, then `SettleCancellation`, gives: the same events in the
+    /// same order, the same settlement and the same final run. On a run without a job it is
+    /// rejected like a step and changes nothing (INV-4).
+    #[test]
+    fn inv_6_finish_job_equals_the_steps_then_settling(run in arb_run()) {
+        let system = Caller::superuser();
+        let mut stepped = run.clone();
+        let mut step_events = Vec::new();
+        let step_result = loop {
+            match stepped.execute(&system, &Command::StepCancellation) {
+                Ok(event) => step_events.push(event),
+                Err(Rejection::JobFinished { .. }) => {
+                    break stepped.execute(&system, &Command::SettleCancellation).map(|event| {
+                        step_events.push(event.clone());
+                        event
+                    });
+                }
+                Err(other) => break Err(other),
+            }
+        };
+        let mut finished = run.clone();
+        let mut finish_events = Vec::new();
+        let finish_result = finished.finish_job(|event| finish_events.push(event.clone()));
+        match (step_result, finish_result) {
+            (Ok(Event::CancellationSettled { settlement }), Ok(got)) => {
+                prop_assert_eq!(got, settlement);
+                prop_assert_eq!(&finish_events, &step_events);
+                prop_assert_eq!(&finished, &stepped);
+                prop_assert_eq!(check_state(&finished), vec![]);
+            }
+            (Err(step_rejection), Err(finish_rejection)) => {
+                prop_assert!(run.job().is_none());
+                prop_assert_eq!(finish_rejection, step_rejection);
+                prop_assert!(finish_events.is_empty());
+                prop_assert_eq!(&finished, &run);
+            }
+            (step, finish) => prop_assert!(false, "steps gave {:?}, finish_job gave {:?}", step, finish),
+        }
+    }
+}

@@ -8,11 +8,16 @@
 # - With a nightly toolchain (`rustup toolchain list`), builds with AddressSanitizer; otherwise
 #   on stable with `--sanitizer none` (the library forbids unsafe code, so the sanitizer finds
 #   what the checks' assertions and Rust's own checks would not only in dependencies).
+#   FUZZ_TOOLCHAIN=stable forces the stable build.
 # - Debug assertions (overflow checks) are on in both.
 # - Each target starts from the committed corpus, fuzz/corpus/<target>/, and writes what it
 #   finds to a working corpus in fuzz/target/corpus-work/<target>/ (ignored by git), so the
 #   committed corpus stays small. With FUZZ_MERGE=1, the inputs of the working corpus that add
 #   coverage are merged into the committed one afterwards (libFuzzer's -merge=1).
+# - With FUZZ_CMIN=1, each committed corpus is then minimized (`cargo fuzz cmin` with
+#   libFuzzer's -set_cover_merge=1: the fewest inputs that keep every feature; with
+#   FUZZ_CMIN_EDGES=1, every edge only, for a corpus that must be smaller still). Files named
+#   `regression-*` are kept whatever the minimization says.
 # - FUZZ_TARGETS="numbers headers" limits the run to those targets.
 # - A crash leaves its input in fuzz/artifacts/<target>/; the script goes on with the other
 #   targets and exits 1 at the end. Fix the bug, then copy the input into
@@ -33,7 +38,10 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
 
-if command -v rustup >/dev/null 2>&1 && rustup toolchain list | grep -q '^nightly'; then
+if [ "${FUZZ_TOOLCHAIN:-}" = "stable" ]; then
+    toolchain="+stable"
+    sanitizer="none"
+elif command -v rustup >/dev/null 2>&1 && rustup toolchain list | grep -q '^nightly'; then
     toolchain="+nightly"
     sanitizer="address"
 else
@@ -63,10 +71,16 @@ for target in "${targets[@]}"; do
     log="$logs/$target.log"
     echo "== $target (log: $log)"
     status=0
-    (cd fuzz && cargo $toolchain fuzz run --sanitizer "$sanitizer" --debug-assertions "$target" \
-        "../$work" "../$committed" -- \
-        -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048) \
-        >"$log" 2>&1 || status=$?
+    if [ "$seconds" -eq 0 ]; then
+        # Nothing to fuzz: only merge or minimize (libFuzzer reads -max_total_time=0 as "no limit").
+        : >"$log"
+        echo "$target: not fuzzed (SECONDS is 0)"
+    else
+        (cd fuzz && cargo $toolchain fuzz run --sanitizer "$sanitizer" --debug-assertions \
+            "$target" "../$work" "../$committed" -- \
+            -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048) \
+            >"$log" 2>&1 || status=$?
+    fi
 
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
@@ -86,6 +100,19 @@ for target in "${targets[@]}"; do
         (cd fuzz && cargo $toolchain fuzz run --sanitizer "$sanitizer" --debug-assertions "$target" \
             "../$committed" "../$work" -- -merge=1) >>"$log" 2>&1
         echo "   merged: $(find "$committed" -type f | wc -l) files in $committed"
+    fi
+
+    if [ "${FUZZ_CMIN:-0}" = "1" ] && [ "$status" -eq 0 ]; then
+        keep=$(mktemp -d)
+        find "$committed" -maxdepth 1 -type f -name 'regression-*' -exec cp {} "$keep"/ \;
+        counters=1
+        [ "${FUZZ_CMIN_EDGES:-0}" = "1" ] && counters=0
+        (cd fuzz && cargo $toolchain fuzz cmin --sanitizer "$sanitizer" --debug-assertions \
+            "$target" "../$committed" -- -set_cover_merge=1 -use_counters="$counters") >>"$log" 2>&1
+        cp "$keep"/. "$committed"/ -r
+        rm -rf "$keep"
+        echo "   minimized: $(find "$committed" -type f | wc -l) files," \
+            "$(cat "$committed"/* | wc -c) bytes in $committed"
     fi
 done
 

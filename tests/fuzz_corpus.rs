@@ -101,7 +101,7 @@ fn wire_json_corpus_replays() {
 }
 
 #[test]
-fn inv_1_to_16_transitions_corpus_replays() {
+fn transitions_corpus_replays() {
     assert!(replay("transitions") > 0);
 }
 

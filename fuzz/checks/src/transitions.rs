@@ -33,8 +33,8 @@ pub struct Scenario {
     pub labels: u8,
     /// How the run starts.
     pub start: Start,
-    /// The step after which the run is serialized, read back, and the copy driven alongside
-    /// (INV-12: a resumed run reaches the same state).
+    /// After this many steps, the run is serialized and read back, and the copy takes every
+    /// later step alongside it (INV-12: a resumed run reaches the same state).
     pub resume_at: u8,
     /// The steps.
     pub steps: Vec<Step>,

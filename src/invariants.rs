@@ -361,9 +361,9 @@ pub const fn status_can_follow(before: &RunState, after: &RunState) -> bool {
         (S::Completed, S::Completed | S::CancelInprogress(_)) => true,
         (S::Error, S::Error | S::CancelInprogress(_)) => true,
         (S::Completed | S::Error, _) => false,
-        (S::CancelInprogress(job), S::Pending | S::Processing) => {
-            matches!(job.previous, crate::CancellableStatus::Pending)
-        }
+        // A job started from Pending never restores it: a Pending run holds no entries, so its
+        // job settles Cancelled (D-5, INV-10).
+        (S::CancelInprogress(_), S::Pending | S::Processing) => false,
         (S::CancelInprogress(job), S::Error) => {
             matches!(job.previous, crate::CancellableStatus::Error)
         }

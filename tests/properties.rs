@@ -1278,10 +1278,9 @@ proptest! {
             match stepped.execute(&system, &Command::StepCancellation) {
                 Ok(event) => step_events.push(event),
                 Err(Rejection::JobFinished { .. }) => {
-                    break stepped.execute(&system, &Command::SettleCancellation).map(|event| {
-                        step_events.push(event.clone());
-                        event
-                    });
+                    break stepped
+                        .execute(&system, &Command::SettleCancellation)
+                        .inspect(|event| step_events.push(event.clone()));
                 }
                 Err(other) => break Err(other),
             }

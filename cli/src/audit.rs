@@ -116,7 +116,7 @@ pub fn run(audit: &Audit) -> Result<u8, Failure> {
     let mut snapshots = Vec::new();
     let name = match &audit.input {
         AuditInput::One(input) => {
-            let loaded = input.load()?;
+            let loaded = input.load_unhashed()?;
             let (run, violations) = crate::build::audited_run(input, loaded)?;
             snapshots.push(audited(&run, None));
             findings.extend(violations.into_iter().map(|violation| Finding {

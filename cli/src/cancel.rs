@@ -261,23 +261,40 @@ fn write_json(
             WriteError::Input(e) => Failure::Input(e),
             WriteError::Output(e) => Failure::Output(e),
         })?;
-    out.write_all(b"],\"outcomes\":[")
-        .map_err(Failure::Output)?;
+    // A million outcomes and events are formatted into a local buffer, written out in chunks:
+    // one call through `out` per chunk rather than several per item.
+    let mut chunk = Vec::with_capacity(CHUNK + 1024);
+    chunk.extend_from_slice(b"],\"outcomes\":[");
     for (i, outcome) in outcomes.iter().enumerate() {
         if i > 0 {
-            out.write_all(b",").map_err(Failure::Output)?;
+            chunk.push(b',');
         }
-        serde_json::to_writer(&mut *out, outcome).map_err(json)?;
+        serde_json::to_writer(&mut chunk, outcome).map_err(json)?;
+        flush_full(&mut chunk, out)?;
     }
-    out.write_all(b"],\"events\":[").map_err(Failure::Output)?;
+    chunk.extend_from_slice(b"],\"events\":[");
     for (i, event) in events.iter().enumerate() {
         if i > 0 {
-            out.write_all(b",").map_err(Failure::Output)?;
+            chunk.push(b',');
         }
-        serde_json::to_writer(&mut *out, event).map_err(json)?;
+        serde_json::to_writer(&mut chunk, event).map_err(json)?;
+        flush_full(&mut chunk, out)?;
     }
-    out.write_all(b"]}\n").map_err(Failure::Output)?;
+    chunk.extend_from_slice(b"]}\n");
+    out.write_all(&chunk).map_err(Failure::Output)?;
     out.flush().map_err(Failure::Output)
+}
+
+/// How much formatted output is gathered before it is written.
+const CHUNK: usize = 1 << 16;
+
+/// Writes `chunk` out and empties it once it holds [`CHUNK`] bytes or more.
+fn flush_full(chunk: &mut Vec<u8>, out: &mut dyn Write) -> Result<(), Failure> {
+    if chunk.len() >= CHUNK {
+        out.write_all(chunk).map_err(Failure::Output)?;
+        chunk.clear();
+    }
+    Ok(())
 }
 
 /// A run's status and counts, for the human output.

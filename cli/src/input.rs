@@ -110,19 +110,38 @@ impl Input {
     /// A file that cannot be read, is not JSON, or has a field the rules read that is not
     /// valid (named by its path, such as `journalEntries[41].transferredToAccounting`).
     pub fn load(&self) -> Result<Loaded, InputError> {
+        self.load_hashing(true)
+    }
+
+    /// The rules pass without hashing the input (`Loaded::digest` is then the empty digest):
+    /// for commands that derive no ids from the input, such as `audit`.
+    ///
+    /// # Errors
+    ///
+    /// As [`load`](Self::load).
+    pub fn load_unhashed(&self) -> Result<Loaded, InputError> {
+        self.load_hashing(false)
+    }
+
+    fn load_hashing(&self, hash: bool) -> Result<Loaded, InputError> {
         let mut digest = Digest::default();
         let mut parts = Parts::default();
         match self {
             Self::Snapshot(source) => {
                 digest.field("snapshot");
-                read_document(source, &mut digest, Kind::Snapshot, &mut parts)?;
+                read_document(
+                    source,
+                    hash.then_some(&mut digest),
+                    Kind::Snapshot,
+                    &mut parts,
+                )?;
             }
             Self::Pages { run, pages } => {
                 digest.field("pages");
-                read_document(run, &mut digest, Kind::Run, &mut parts)?;
+                read_document(run, hash.then_some(&mut digest), Kind::Run, &mut parts)?;
                 for page in pages {
                     digest.field("page");
-                    read_document(page, &mut digest, Kind::Page, &mut parts)?;
+                    read_document(page, hash.then_some(&mut digest), Kind::Page, &mut parts)?;
                 }
             }
         }
@@ -272,14 +291,14 @@ fn input_error<R: Read>(source: &Source, scanner: &mut Scanner<R>, error: ScanEr
     }
 }
 
-/// Reads one document of `kind` from `source`, feeding `digest`, into `parts`.
+/// Reads one document of `kind` from `source`, feeding `digest` when given, into `parts`.
 fn read_document(
     source: &Source,
-    digest: &mut Digest,
+    digest: Option<&mut Digest>,
     kind: Kind,
     parts: &mut Parts,
 ) -> Result<(), InputError> {
-    let mut scanner = Scanner::new(source.open(Some(digest))?);
+    let mut scanner = Scanner::new(source.open(digest)?);
     let read = match kind {
         Kind::Run => scanner
             .value()

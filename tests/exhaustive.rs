@@ -15,17 +15,19 @@
 mod checks;
 #[path = "model/reference.rs"]
 mod reference;
+mod small_runs;
 
 use std::collections::HashSet;
 
 use journal_run::{
-    Caller, CancellableStatus, CancellationJob, Command, JournalEntry, JournalEntryNumber,
-    JournalEntryStatus, JournalRun, JournalRunNumber, Permission, PermissionSet, RequestScope,
-    RunState, TransferResult, TransferredToAccounting,
+    Caller, Command, JournalEntryNumber, JournalRun, JournalRunNumber, Permission, PermissionSet,
+    RequestScope, TransferResult, TransferredToAccounting,
 };
 
 use checks::{state_faults, transition_faults};
 use reference::{view_of_run, Model};
+use small_runs::{entry_mixes, run_states};
+use strum::VariantArray;
 
 /// The most entries a run starts with; `EXHAUSTIVE_MAX_ENTRIES` lowers it (scripts/mutants.sh
 /// uses 3, to keep each mutant's test run short).
@@ -36,71 +38,12 @@ fn max_entries() -> u64 {
         .unwrap_or(4)
 }
 
-const TTA: [TransferredToAccounting; 5] = [
-    TransferredToAccounting::No,
-    TransferredToAccounting::Processing,
-    TransferredToAccounting::Yes,
-    TransferredToAccounting::Error,
-    TransferredToAccounting::Ignore,
-];
-
 fn je(n: u64) -> JournalEntryNumber {
     JournalEntryNumber::new(n).unwrap()
 }
 
 fn run_number() -> JournalRunNumber {
     JournalRunNumber::new(75).unwrap()
-}
-
-/// Every mix of `n` entries JE-1..JE-n: each Created or Cancelled, with any of the five
-/// Transferred to Accounting values.
-fn entry_mixes(n: u64) -> Vec<Vec<JournalEntry>> {
-    let mut mixes = vec![Vec::new()];
-    for number in 1..=n {
-        let mut longer = Vec::new();
-        for mix in &mixes {
-            for status in [JournalEntryStatus::Created, JournalEntryStatus::Cancelled] {
-                for tta in TTA {
-                    let mut next = mix.clone();
-                    next.push(JournalEntry {
-                        number: je(number),
-                        status,
-                        transferred_to_accounting: tta,
-                    });
-                    longer.push(next);
-                }
-            }
-        }
-        mixes = longer;
-    }
-    mixes
-}
-
-/// Every run state a run of `n` entries could be in: each status, and each job (status before
-/// the request, position).
-fn run_states(n: usize) -> Vec<RunState> {
-    let mut states = vec![
-        RunState::Pending,
-        RunState::Processing,
-        RunState::Completed,
-        RunState::Error,
-        RunState::Cancelled,
-        RunState::DeleteInprogress,
-        RunState::Deleted,
-    ];
-    for previous in [
-        CancellableStatus::Pending,
-        CancellableStatus::Error,
-        CancellableStatus::Completed,
-    ] {
-        for next in 0..=n {
-            states.push(RunState::CancelInprogress(CancellationJob {
-                previous,
-                next,
-            }));
-        }
-    }
-    states
 }
 
 /// Every initial run the snapshot constructor accepts, and how many candidate snapshots it
@@ -161,7 +104,7 @@ fn commands() -> Vec<(Caller, Command)> {
             entry,
             scope: scope(),
         });
-        for value in TTA {
+        for &value in TransferredToAccounting::VARIANTS {
             commands.push(Command::UpdateTransferredToAccounting {
                 entry,
                 value,
@@ -178,7 +121,7 @@ fn commands() -> Vec<(Caller, Command)> {
         .map(|command| (everyone.clone(), command))
         .collect();
     for number in 1..=max_entries() {
-        for value in TTA {
+        for &value in TransferredToAccounting::VARIANTS {
             with_callers.push((
                 no_override.clone(),
                 Command::UpdateTransferredToAccounting {

@@ -3,19 +3,15 @@
 //! same final run, same saved bytes.
 
 use journal_run::{
-    Caller, CancellableStatus, CancellationJob, Command, Event, JournalEntry, JournalEntryNumber,
-    JournalEntryStatus, JournalRun, JournalRunNumber, OrgAccess, OrgId, OrgIds, Permission,
-    PermissionSet, RequestScope, RunState, TransferResult, TransferredToAccounting,
+    Caller, Command, Event, JournalEntryNumber, JournalRun, JournalRunNumber, OrgAccess, OrgId,
+    OrgIds, Permission, PermissionSet, RequestScope, RunState, TransferResult,
+    TransferredToAccounting,
 };
 use proptest::prelude::*;
+use small_runs::{entry_mixes as mixes, run_states as states};
+use strum::VariantArray;
 
-const TTA: [TransferredToAccounting; 5] = [
-    TransferredToAccounting::No,
-    TransferredToAccounting::Processing,
-    TransferredToAccounting::Yes,
-    TransferredToAccounting::Error,
-    TransferredToAccounting::Ignore,
-];
+mod small_runs;
 
 fn je(n: u64) -> JournalEntryNumber {
     JournalEntryNumber::new(n).unwrap()
@@ -40,58 +36,6 @@ fn round_trip(run: &JournalRun) -> JournalRun {
     let pretty = serde_json::to_string_pretty(run).unwrap();
     assert_eq!(&serde_json::from_str::<JournalRun>(&pretty).unwrap(), run);
     loaded
-}
-
-/// Every mix of `n` entries: each Created or Cancelled with any Transferred to Accounting value.
-fn mixes(n: u64) -> Vec<Vec<JournalEntry>> {
-    let mut all = vec![Vec::new()];
-    for number in 1..=n {
-        all = all
-            .into_iter()
-            .flat_map(|mix| {
-                [JournalEntryStatus::Created, JournalEntryStatus::Cancelled]
-                    .into_iter()
-                    .flat_map(move |status| {
-                        let mix = mix.clone();
-                        TTA.into_iter().map(move |tta| {
-                            let mut next = mix.clone();
-                            next.push(JournalEntry {
-                                number: je(number),
-                                status,
-                                transferred_to_accounting: tta,
-                            });
-                            next
-                        })
-                    })
-            })
-            .collect();
-    }
-    all
-}
-
-fn states(n: usize) -> Vec<RunState> {
-    let mut states = vec![
-        RunState::Pending,
-        RunState::Processing,
-        RunState::Completed,
-        RunState::Error,
-        RunState::Cancelled,
-        RunState::DeleteInprogress,
-        RunState::Deleted,
-    ];
-    for previous in [
-        CancellableStatus::Pending,
-        CancellableStatus::Error,
-        CancellableStatus::Completed,
-    ] {
-        for next in 0..=n {
-            states.push(RunState::CancelInprogress(CancellationJob {
-                previous,
-                next,
-            }));
-        }
-    }
-    states
 }
 
 #[test]
@@ -244,7 +188,7 @@ fn alphabet() -> Vec<Command> {
             entry: je(n),
             result: TransferResult::Yes,
         });
-        for value in TTA {
+        for &value in TransferredToAccounting::VARIANTS {
             commands.push(Command::UpdateTransferredToAccounting {
                 entry: je(n),
                 value,

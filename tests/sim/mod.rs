@@ -19,6 +19,7 @@ use journal_run::{
     OrgAccess, OrgId, OrgIds, PermissionSet, Rejection, RequestScope, TransferResult,
     TransferredToAccounting,
 };
+use strum::VariantArray;
 
 use crate::checks::{command_faults, JobTracker};
 use crate::reference::{view_of_run, Model, ModelEntry};
@@ -317,14 +318,6 @@ fn random_scope(rng: &mut Rng, swarm: &Swarm) -> RequestScope {
     RequestScope { entity, orgs }
 }
 
-const TTA: [TransferredToAccounting; 5] = [
-    TransferredToAccounting::No,
-    TransferredToAccounting::Processing,
-    TransferredToAccounting::Yes,
-    TransferredToAccounting::Error,
-    TransferredToAccounting::Ignore,
-];
-
 /// The workload of `seed`: `len` operations, generated with the reference model as a guide so
 /// that commands name entries that exist and fit the run's state (while duplicated, reordered
 /// and stray commands still come).
@@ -429,7 +422,7 @@ pub fn generate(seed: u64, len: usize) -> Scenario {
             Kind::DeleteEntry => Command::DeleteEntry { entry, scope },
             Kind::Update => Command::UpdateTransferredToAccounting {
                 entry,
-                value: *rng.pick(&TTA),
+                value: *rng.pick(TransferredToAccounting::VARIANTS),
                 scope,
             },
             Kind::Start => Command::StartProcessing,

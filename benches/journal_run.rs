@@ -7,7 +7,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use journal_run::{
-    Caller, CancellableStatus, CancellationJob, Command, EntityId, Event, JournalEntry,
+    Caller, CancellableStatus, CancellationJob, Command, EntityId, Event, Job, JournalEntry,
     JournalEntryNumber, JournalEntryStatus, JournalRun, JournalRunNumber, OrgAccess, OrgId, OrgIds,
     PermissionSet, RequestScope, RunState, TrackId, TransferredToAccounting,
 };
@@ -38,10 +38,10 @@ fn cancelling_run(n: usize) -> JournalRun {
     JournalRun::from_snapshot(
         run_number(),
         Vec::new(),
-        RunState::CancelInprogress(CancellationJob {
+        RunState::CancelInprogress(Job::Known(CancellationJob {
             previous: CancellableStatus::Completed,
             next: 0,
-        }),
+        })),
         entries(n),
     )
     .unwrap_or_else(|e| panic!("{e}"))

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::Rejection;
 use crate::headers::{EntityId, OrgId};
 use crate::permission::{Permission, PermissionSet};
 
@@ -35,10 +36,21 @@ impl OrgAccess {
 ///
 /// None beyond those of its fields: any set of permissions, any org access and any list of
 /// entities is a caller Zuora could see.
+///
+/// # Serialized form
+///
+/// `{"permissions": [...], "platformPermissions": [...], "orgs": ..., "entities": [...]}`:
+/// `permissions` lists Zuora Finance permission names (a Platform name is accepted there too),
+/// `platformPermissions` the Platform ones ("API Write Access"). A document with no
+/// `platformPermissions` that names no Platform permission at all gets the Platform
+/// permissions of an API user ([`PermissionSet::with_platform_defaults`]), so documents
+/// written before Platform permissions were modelled keep their meaning; to deny REST writes,
+/// give `"platformPermissions": []` (docs/DECISIONS.md, D-21). Written back, both lists are
+/// always present.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(from = "CallerRepr", into = "CallerRepr")]
 pub struct Caller {
-    /// The caller's Zuora Finance permissions.
+    /// The caller's Zuora permissions, Finance and Platform.
     pub permissions: PermissionSet,
     /// The orgs the caller can access.
     pub orgs: OrgAccess,
@@ -47,18 +59,64 @@ pub struct Caller {
     pub entities: Vec<EntityId>,
 }
 
+/// The serialized form of a [`Caller`].
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, expecting = "a caller")]
+struct CallerRepr {
+    #[serde(default)]
+    permissions: PermissionSet,
+    #[serde(default)]
+    platform_permissions: Option<PermissionSet>,
+    #[serde(default = "all_orgs")]
+    orgs: OrgAccess,
+    #[serde(default)]
+    entities: Vec<EntityId>,
+}
+
+const fn all_orgs() -> OrgAccess {
+    OrgAccess::All
+}
+
+impl From<CallerRepr> for Caller {
+    fn from(repr: CallerRepr) -> Self {
+        let permissions = match repr.platform_permissions {
+            Some(platform) => repr.permissions.union(platform),
+            None => repr.permissions.with_platform_defaults(),
+        };
+        Self {
+            permissions,
+            orgs: repr.orgs,
+            entities: repr.entities,
+        }
+    }
+}
+
+impl From<Caller> for CallerRepr {
+    fn from(caller: Caller) -> Self {
+        Self {
+            permissions: caller.permissions.intersection(PermissionSet::FINANCE),
+            platform_permissions: Some(caller.permissions.intersection(PermissionSet::PLATFORM)),
+            orgs: caller.orgs,
+            entities: caller.entities,
+        }
+    }
+}
+
 impl Caller {
-    /// A caller with these permissions, no org limit and no Multi-entity.
+    /// A caller with these permissions, no org limit and no Multi-entity. A set that holds no
+    /// Platform permission gets those of an API user, as a caller document does
+    /// ([`PermissionSet::with_platform_defaults`]); build a `Caller` from its fields to give
+    /// exactly the set you want.
     #[must_use]
     pub fn with_permissions(permissions: PermissionSet) -> Self {
         Self {
-            permissions,
+            permissions: permissions.with_platform_defaults(),
             orgs: OrgAccess::All,
             entities: Vec::new(),
         }
     }
 
-    /// A caller with every Finance permission, no org limit and no Multi-entity.
+    /// A caller with every permission, no org limit and no Multi-entity.
     #[must_use]
     pub fn superuser() -> Self {
         Self::with_permissions(PermissionSet::ALL)
@@ -68,5 +126,38 @@ impl Caller {
     #[must_use]
     pub fn has(&self, permission: Permission) -> bool {
         self.permissions.contains(permission)
+    }
+}
+
+impl Caller {
+    /// The entity a request of this caller acts in: the `Zuora-Entity-Ids` header when given
+    /// (it must be one of the token's entities), else the token's only entity, else none
+    /// (Multi-entity off). The one place this rule lives (docs/DECISIONS.md, D-13).
+    ///
+    /// # Errors
+    ///
+    /// [`Rejection::EntityRequired`] when the token is valid for several entities and the
+    /// request names none; [`Rejection::EntityNotAccessible`] when it names one the token is
+    /// not valid for.
+    pub fn entity_for<'a>(
+        &'a self,
+        requested: Option<&'a EntityId>,
+    ) -> Result<Option<&'a EntityId>, Rejection> {
+        match (requested, self.entities.as_slice()) {
+            (Some(entity), entities) => {
+                if entities.contains(entity) {
+                    Ok(Some(entity))
+                } else {
+                    Err(Rejection::EntityNotAccessible {
+                        entity: entity.clone(),
+                    })
+                }
+            }
+            (None, []) => Ok(None),
+            (None, [only]) => Ok(Some(only)),
+            (None, entities) => Err(Rejection::EntityRequired {
+                entities: entities.len(),
+            }),
+        }
     }
 }

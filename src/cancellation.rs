@@ -46,6 +46,54 @@ pub struct CancellationJob {
     pub next: usize,
 }
 
+/// What is known of the cancellation job of a `CancelInprogress` run.
+///
+/// A run that this crate (or a system embedding it) drives holds its job: the status before
+/// the request and the position of the next entry. A run read from Zuora's own export shows
+/// only the status `CancelInprogress`: Zuora exposes neither fact, so the job is `Unknown`
+/// (FACTS.md, "Tenants, entities, orgs"; docs/DECISIONS.md, D-16). Such a run is valid input:
+/// it can be audited and answers every command, except the job's own steps and settling,
+/// which need what is unknown ([`Rejection::JobUnknown`](crate::Rejection::JobUnknown)).
+///
+/// Serialized as the job's object when known and as `null` when unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "Option<CancellationJob>", into = "Option<CancellationJob>")]
+pub enum Job {
+    /// The job's state is known: it can be stepped, settled and resumed.
+    Known(CancellationJob),
+    /// The run was read from an export that does not show the job's state.
+    Unknown,
+}
+
+impl Job {
+    /// The job's state, when known.
+    #[must_use]
+    pub const fn known(&self) -> Option<&CancellationJob> {
+        match self {
+            Self::Known(job) => Some(job),
+            Self::Unknown => None,
+        }
+    }
+}
+
+impl From<Option<CancellationJob>> for Job {
+    fn from(job: Option<CancellationJob>) -> Self {
+        job.map_or(Self::Unknown, Self::Known)
+    }
+}
+
+impl From<Job> for Option<CancellationJob> {
+    fn from(job: Job) -> Self {
+        job.known().copied()
+    }
+}
+
+impl From<CancellationJob> for Job {
+    fn from(job: CancellationJob) -> Self {
+        Self::Known(job)
+    }
+}
+
 /// What one step of the job did to the entry it attempted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

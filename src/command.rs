@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use strum::{EnumDiscriminants, IntoStaticStr, VariantArray};
 
 use crate::entry::TransferResult;
-use crate::headers::RequestScope;
+use crate::headers::{OrgId, RequestScope};
 use crate::number::{JournalEntryNumber, JournalRunNumber};
 use crate::permission::Permission;
 use crate::status::TransferredToAccounting;
@@ -14,7 +14,8 @@ use crate::status::TransferredToAccounting;
 /// There are three kinds:
 ///
 /// - **requests**, the REST operations a user makes; each carries its scope headers and needs a
-///   Finance permission ([`Command::required_permission`]);
+///   Finance permission and the Platform permission "API Write Access"
+///   ([`Command::required_permissions`]);
 /// - **Zuora's own processes**: processing the run, the cancellation job's steps and settling,
 ///   finishing a deletion; no user permission applies (the request that started them was
 ///   authorised when it was accepted);
@@ -38,6 +39,10 @@ use crate::status::TransferredToAccounting;
     doc = "The kind of a [`Command`], without its data."
 )]
 pub enum Command {
+    /// `POST /v1/journal-runs`: create a journal run. Needs "Create Journal Run". Creating is
+    /// the tenant's decision ([`crate::tenant::create_run`]); addressed to a run that exists,
+    /// it is refused ([`Rejection::RunExists`](crate::Rejection::RunExists)).
+    CreateRun(CreateRun),
     /// `PUT /v1/journal-runs/{jr-number}/cancel`: cancel the run. Needs "Cancel Journal Run".
     CancelRun {
         /// The run the request names.
@@ -117,6 +122,21 @@ pub enum Command {
     },
 }
 
+/// A request to create a journal run (`POST /v1/journal-runs`), once its body has been read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateRun {
+    /// The number the tenant gives the new run (Zuora numbers runs itself; the embedding
+    /// system chooses it).
+    pub run: JournalRunNumber,
+    /// The new run's organization labels (`organizationLabels`, Multi-Org); empty without.
+    #[serde(default)]
+    pub organizations: Vec<OrgId>,
+    /// The request's scope headers.
+    #[serde(default)]
+    pub scope: RequestScope,
+}
+
 /// What a request command targets, for the authorisation checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Target {
@@ -133,18 +153,22 @@ impl Command {
         self.into()
     }
 
-    /// The Finance permission a request needs before anything else is checked; `None` for
-    /// Zuora's own processes and the accounting integration. (Changing Transferred to
-    /// Accounting from `Yes` also needs "Override Transferred to Accounting", which depends on
-    /// the entry and is checked with the entry's rules.)
+    /// The permissions a request needs before anything else is checked, in the order they are
+    /// checked: the Platform permission "API Write Access" (every REST write needs it), then
+    /// the operation's Finance permission. Empty for Zuora's own processes and the accounting
+    /// integration. (Changing Transferred to Accounting from `Yes` also needs "Override
+    /// Transferred to Accounting", which depends on the entry and is checked with the entry's
+    /// rules.) The one place the permission rule of a request lives.
     #[must_use]
-    pub const fn required_permission(&self) -> Option<Permission> {
+    pub const fn required_permissions(&self) -> &'static [Permission] {
+        use Permission::ApiWriteAccess as W;
         match self {
-            Self::CancelRun { .. } => Some(Permission::CancelJournalRun),
-            Self::DeleteRun { .. } => Some(Permission::DeleteCancelledJournalRun),
-            Self::CancelEntry { .. } => Some(Permission::CancelJournalEntry),
-            Self::DeleteEntry { .. } => Some(Permission::DeleteCancelledJournalEntry),
-            Self::UpdateTransferredToAccounting { .. } => Some(Permission::EditJournalEntry),
+            Self::CreateRun(_) => &[W, Permission::CreateJournalRun],
+            Self::CancelRun { .. } => &[W, Permission::CancelJournalRun],
+            Self::DeleteRun { .. } => &[W, Permission::DeleteCancelledJournalRun],
+            Self::CancelEntry { .. } => &[W, Permission::CancelJournalEntry],
+            Self::DeleteEntry { .. } => &[W, Permission::DeleteCancelledJournalEntry],
+            Self::UpdateTransferredToAccounting { .. } => &[W, Permission::EditJournalEntry],
             Self::StartProcessing
             | Self::CompleteProcessing { .. }
             | Self::FailProcessing { .. }
@@ -152,16 +176,16 @@ impl Command {
             | Self::SettleCancellation
             | Self::FinishDeletion
             | Self::BeginTransfer { .. }
-            | Self::FinishTransfer { .. } => None,
+            | Self::FinishTransfer { .. } => &[],
         }
     }
 
     /// The scope headers and target of a request; `None` for the other commands.
     pub(crate) const fn request(&self) -> Option<(&RequestScope, Target)> {
         match self {
-            Self::CancelRun { run, scope } | Self::DeleteRun { run, scope } => {
-                Some((scope, Target::Run(*run)))
-            }
+            Self::CreateRun(CreateRun { run, scope, .. })
+            | Self::CancelRun { run, scope }
+            | Self::DeleteRun { run, scope } => Some((scope, Target::Run(*run))),
             Self::CancelEntry { entry, scope }
             | Self::DeleteEntry { entry, scope }
             | Self::UpdateTransferredToAccounting { entry, scope, .. } => {
@@ -192,7 +216,8 @@ impl CommandKind {
     pub const fn is_request(self) -> bool {
         matches!(
             self,
-            Self::CancelRun
+            Self::CreateRun
+                | Self::CancelRun
                 | Self::DeleteRun
                 | Self::CancelEntry
                 | Self::DeleteEntry

@@ -184,47 +184,67 @@ pub enum Rejection {
         /// How many entries are left.
         remaining: usize,
     },
-    /// Processing named the same entry twice.
+    /// The run was read from an export that does not show its cancellation job's state (how
+    /// far it got, the status before the request): the job cannot be stepped or settled here.
+    #[error("the cancellation job of {run} cannot be resumed: the export does not show how far it got or which status the run had before the cancel request")]
+    JobUnknown {
+        /// The run.
+        run: JournalRunNumber,
+    },
+    /// Processing named the same entry twice, or one the run already lists.
     #[error("processing created journal entry {entry} twice")]
     DuplicateEntry {
         /// The entry.
         entry: JournalEntryNumber,
     },
-    /// The event decided for the command does not fit the state. Never returned by a correct
-    /// implementation; reported rather than applied halfway.
-    #[error("internal error: {0}")]
-    Internal(#[from] ApplyError),
+    /// A new journal run cannot be created while the tenant has a pending one.
+    #[error("you cannot create a new journal run while journal run {pending} is pending")]
+    PendingRunExists {
+        /// The pending run.
+        pending: JournalRunNumber,
+    },
+    /// Only one journal run executes at a time: another run is processing.
+    #[error("journal run {run} cannot start processing while journal run {processing} is processing: only one journal run executes at a time")]
+    RunExecuting {
+        /// The run that was to start.
+        run: JournalRunNumber,
+        /// The run that is processing.
+        processing: JournalRunNumber,
+    },
+    /// The number chosen for a new run already names a run of the tenant.
+    #[error("journal run {run} already exists")]
+    RunExists {
+        /// The number.
+        run: JournalRunNumber,
+    },
 }
 
 /// An event that does not fit the state it is applied to.
 ///
-/// [`JournalRun::apply`](crate::JournalRun::apply) checks the structure an event needs (the
-/// entry it names exists, a job is running) before it changes anything, so applying a foreign
-/// event cannot corrupt the run's structure. It does not re-check the domain rules: events are
-/// trusted to come from [`JournalRun::decide`](crate::JournalRun::decide).
+/// [`JournalRun::apply`](crate::JournalRun::apply) accepts an event exactly when the rules
+/// would produce it from the run's state (docs/DECISIONS.md, D-20); any other event is
+/// refused before anything changes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ApplyError {
-    /// The event names an entry the run does not hold.
-    #[error("event names journal entry {entry}, which the run does not hold")]
-    UnknownEntry {
-        /// The entry.
-        entry: JournalEntryNumber,
+    /// The rules refuse, in this state, the command that would produce the event.
+    #[error("event {event} does not fit: {rejection}")]
+    Refused {
+        /// The event's name.
+        event: &'static str,
+        /// Why the rules refuse the command behind it.
+        rejection: Rejection,
     },
-    /// The event is a job event but no job is running, or it names another entry than the
-    /// job's next.
-    #[error("event {event} does not fit the run's state ({status})")]
-    WrongState {
+    /// The rules accept the command behind the event in this state, but produce another event
+    /// (another entry, outcome, settlement, status before the request, or list of entries).
+    #[error(
+        "event {event} does not fit the run's state ({status}): the rules give another event there"
+    )]
+    DoesNotFit {
         /// The event's name.
         event: &'static str,
         /// The run's status (`"deleted"` for a deleted run).
         status: &'static str,
-    },
-    /// Processing events whose entries are not strictly ascending, or that repeat an entry.
-    #[error("event lists journal entry {entry} out of order or twice")]
-    EntriesNotAscending {
-        /// The first entry out of order.
-        entry: JournalEntryNumber,
     },
 }
 
@@ -262,6 +282,9 @@ pub enum Error {
     /// A snapshot that breaks the invariants.
     #[error(transparent)]
     Snapshot(#[from] SnapshotError),
+    /// An event that does not fit the run it is applied to.
+    #[error(transparent)]
+    Apply(#[from] ApplyError),
     /// A request fault found before the state machine: the path parameter, a repeated
     /// header, `Authorization`, `Content-Encoding`.
     #[error(transparent)]
@@ -269,12 +292,6 @@ pub enum Error {
     /// A Zuora document that is invalid or inconsistent.
     #[error(transparent)]
     Document(#[from] DocumentError),
-}
-
-impl From<ApplyError> for Error {
-    fn from(e: ApplyError) -> Self {
-        Self::Rejection(Rejection::Internal(e))
-    }
 }
 
 impl Error {
@@ -296,6 +313,7 @@ impl Error {
                 }
             },
             Self::Document(_) => ErrorCategory::InvalidValue,
+            Self::Apply(_) => ErrorCategory::InternalError,
         }
     }
 }
@@ -323,9 +341,11 @@ impl Rejection {
             | Self::EntryTransferred { .. }
             | Self::TransferNotAllowed { .. }
             | Self::JobFinished { .. }
-            | Self::JobNotFinished { .. } => ErrorCategory::RuleRestriction,
-            Self::DuplicateEntry { .. } => ErrorCategory::InvalidValue,
-            Self::Internal(_) => ErrorCategory::InternalError,
+            | Self::JobNotFinished { .. }
+            | Self::JobUnknown { .. }
+            | Self::PendingRunExists { .. }
+            | Self::RunExecuting { .. } => ErrorCategory::RuleRestriction,
+            Self::DuplicateEntry { .. } | Self::RunExists { .. } => ErrorCategory::InvalidValue,
         }
     }
 }

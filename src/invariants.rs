@@ -10,8 +10,9 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 use strum::{EnumCount, VariantArray};
 
+use crate::cancellation::{CancellableStatus, Job};
 use crate::number::JournalEntryNumber;
-use crate::run::{JournalRun, RunState};
+use crate::run::{Auditable, RunState};
 
 /// An invariant of docs/INVARIANTS.md that a state or a transition can break.
 #[derive(
@@ -37,8 +38,8 @@ pub enum Invariant {
     CancelledEntryIsFinal,
     /// INV-3: an entry whose Transferred to Accounting is Yes or Processing is never cancelled.
     TransferredEntryIsNeverCancelled,
-    /// INV-10: entries are in strictly ascending number order (no number twice); a Pending,
-    /// Processing or deleted run holds none; a job's position is within the entries.
+    /// INV-10: no entry is listed twice; a Pending or deleted run holds none; a known job's
+    /// position is within the entries, and a known job started from Pending has none.
     WellFormed,
     /// INV-9: the kept count of cancelled entries equals a recount.
     CancelledCountIsExact,
@@ -94,9 +95,14 @@ fn violation(invariant: Invariant, entries: Vec<JournalEntryNumber>, detail: Str
     }
 }
 
-/// Every invariant one state breaks (empty when it is sound). O(n) in the entries.
+/// Every invariant one state breaks (empty when it is sound): of a [`JournalRun`](crate::JournalRun)
+/// or of an [`UncheckedRun`](crate::UncheckedRun) read from an export. O(n) in the entries.
+///
+/// Only Zuora's documented rules and what a run's own state says are checked: a Processing run
+/// may list entries (Zuora creates them while processing), and a `CancelInprogress` run whose
+/// job is unknown (Zuora's export) is checked for everything but the job.
 #[must_use]
-pub fn check_state(run: &JournalRun) -> Vec<Violation> {
+pub fn check_state<R: Auditable + ?Sized>(run: &R) -> Vec<Violation> {
     let mut found = Vec::new();
     let entries = run.entries();
     let repeated: Vec<JournalEntryNumber> = entries
@@ -110,11 +116,11 @@ pub fn check_state(run: &JournalRun) -> Vec<Violation> {
         found.push(violation(
             Invariant::WellFormed,
             repeated,
-            "entries are listed twice or out of order".to_owned(),
+            "journal entries are listed twice".to_owned(),
         ));
     }
     match run.state() {
-        RunState::Pending | RunState::Processing | RunState::Deleted if !entries.is_empty() => {
+        RunState::Pending | RunState::Deleted if !entries.is_empty() => {
             found.push(violation(
                 Invariant::WellFormed,
                 Vec::new(),
@@ -125,7 +131,7 @@ pub fn check_state(run: &JournalRun) -> Vec<Violation> {
                 ),
             ));
         }
-        RunState::CancelInprogress(job) if job.next > entries.len() => {
+        RunState::CancelInprogress(Job::Known(job)) if job.next > entries.len() => {
             found.push(violation(
                 Invariant::WellFormed,
                 Vec::new(),
@@ -138,8 +144,8 @@ pub fn check_state(run: &JournalRun) -> Vec<Violation> {
         }
         // A job started from Pending started from a run with no entries, and settling it
         // restores Pending, which holds none.
-        RunState::CancelInprogress(job)
-            if job.previous == crate::CancellableStatus::Pending && !entries.is_empty() =>
+        RunState::CancelInprogress(Job::Known(job))
+            if job.previous == CancellableStatus::Pending && !entries.is_empty() =>
         {
             found.push(violation(
                 Invariant::WellFormed,
@@ -190,16 +196,15 @@ pub fn check_state(run: &JournalRun) -> Vec<Violation> {
                 .to_owned(),
         ));
     }
-    let recount = entries.iter().filter(|e| e.is_cancelled()).count();
-    if recount != run.cancelled_count() {
-        found.push(violation(
-            Invariant::CancelledCountIsExact,
-            Vec::new(),
-            format!(
-                "the kept count of cancelled entries is {}, a recount gives {recount}",
-                run.cancelled_count()
-            ),
-        ));
+    if let Some(kept) = run.kept_cancelled_count() {
+        let recount = entries.iter().filter(|e| e.is_cancelled()).count();
+        if recount != kept {
+            found.push(violation(
+                Invariant::CancelledCountIsExact,
+                Vec::new(),
+                format!("the kept count of cancelled entries is {kept}, a recount gives {recount}"),
+            ));
+        }
     }
     found
 }
@@ -208,7 +213,7 @@ pub fn check_state(run: &JournalRun) -> Vec<Violation> {
 /// (`totalJournalEntryCount`) but `given` entries are listed with it: a snapshot that lists
 /// its entries once each lists exactly the run's entries. `None` when they agree.
 ///
-/// Only a document shows this fault (a [`JournalRun`] holds its entries, not a count), so
+/// Only a document shows this fault (a [`JournalRun`](crate::JournalRun) holds its entries, not a count), so
 /// readers of Zuora's documents check it; O(1).
 ///
 /// ```
@@ -243,7 +248,11 @@ pub fn check_declared_count(declared: u64, given: usize) -> Option<Violation> {
 /// Yes (with the Override permission) before the entry is cancelled. For states any number of
 /// commands apart, such as two snapshots of an export, use [`check_history`].
 #[must_use]
-pub fn check_transition(before: &JournalRun, after: &JournalRun) -> Vec<Violation> {
+pub fn check_transition<A, B>(before: &A, after: &B) -> Vec<Violation>
+where
+    A: Auditable + ?Sized,
+    B: Auditable + ?Sized,
+{
     transition_violations(before, after, Adjacency::OneCommand)
 }
 
@@ -251,7 +260,11 @@ pub fn check_transition(before: &JournalRun, after: &JournalRun) -> Vec<Violatio
 /// INV-11): what can be checked between two snapshots of a run taken at different times.
 /// O(n + m) in the entries of both.
 #[must_use]
-pub fn check_history(before: &JournalRun, after: &JournalRun) -> Vec<Violation> {
+pub fn check_history<A, B>(before: &A, after: &B) -> Vec<Violation>
+where
+    A: Auditable + ?Sized,
+    B: Auditable + ?Sized,
+{
     transition_violations(before, after, Adjacency::AnyNumber)
 }
 
@@ -262,11 +275,11 @@ enum Adjacency {
     AnyNumber,
 }
 
-fn transition_violations(
-    before: &JournalRun,
-    after: &JournalRun,
-    adjacency: Adjacency,
-) -> Vec<Violation> {
+fn transition_violations<A, B>(before: &A, after: &B, adjacency: Adjacency) -> Vec<Violation>
+where
+    A: Auditable + ?Sized,
+    B: Auditable + ?Sized,
+{
     let mut found = Vec::new();
     let mut changed_after_cancel = Vec::new();
     let mut cancelled_while_transferred = Vec::new();
@@ -287,9 +300,9 @@ fn transition_violations(
             }
         }
     }
-    // An entry that `after` holds and `before` did not can only come from processing, which
-    // starts from a run with no entries.
-    if !before.entries().is_empty() || before.state() == &RunState::Deleted {
+    // An entry that `after` holds and `before` did not can only come from processing, so only
+    // a Pending or Processing run gains entries.
+    if !matches!(before.state(), RunState::Pending | RunState::Processing) {
         let mut earlier = before.entries().iter().peekable();
         for new in after.entries() {
             while earlier.next_if(|old| old.number < new.number).is_some() {}
@@ -337,7 +350,8 @@ fn transition_violations(
 
 /// Whether a run in state `after` can be seen after one in state `before`, by any number of
 /// legal transitions (including none). Statuses only: a snapshot history cannot show the
-/// job's position, so two `CancelInprogress` states always can follow each other.
+/// job's position, so two `CancelInprogress` states always can follow each other; a job whose
+/// state is unknown may restore Completed or Error.
 #[must_use]
 pub const fn status_can_follow(before: &RunState, after: &RunState) -> bool {
     use RunState as S;
@@ -364,12 +378,13 @@ pub const fn status_can_follow(before: &RunState, after: &RunState) -> bool {
         // A job started from Pending never restores it: a Pending run holds no entries, so its
         // job settles Cancelled (D-5, INV-10).
         (S::CancelInprogress(_), S::Pending | S::Processing) => false,
-        (S::CancelInprogress(job), S::Error) => {
-            matches!(job.previous, crate::CancellableStatus::Error)
+        (S::CancelInprogress(Job::Known(job)), S::Error) => {
+            matches!(job.previous, CancellableStatus::Error)
         }
-        (S::CancelInprogress(job), S::Completed) => {
-            matches!(job.previous, crate::CancellableStatus::Completed)
+        (S::CancelInprogress(Job::Known(job)), S::Completed) => {
+            matches!(job.previous, CancellableStatus::Completed)
         }
+        (S::CancelInprogress(Job::Unknown), S::Error | S::Completed) => true,
         (S::CancelInprogress(_), S::CancelInprogress(_)) => true,
     }
 }

@@ -6,6 +6,8 @@
 //! answers `{"success": true}` at once, and then cancels the run's entries one by one. An entry
 //! whose Transferred to Accounting is Yes or Processing cannot be cancelled; the run becomes
 //! Cancelled only if every entry ends up cancelled, and otherwise goes back to the status it had.
+//! A run read from Zuora's export is usable input as it is ([`UncheckedRun`]); what an export
+//! cannot show (a cancellation job's progress) is [`Job::Unknown`].
 //!
 //! This crate holds those rules, and the rest of a run's life, as one aggregate,
 //! [`JournalRun`], changed only through [`JournalRun::decide`] (state + caller + command ->
@@ -68,19 +70,20 @@ pub mod permission;
 pub mod rules;
 pub mod run;
 pub mod status;
+pub mod tenant;
 pub mod wire;
 
 pub use caller::{Caller, OrgAccess};
-pub use cancellation::{AttemptOutcome, CancellableStatus, CancellationJob, Settlement};
-pub use command::{Command, CommandKind};
+pub use cancellation::{AttemptOutcome, CancellableStatus, CancellationJob, Job, Settlement};
+pub use command::{Command, CommandKind, CreateRun};
 pub use entry::{Cancellability, JournalEntry, TransferResult};
 pub use error::{ApplyError, Error, ErrorCategory, Rejection, SnapshotError};
 pub use event::Event;
 pub use headers::{EntityId, HeaderError, OrgId, OrgIds, RequestScope, TrackId};
 pub use invariants::{Invariant, Violation};
 pub use number::{JournalEntryNumber, JournalRunNumber, NumberError};
-pub use permission::{Permission, PermissionSet};
-pub use run::{JournalRun, RunState};
+pub use permission::{Permission, PermissionKind, PermissionSet};
+pub use run::{Auditable, JournalRun, RunState, UncheckedRun};
 pub use status::{JournalEntryStatus, JournalRunStatus, TransferredToAccounting, UnknownVariant};
 
 /// The README's example, compiled and run as a doctest.

@@ -5,25 +5,34 @@
 //!
 //! 1. for requests, the entity header against the caller's token
 //!    ([`Rejection::EntityRequired`], [`Rejection::EntityNotAccessible`]);
-//! 2. for requests, the command's permission ([`Rejection::MissingPermission`]);
+//! 2. for requests, the command's permissions, "API Write Access" first
+//!    ([`Rejection::MissingPermission`]);
 //! 3. for requests, the `Zuora-Org-Ids` header against the caller's orgs
 //!    ([`Rejection::OrgNotAccessible`]);
-//! 4. the run's existence in the request's scope ([`Rejection::RunNotFound`], or
-//!    [`Rejection::EntryNotFound`] for a request that names an entry);
-//! 5. the run's state, in one exhaustive `match (state, command)` ([`Rejection::RunStatus`]);
+//! 4. the run's existence in the request's entity and org scope ([`Rejection::RunNotFound`],
+//!    or [`Rejection::EntryNotFound`] for a request that names an entry);
+//! 5. the run's state, in one exhaustive `match (state, command)` ([`Rejection::RunStatus`],
+//!    [`Rejection::JobUnknown`]);
 //! 6. the entry's existence, then the entry's own rules.
+//!
+//! `apply` accepts an event exactly when the rules would produce it from the run's state
+//! (docs/DECISIONS.md, D-20): it asks the rules, so no rule is stated twice, and an event
+//! that does not fit changes nothing.
+
+use core::num::NonZeroU64;
 
 use crate::caller::Caller;
-use crate::cancellation::{AttemptOutcome, CancellableStatus, CancellationJob, Settlement};
+use crate::caller::OrgAccess;
+use crate::cancellation::{AttemptOutcome, CancellableStatus, CancellationJob, Job, Settlement};
 use crate::command::{Command, CommandKind, Target};
 use crate::entry::{
     change_needs_override, integration_transition, Cancellability, JournalEntry, TransferResult,
 };
 use crate::error::{ApplyError, Rejection};
 use crate::event::Event;
-use crate::headers::RequestScope;
-use crate::number::JournalEntryNumber;
-use crate::permission::Permission;
+use crate::headers::{EntityId, RequestScope};
+use crate::number::{JournalEntryNumber, JournalRunNumber};
+use crate::permission::{Permission, PermissionSet};
 use crate::run::{JournalRun, RunState};
 use crate::status::{JournalEntryStatus, TransferredToAccounting};
 
@@ -59,9 +68,54 @@ impl JournalRun {
     /// ```
     pub fn decide(&self, caller: &Caller, command: &Command) -> Result<Event, Rejection> {
         self.authorize(caller, command)?;
+        self.rules(caller, command)
+    }
+
+    /// What [`decide`](Self::decide) answers for a request naming a run that the store does
+    /// not hold, or holds only in another entity: the first fault of steps 1 to 3 (entity,
+    /// permissions, org header), else "not found" ([`Rejection::RunNotFound`], or
+    /// [`Rejection::EntryNotFound`] for a request naming an entry). A store calls it when its
+    /// lookup finds nothing, so that the answer keeps the order of precedence.
+    #[must_use]
+    pub fn decide_absent(caller: &Caller, command: &Command) -> Rejection {
+        let number = match command.request() {
+            Some((_, Target::Run(run))) => run,
+            Some((_, Target::Entry(_))) | None => JournalRunNumber::from_non_zero(NonZeroU64::MIN),
+        };
+        let absent = Self {
+            number,
+            entity: None,
+            organizations: Vec::new(),
+            state: RunState::Deleted,
+            entries: Vec::new(),
+            cancelled: 0,
+        };
+        match absent.decide(caller, command) {
+            Err(rejection) => rejection,
+            Ok(_) => absent.not_found(command),
+        }
+    }
+
+    /// Steps 5 and 6 of the precedence: what the run's state and its entries allow. `caller`
+    /// is read only for the Override permission of an entry's Transferred to Accounting.
+    fn rules(&self, caller: &Caller, command: &Command) -> Result<Event, Rejection> {
         use Command as C;
         use RunState as S;
         match (&self.state, command) {
+            // Creating a run that exists: its number is taken, whatever its state (numbers are
+            // never reused, not even a deleted run's).
+            (
+                S::Pending
+                | S::Processing
+                | S::Completed
+                | S::Error
+                | S::CancelInprogress(_)
+                | S::Cancelled
+                | S::DeleteInprogress
+                | S::Deleted,
+                C::CreateRun(_),
+            ) => Err(Rejection::RunExists { run: self.number }),
+
             // The cancel request: only from Pending, Error or Completed (INV-8).
             (S::Pending, C::CancelRun { .. }) => {
                 Ok(Self::cancel_requested(CancellableStatus::Pending))
@@ -100,10 +154,10 @@ impl JournalRun {
             // Processing.
             (S::Pending, C::StartProcessing) => Ok(Event::ProcessingStarted),
             (S::Processing, C::CompleteProcessing { entries }) => Ok(Event::ProcessingCompleted {
-                entries: ascending_unique(entries)?,
+                entries: self.new_entries(entries)?,
             }),
             (S::Processing, C::FailProcessing { entries }) => Ok(Event::ProcessingFailed {
-                entries: ascending_unique(entries)?,
+                entries: self.new_entries(entries)?,
             }),
             (
                 S::Processing
@@ -125,9 +179,9 @@ impl JournalRun {
             ) => Err(self.status_rejection(command)),
 
             // The cancellation job.
-            (S::CancelInprogress(job), C::StepCancellation) => self.step(job),
+            (S::CancelInprogress(job), C::StepCancellation) => self.step(self.known(job)?),
             (S::CancelInprogress(job), C::SettleCancellation) => self
-                .settle(job)
+                .settle(self.known(job)?)
                 .map(|settlement| Event::CancellationSettled { settlement }),
             (
                 S::Pending
@@ -139,8 +193,8 @@ impl JournalRun {
                 C::StepCancellation | C::SettleCancellation,
             ) => Err(self.status_rejection(command)),
 
-            // Entry commands: in every state but DeleteInprogress (a Pending or Processing run
-            // holds no entries, so there they find none).
+            // Entry commands: in every state but DeleteInprogress (a Pending run holds no
+            // entries, so there they find none).
             (
                 S::Pending
                 | S::Processing
@@ -150,15 +204,13 @@ impl JournalRun {
                 | S::Cancelled,
                 C::CancelEntry { entry, .. },
             ) => self.cancel_entry(*entry),
+            // Deleting an entry: not while processing may still create entries, so that a
+            // deleted number never comes back (INV-2, D-23).
             (
-                S::Pending
-                | S::Processing
-                | S::Completed
-                | S::Error
-                | S::CancelInprogress(_)
-                | S::Cancelled,
+                S::Pending | S::Completed | S::Error | S::CancelInprogress(_) | S::Cancelled,
                 C::DeleteEntry { entry, .. },
             ) => self.delete_entry(*entry),
+            (S::Processing, C::DeleteEntry { .. }) => Err(self.status_rejection(command)),
             (
                 S::Pending
                 | S::Processing
@@ -215,54 +267,37 @@ impl JournalRun {
         }
     }
 
-    /// Steps 1 to 4 of the precedence: entity, permission, org header, existence in scope.
+    /// Steps 1 to 4 of the precedence: entity, permissions, org header, existence in scope.
     fn authorize(&self, caller: &Caller, command: &Command) -> Result<(), Rejection> {
         let Some((scope, target)) = command.request() else {
             return Ok(());
         };
-        match &scope.entity {
-            None if caller.entities.len() > 1 => {
-                return Err(Rejection::EntityRequired {
-                    entities: caller.entities.len(),
-                })
-            }
-            Some(entity) if !caller.entities.contains(entity) => {
-                return Err(Rejection::EntityNotAccessible {
-                    entity: entity.clone(),
-                })
-            }
-            None | Some(_) => {}
-        }
-        if let Some(permission) = command.required_permission() {
-            if !caller.has(permission) {
-                return Err(Rejection::MissingPermission {
-                    command: command.kind(),
-                    permission,
-                });
-            }
-        }
-        if let Some(orgs) = &scope.orgs {
-            if let Some(org) = orgs.as_slice().iter().find(|org| !caller.orgs.allows(org)) {
-                return Err(Rejection::OrgNotAccessible { org: org.clone() });
-            }
-        }
+        let entity = authorize_request(caller, command, scope)?;
         let names_this_run = match target {
             Target::Run(run) => run == self.number,
             Target::Entry(_) => true,
         };
-        if !names_this_run || !self.visible_in(caller, scope) {
+        if !names_this_run || !self.visible_in(caller, scope, entity) {
             return Err(self.not_found(command));
         }
         Ok(())
     }
 
-    /// Whether the run is in the request's org scope: a run without organization labels is in
-    /// every scope; one with labels is in scope when every label is (docs/DECISIONS.md, D-6).
-    fn visible_in(&self, caller: &Caller, scope: &RequestScope) -> bool {
-        self.organizations.iter().all(|label| match &scope.orgs {
-            Some(orgs) => orgs.contains(label),
-            None => caller.orgs.allows(label),
-        })
+    /// Whether the run is in the request's scope: in the request's entity when the run belongs
+    /// to one (docs/DECISIONS.md, D-13), and in its org scope: a run without organization
+    /// labels is in every org scope; one with labels is in scope when every label is (D-6).
+    pub(crate) fn visible_in(
+        &self,
+        caller: &Caller,
+        scope: &RequestScope,
+        entity: Option<&EntityId>,
+    ) -> bool {
+        let in_entity = self.entity.as_ref().is_none_or(|own| entity == Some(own));
+        in_entity
+            && self.organizations.iter().all(|label| match &scope.orgs {
+                Some(orgs) => orgs.contains(label),
+                None => caller.orgs.allows(label),
+            })
     }
 
     /// The "not found" answer for a command: the entry it names, or the run.
@@ -273,9 +308,9 @@ impl JournalRun {
             | Command::UpdateTransferredToAccounting { entry, .. }
             | Command::BeginTransfer { entry }
             | Command::FinishTransfer { entry, .. } => Rejection::EntryNotFound { entry: *entry },
-            Command::CancelRun { run, .. } | Command::DeleteRun { run, .. } => {
-                Rejection::RunNotFound { run: *run }
-            }
+            Command::CreateRun(crate::command::CreateRun { run, .. })
+            | Command::CancelRun { run, .. }
+            | Command::DeleteRun { run, .. } => Rejection::RunNotFound { run: *run },
             Command::StartProcessing
             | Command::CompleteProcessing { .. }
             | Command::FailProcessing { .. }
@@ -298,6 +333,26 @@ impl JournalRun {
 
     const fn cancel_requested(previous: CancellableStatus) -> Event {
         Event::CancellationRequested { previous }
+    }
+
+    /// The job's state, or [`Rejection::JobUnknown`] for a run read from an export that does
+    /// not show it: only the job's own steps and settling need it.
+    fn known<'a>(&self, job: &'a Job) -> Result<&'a CancellationJob, Rejection> {
+        job.known()
+            .ok_or(Rejection::JobUnknown { run: self.number })
+    }
+
+    /// The entries a processing command created, ascending: none twice, and none the run
+    /// already lists (a Processing run may list the entries created so far).
+    fn new_entries(
+        &self,
+        entries: &[JournalEntryNumber],
+    ) -> Result<Vec<JournalEntryNumber>, Rejection> {
+        let sorted = ascending_unique(entries)?;
+        match sorted.iter().find(|entry| self.position(**entry).is_some()) {
+            Some(entry) => Err(Rejection::DuplicateEntry { entry: *entry }),
+            None => Ok(sorted),
+        }
     }
 
     /// One step of the cancellation job: attempt the entry at the job's position.
@@ -418,57 +473,100 @@ impl JournalRun {
         }
     }
 
-    /// Applies an event to the run. Events from [`decide`](Self::decide) on this state always
-    /// apply; the structure an event needs is checked before anything changes, so an event
-    /// that does not fit changes nothing and is reported.
+    /// Applies an event to the run, when it fits: exactly when the rules would produce this
+    /// event from the run's state, for some caller allowed to make the command behind it
+    /// (docs/DECISIONS.md, D-20). An event that does not fit changes nothing and is reported,
+    /// so no event, from any source, can break an invariant.
     ///
     /// # Errors
     ///
-    /// An [`ApplyError`] for an event that does not fit the run's structure.
+    /// [`ApplyError::Refused`] when the rules refuse the command behind the event in this
+    /// state; [`ApplyError::DoesNotFit`] when they would produce another event.
     pub fn apply(&mut self, event: &Event) -> Result<(), ApplyError> {
-        let wrong_state = |state: &RunState| ApplyError::WrongState {
-            event: event_name(event),
-            status: state.name(),
-        };
+        match self.rules(&SYSTEM, &self.command_behind(event)) {
+            Ok(expected) if expected == *event => {
+                self.apply_decided(event);
+                Ok(())
+            }
+            Ok(_) => Err(ApplyError::DoesNotFit {
+                event: event_name(event),
+                status: self.state.name(),
+            }),
+            Err(rejection) => Err(ApplyError::Refused {
+                event: event_name(event),
+                rejection,
+            }),
+        }
+    }
+
+    /// The command whose acceptance produces `event` on this run. Every event has one: the
+    /// integration's transfers produce the same events as a user's update of Transferred to
+    /// Accounting, which the rules allow in the same states.
+    fn command_behind(&self, event: &Event) -> Command {
+        let scope = RequestScope::DEFAULT;
+        match event {
+            Event::ProcessingStarted => Command::StartProcessing,
+            Event::ProcessingCompleted { entries } => Command::CompleteProcessing {
+                entries: entries.clone(),
+            },
+            Event::ProcessingFailed { entries } => Command::FailProcessing {
+                entries: entries.clone(),
+            },
+            Event::CancellationRequested { .. } => Command::CancelRun {
+                run: self.number,
+                scope,
+            },
+            Event::EntryAttempted { .. } => Command::StepCancellation,
+            Event::CancellationSettled { .. } => Command::SettleCancellation,
+            Event::EntryCancelled { entry } => Command::CancelEntry {
+                entry: *entry,
+                scope,
+            },
+            Event::EntryDeleted { entry } => Command::DeleteEntry {
+                entry: *entry,
+                scope,
+            },
+            Event::TransferredToAccountingChanged { entry, to, .. } => {
+                Command::UpdateTransferredToAccounting {
+                    entry: *entry,
+                    value: *to,
+                    scope,
+                }
+            }
+            Event::DeletionStarted => Command::DeleteRun {
+                run: self.number,
+                scope,
+            },
+            Event::RunDeleted => Command::FinishDeletion,
+        }
+    }
+
+    /// Applies an event the rules produced from this very state. Infallible: every fact the
+    /// event needs (the entry it names, the job's position) was checked by the rules.
+    fn apply_decided(&mut self, event: &Event) {
         match event {
             Event::ProcessingStarted => self.state = RunState::Processing,
             Event::ProcessingCompleted { entries } => {
-                self.created(entries, RunState::Completed, wrong_state)?;
+                self.add_created(entries, RunState::Completed);
             }
-            Event::ProcessingFailed { entries } => {
-                self.created(entries, RunState::Error, wrong_state)?;
-            }
+            Event::ProcessingFailed { entries } => self.add_created(entries, RunState::Error),
             Event::CancellationRequested { previous } => {
-                if self.state == RunState::Deleted {
-                    return Err(wrong_state(&self.state));
-                }
-                self.state = RunState::CancelInprogress(CancellationJob {
+                self.state = RunState::CancelInprogress(Job::Known(CancellationJob {
                     previous: *previous,
                     next: 0,
-                });
+                }));
             }
-            Event::EntryAttempted { entry, outcome } => {
-                let RunState::CancelInprogress(job) = &mut self.state else {
-                    return Err(wrong_state(&self.state));
-                };
-                let Some(target) = self.entries.get_mut(job.next) else {
-                    return Err(ApplyError::UnknownEntry { entry: *entry });
-                };
-                if target.number != *entry {
-                    return Err(ApplyError::UnknownEntry { entry: *entry });
+            Event::EntryAttempted { outcome, .. } => {
+                if let RunState::CancelInprogress(Job::Known(job)) = &mut self.state {
+                    if let Some(target) = self.entries.get_mut(job.next) {
+                        record_attempt(target, *outcome, &mut self.cancelled);
+                    }
+                    job.next += 1;
                 }
-                record_attempt(target, *outcome, &mut self.cancelled);
-                job.next += 1;
             }
-            Event::CancellationSettled { settlement } => {
-                if self.job().is_none() {
-                    return Err(wrong_state(&self.state));
-                }
-                self.state = (*settlement).into();
-            }
+            Event::CancellationSettled { settlement } => self.state = (*settlement).into(),
             Event::EntryCancelled { entry } => {
-                let i = self.known(*entry)?;
-                if let Some(target) = self.entries.get_mut(i) {
+                if let Some(target) = self.entry_mut(*entry) {
                     if !target.is_cancelled() {
                         target.status = JournalEntryStatus::Cancelled;
                         self.cancelled += 1;
@@ -476,20 +574,20 @@ impl JournalRun {
                 }
             }
             Event::EntryDeleted { entry } => {
-                let i = self.known(*entry)?;
-                let removed = self.entries.remove(i);
-                if removed.is_cancelled() {
-                    self.cancelled -= 1;
-                }
-                if let RunState::CancelInprogress(job) = &mut self.state {
-                    if i < job.next {
-                        job.next -= 1;
+                if let Some(i) = self.position(*entry) {
+                    let removed = self.entries.remove(i);
+                    if removed.is_cancelled() {
+                        self.cancelled -= 1;
+                    }
+                    if let RunState::CancelInprogress(Job::Known(job)) = &mut self.state {
+                        if i < job.next {
+                            job.next -= 1;
+                        }
                     }
                 }
             }
             Event::TransferredToAccountingChanged { entry, to, .. } => {
-                let i = self.known(*entry)?;
-                if let Some(target) = self.entries.get_mut(i) {
+                if let Some(target) = self.entry_mut(*entry) {
                     target.transferred_to_accounting = *to;
                 }
             }
@@ -500,28 +598,22 @@ impl JournalRun {
                 self.cancelled = 0;
             }
         }
-        Ok(())
     }
 
-    fn created(
-        &mut self,
-        entries: &[JournalEntryNumber],
-        state: RunState,
-        wrong_state: impl Fn(&RunState) -> ApplyError,
-    ) -> Result<(), ApplyError> {
-        if !self.entries.is_empty() || self.state == RunState::Deleted {
-            return Err(wrong_state(&self.state));
+    /// Adds the entries processing created (ascending, none already held) and moves to `state`.
+    fn add_created(&mut self, entries: &[JournalEntryNumber], state: RunState) {
+        let created = entries.iter().copied().map(JournalEntry::new);
+        if self.entries.is_empty() {
+            self.entries = created.collect();
+        } else {
+            self.entries.extend(created);
+            self.entries.sort_unstable_by_key(|e| e.number);
         }
-        check_ascending(entries)?;
-        self.entries = entries.iter().copied().map(JournalEntry::new).collect();
-        self.cancelled = 0;
         self.state = state;
-        Ok(())
     }
 
-    fn known(&self, entry: JournalEntryNumber) -> Result<usize, ApplyError> {
-        self.position(entry)
-            .ok_or(ApplyError::UnknownEntry { entry })
+    fn entry_mut(&mut self, number: JournalEntryNumber) -> Option<&mut JournalEntry> {
+        self.position(number).and_then(|i| self.entries.get_mut(i))
     }
 
     /// Runs the cancellation job to its end in one pass: every remaining step, then settling.
@@ -533,13 +625,17 @@ impl JournalRun {
     ///
     /// # Errors
     ///
-    /// [`Rejection::RunStatus`] (or `RunNotFound`) when no job runs; the run is then unchanged.
+    /// [`Rejection::RunStatus`] (or `RunNotFound`) when no job runs, and
+    /// [`Rejection::JobUnknown`] when the job's state is unknown; the run is then unchanged.
     pub fn finish_job(
         &mut self,
         mut on_event: impl FnMut(&Event),
     ) -> Result<Settlement, Rejection> {
         let RunState::CancelInprogress(job) = &mut self.state else {
             return Err(self.status_rejection(&Command::StepCancellation));
+        };
+        let Job::Known(job) = job else {
+            return Err(Rejection::JobUnknown { run: self.number });
         };
         let mut cancelled = self.cancelled;
         if let Some(remaining) = self.entries.get_mut(job.next..) {
@@ -557,7 +653,7 @@ impl JournalRun {
         let job = *job;
         let settlement = self.settle(&job)?;
         let settled = Event::CancellationSettled { settlement };
-        self.apply(&settled)?;
+        self.apply_decided(&settled);
         on_event(&settled);
         Ok(settlement)
     }
@@ -570,7 +666,7 @@ impl JournalRun {
     #[inline]
     pub fn execute(&mut self, caller: &Caller, command: &Command) -> Result<Event, Rejection> {
         let event = self.decide(caller, command)?;
-        self.apply(&event)?;
+        self.apply_decided(&event);
         Ok(event)
     }
 
@@ -604,17 +700,6 @@ fn ascending_unique(entries: &[JournalEntryNumber]) -> Result<Vec<JournalEntryNu
     Ok(sorted)
 }
 
-fn check_ascending(entries: &[JournalEntryNumber]) -> Result<(), ApplyError> {
-    let mut previous: Option<JournalEntryNumber> = None;
-    for entry in entries {
-        if previous.is_some_and(|p| p >= *entry) {
-            return Err(ApplyError::EntriesNotAscending { entry: *entry });
-        }
-        previous = Some(*entry);
-    }
-    Ok(())
-}
-
 /// What attempting `entry` does now: the job's rule, from the entry's cancellability.
 const fn attempt_outcome(entry: &JournalEntry) -> AttemptOutcome {
     match entry.cancellability() {
@@ -636,4 +721,37 @@ fn record_attempt(entry: &mut JournalEntry, outcome: AttemptOutcome, cancelled: 
 
 fn event_name(event: &Event) -> &'static str {
     event.into()
+}
+
+/// The caller the rules are asked with when an event is applied: one allowed to make every
+/// command (every permission, every org; entity and org scope are not the rules' concern).
+const SYSTEM: Caller = Caller {
+    permissions: PermissionSet::ALL,
+    orgs: OrgAccess::All,
+    entities: Vec::new(),
+};
+
+/// Steps 1 to 3 of the precedence, for a request: the entity header against the caller's token,
+/// the command's permissions ("API Write Access" first), the `Zuora-Org-Ids` header against the
+/// caller's orgs. Returns the entity the request acts in.
+pub(crate) fn authorize_request<'a>(
+    caller: &'a Caller,
+    command: &Command,
+    scope: &'a RequestScope,
+) -> Result<Option<&'a EntityId>, Rejection> {
+    let entity = caller.entity_for(scope.entity.as_ref())?;
+    for &permission in command.required_permissions() {
+        if !caller.has(permission) {
+            return Err(Rejection::MissingPermission {
+                command: command.kind(),
+                permission,
+            });
+        }
+    }
+    if let Some(orgs) = &scope.orgs {
+        if let Some(org) = orgs.as_slice().iter().find(|org| !caller.orgs.allows(org)) {
+            return Err(Rejection::OrgNotAccessible { org: org.clone() });
+        }
+    }
+    Ok(entity)
 }

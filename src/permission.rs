@@ -62,6 +62,21 @@ pub enum Permission {
     #[serde(rename = "Override Transferred to Accounting")]
     #[strum(serialize = "Override Transferred to Accounting")]
     OverrideTransferredToAccounting,
+    /// "API Write Access": the Zuora Platform permission every REST write needs, besides the
+    /// Finance permission of the operation. Source: Zuora, "Create an OAuth client for a user"
+    /// (FACTS.md, "How Zuora answers").
+    #[serde(rename = "API Write Access")]
+    #[strum(serialize = "API Write Access")]
+    ApiWriteAccess,
+}
+
+/// The two kinds of permission a Zuora user's role grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PermissionKind {
+    /// A Zuora Finance permission ("Cancel Journal Run", ...).
+    Finance,
+    /// A Zuora Platform permission ("API Write Access").
+    Platform,
 }
 
 impl Permission {
@@ -75,6 +90,7 @@ impl Permission {
         "Cancel Journal Entry",
         "Delete Cancelled Journal Entry",
         "Override Transferred to Accounting",
+        "API Write Access",
     ];
 
     /// Zuora's name of this permission.
@@ -83,8 +99,24 @@ impl Permission {
         self.into()
     }
 
-    const fn bit(self) -> u8 {
-        1 << (self as u8)
+    /// Whether this is a Finance or a Platform permission.
+    #[must_use]
+    pub const fn kind(self) -> PermissionKind {
+        match self {
+            Self::CreateJournalRun
+            | Self::CancelJournalRun
+            | Self::DeleteCancelledJournalRun
+            | Self::CreateJournalEntry
+            | Self::EditJournalEntry
+            | Self::CancelJournalEntry
+            | Self::DeleteCancelledJournalEntry
+            | Self::OverrideTransferredToAccounting => PermissionKind::Finance,
+            Self::ApiWriteAccess => PermissionKind::Platform,
+        }
+    }
+
+    const fn bit(self) -> u16 {
+        1 << (self as u16)
     }
 }
 
@@ -117,13 +149,17 @@ impl FromStr for Permission {
 /// - Serialized as a list of names in declaration order, without duplicates; deserializing
 ///   accepts any order and duplicates.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct PermissionSet(u8);
+pub struct PermissionSet(u16);
 
 impl PermissionSet {
     /// No permission.
     pub const EMPTY: Self = Self(0);
+    /// Every permission, Finance and Platform.
+    pub const ALL: Self = Self(u16::MAX >> (16 - Permission::COUNT));
     /// Every Finance permission.
-    pub const ALL: Self = Self(u8::MAX >> (8 - Permission::COUNT));
+    pub const FINANCE: Self = Self::ALL.without(Permission::ApiWriteAccess);
+    /// Every Platform permission.
+    pub const PLATFORM: Self = Self::of(&[Permission::ApiWriteAccess]);
 
     /// The set of these permissions.
     #[must_use]
@@ -157,14 +193,39 @@ impl PermissionSet {
 
     /// The set built from raw bits; bits beyond the known permissions are dropped.
     #[must_use]
-    pub const fn from_bits_truncate(bits: u8) -> Self {
+    pub const fn from_bits_truncate(bits: u16) -> Self {
         Self(bits & Self::ALL.0)
     }
 
     /// The raw bits, one per permission in declaration order.
     #[must_use]
-    pub const fn bits(self) -> u8 {
+    pub const fn bits(self) -> u16 {
         self.0
+    }
+
+    /// The permissions of both sets.
+    #[must_use]
+    pub const fn union(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    /// The permissions of this set that are also in `other`.
+    #[must_use]
+    pub const fn intersection(self, other: Self) -> Self {
+        Self(self.0 & other.0)
+    }
+
+    /// The set as a caller document that names no Platform permission means it: with the
+    /// Platform permissions of an API user ("API Write Access") added when the set holds no
+    /// Platform permission, and unchanged otherwise. The one place this default lives
+    /// (docs/DECISIONS.md, D-21).
+    #[must_use]
+    pub const fn with_platform_defaults(self) -> Self {
+        if self.intersection(Self::PLATFORM).is_empty() {
+            self.union(Self::PLATFORM)
+        } else {
+            self
+        }
     }
 
     /// Whether the set is empty.
@@ -210,7 +271,7 @@ impl<'de> Deserialize<'de> for PermissionSet {
         impl<'de> Visitor<'de> for SetVisitor {
             type Value = PermissionSet;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a list of Zuora Finance permission names")
+                f.write_str("a list of Zuora permission names")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<PermissionSet, A::Error> {
                 let mut set = PermissionSet::EMPTY;

@@ -10,7 +10,7 @@ use core::num::NonZeroU64;
 use strum::VariantArray;
 
 use crate::caller::Caller;
-use crate::cancellation::{CancellableStatus, CancellationJob};
+use crate::cancellation::{CancellableStatus, CancellationJob, Job};
 use crate::command::{Command, CommandKind};
 use crate::entry::{JournalEntry, TransferResult};
 use crate::headers::RequestScope;
@@ -85,7 +85,8 @@ fn representative_runs() -> Vec<(String, JournalRun)> {
         )
     };
     let transferred = |n| entry(n, JournalEntryStatus::Created, TransferredToAccounting::Yes);
-    let job_from = |previous, next| RunState::CancelInprogress(CancellationJob { previous, next });
+    let job_from =
+        |previous, next| RunState::CancelInprogress(Job::Known(CancellationJob { previous, next }));
     let job = |next| job_from(CancellableStatus::Completed, next);
     let cases: Vec<(&str, RunState, Vec<JournalEntry>)> = vec![
         ("Pending", RunState::Pending, vec![]),
@@ -143,6 +144,14 @@ fn representative_command(kind: CommandKind) -> (Command, String) {
     let scope = RequestScope::default();
     let e = je(1);
     match kind {
+        CommandKind::CreateRun => (
+            Command::CreateRun(crate::command::CreateRun {
+                run: run_number(),
+                organizations: Vec::new(),
+                scope: scope.clone(),
+            }),
+            String::new(),
+        ),
         CommandKind::CancelRun => (
             Command::CancelRun {
                 run: run_number(),
@@ -196,11 +205,12 @@ fn representative_command(kind: CommandKind) -> (Command, String) {
 
 fn run_label(run: &JournalRun) -> String {
     match run.state() {
-        RunState::CancelInprogress(job) => format!(
+        RunState::CancelInprogress(Job::Known(job)) => format!(
             "CancelInprogress ({} of {} attempted)",
             job.next,
             run.entries().len()
         ),
+        RunState::CancelInprogress(Job::Unknown) => "CancelInprogress (job unknown)".to_owned(),
         other => other.name().to_owned(),
     }
 }

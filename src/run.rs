@@ -2,27 +2,30 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cancellation::{CancellableStatus, CancellationJob, Settlement};
+use crate::cancellation::{CancellableStatus, CancellationJob, Job, Settlement};
 use crate::entry::JournalEntry;
 use crate::error::SnapshotError;
-use crate::headers::OrgId;
+use crate::headers::{EntityId, OrgId};
 use crate::number::{JournalEntryNumber, JournalRunNumber};
 use crate::status::JournalRunStatus;
 
-/// The life-cycle state of a run: its Zuora status, plus what the rules need beyond it (the
-/// cancellation job while one runs, and the fact of deletion).
+/// The life-cycle state of a run: its Zuora status, plus what the rules need beyond it (what
+/// is known of the cancellation job while one runs, and the fact of deletion).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(expecting = "a journal run state")]
 pub enum RunState {
     /// Pending: queued for processing. No entries yet.
     Pending,
-    /// Processing: entries are being created. No entries yet.
+    /// Processing: transactions and summary journal entries are being processed; it may
+    /// already list the entries created so far.
     Processing,
     /// Completed: entries were created.
     Completed,
     /// Error: processing failed (it may have created entries).
     Error,
-    /// CancelInprogress: a cancellation job is running.
-    CancelInprogress(CancellationJob),
+    /// CancelInprogress: a cancellation job is running; its state may be unknown (a run read
+    /// from Zuora's export).
+    CancelInprogress(Job),
     /// Cancelled: every entry is cancelled.
     Cancelled,
     /// DeleteInprogress: a cancelled run is being deleted.
@@ -47,19 +50,34 @@ impl RunState {
         })
     }
 
-    /// The state for a status outside a cancellation job; `None` for `CancelInprogress`,
-    /// whose job state a status alone does not give.
+    /// The state Zuora's export of a run with this status shows: for `CancelInprogress`, a job
+    /// whose state is unknown ([`Job::Unknown`]).
     #[must_use]
-    pub const fn from_status(status: JournalRunStatus) -> Option<Self> {
-        Some(match status {
+    pub const fn from_status(status: JournalRunStatus) -> Self {
+        match status {
             JournalRunStatus::Pending => Self::Pending,
             JournalRunStatus::Processing => Self::Processing,
             JournalRunStatus::Completed => Self::Completed,
             JournalRunStatus::Error => Self::Error,
             JournalRunStatus::Cancelled => Self::Cancelled,
             JournalRunStatus::DeleteInprogress => Self::DeleteInprogress,
-            JournalRunStatus::CancelInprogress => return None,
-        })
+            JournalRunStatus::CancelInprogress => Self::CancelInprogress(Job::Unknown),
+        }
+    }
+
+    /// The cancellation job, when one runs and its state is known.
+    #[must_use]
+    pub const fn known_job(&self) -> Option<&CancellationJob> {
+        match self {
+            Self::CancelInprogress(job) => job.known(),
+            Self::Pending
+            | Self::Processing
+            | Self::Completed
+            | Self::Error
+            | Self::Cancelled
+            | Self::DeleteInprogress
+            | Self::Deleted => None,
+        }
     }
 
     /// A short name for messages: the status, or `deleted`.
@@ -88,6 +106,109 @@ impl From<Settlement> for RunState {
     }
 }
 
+/// A run as given, from an export or another system, whose invariants are not known to hold:
+/// what an auditor reads.
+///
+/// It holds anything a snapshot can say; [`violations`](Self::violations) lists the
+/// invariants it breaks, and [`JournalRun::try_from`] turns it into a run that obeys the rules
+/// when it breaks none. It cannot be driven by commands: only a [`JournalRun`] can.
+///
+/// ```
+/// use journal_run::{JournalEntry, JournalRun, RunState, UncheckedRun};
+///
+/// // A Cancelled run that still holds a Created entry: no `JournalRun` can be built from it.
+/// let entry = JournalEntry::new("JE-00000001".parse()?);
+/// let snapshot = UncheckedRun::new("JR-00000001".parse()?, RunState::Cancelled, vec![entry]);
+/// let violations = snapshot.violations();
+/// assert_eq!(violations.len(), 1);
+/// assert_eq!(violations[0].invariant.id(), "INV-1");
+/// assert_eq!(violations[0].entries, vec![entry.number]);
+/// assert!(JournalRun::try_from(snapshot).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UncheckedRun {
+    pub(crate) number: JournalRunNumber,
+    pub(crate) entity: Option<EntityId>,
+    pub(crate) organizations: Vec<OrgId>,
+    pub(crate) state: RunState,
+    pub(crate) entries: Vec<JournalEntry>,
+}
+
+impl UncheckedRun {
+    /// A snapshot of run `number` in `state` with these entries, in any order (they are sorted
+    /// by number; an entry listed twice is kept twice, and reported as INV-10). No entity and no
+    /// organization labels: see [`with_entity`](Self::with_entity) and
+    /// [`with_organizations`](Self::with_organizations).
+    #[must_use]
+    pub fn new(number: JournalRunNumber, state: RunState, mut entries: Vec<JournalEntry>) -> Self {
+        entries.sort_unstable_by_key(|e| e.number);
+        Self {
+            number,
+            entity: None,
+            organizations: Vec::new(),
+            state,
+            entries,
+        }
+    }
+
+    /// The same snapshot, in entity `entity` (Multi-entity), or in none.
+    #[must_use]
+    pub fn with_entity(mut self, entity: Option<EntityId>) -> Self {
+        self.entity = entity;
+        self
+    }
+
+    /// The same snapshot, with these organization labels (Multi-Org).
+    #[must_use]
+    pub fn with_organizations(mut self, organizations: Vec<OrgId>) -> Self {
+        self.organizations = organizations;
+        self
+    }
+
+    /// Every invariant the snapshot breaks (empty when a [`JournalRun`] can be built from it).
+    #[must_use]
+    pub fn violations(&self) -> Vec<crate::invariants::Violation> {
+        crate::invariants::check_state(self)
+    }
+
+    /// The run's number.
+    #[must_use]
+    pub const fn number(&self) -> JournalRunNumber {
+        self.number
+    }
+
+    /// The entity the run belongs to (Multi-entity); `None` when Multi-entity is off.
+    #[must_use]
+    pub const fn entity(&self) -> Option<&EntityId> {
+        self.entity.as_ref()
+    }
+
+    /// The run's organization labels (empty when Multi-Org is off).
+    #[must_use]
+    pub fn organizations(&self) -> &[OrgId] {
+        &self.organizations
+    }
+
+    /// The run's life-cycle state.
+    #[must_use]
+    pub const fn state(&self) -> &RunState {
+        &self.state
+    }
+
+    /// The status Zuora reports; `None` for a deleted run.
+    #[must_use]
+    pub const fn status(&self) -> Option<JournalRunStatus> {
+        self.state.status()
+    }
+
+    /// The entries, in ascending entry-number order.
+    #[must_use]
+    pub fn entries(&self) -> &[JournalEntry] {
+        &self.entries
+    }
+}
+
 /// A journal run and its summary journal entries: the aggregate every command goes through.
 ///
 /// Change it only with [`decide`](Self::decide) and [`apply`](Self::apply) (or
@@ -96,9 +217,9 @@ impl From<Settlement> for RunState {
 /// # Invariants
 ///
 /// - Entries are held in strictly ascending entry-number order: no number twice.
-/// - A Pending or Processing run holds no entries; neither does a deleted one.
+/// - A Pending run holds no entries; neither does a deleted one.
 /// - A Cancelled or DeleteInprogress run holds only cancelled entries (INV-1).
-/// - While a job runs, its position is at most the number of entries.
+/// - While a known job runs, its position is at most the number of entries.
 /// - The count of cancelled entries is kept as entries change and always equals a recount
 ///   (it is not serialized; deserializing recounts).
 ///
@@ -107,6 +228,7 @@ impl From<Settlement> for RunState {
 #[serde(try_from = "RunRepr", into = "RunRepr")]
 pub struct JournalRun {
     pub(crate) number: JournalRunNumber,
+    pub(crate) entity: Option<EntityId>,
     pub(crate) organizations: Vec<OrgId>,
     pub(crate) state: RunState,
     pub(crate) entries: Vec<JournalEntry>,
@@ -115,9 +237,15 @@ pub struct JournalRun {
 
 /// The serialized form of a [`JournalRun`]: everything but the derived count.
 #[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a journal run"
+)]
 struct RunRepr {
     number: JournalRunNumber,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    entity: Option<EntityId>,
     #[serde(default)]
     organizations: Vec<OrgId>,
     state: RunState,
@@ -127,7 +255,10 @@ struct RunRepr {
 impl TryFrom<RunRepr> for JournalRun {
     type Error = SnapshotError;
     fn try_from(repr: RunRepr) -> Result<Self, Self::Error> {
-        Self::from_snapshot(repr.number, repr.organizations, repr.state, repr.entries)
+        UncheckedRun::new(repr.number, repr.state, repr.entries)
+            .with_entity(repr.entity)
+            .with_organizations(repr.organizations)
+            .try_into()
     }
 }
 
@@ -135,6 +266,40 @@ impl From<JournalRun> for RunRepr {
     fn from(run: JournalRun) -> Self {
         Self {
             number: run.number,
+            entity: run.entity,
+            organizations: run.organizations,
+            state: run.state,
+            entries: run.entries,
+        }
+    }
+}
+
+impl TryFrom<UncheckedRun> for JournalRun {
+    type Error = SnapshotError;
+
+    /// The run, when the snapshot breaks no invariant.
+    fn try_from(snapshot: UncheckedRun) -> Result<Self, Self::Error> {
+        let violations = snapshot.violations();
+        if !violations.is_empty() {
+            return Err(SnapshotError { violations });
+        }
+        let cancelled = snapshot.entries.iter().filter(|e| e.is_cancelled()).count();
+        Ok(Self {
+            number: snapshot.number,
+            entity: snapshot.entity,
+            organizations: snapshot.organizations,
+            state: snapshot.state,
+            entries: snapshot.entries,
+            cancelled,
+        })
+    }
+}
+
+impl From<JournalRun> for UncheckedRun {
+    fn from(run: JournalRun) -> Self {
+        Self {
+            number: run.number,
+            entity: run.entity,
             organizations: run.organizations,
             state: run.state,
             entries: run.entries,
@@ -143,13 +308,16 @@ impl From<JournalRun> for RunRepr {
 }
 
 impl JournalRun {
-    /// A new run as Zuora creates it: Pending, with no entries.
+    /// A new run as Zuora creates it: Pending, with no entries, in no entity.
     ///
     /// `organizations` are its organization labels (Multi-Org); empty when Multi-Org is off.
+    /// A run of a Multi-entity tenant is created by [`crate::tenant::create_run`], which
+    /// places it in the request's entity.
     #[must_use]
     pub fn new(number: JournalRunNumber, organizations: Vec<OrgId>) -> Self {
         Self {
             number,
+            entity: None,
             organizations,
             state: RunState::Pending,
             entries: Vec::new(),
@@ -157,7 +325,8 @@ impl JournalRun {
         }
     }
 
-    /// A run rebuilt from a snapshot: its state and its entries, in any order.
+    /// A run rebuilt from a snapshot: its state and its entries, in any order, in no entity.
+    /// The same as `JournalRun::try_from(UncheckedRun::new(..).with_organizations(..))`.
     ///
     /// # Errors
     ///
@@ -168,61 +337,21 @@ impl JournalRun {
         state: RunState,
         entries: Vec<JournalEntry>,
     ) -> Result<Self, SnapshotError> {
-        let (run, violations) = Self::audit_snapshot(number, organizations, state, entries);
-        if violations.is_empty() {
-            Ok(run)
-        } else {
-            Err(SnapshotError { violations })
-        }
-    }
-
-    /// A run rebuilt from a snapshot *as given*, with every invariant the snapshot breaks
-    /// ([`check_state`](crate::invariants::check_state)): what an auditor needs, where
-    /// [`from_snapshot`](Self::from_snapshot) refuses such a snapshot.
-    ///
-    /// The entries are sorted by number, as in every run; an entry listed twice is kept twice
-    /// (and reported as INV-10). When the violations are not empty, the run breaks the type's
-    /// invariants: use it only to audit (read it, pass it to
-    /// [`check_transition`](crate::invariants::check_transition)), never to decide or apply
-    /// commands. When they are empty, the run is exactly the one `from_snapshot` returns.
-    ///
-    /// ```
-    /// use journal_run::{JournalEntry, JournalRun, RunState};
-    ///
-    /// // A Cancelled run that still holds a Created entry: `from_snapshot` refuses it.
-    /// let entry = JournalEntry::new("JE-00000001".parse()?);
-    /// let (run, violations) =
-    ///     JournalRun::audit_snapshot("JR-00000001".parse()?, vec![], RunState::Cancelled, vec![entry]);
-    /// assert_eq!(run.entries(), &[entry]);
-    /// assert_eq!(violations.len(), 1);
-    /// assert_eq!(violations[0].invariant.id(), "INV-1");
-    /// assert_eq!(violations[0].entries, vec![entry.number]);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    #[must_use]
-    pub fn audit_snapshot(
-        number: JournalRunNumber,
-        organizations: Vec<OrgId>,
-        state: RunState,
-        mut entries: Vec<JournalEntry>,
-    ) -> (Self, Vec<crate::invariants::Violation>) {
-        entries.sort_unstable_by_key(|e| e.number);
-        let cancelled = entries.iter().filter(|e| e.is_cancelled()).count();
-        let run = Self {
-            number,
-            organizations,
-            state,
-            entries,
-            cancelled,
-        };
-        let violations = crate::invariants::check_state(&run);
-        (run, violations)
+        UncheckedRun::new(number, state, entries)
+            .with_organizations(organizations)
+            .try_into()
     }
 
     /// The run's number.
     #[must_use]
     pub const fn number(&self) -> JournalRunNumber {
         self.number
+    }
+
+    /// The entity the run belongs to (Multi-entity); `None` when Multi-entity is off.
+    #[must_use]
+    pub const fn entity(&self) -> Option<&EntityId> {
+        self.entity.as_ref()
     }
 
     /// The run's organization labels (empty when Multi-Org is off).
@@ -267,23 +396,14 @@ impl JournalRun {
         self.cancelled
     }
 
-    /// The running cancellation job, if any.
+    /// The running cancellation job, if one runs and its state is known.
     #[must_use]
     pub const fn job(&self) -> Option<&CancellationJob> {
-        match &self.state {
-            RunState::CancelInprogress(job) => Some(job),
-            RunState::Pending
-            | RunState::Processing
-            | RunState::Completed
-            | RunState::Error
-            | RunState::Cancelled
-            | RunState::DeleteInprogress
-            | RunState::Deleted => None,
-        }
+        self.state.known_job()
     }
 
     /// How the running job would settle with the entries as they are now; `None` when no job
-    /// runs. O(1).
+    /// runs or its state is unknown. O(1).
     #[must_use]
     pub const fn settlement(&self) -> Option<Settlement> {
         match self.job() {
@@ -295,4 +415,56 @@ impl JournalRun {
             None => None,
         }
     }
+}
+
+/// What the auditor reads of a run: a [`JournalRun`] or an [`UncheckedRun`].
+///
+/// Sealed: only this crate's two run types implement it. The invariant checks
+/// ([`check_state`](crate::invariants::check_state) and the transition checks) take either.
+pub trait Auditable: sealed::Sealed {
+    /// The run's number.
+    fn number(&self) -> JournalRunNumber;
+    /// The run's life-cycle state.
+    fn state(&self) -> &RunState;
+    /// The entries, in ascending entry-number order (an unchecked run may repeat one).
+    fn entries(&self) -> &[JournalEntry];
+    /// The kept count of cancelled entries, for a [`JournalRun`]; `None` for a snapshot, which
+    /// keeps none.
+    fn kept_cancelled_count(&self) -> Option<usize>;
+}
+
+impl Auditable for JournalRun {
+    fn number(&self) -> JournalRunNumber {
+        self.number
+    }
+    fn state(&self) -> &RunState {
+        &self.state
+    }
+    fn entries(&self) -> &[JournalEntry] {
+        &self.entries
+    }
+    fn kept_cancelled_count(&self) -> Option<usize> {
+        Some(self.cancelled)
+    }
+}
+
+impl Auditable for UncheckedRun {
+    fn number(&self) -> JournalRunNumber {
+        self.number
+    }
+    fn state(&self) -> &RunState {
+        &self.state
+    }
+    fn entries(&self) -> &[JournalEntry] {
+        &self.entries
+    }
+    fn kept_cancelled_count(&self) -> Option<usize> {
+        None
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::JournalRun {}
+    impl Sealed for super::UncheckedRun {}
 }

@@ -10,7 +10,7 @@ use std::alloc::System;
 use std::hint::black_box;
 
 use journal_run::{
-    AttemptOutcome, Caller, CancellableStatus, CancellationJob, Command, Event, JournalEntry,
+    AttemptOutcome, Caller, CancellableStatus, CancellationJob, Command, Event, Job, JournalEntry,
     JournalEntryNumber, JournalEntryStatus, JournalRun, JournalRunNumber, JournalRunStatus,
     Rejection, RunState, Settlement, TransferredToAccounting,
 };
@@ -52,10 +52,10 @@ fn run_in_job(blocked: bool) -> JournalRun {
     JournalRun::from_snapshot(
         JournalRunNumber::new(75).unwrap(),
         Vec::new(),
-        RunState::CancelInprogress(CancellationJob {
+        RunState::CancelInprogress(Job::Known(CancellationJob {
             previous: CancellableStatus::Completed,
             next: 0,
-        }),
+        })),
         entries,
     )
     .unwrap()

@@ -8,10 +8,10 @@ use journal_run::headers::CharacterFault;
 use journal_run::invariants::Invariant;
 use journal_run::{
     Caller, CancellableStatus, CancellationJob, Command, CommandKind, EntityId, ErrorCategory,
-    HeaderError, JournalEntry, JournalEntryNumber, JournalEntryStatus, JournalRun,
+    HeaderError, Job, JournalEntry, JournalEntryNumber, JournalEntryStatus, JournalRun,
     JournalRunNumber, JournalRunStatus, NumberError, OrgAccess, OrgId, OrgIds, Permission,
     PermissionSet, Rejection, RequestScope, RunState, TrackId, TransferResult,
-    TransferredToAccounting, UnknownVariant,
+    TransferredToAccounting, UncheckedRun, UnknownVariant,
 };
 
 fn je(n: u64) -> JournalEntryNumber {
@@ -466,7 +466,8 @@ type SnapshotCase = (
 fn unsound_snapshots_are_refused_with_the_broken_invariant() {
     use JournalEntryStatus::{Cancelled, Created};
     use TransferredToAccounting::No;
-    let job = |previous, next| RunState::CancelInprogress(CancellationJob { previous, next });
+    let job =
+        |previous, next| RunState::CancelInprogress(Job::Known(CancellationJob { previous, next }));
     let cases: Vec<SnapshotCase> = vec![
         // The same entry twice.
         (
@@ -485,14 +486,10 @@ fn unsound_snapshots_are_refused_with_the_broken_invariant() {
             vec![entry(3, Created, No)],
             vec![(Invariant::CancelledRunHasOnlyCancelledEntries, vec![je(3)])],
         ),
-        // Pending, Processing and deleted runs hold no entries.
+        // Pending and deleted runs hold no entries (a Processing run may list those created
+        // so far: `processing_runs_that_list_entries_are_sound`).
         (
             RunState::Pending,
-            vec![entry(1, Created, No)],
-            vec![(Invariant::WellFormed, vec![])],
-        ),
-        (
-            RunState::Processing,
             vec![entry(1, Created, No)],
             vec![(Invariant::WellFormed, vec![])],
         ),
@@ -558,7 +555,7 @@ fn snapshot_errors_name_each_broken_invariant_by_its_id() {
     .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "the snapshot breaks INV-10: entries are listed twice or out of order; \
+        "the snapshot breaks INV-10: journal entries are listed twice; \
          INV-1: the run is Cancelled but 1 of its entries are not cancelled"
     );
     // Every invariant the auditor reports has its own id, and docs/INVARIANTS.md has a row
@@ -688,7 +685,7 @@ fn malformed_caller_documents_are_refused_with_the_fault() {
     let cases: Vec<(serde_json::Value, &str)> = vec![
         (
             serde_json::json!({"permissions": "Cancel Journal Run", "orgs": "all", "entities": []}),
-            "invalid type: string \"Cancel Journal Run\", expected a list of Zuora Finance permission names",
+            "invalid type: string \"Cancel Journal Run\", expected a list of Zuora permission names",
         ),
         (
             serde_json::json!({"permissions": ["Cancel Journal Runs"], "orgs": "all", "entities": []}),
@@ -748,7 +745,7 @@ fn job(previous: CancellableStatus, next: usize) -> JournalRun {
     let mut run = completed();
     let entries = run.entries().to_vec();
     run = with_state(
-        RunState::CancelInprogress(CancellationJob { previous, next }),
+        RunState::CancelInprogress(Job::Known(CancellationJob { previous, next })),
         entries,
     );
     run
@@ -1337,7 +1334,7 @@ fn the_auditor_refuses_each_kind_of_bad_transition() {
     type Case = (
         &'static str,
         JournalRun,
-        JournalRun,
+        UncheckedRun,
         Vec<(Invariant, Vec<JournalEntryNumber>)>,
         Vec<(Invariant, Vec<JournalEntryNumber>)>,
     );
@@ -1346,35 +1343,35 @@ fn the_auditor_refuses_each_kind_of_bad_transition() {
         (
             "a cancelled entry comes back to Created",
             completed(vec![entry(1, Cancelled, No), entry(2, Created, No)]),
-            completed(vec![entry(1, Created, No), entry(2, Created, No)]),
+            completed(vec![entry(1, Created, No), entry(2, Created, No)]).into(),
             vec![(Invariant::CancelledEntryIsFinal, vec![je(1)])],
             vec![(Invariant::CancelledEntryIsFinal, vec![je(1)])],
         ),
         (
             "a cancelled entry's Transferred to Accounting changes",
             completed(vec![entry(1, Created, No), entry(3, Cancelled, No)]),
-            completed(vec![entry(1, Created, No), entry(3, Cancelled, Error)]),
+            completed(vec![entry(1, Created, No), entry(3, Cancelled, Error)]).into(),
             vec![(Invariant::CancelledEntryIsFinal, vec![je(3)])],
             vec![(Invariant::CancelledEntryIsFinal, vec![je(3)])],
         ),
         (
             "an entry is deleted and the next one comes back to Created",
             completed(vec![entry(1, Cancelled, No), entry(2, Cancelled, No)]),
-            completed(vec![entry(2, Created, No)]),
+            completed(vec![entry(2, Created, No)]).into(),
             vec![(Invariant::CancelledEntryIsFinal, vec![je(2)])],
             vec![(Invariant::CancelledEntryIsFinal, vec![je(2)])],
         ),
         (
             "a deleted entry appears again",
             completed(vec![entry(2, Created, No)]),
-            completed(vec![entry(1, Created, No), entry(2, Created, No)]),
+            completed(vec![entry(1, Created, No), entry(2, Created, No)]).into(),
             vec![(Invariant::CancelledEntryIsFinal, vec![je(1)])],
             vec![(Invariant::CancelledEntryIsFinal, vec![je(1)])],
         ),
         (
             "an entry appears in a deleted run",
             snapshot(RunState::Deleted, vec![]),
-            completed(vec![entry(1, Created, No)]),
+            completed(vec![entry(1, Created, No)]).into(),
             vec![
                 (Invariant::CancelledEntryIsFinal, vec![je(1)]),
                 (Invariant::LifeCycle, vec![]),
@@ -1392,17 +1389,15 @@ fn the_auditor_refuses_each_kind_of_bad_transition() {
                 entry(4, Created, No),
             ]),
             // This state breaks INV-3 on its own (check_state), so it is built unchecked.
-            JournalRun::audit_snapshot(
+            UncheckedRun::new(
                 jr(75),
-                vec![],
                 RunState::Completed,
                 vec![
                     entry(1, Cancelled, Yes),
                     entry(2, Cancelled, Processing),
                     entry(4, Cancelled, No),
                 ],
-            )
-            .0,
+            ),
             vec![(
                 Invariant::TransferredEntryIsNeverCancelled,
                 vec![je(1), je(2)],
@@ -1413,14 +1408,14 @@ fn the_auditor_refuses_each_kind_of_bad_transition() {
         (
             "a Cancelled run becomes Completed",
             snapshot(RunState::Cancelled, vec![entry(1, Cancelled, No)]),
-            completed(vec![entry(1, Cancelled, No)]),
+            completed(vec![entry(1, Cancelled, No)]).into(),
             vec![(Invariant::LifeCycle, vec![])],
             vec![(Invariant::LifeCycle, vec![])],
         ),
         (
             "a Completed run becomes Error",
             completed(vec![]),
-            snapshot(RunState::Error, vec![]),
+            snapshot(RunState::Error, vec![]).into(),
             vec![(Invariant::LifeCycle, vec![])],
             vec![(Invariant::LifeCycle, vec![])],
         ),
@@ -1461,7 +1456,8 @@ fn the_auditor_refuses_each_kind_of_bad_transition() {
 fn the_auditor_knows_which_status_can_follow_which() {
     use journal_run::invariants::status_can_follow;
     use CancellableStatus as C;
-    let job = |previous| RunState::CancelInprogress(CancellationJob { previous, next: 0 });
+    let job =
+        |previous| RunState::CancelInprogress(Job::Known(CancellationJob { previous, next: 0 }));
     let nodes = [
         RunState::Pending,
         RunState::Processing,
@@ -1549,7 +1545,7 @@ fn a_document_whose_entry_count_disagrees_is_refused() {
 fn events_that_do_not_fit_are_refused_and_change_nothing() {
     use journal_run::{ApplyError, AttemptOutcome, Event, Settlement};
     use JournalEntryStatus::{Cancelled, Created};
-    use TransferredToAccounting::No;
+    use TransferredToAccounting::{No, Yes};
     let two = || {
         snapshot(
             RunState::Completed,
@@ -1557,22 +1553,30 @@ fn events_that_do_not_fit_are_refused_and_change_nothing() {
         )
     };
     let processing = snapshot(RunState::Processing, vec![]);
-    let in_job = snapshot(
-        RunState::CancelInprogress(CancellationJob {
+    let known = |next| {
+        RunState::CancelInprogress(Job::Known(CancellationJob {
             previous: CancellableStatus::Completed,
-            next: 1,
-        }),
+            next,
+        }))
+    };
+    let in_job = snapshot(
+        known(1),
         vec![entry(1, Cancelled, No), entry(2, Created, No)],
     );
     let at_end = snapshot(
-        RunState::CancelInprogress(CancellationJob {
-            previous: CancellableStatus::Completed,
-            next: 2,
-        }),
+        known(2),
         vec![entry(1, Cancelled, No), entry(2, Created, No)],
     );
-    let wrong =
-        |event: &'static str, status: &'static str| ApplyError::WrongState { event, status };
+    let transferred_next = snapshot(known(0), vec![entry(1, Created, Yes)]);
+    let refused =
+        |event: &'static str, rejection: Rejection| ApplyError::Refused { event, rejection };
+    let differs =
+        |event: &'static str, status: &'static str| ApplyError::DoesNotFit { event, status };
+    let state = |command, status| Rejection::RunStatus {
+        command,
+        run: jr(75),
+        status,
+    };
     let cases: Vec<(&str, JournalRun, Event, ApplyError)> = vec![
         (
             "processing completes twice",
@@ -1580,13 +1584,31 @@ fn events_that_do_not_fit_are_refused_and_change_nothing() {
             Event::ProcessingCompleted {
                 entries: vec![je(5)],
             },
-            wrong("processingCompleted", "Completed"),
+            refused(
+                "processingCompleted",
+                state(CommandKind::CompleteProcessing, JournalRunStatus::Completed),
+            ),
         ),
         (
             "processing fails on a deleted run",
             deleted(),
             Event::ProcessingFailed { entries: vec![] },
-            wrong("processingFailed", "deleted"),
+            refused("processingFailed", Rejection::RunNotFound { run: jr(75) }),
+        ),
+        (
+            "processing starts on a Completed run",
+            two(),
+            Event::ProcessingStarted,
+            refused(
+                "processingStarted",
+                state(CommandKind::StartProcessing, JournalRunStatus::Completed),
+            ),
+        ),
+        (
+            "processing starts on a deleted run",
+            deleted(),
+            Event::ProcessingStarted,
+            refused("processingStarted", Rejection::RunNotFound { run: jr(75) }),
         ),
         (
             "processing lists entries out of order",
@@ -1594,7 +1616,7 @@ fn events_that_do_not_fit_are_refused_and_change_nothing() {
             Event::ProcessingCompleted {
                 entries: vec![je(2), je(1)],
             },
-            ApplyError::EntriesNotAscending { entry: je(1) },
+            differs("processingCompleted", "Processing"),
         ),
         (
             "processing lists an entry twice",
@@ -1602,7 +1624,10 @@ fn events_that_do_not_fit_are_refused_and_change_nothing() {
             Event::ProcessingFailed {
                 entries: vec![je(1), je(1)],
             },
-            ApplyError::EntriesNotAscending { entry: je(1) },
+            refused(
+                "processingFailed",
+                Rejection::DuplicateEntry { entry: je(1) },
+            ),
         ),
         (
             "a cancel request on a deleted run",
@@ -1610,7 +1635,18 @@ fn events_that_do_not_fit_are_refused_and_change_nothing() {
             Event::CancellationRequested {
                 previous: CancellableStatus::Completed,
             },
-            wrong("cancellationRequested", "deleted"),
+            refused(
+                "cancellationRequested",
+                Rejection::RunNotFound { run: jr(75) },
+            ),
+        ),
+        (
+            "a cancel request that names another status before it",
+            two(),
+            Event::CancellationRequested {
+                previous: CancellableStatus::Error,
+            },
+            differs("cancellationRequested", "Completed"),
         ),
         (
             "an attempt without a job",
@@ -1619,7 +1655,10 @@ fn events_that_do_not_fit_are_refused_and_change_nothing() {
                 entry: je(1),
                 outcome: AttemptOutcome::Cancelled,
             },
-            wrong("entryAttempted", "Completed"),
+            refused(
+                "entryAttempted",
+                state(CommandKind::StepCancellation, JournalRunStatus::Completed),
+            ),
         ),
         (
             "an attempt on another entry than the job's next",
@@ -1628,7 +1667,16 @@ fn events_that_do_not_fit_are_refused_and_change_nothing() {
                 entry: je(1),
                 outcome: AttemptOutcome::Cancelled,
             },
-            ApplyError::UnknownEntry { entry: je(1) },
+            differs("entryAttempted", "CancelInprogress"),
+        ),
+        (
+            "an attempt that cancels a transferred entry (INV-3)",
+            transferred_next,
+            Event::EntryAttempted {
+                entry: je(1),
+                outcome: AttemptOutcome::Cancelled,
+            },
+            differs("entryAttempted", "CancelInprogress"),
         ),
         (
             "an attempt past the last entry",
@@ -1637,7 +1685,29 @@ fn events_that_do_not_fit_are_refused_and_change_nothing() {
                 entry: je(3),
                 outcome: AttemptOutcome::Cancelled,
             },
-            ApplyError::UnknownEntry { entry: je(3) },
+            refused("entryAttempted", Rejection::JobFinished { run: jr(75) }),
+        ),
+        (
+            "settling Cancelled while an entry is not cancelled (INV-1)",
+            at_end.clone(),
+            Event::CancellationSettled {
+                settlement: Settlement::Cancelled,
+            },
+            differs("cancellationSettled", "CancelInprogress"),
+        ),
+        (
+            "settling before every entry is attempted",
+            in_job.clone(),
+            Event::CancellationSettled {
+                settlement: Settlement::Restored(CancellableStatus::Completed),
+            },
+            refused(
+                "cancellationSettled",
+                Rejection::JobNotFinished {
+                    run: jr(75),
+                    remaining: 1,
+                },
+            ),
         ),
         (
             "settling without a job",
@@ -1645,19 +1715,43 @@ fn events_that_do_not_fit_are_refused_and_change_nothing() {
             Event::CancellationSettled {
                 settlement: Settlement::Cancelled,
             },
-            wrong("cancellationSettled", "Cancelled"),
+            refused(
+                "cancellationSettled",
+                state(CommandKind::SettleCancellation, JournalRunStatus::Cancelled),
+            ),
+        ),
+        (
+            "deleting a run whose entries are not all cancelled (INV-1)",
+            two(),
+            Event::DeletionStarted,
+            refused(
+                "deletionStarted",
+                state(CommandKind::DeleteRun, JournalRunStatus::Completed),
+            ),
         ),
         (
             "cancelling an entry the run does not hold",
             two(),
             Event::EntryCancelled { entry: je(7) },
-            ApplyError::UnknownEntry { entry: je(7) },
+            refused("entryCancelled", Rejection::EntryNotFound { entry: je(7) }),
+        ),
+        (
+            "cancelling a transferred entry (INV-3)",
+            snapshot(RunState::Completed, vec![entry(1, Created, Yes)]),
+            Event::EntryCancelled { entry: je(1) },
+            refused(
+                "entryCancelled",
+                Rejection::EntryTransferred {
+                    entry: je(1),
+                    transferred_to_accounting: Yes,
+                },
+            ),
         ),
         (
             "deleting an entry the run does not hold",
             two(),
             Event::EntryDeleted { entry: je(7) },
-            ApplyError::UnknownEntry { entry: je(7) },
+            refused("entryDeleted", Rejection::EntryNotFound { entry: je(7) }),
         ),
         (
             "changing an entry the run does not hold",
@@ -1667,7 +1761,36 @@ fn events_that_do_not_fit_are_refused_and_change_nothing() {
                 from: No,
                 to: No,
             },
-            ApplyError::UnknownEntry { entry: je(7) },
+            refused(
+                "transferredToAccountingChanged",
+                Rejection::EntryNotFound { entry: je(7) },
+            ),
+        ),
+        (
+            "changing an entry from a value it does not have",
+            two(),
+            Event::TransferredToAccountingChanged {
+                entry: je(1),
+                from: Yes,
+                to: No,
+            },
+            differs("transferredToAccountingChanged", "Completed"),
+        ),
+        (
+            "changing a cancelled entry (INV-2)",
+            two(),
+            Event::TransferredToAccountingChanged {
+                entry: je(2),
+                from: No,
+                to: Yes,
+            },
+            refused(
+                "transferredToAccountingChanged",
+                Rejection::EntryCancelled {
+                    command: CommandKind::UpdateTransferredToAccounting,
+                    entry: je(2),
+                },
+            ),
         ),
     ];
     for (name, run, event, expected) in cases {
@@ -1737,19 +1860,17 @@ fn every_error_maps_to_zuoras_category() {
             C::MissingRequiredParameter,
         ),
         (
-            ApplyError::UnknownEntry { entry: je(1) }.into(),
+            ApplyError::DoesNotFit {
+                event: "processingStarted",
+                status: "Completed",
+            }
+            .into(),
             C::InternalError,
         ),
     ];
     for (error, category) in cases {
         assert_eq!(error.category(), category, "{error:?}");
     }
-    assert_eq!(
-        Error::from(ApplyError::UnknownEntry { entry: je(1) }),
-        Error::Rejection(Rejection::Internal(ApplyError::UnknownEntry {
-            entry: je(1)
-        }))
-    );
     assert_eq!(Rejection::JobFinished { run: jr(1) }.name(), "JobFinished");
     assert_eq!(
         Rejection::DuplicateEntry { entry: je(1) }.name(),

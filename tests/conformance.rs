@@ -418,7 +418,7 @@ fn runs_in_every_status() -> Vec<JournalRun> {
         JournalRun::from_snapshot(
             number(5),
             vec![],
-            RunState::CancelInprogress(job),
+            RunState::CancelInprogress(journal_run::Job::Known(job)),
             entries(JournalEntryStatus::Created),
         )
         .unwrap(),

@@ -66,8 +66,8 @@ fn org_subset() -> impl Strategy<Value = Vec<OrgId>> {
 fn caller() -> impl Strategy<Value = Caller> {
     let permissions = prop_oneof![
         8 => Just(PermissionSet::ALL),
-        2 => any::<u8>().prop_map(PermissionSet::from_bits_truncate),
-        2 => (0..8u8).prop_map(|bit| PermissionSet::from_bits_truncate(!(1 << bit))),
+        2 => any::<u16>().prop_map(PermissionSet::from_bits_truncate),
+        2 => (0..9u16).prop_map(|bit| PermissionSet::from_bits_truncate(!(1 << bit))),
     ];
     let orgs = prop_oneof![
         6 => Just(OrgAccess::All),
@@ -172,13 +172,8 @@ fn snapshot() -> impl Strategy<Value = JournalRun> {
                     }
                 })
                 .collect();
-            JournalRun::from_snapshot(
-                jr(75),
-                labels,
-                RunState::from_status(status).unwrap(),
-                entries,
-            )
-            .unwrap()
+            JournalRun::from_snapshot(jr(75), labels, RunState::from_status(status), entries)
+                .unwrap()
         })
 }
 
@@ -447,10 +442,12 @@ fn the_value_types_the_model_borrows_behave_as_documented() {
     use journal_run::Permission;
     use strum::VariantArray;
     let all: Vec<Permission> = Permission::VARIANTS.to_vec();
-    assert_eq!(PermissionSet::ALL.bits(), 0xFF);
+    assert_eq!(PermissionSet::ALL.bits(), 0x1FF);
+    assert_eq!(PermissionSet::FINANCE.bits(), 0xFF);
+    assert_eq!(PermissionSet::PLATFORM.bits(), 0x100);
     assert!(PermissionSet::EMPTY.is_empty());
     assert!(!PermissionSet::ALL.is_empty());
-    for bits in 0..=u8::MAX {
+    for bits in 0..=0x1FF_u16 {
         let set = PermissionSet::from_bits_truncate(bits);
         assert_eq!(set.bits(), bits);
         assert_eq!(set.is_empty(), bits == 0);
@@ -468,8 +465,10 @@ fn the_value_types_the_model_borrows_behave_as_documented() {
             assert_eq!(set.contains(*p), bits & (1 << i) != 0);
             assert_eq!(set.with(*p).bits(), bits | (1 << i));
             assert_eq!(set.without(*p).bits(), bits & !(1 << i));
+            // D-21: a set with no Platform permission gets "API Write Access".
             let caller = Caller::with_permissions(set);
-            assert_eq!(caller.has(*p), set.contains(*p));
+            let platform_default = *p == Permission::ApiWriteAccess && bits & 0x100 == 0;
+            assert_eq!(caller.has(*p), set.contains(*p) || platform_default);
         }
         let text = serde_json::to_string(&set).unwrap();
         assert_eq!(serde_json::from_str::<PermissionSet>(&text).unwrap(), set);

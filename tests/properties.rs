@@ -15,10 +15,10 @@ use std::collections::BTreeSet;
 use journal_run::headers::CharacterFault;
 use journal_run::invariants::{check_state, check_transition, Invariant, Violation};
 use journal_run::{
-    AttemptOutcome, Caller, CancellableStatus, CancellationJob, Command, CommandKind, EntityId,
-    Event, HeaderError, JournalEntry, JournalEntryNumber, JournalEntryStatus, JournalRun,
-    JournalRunNumber, JournalRunStatus, OrgAccess, OrgId, OrgIds, Permission, PermissionSet,
-    Rejection, RequestScope, RunState, Settlement, TrackId, TransferResult,
+    AttemptOutcome, Caller, CancellableStatus, CancellationJob, Command, CommandKind, CreateRun,
+    EntityId, Event, HeaderError, Job, JournalEntry, JournalEntryNumber, JournalEntryStatus,
+    JournalRun, JournalRunNumber, JournalRunStatus, OrgAccess, OrgId, OrgIds, Permission,
+    PermissionSet, Rejection, RequestScope, RunState, Settlement, TrackId, TransferResult,
     TransferredToAccounting as Tta,
 };
 use proptest::prelude::*;
@@ -191,10 +191,10 @@ fn build_run(shape: Shape, mut entries: Vec<JournalEntry>, labels: &[&str]) -> J
         Shape::Processing => RunState::Processing,
         Shape::Completed => RunState::Completed,
         Shape::Error => RunState::Error,
-        Shape::Job(previous, position) => RunState::CancelInprogress(CancellationJob {
+        Shape::Job(previous, position) => RunState::CancelInprogress(Job::Known(CancellationJob {
             previous,
             next: position.index(entries.len() + 1),
-        }),
+        })),
         Shape::Cancelled => RunState::Cancelled,
         Shape::DeleteInprogress => RunState::DeleteInprogress,
         Shape::Deleted => RunState::Deleted,
@@ -231,7 +231,7 @@ fn arb_any_caller() -> impl Strategy<Value = Caller> {
     let permissions = prop_oneof![
         1 => Just(PermissionSet::ALL),
         2 => select(Permission::VARIANTS).prop_map(|p| PermissionSet::ALL.without(p)),
-        2 => any::<u8>().prop_map(PermissionSet::from_bits_truncate),
+        2 => any::<u16>().prop_map(PermissionSet::from_bits_truncate),
     ];
     let entities = prop_oneof![
         2 => Just(vec![]),
@@ -324,6 +324,11 @@ impl Op {
         let scope = self.scope.clone();
         let created = || self.created.iter().map(|&n| je(n)).collect();
         match self.kind {
+            CommandKind::CreateRun => Command::CreateRun(CreateRun {
+                run: jr(self.run),
+                organizations: vec![],
+                scope,
+            }),
             CommandKind::CancelRun => Command::CancelRun {
                 run: jr(self.run),
                 scope,
@@ -530,14 +535,17 @@ fn in_scope(run: &JournalRun, caller: &Caller, scope: &RequestScope) -> bool {
     })
 }
 
-/// The permission each request needs (FACTS.md, "Permissions").
-fn needed(kind: CommandKind) -> Option<Permission> {
-    match kind {
-        CommandKind::CancelRun => Some(Permission::CancelJournalRun),
-        CommandKind::DeleteRun => Some(Permission::DeleteCancelledJournalRun),
-        CommandKind::CancelEntry => Some(Permission::CancelJournalEntry),
-        CommandKind::DeleteEntry => Some(Permission::DeleteCancelledJournalEntry),
-        CommandKind::UpdateTransferredToAccounting => Some(Permission::EditJournalEntry),
+/// The permissions each request needs, in the order they are checked: the Platform permission
+/// "API Write Access" of every REST write, then the Finance one (FACTS.md, "Permissions" and
+/// "How Zuora answers").
+fn needed(kind: CommandKind) -> Vec<Permission> {
+    let finance = match kind {
+        CommandKind::CreateRun => Permission::CreateJournalRun,
+        CommandKind::CancelRun => Permission::CancelJournalRun,
+        CommandKind::DeleteRun => Permission::DeleteCancelledJournalRun,
+        CommandKind::CancelEntry => Permission::CancelJournalEntry,
+        CommandKind::DeleteEntry => Permission::DeleteCancelledJournalEntry,
+        CommandKind::UpdateTransferredToAccounting => Permission::EditJournalEntry,
         CommandKind::StartProcessing
         | CommandKind::CompleteProcessing
         | CommandKind::FailProcessing
@@ -545,8 +553,9 @@ fn needed(kind: CommandKind) -> Option<Permission> {
         | CommandKind::SettleCancellation
         | CommandKind::FinishDeletion
         | CommandKind::BeginTransfer
-        | CommandKind::FinishTransfer => None,
-    }
+        | CommandKind::FinishTransfer => return vec![],
+    };
+    vec![Permission::ApiWriteAccess, finance]
 }
 
 /// Every fault of a request, in the documented order of precedence (D-10): entity, permission,
@@ -554,9 +563,9 @@ fn needed(kind: CommandKind) -> Option<Permission> {
 fn request_faults(run: &JournalRun, caller: &Caller, command: &Command) -> Vec<Rejection> {
     let kind = command.kind();
     let (scope, named_run, named_entry, value) = match command {
-        Command::CancelRun { run, scope } | Command::DeleteRun { run, scope } => {
-            (scope, Some(*run), None, None)
-        }
+        Command::CreateRun(CreateRun { run, scope, .. })
+        | Command::CancelRun { run, scope }
+        | Command::DeleteRun { run, scope } => (scope, Some(*run), None, None),
         Command::CancelEntry { entry, scope } | Command::DeleteEntry { entry, scope } => {
             (scope, None, Some(*entry), None)
         }
@@ -577,21 +586,23 @@ fn request_faults(run: &JournalRun, caller: &Caller, command: &Command) -> Vec<R
         }
         _ => {}
     }
-    if let Some(permission) = needed(kind) {
-        if !caller.permissions.contains(permission) {
-            faults.push(Rejection::MissingPermission {
-                command: kind,
-                permission,
-            });
-        }
+    if let Some(&permission) = needed(kind)
+        .iter()
+        .find(|p| !caller.permissions.contains(**p))
+    {
+        faults.push(Rejection::MissingPermission {
+            command: kind,
+            permission,
+        });
     }
     if let Some(header) = &scope.orgs {
         if let Some(o) = header.as_slice().iter().find(|o| !can_access(caller, o)) {
             faults.push(Rejection::OrgNotAccessible { org: o.clone() });
         }
     }
+    // A create names a run whose number is taken even once deleted.
     let exists = in_scope(run, caller, scope)
-        && run.state() != &RunState::Deleted
+        && (run.state() != &RunState::Deleted || kind == CommandKind::CreateRun)
         && named_run.is_none_or(|n| n == run.number());
     if !exists {
         faults.push(match (named_run, named_entry) {
@@ -600,6 +611,10 @@ fn request_faults(run: &JournalRun, caller: &Caller, command: &Command) -> Vec<R
             (None, None) => unreachable!("a request names a run or an entry"),
         });
     }
+    if kind == CommandKind::CreateRun {
+        faults.push(Rejection::RunExists { run: run.number() });
+        return faults;
+    }
     if let Some(status) = run.status() {
         let allowed = match kind {
             CommandKind::CancelRun => matches!(
@@ -607,6 +622,10 @@ fn request_faults(run: &JournalRun, caller: &Caller, command: &Command) -> Vec<R
                 JournalRunStatus::Pending | JournalRunStatus::Error | JournalRunStatus::Completed
             ),
             CommandKind::DeleteRun => status == JournalRunStatus::Cancelled,
+            CommandKind::DeleteEntry => !matches!(
+                status,
+                JournalRunStatus::DeleteInprogress | JournalRunStatus::Processing
+            ),
             _ => status != JournalRunStatus::DeleteInprogress,
         };
         if !allowed {
@@ -674,14 +693,14 @@ fn one_step_allowed(before: &RunState, after: &RunState) -> bool {
     match (before, after) {
         (a, b) if a == b => true,
         (S::Pending, S::Processing) | (S::Processing, S::Completed | S::Error) => true,
-        (S::Pending | S::Error | S::Completed, S::CancelInprogress(job)) => {
+        (S::Pending | S::Error | S::Completed, S::CancelInprogress(Job::Known(job))) => {
             job.next == 0 && from(job.previous) == *before
         }
-        (S::CancelInprogress(a), S::CancelInprogress(b)) => {
+        (S::CancelInprogress(Job::Known(a)), S::CancelInprogress(Job::Known(b))) => {
             a.previous == b.previous && (b.next == a.next + 1 || b.next + 1 == a.next)
         }
         (S::CancelInprogress(_), S::Cancelled) => true,
-        (S::CancelInprogress(job), other) => from(job.previous) == *other,
+        (S::CancelInprogress(Job::Known(job)), other) => from(job.previous) == *other,
         (S::Cancelled, S::DeleteInprogress) | (S::DeleteInprogress, S::Deleted) => true,
         _ => false,
     }
@@ -936,7 +955,8 @@ proptest! {
             None => caller.entities.len() <= 1,
             Some(e) => caller.entities.contains(e),
         };
-        let permission_ok = caller.permissions.contains(Permission::CancelJournalRun);
+        let permission_ok = caller.permissions.contains(Permission::ApiWriteAccess)
+            && caller.permissions.contains(Permission::CancelJournalRun);
         let header_ok = scope.orgs.as_ref().is_none_or(|h| h.as_slice().iter().all(|o| can_access(&caller, o)));
         let visible = named == RUN && run.state() != &RunState::Deleted && in_scope(&run, &caller, &scope);
         let previous = match run.state() {
@@ -951,7 +971,7 @@ proptest! {
         match (entity_ok && permission_ok && header_ok && visible, previous) {
             (true, Some(previous)) => {
                 prop_assert_eq!(outcome, Ok(Event::CancellationRequested { previous }));
-                prop_assert_eq!(after.state(), &RunState::CancelInprogress(CancellationJob { previous, next: 0 }));
+                prop_assert_eq!(after.state(), &RunState::CancelInprogress(Job::Known(CancellationJob { previous, next: 0 })));
             }
             _ => prop_assert!(outcome.is_err(), "accepted: {:?}", outcome),
         }
@@ -1240,7 +1260,7 @@ proptest! {
     #[test]
     fn inv_16_leaving_yes_needs_override(
         to in arb_tta(),
-        bits in any::<u8>(),
+        bits in any::<u16>(),
     ) {
         // A cancelled entry is never Yes (INV-3), so the entry is Created.
         let caller = Caller::with_permissions(PermissionSet::from_bits_truncate(bits));

@@ -103,8 +103,9 @@ fn vopr_seeds_hold_every_invariant() {
     }
 }
 
-/// A deliberately wrong machine: it cancels an entry whose Transferred to Accounting forbids it
-/// (it applies the event the rules refused).
+/// A deliberately wrong machine: it answers that it cancelled an entry whose Transferred to
+/// Accounting forbids it. (It cannot also apply that event: `apply` refuses an event the rules
+/// would not produce, `events_that_do_not_fit_are_refused_and_change_nothing`.)
 struct CancelsTransferredEntries;
 
 impl Machine for CancelsTransferredEntries {
@@ -117,7 +118,10 @@ impl Machine for CancelsTransferredEntries {
         match run.execute(caller, command) {
             Err(Rejection::EntryTransferred { entry, .. }) => {
                 let event = Event::EntryCancelled { entry };
-                run.apply(&event).unwrap();
+                assert!(
+                    run.clone().apply(&event).is_err(),
+                    "apply let {event:?} through"
+                );
                 Ok(event)
             }
             other => other,

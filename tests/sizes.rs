@@ -27,6 +27,7 @@ fn optional_run_number_is_eight_bytes() {
 }
 
 #[test]
-fn permission_set_is_one_byte() {
-    assert_eq!(size_of::<PermissionSet>(), 1);
+fn permission_set_is_two_bytes() {
+    // Eight Finance permissions and one Platform permission ("API Write Access").
+    assert_eq!(size_of::<PermissionSet>(), 2);
 }

@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 
 use journal_run::invariants::{check_state, check_transition};
 use journal_run::{
-    ApplyError, AttemptOutcome, Caller, CancellableStatus, CancellationJob, Command, CommandKind,
-    EntityId, ErrorCategory, Event, JournalEntry, JournalEntryNumber, JournalEntryStatus,
+    AttemptOutcome, Caller, CancellableStatus, CancellationJob, Command, CommandKind, CreateRun,
+    EntityId, ErrorCategory, Event, Job, JournalEntry, JournalEntryNumber, JournalEntryStatus,
     JournalRun, JournalRunNumber, JournalRunStatus, OrgAccess, OrgId, OrgIds, Permission,
     PermissionSet, Rejection, RequestScope, RunState, Settlement, TransferResult,
     TransferredToAccounting,
@@ -65,7 +65,7 @@ fn snapshot(state: RunState, organizations: &[&str], entries: Vec<JournalEntry>)
 }
 
 fn job(previous: CancellableStatus, next: usize) -> RunState {
-    RunState::CancelInprogress(CancellationJob { previous, next })
+    RunState::CancelInprogress(Job::Known(CancellationJob { previous, next }))
 }
 
 fn no_override() -> Caller {
@@ -181,6 +181,11 @@ fn state_variant(state: &RunState) -> usize {
 fn command_of(kind: CommandKind) -> Command {
     let scope = RequestScope::default();
     match kind {
+        CommandKind::CreateRun => Command::CreateRun(CreateRun {
+            run: jr(RUN),
+            organizations: vec![],
+            scope,
+        }),
         CommandKind::CancelRun => Command::CancelRun {
             run: jr(RUN),
             scope,
@@ -255,6 +260,8 @@ fn expected(
         F::Completed | F::Error | F::CancelAtStart | F::CancelMid | F::CancelFinished
     );
     match kind {
+        // The run's number is taken, whatever its state.
+        CommandKind::CreateRun => Err(Rejection::RunExists { run: jr(RUN) }),
         CommandKind::CancelRun => match fixture {
             F::Pending => accepted(
                 Event::CancellationRequested {
@@ -293,8 +300,8 @@ fn expected(
             _ => refused(),
         },
         CommandKind::DeleteEntry => match fixture {
-            F::Pending | F::Processing | F::Deleted => entry_not_found(2),
-            F::DeleteInprogress => refused(),
+            F::Pending | F::Deleted => entry_not_found(2),
+            F::Processing | F::DeleteInprogress => refused(),
             _ => accepted(Event::EntryDeleted { entry: je(2) }, same),
         },
         CommandKind::UpdateTransferredToAccounting => match fixture {
@@ -591,7 +598,8 @@ fn entry_cases(kind: CommandKind) -> Vec<EntryCase> {
             EntryCase::Finish(TransferResult::Error),
         ],
         CommandKind::StepCancellation => vec![EntryCase::Step],
-        CommandKind::CancelRun
+        CommandKind::CreateRun
+        | CommandKind::CancelRun
         | CommandKind::DeleteRun
         | CommandKind::StartProcessing
         | CommandKind::CompleteProcessing
@@ -1605,10 +1613,24 @@ fn every_rejection_has_its_zuora_category() {
             20,
         ),
         (
-            Rejection::Internal(ApplyError::UnknownEntry { entry: je(1) }),
-            C::InternalError,
-            60,
+            Rejection::JobUnknown { run: jr(RUN) },
+            C::RuleRestriction,
+            30,
         ),
+        (
+            Rejection::PendingRunExists { pending: jr(RUN) },
+            C::RuleRestriction,
+            30,
+        ),
+        (
+            Rejection::RunExecuting {
+                run: jr(RUN),
+                processing: jr(RUN + 1),
+            },
+            C::RuleRestriction,
+            30,
+        ),
+        (Rejection::RunExists { run: jr(RUN) }, C::InvalidValue, 20),
     ];
     for (rejection, category, code) in rows {
         assert_eq!(rejection.category(), category, "{rejection:?}");

@@ -8,9 +8,9 @@ use journal_run::wire::{
     Nullable, RunSnapshot, Value,
 };
 use journal_run::{
-    Caller, CancellableStatus, CancellationJob, Command, Error, ErrorCategory, JournalEntry,
-    JournalEntryNumber, JournalEntryStatus, JournalRun, JournalRunNumber, JournalRunStatus,
-    RequestScope, RunState, TransferResult, TransferredToAccounting,
+    Caller, CancellableStatus, CancellationJob, Command, CommandKind, Error, ErrorCategory, Job,
+    JournalEntry, JournalEntryNumber, JournalEntryStatus, JournalRun, JournalRunNumber,
+    JournalRunStatus, Rejection, RequestScope, RunState, TransferResult, TransferredToAccounting,
 };
 use proptest::prelude::*;
 use serde_json::json;
@@ -32,7 +32,6 @@ fn field(error: &DocumentError) -> &str {
         | DocumentError::NotSuccessful { field }
         | DocumentError::IncompleteListing { field, .. }
         | DocumentError::UnexpectedPage { field, .. }
-        | DocumentError::JobStateMissing { field }
         | DocumentError::UnexpectedJob { field, .. }
         | DocumentError::Inconsistent { field, .. } => field,
         other => panic!("{other:?} names no field"),
@@ -230,10 +229,6 @@ fn invalid_documents_are_errors_naming_the_field() {
         ),
         (
             "run.status",
-            Box::new(|d| d["run"]["status"] = json!("CancelInprogress")),
-        ),
-        (
-            "run.status",
             Box::new(|d| d["cancellationJob"] = json!({ "previous": "Completed", "next": 0 })),
         ),
         (
@@ -300,14 +295,47 @@ fn d16_cancel_inprogress_is_read_with_the_cancellation_job_extension() {
     .unwrap();
     assert_eq!(
         run.state(),
-        &RunState::CancelInprogress(CancellationJob {
+        &RunState::CancelInprogress(Job::Known(CancellationJob {
             previous: CancellableStatus::Completed,
             next: 3
+        }))
+    );
+}
+
+/// D-16: Zuora's own export of a run being cancelled shows no job: the run is read with its job
+/// unknown, answers a cancel with the status rule, and is written back without `cancellationJob`.
+#[test]
+fn d16_cancel_inprogress_as_zuora_exports_it_is_read_with_an_unknown_job() {
+    let run = convert_edited(|d| d["run"]["status"] = json!("CancelInprogress")).unwrap();
+    assert_eq!(run.state(), &RunState::CancelInprogress(Job::Unknown));
+    assert_eq!(run.job(), None);
+    assert_eq!(run.settlement(), None);
+    assert_eq!(run.entries().len(), 10);
+    let cancel = Command::CancelRun {
+        run: run.number(),
+        scope: RequestScope::default(),
+    };
+    assert_eq!(
+        run.decide(&Caller::superuser(), &cancel),
+        Err(Rejection::RunStatus {
+            command: CommandKind::CancelRun,
+            run: run.number(),
+            status: JournalRunStatus::CancelInprogress,
         })
     );
-    let error = convert_edited(|d| d["run"]["status"] = json!("CancelInprogress")).unwrap_err();
-    assert!(matches!(error, DocumentError::JobStateMissing { .. }));
-    assert!(error.to_string().contains("D-16"), "{error}");
+    let mut resumed = run.clone();
+    assert_eq!(
+        resumed.execute(&Caller::superuser(), &Command::StepCancellation),
+        Err(Rejection::JobUnknown { run: run.number() })
+    );
+    assert_eq!(
+        resumed.finish_job(|_| {}),
+        Err(Rejection::JobUnknown { run: run.number() })
+    );
+    assert_eq!(resumed, run);
+    let written = RunSnapshot::try_from(&run).unwrap();
+    assert_eq!(written.cancellation_job, None);
+    assert_eq!(JournalRun::try_from(&written), Ok(run));
 }
 
 #[test]
@@ -492,7 +520,24 @@ fn write_back_refuses_a_deleted_run_and_another_run() {
         "run.number is `JR-00000075`, but the journal run written back is JR-00000076"
     );
     let mut deleted = JournalRun::new("JR-00000075".parse().unwrap(), vec![]);
-    deleted.apply(&journal_run::Event::RunDeleted).unwrap();
+    let zuora = Caller::superuser();
+    let scope = RequestScope::default;
+    let run = deleted.number();
+    for command in [
+        Command::CancelRun {
+            run,
+            scope: scope(),
+        },
+        Command::SettleCancellation,
+        Command::DeleteRun {
+            run,
+            scope: scope(),
+        },
+        Command::FinishDeletion,
+    ] {
+        deleted.execute(&zuora, &command).unwrap();
+    }
+    assert_eq!(deleted.state(), &RunState::Deleted);
     assert!(matches!(
         snapshot.updated(&deleted),
         Err(DocumentError::RunDeleted { .. })
@@ -560,9 +605,10 @@ fn state() -> impl Strategy<Value = RunState> {
         Just(RunState::Processing),
         Just(RunState::Completed),
         Just(RunState::Error),
-        (previous, 0usize..12).prop_map(|(previous, next)| RunState::CancelInprogress(
+        (previous, 0usize..12).prop_map(|(previous, next)| RunState::CancelInprogress(Job::Known(
             CancellationJob { previous, next }
-        )),
+        ))),
+        Just(RunState::CancelInprogress(Job::Unknown)),
         Just(RunState::Cancelled),
         Just(RunState::DeleteInprogress),
     ]
@@ -590,9 +636,9 @@ fn valid_run() -> impl Strategy<Value = JournalRun> {
                     },
                     transferred_to_accounting: t,
                 })
-                .filter(|_| !matches!(state, RunState::Pending | RunState::Processing))
+                .filter(|_| !matches!(state, RunState::Pending))
                 .collect();
-            if let RunState::CancelInprogress(job) = &mut state {
+            if let RunState::CancelInprogress(Job::Known(job)) = &mut state {
                 job.next %= count + 1;
             }
             JournalRun::from_snapshot(

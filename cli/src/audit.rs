@@ -13,7 +13,7 @@ use std::io::{self, Write};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use journal_run::invariants::{check_history, Violation};
-use journal_run::JournalRun;
+use journal_run::UncheckedRun;
 
 use crate::input::{read_history, Input};
 use crate::render::{entry_list, paint, table, Tone};
@@ -97,7 +97,7 @@ impl Serialize for Audited {
     }
 }
 
-fn audited(run: &JournalRun, line: Option<usize>) -> Audited {
+fn audited(run: &UncheckedRun, line: Option<usize>) -> Audited {
     Audited {
         line,
         run: run.number().to_string(),
@@ -128,7 +128,7 @@ pub fn run(audit: &Audit) -> Result<u8, Failure> {
             input.run_source().name().to_owned()
         }
         AuditInput::History(source) => {
-            let mut previous: Option<(usize, JournalRun)> = None;
+            let mut previous: Option<(usize, UncheckedRun)> = None;
             read_history(source, |line, loaded| -> Result<(), InputError> {
                 let (run, violations) = crate::build::audited(loaded, source.name(), "journalRun.")
                     .map_err(|e| InputError {

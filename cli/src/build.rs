@@ -12,7 +12,7 @@
 
 use journal_run::invariants::{check_declared_count, Violation};
 use journal_run::wire::{GetJournalEntriesInJournalRunType, GetJournalRunType, RunSnapshot};
-use journal_run::{CancellationJob, JournalRun, RunState};
+use journal_run::{CancellationJob, Job, JournalRun, RunState, UncheckedRun};
 
 use crate::input::{Input, Loaded};
 use crate::source::InputError;
@@ -52,7 +52,7 @@ fn rename_run_fields(message: &str, prefix: &str) -> String {
 /// The state the run is in: its status, with the snapshot's job when it is `CancelInprogress`.
 fn state_of(header: &JournalRun, job: Option<CancellationJob>) -> RunState {
     match (header.state(), job) {
-        (RunState::CancelInprogress(_), Some(job)) => RunState::CancelInprogress(job),
+        (RunState::CancelInprogress(_), Some(job)) => RunState::CancelInprogress(Job::Known(job)),
         (state, _) => *state,
     }
 }
@@ -138,7 +138,7 @@ pub fn checked_run(input: &Input, loaded: &Loaded) -> Result<JournalRun, InputEr
 pub fn audited_run(
     input: &Input,
     loaded: Loaded,
-) -> Result<(JournalRun, Vec<Violation>), InputError> {
+) -> Result<(UncheckedRun, Vec<Violation>), InputError> {
     check_pages(input, &loaded)?;
     let (file, prefix) = run_place(input);
     audited(loaded, file, prefix)
@@ -153,18 +153,19 @@ pub fn audited(
     loaded: Loaded,
     file: &str,
     prefix: &str,
-) -> Result<(JournalRun, Vec<Violation>), InputError> {
+) -> Result<(UncheckedRun, Vec<Violation>), InputError> {
     let header = run_header(&loaded.run, loaded.cancellation_job, file, prefix)?;
     let count = loaded
         .run
         .total_journal_entry_count
         .and_then(|declared| check_declared_count(declared, loaded.entries.len()));
-    let (run, mut violations) = JournalRun::audit_snapshot(
+    let run = UncheckedRun::new(
         header.number(),
-        header.organizations().to_vec(),
         state_of(&header, loaded.cancellation_job),
         loaded.entries,
-    );
+    )
+    .with_organizations(header.organizations().to_vec());
+    let mut violations = run.violations();
     violations.extend(count);
     Ok((run, violations))
 }

@@ -541,6 +541,10 @@ fn read_object<R: Read>(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct CallerDoc {
     permissions: Vec<String>,
+    /// The Platform permissions; absent: those of an API user, when `permissions` names no
+    /// Platform permission (docs/DECISIONS.md, D-21).
+    #[serde(default)]
+    platform_permissions: Option<Vec<String>>,
     #[serde(default)]
     accessible_org_ids: Option<Vec<String>>,
     #[serde(default)]
@@ -550,13 +554,21 @@ struct CallerDoc {
 impl CallerDoc {
     /// The caller, each name and id checked by the library.
     fn into_caller(self) -> Result<Caller, String> {
-        let mut permissions = PermissionSet::EMPTY;
-        for (i, name) in self.permissions.iter().enumerate() {
-            let permission: Permission = name
-                .parse()
-                .map_err(|e| format!("caller.permissions[{i}]: {e}"))?;
-            permissions = permissions.with(permission);
-        }
+        let parse = |field: &str, names: &[String]| -> Result<PermissionSet, String> {
+            let mut set = PermissionSet::EMPTY;
+            for (i, name) in names.iter().enumerate() {
+                let permission: Permission = name
+                    .parse()
+                    .map_err(|e| format!("caller.{field}[{i}]: {e}"))?;
+                set = set.with(permission);
+            }
+            Ok(set)
+        };
+        let finance = parse("permissions", &self.permissions)?;
+        let permissions = match &self.platform_permissions {
+            Some(names) => finance.union(parse("platformPermissions", names)?),
+            None => finance.with_platform_defaults(),
+        };
         let orgs = match self.accessible_org_ids {
             None => OrgAccess::All,
             Some(ids) => OrgAccess::Only(

@@ -374,6 +374,53 @@ fn the_snapshots_caller_and_request_are_used() {
     assert_eq!(out["response"]["headers"]["Zuora-Track-Id"], "t-1");
 }
 
+/// Zuora's own export of a run being cancelled carries no job: it is usable input. `audit` finds
+/// it clean, and `cancel` answers it with the status rule and changes nothing (D-16).
+#[test]
+fn a_cancel_inprogress_run_as_zuora_exports_it_is_usable() {
+    let file = temp_file(&snapshot(
+        "CancelInprogress",
+        &[
+            ("JE-00000001", "Cancelled", "No"),
+            ("JE-00000002", "Created", "Yes"),
+        ],
+    ));
+    let path = file.path().to_string_lossy().into_owned();
+    let (code, out) = run_json(&["audit", "--snapshot", &path, "--json"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run_json(&["cancel", "--snapshot", &path, "--json"]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out["journalRun"]["status"], "CancelInprogress");
+    let reason = out["response"]["body"]["reasons"][0]["code"]
+        .as_str()
+        .unwrap();
+    assert!(reason.ends_with("30"), "{out}");
+    assert!(out["journalRun"].get("cancellationJob").is_none(), "{out}");
+}
+
+/// A Processing run that already lists entries (Zuora creates them while processing) is sound,
+/// and a cancel request is answered by the status rule.
+#[test]
+fn a_processing_run_that_lists_entries_is_usable() {
+    let file = temp_file(&snapshot(
+        "Processing",
+        &[
+            ("JE-00000001", "Created", "No"),
+            ("JE-00000002", "Created", "No"),
+        ],
+    ));
+    let path = file.path().to_string_lossy().into_owned();
+    let (code, out) = run_json(&["audit", "--snapshot", &path, "--json"]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = run_json(&["cancel", "--snapshot", &path, "--json"]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(out["journalRun"]["status"], "Processing");
+    let reason = out["response"]["body"]["reasons"][0]["code"]
+        .as_str()
+        .unwrap();
+    assert!(reason.ends_with("30"), "{out}");
+}
+
 // ---------------------------------------------------------------- audit
 
 #[test]

@@ -24,39 +24,73 @@ use crate::wire::response::{http_status, CommonResponse, Reason};
 pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 
 /// Where the handler finds the run a request names: the embedding system's store.
+///
+/// Runs are looked up in the request's entity: with Multi-entity, the same number can name
+/// different runs in two entities (FACTS.md, "Tenants, entities, orgs").
 pub trait RunLookup {
-    /// The run with this number, if the store holds it.
-    fn journal_run(&self, number: JournalRunNumber) -> Option<&JournalRun>;
+    /// The run with this number in `entity` (`None`: Multi-entity is off, or the request's
+    /// entity is not settled), if the store holds it. A run that belongs to no entity is found
+    /// in every entity.
+    fn journal_run(
+        &self,
+        entity: Option<&EntityId>,
+        number: JournalRunNumber,
+    ) -> Option<&JournalRun>;
+}
+
+/// Whether `run` is the run numbered `number` in `entity`.
+fn is_run(run: &JournalRun, entity: Option<&EntityId>, number: JournalRunNumber) -> bool {
+    run.number() == number && run.entity().is_none_or(|own| entity == Some(own))
 }
 
 impl RunLookup for JournalRun {
     /// A store of one run.
-    fn journal_run(&self, number: JournalRunNumber) -> Option<&JournalRun> {
-        (self.number() == number).then_some(self)
+    fn journal_run(
+        &self,
+        entity: Option<&EntityId>,
+        number: JournalRunNumber,
+    ) -> Option<&JournalRun> {
+        is_run(self, entity, number).then_some(self)
     }
 }
 
 impl RunLookup for [JournalRun] {
-    fn journal_run(&self, number: JournalRunNumber) -> Option<&JournalRun> {
-        self.iter().find(|run| run.number() == number)
+    fn journal_run(
+        &self,
+        entity: Option<&EntityId>,
+        number: JournalRunNumber,
+    ) -> Option<&JournalRun> {
+        self.iter().find(|run| is_run(run, entity, number))
     }
 }
 
 impl RunLookup for Vec<JournalRun> {
-    fn journal_run(&self, number: JournalRunNumber) -> Option<&JournalRun> {
-        self.as_slice().journal_run(number)
+    fn journal_run(
+        &self,
+        entity: Option<&EntityId>,
+        number: JournalRunNumber,
+    ) -> Option<&JournalRun> {
+        self.as_slice().journal_run(entity, number)
     }
 }
 
 impl RunLookup for BTreeMap<JournalRunNumber, JournalRun> {
-    fn journal_run(&self, number: JournalRunNumber) -> Option<&JournalRun> {
-        self.get(&number)
+    fn journal_run(
+        &self,
+        entity: Option<&EntityId>,
+        number: JournalRunNumber,
+    ) -> Option<&JournalRun> {
+        self.get(&number).filter(|run| is_run(run, entity, number))
     }
 }
 
 impl<S: BuildHasher> RunLookup for HashMap<JournalRunNumber, JournalRun, S> {
-    fn journal_run(&self, number: JournalRunNumber) -> Option<&JournalRun> {
-        self.get(&number)
+    fn journal_run(
+        &self,
+        entity: Option<&EntityId>,
+        number: JournalRunNumber,
+    ) -> Option<&JournalRun> {
+        self.get(&number).filter(|run| is_run(run, entity, number))
     }
 }
 
@@ -234,17 +268,17 @@ impl CancelHandler {
             .ok_or(RequestError::Authorization(AuthorizationError::Missing))?;
         bearer_token(authorization).map_err(RequestError::from)?;
 
-        let command = Command::CancelRun {
-            run: number,
-            scope: RequestScope { entity, orgs },
-        };
-        if let Some(run) = runs.journal_run(number) {
-            return Ok(run.decide(caller, &command)?);
+        let scope = RequestScope { entity, orgs };
+        // A fault of the entity header is answered by `decide`, in its turn.
+        let lookup_entity = caller
+            .entity_for(scope.entity.as_ref())
+            .ok()
+            .flatten()
+            .cloned();
+        let command = Command::CancelRun { run: number, scope };
+        match runs.journal_run(lookup_entity.as_ref(), number) {
+            Some(run) => Ok(run.decide(caller, &command)?),
+            None => Err(JournalRun::decide_absent(caller, &command).into()),
         }
-        // No such run: ask the state machine about a deleted run of that number, so the answer
-        // (not found) comes after the entity, permission and org checks, in their order.
-        let mut gone = JournalRun::new(number, Vec::new());
-        gone.apply(&Event::RunDeleted)?;
-        Ok(gone.decide(caller, &command)?)
     }
 }

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cancellation::CancellationJob;
+use crate::cancellation::{CancellationJob, Job};
 use crate::entry::JournalEntry;
 use crate::error::SnapshotError;
 use crate::headers::{HeaderError, OrgId};
@@ -109,12 +109,6 @@ pub enum DocumentError {
         field: String,
         /// How many pages follow it.
         following: usize,
-    },
-    /// A `CancelInprogress` run without `cancellationJob` (docs/DECISIONS.md, D-16).
-    #[error("{field} is CancelInprogress, but no cancellationJob is given: Zuora's documents do not say how far the cancellation got or which status it restores (docs/DECISIONS.md, D-16)")]
-    JobStateMissing {
-        /// The field.
-        field: String,
     },
     /// `cancellationJob` given for a run that is not `CancelInprogress`.
     #[error("{field} is {status}, but cancellationJob is given: only a CancelInprogress run has a cancellation job")]
@@ -482,14 +476,20 @@ impl TryFrom<&RunSnapshot> for JournalRun {
             }
         }
         let state = match (RunState::from_status(status), snapshot.cancellation_job) {
-            (Some(state), None) => state,
-            (None, Some(job)) => RunState::CancelInprogress(job),
-            (None, None) => {
-                return Err(DocumentError::JobStateMissing {
-                    field: "run.status".to_owned(),
-                })
+            (state, None) => state,
+            (RunState::CancelInprogress(_), Some(job)) => {
+                RunState::CancelInprogress(Job::Known(job))
             }
-            (Some(_), Some(_)) => {
+            (
+                RunState::Pending
+                | RunState::Processing
+                | RunState::Completed
+                | RunState::Error
+                | RunState::Cancelled
+                | RunState::DeleteInprogress
+                | RunState::Deleted,
+                Some(_),
+            ) => {
                 return Err(DocumentError::UnexpectedJob {
                     field: "run.status".to_owned(),
                     status,

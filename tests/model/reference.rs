@@ -45,7 +45,8 @@ pub struct Model {
     pub deleted: bool,
     /// Its status (meaningless once deleted).
     pub status: JournalRunStatus,
-    /// While the status is CancelInprogress: the status before the cancel request.
+    /// While the status is CancelInprogress: the status before the cancel request; `None` for
+    /// a run read from an export, whose job is unknown.
     pub before_cancel: Option<JournalRunStatus>,
     /// The entries, by number.
     pub entries: BTreeMap<JournalEntryNumber, ModelEntry>,
@@ -92,21 +93,26 @@ pub fn view_of_run(run: &JournalRun) -> View {
     }
 }
 
-/// Zuora's permission for each user request (FACTS.md, "Permissions"; the operations' pages).
-fn permission_for(command: &Command) -> Option<Permission> {
-    match command {
-        Command::CancelRun { .. } => Some(Permission::CancelJournalRun),
-        Command::DeleteRun { .. } => Some(Permission::DeleteCancelledJournalRun),
-        Command::CancelEntry { .. } => Some(Permission::CancelJournalEntry),
-        Command::DeleteEntry { .. } => Some(Permission::DeleteCancelledJournalEntry),
-        Command::UpdateTransferredToAccounting { .. } => Some(Permission::EditJournalEntry),
-        _ => None,
-    }
+/// Zuora's permissions for each user request, in the order they are checked: the Platform
+/// permission "API Write Access" of every REST write, then the operation's Finance permission
+/// (FACTS.md, "Permissions" and "How Zuora answers"; the operations' pages).
+fn permissions_for(command: &Command) -> Vec<Permission> {
+    let finance = match command {
+        Command::CreateRun(_) => Permission::CreateJournalRun,
+        Command::CancelRun { .. } => Permission::CancelJournalRun,
+        Command::DeleteRun { .. } => Permission::DeleteCancelledJournalRun,
+        Command::CancelEntry { .. } => Permission::CancelJournalEntry,
+        Command::DeleteEntry { .. } => Permission::DeleteCancelledJournalEntry,
+        Command::UpdateTransferredToAccounting { .. } => Permission::EditJournalEntry,
+        _ => return vec![],
+    };
+    vec![Permission::ApiWriteAccess, finance]
 }
 
 /// The scope of a user request, and the run it names (`None` when it names an entry).
 fn request_of(command: &Command) -> Option<(&RequestScope, Option<JournalRunNumber>)> {
     match command {
+        Command::CreateRun(create) => Some((&create.scope, Some(create.run))),
         Command::CancelRun { run, scope } | Command::DeleteRun { run, scope } => {
             Some((scope, Some(*run)))
         }
@@ -241,6 +247,7 @@ impl Model {
             Command::CancelRun { run, .. } | Command::DeleteRun { run, .. } => {
                 Rejection::RunNotFound { run: *run }
             }
+            Command::CreateRun(create) => Rejection::RunNotFound { run: create.run },
             _ => Rejection::RunNotFound { run: self.number },
         }
     }
@@ -274,7 +281,7 @@ impl Model {
                     }
                 }
             }
-            if let Some(permission) = permission_for(command) {
+            for permission in permissions_for(command) {
                 if !caller_holds(caller, permission) {
                     return Err(Rejection::MissingPermission {
                         command: command.kind(),
@@ -307,12 +314,17 @@ impl Model {
                 return Err(self.not_found(command));
             }
         }
+        // A create names a run that exists: its number is taken, even once deleted.
+        if let Command::CreateRun(_) = command {
+            return Err(Rejection::RunExists { run: self.number });
+        }
         if self.deleted {
             return Err(self.not_found(command));
         }
 
         // Step 5 onwards: the run's status, then the entry.
         match command {
+            Command::CreateRun(_) => unreachable!("a create is answered above"),
             Command::CancelRun { .. } => {
                 let previous = match self.status {
                     JournalRunStatus::Pending => CancellableStatus::Pending,
@@ -359,6 +371,16 @@ impl Model {
                 if let Some(entry) = duplicate {
                     return Err(Rejection::DuplicateEntry { entry: *entry });
                 }
+                // A Processing run may list entries already; processing adds new ones only.
+                if let Some(held) = entries
+                    .iter()
+                    .filter(|n| self.entries.contains_key(n))
+                    .min()
+                {
+                    return Err(Rejection::DuplicateEntry { entry: *held });
+                }
+                let mut created = entries.clone();
+                created.sort();
                 for n in entries {
                     self.entries.insert(
                         *n,
@@ -368,7 +390,6 @@ impl Model {
                         },
                     );
                 }
-                let created: Vec<_> = self.entries.keys().copied().collect();
                 if matches!(command, Command::CompleteProcessing { .. }) {
                     self.status = JournalRunStatus::Completed;
                     Ok(Event::ProcessingCompleted { entries: created })
@@ -380,6 +401,10 @@ impl Model {
             Command::StepCancellation => {
                 if self.status != JournalRunStatus::CancelInprogress {
                     return Err(self.wrong_status(command));
+                }
+                // A CancelInprogress run read from Zuora's export: no job to resume (D-16).
+                if self.before_cancel.is_none() {
+                    return Err(Rejection::JobUnknown { run: self.number });
                 }
                 let next = self
                     .entries
@@ -418,6 +443,9 @@ impl Model {
                 if self.status != JournalRunStatus::CancelInprogress {
                     return Err(self.wrong_status(command));
                 }
+                if self.before_cancel.is_none() {
+                    return Err(Rejection::JobUnknown { run: self.number });
+                }
                 let remaining = self
                     .entries
                     .keys()
@@ -454,6 +482,12 @@ impl Model {
                 let number = *number;
                 // D-9: no entry command while the run is being deleted.
                 if self.status == JournalRunStatus::DeleteInprogress {
+                    return Err(self.wrong_status(command));
+                }
+                // D-23: no entry is deleted while processing may still create entries.
+                if self.status == JournalRunStatus::Processing
+                    && matches!(command, Command::DeleteEntry { .. })
+                {
                     return Err(self.wrong_status(command));
                 }
                 let Some(entry) = self.entries.get(&number).copied() else {

@@ -278,8 +278,8 @@ fn org_subset(rng: &mut Rng, at_least_one: bool) -> Vec<OrgId> {
 fn random_permissions(rng: &mut Rng) -> PermissionSet {
     match rng.below(4) {
         0 | 1 => PermissionSet::ALL,
-        2 => PermissionSet::from_bits_truncate(!(1 << rng.below(8))),
-        _ => PermissionSet::from_bits_truncate(rng.next_u64() as u8),
+        2 => PermissionSet::from_bits_truncate(!(1 << rng.below(9))),
+        _ => PermissionSet::from_bits_truncate(rng.next_u64() as u16),
     }
 }
 

@@ -4,7 +4,7 @@
 //! to say; these lists hold every candidate.
 
 use journal_run::{
-    CancellableStatus, CancellationJob, JournalEntry, JournalEntryNumber, JournalEntryStatus,
+    CancellableStatus, CancellationJob, Job, JournalEntry, JournalEntryNumber, JournalEntryStatus,
     RunState, TransferredToAccounting,
 };
 use strum::VariantArray;
@@ -33,8 +33,8 @@ pub fn entry_mixes(n: u64) -> Vec<Vec<JournalEntry>> {
     mixes
 }
 
-/// Every run state a run of `n` entries could be in: each status, and each job (status before
-/// the request, position).
+/// Every run state a run of `n` entries could be in: each status, each known job (status before
+/// the request, position), and a job whose state is unknown.
 pub fn run_states(n: usize) -> Vec<RunState> {
     let mut states = vec![
         RunState::Pending,
@@ -51,11 +51,13 @@ pub fn run_states(n: usize) -> Vec<RunState> {
         CancellableStatus::Completed,
     ] {
         for next in 0..=n {
-            states.push(RunState::CancelInprogress(CancellationJob {
+            states.push(RunState::CancelInprogress(Job::Known(CancellationJob {
                 previous,
                 next,
-            }));
+            })));
         }
     }
+    // As Zuora exports it: the job's state unknown.
+    states.push(RunState::CancelInprogress(Job::Unknown));
     states
 }

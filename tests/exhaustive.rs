@@ -20,8 +20,9 @@ mod small_runs;
 use std::collections::HashSet;
 
 use journal_run::{
-    Caller, Command, JournalEntryNumber, JournalRun, JournalRunNumber, Permission, PermissionSet,
-    RequestScope, TransferResult, TransferredToAccounting,
+    AttemptOutcome, Caller, CancellableStatus, Command, CreateRun, Event, JournalEntryNumber,
+    JournalRun, JournalRunNumber, Permission, PermissionSet, RequestScope, Settlement,
+    TransferResult, TransferredToAccounting,
 };
 
 use checks::{state_faults, transition_faults};
@@ -73,6 +74,11 @@ fn commands() -> Vec<(Caller, Command)> {
     );
     let scope = RequestScope::default;
     let mut commands = vec![
+        Command::CreateRun(CreateRun {
+            run: run_number(),
+            organizations: vec![],
+            scope: scope(),
+        }),
         Command::CancelRun {
             run: run_number(),
             scope: scope(),
@@ -135,6 +141,63 @@ fn commands() -> Vec<(Caller, Command)> {
     with_callers
 }
 
+/// Events to apply to every state, fitting or not: every event the commands above can produce
+/// anywhere, and foreign ones no command produces (unsorted or repeated processing lists).
+fn event_pool() -> Vec<Event> {
+    let previous = [
+        CancellableStatus::Pending,
+        CancellableStatus::Error,
+        CancellableStatus::Completed,
+    ];
+    let mut pool = vec![
+        Event::ProcessingStarted,
+        Event::DeletionStarted,
+        Event::RunDeleted,
+        Event::CancellationSettled {
+            settlement: Settlement::Cancelled,
+        },
+        Event::ProcessingCompleted {
+            entries: vec![je(2), je(1)],
+        },
+        Event::ProcessingFailed {
+            entries: vec![je(1), je(1)],
+        },
+    ];
+    for previous in previous {
+        pool.push(Event::CancellationRequested { previous });
+        pool.push(Event::CancellationSettled {
+            settlement: Settlement::Restored(previous),
+        });
+    }
+    for n in 0..=max_entries() {
+        let entries: Vec<_> = (1..=n).map(je).collect();
+        pool.push(Event::ProcessingCompleted {
+            entries: entries.clone(),
+        });
+        pool.push(Event::ProcessingFailed { entries });
+    }
+    for number in 1..=max_entries() + 1 {
+        let entry = je(number);
+        pool.push(Event::EntryCancelled { entry });
+        pool.push(Event::EntryDeleted { entry });
+        for outcome in [AttemptOutcome::Cancelled, AttemptOutcome::AlreadyCancelled] {
+            pool.push(Event::EntryAttempted { entry, outcome });
+        }
+        for &from in TransferredToAccounting::VARIANTS {
+            pool.push(Event::EntryAttempted {
+                entry,
+                outcome: AttemptOutcome::Failed {
+                    transferred_to_accounting: from,
+                },
+            });
+            for &to in TransferredToAccounting::VARIANTS {
+                pool.push(Event::TransferredToAccountingChanged { entry, from, to });
+            }
+        }
+    }
+    pool
+}
+
 #[derive(Debug, Default)]
 struct Figures {
     initial: usize,
@@ -142,6 +205,7 @@ struct Figures {
     states: usize,
     transitions: usize,
     accepted: usize,
+    events_applied: usize,
 }
 
 /// Whether trying `command` from `caller` on `run` can tell anything the super-user's command
@@ -167,6 +231,7 @@ fn worth_trying(run: &JournalRun, caller: &Caller, command: &Command) -> bool {
 fn visit(
     run: &JournalRun,
     commands: &[(Caller, Command)],
+    pool: &[Event],
     seen: &HashSet<JournalRun>,
     figures: &mut Figures,
     successors: &mut Vec<JournalRun>,
@@ -180,6 +245,7 @@ fn visit(
     assert_eq!(&loaded, run, "INV-12: {saved}");
 
     let mut model = Model::from_run(run);
+    let mut decided: HashSet<Event> = HashSet::new();
     for (caller, command) in commands {
         if !worth_trying(run, caller, command) {
             continue;
@@ -200,6 +266,7 @@ fn visit(
             }
             Ok(event) => {
                 figures.accepted += 1;
+                decided.insert(event.clone());
                 let mut expected_model = model.clone();
                 let expected = expected_model.execute(caller, command);
                 assert_eq!(
@@ -228,12 +295,28 @@ fn visit(
         Model::from_run(run),
         "the model changed on rejections"
     );
+    // INV-17: `apply` accepts exactly the events some command's `decide` produced here, and a
+    // refused event changes nothing.
+    for event in pool {
+        figures.events_applied += 1;
+        let mut after = run.clone();
+        let applied = after.apply(event);
+        assert_eq!(
+            applied.is_ok(),
+            decided.contains(event),
+            "INV-17: {event:?} on {run:?}: {applied:?}"
+        );
+        if applied.is_err() {
+            assert_eq!(&after, run, "INV-17: the refused {event:?} changed the run");
+        }
+    }
 }
 
 /// Breadth-first search, one level at a time, each level's states shared among the cores.
 fn explore() -> Figures {
     let (initial, rejected_snapshots) = initial_runs();
     let commands = commands();
+    let pool = event_pool();
     let mut figures = Figures {
         initial: initial.len(),
         rejected_snapshots,
@@ -253,12 +336,12 @@ fn explore() -> Figures {
             let workers: Vec<_> = level
                 .chunks(chunk)
                 .map(|states| {
-                    let (commands, seen) = (&commands, &seen);
+                    let (commands, pool, seen) = (&commands, &pool, &seen);
                     scope.spawn(move || {
                         let mut figures = Figures::default();
                         let mut successors = Vec::new();
                         for run in states {
-                            visit(run, commands, seen, &mut figures, &mut successors);
+                            visit(run, commands, pool, seen, &mut figures, &mut successors);
                         }
                         (figures, successors)
                     })
@@ -271,6 +354,7 @@ fn explore() -> Figures {
             figures.states += part.states;
             figures.transitions += part.transitions;
             figures.accepted += part.accepted;
+            figures.events_applied += part.events_applied;
             for run in successors {
                 if seen.insert(run.clone()) {
                     next.push(run);
@@ -288,13 +372,14 @@ fn inv_all_hold_in_every_reachable_state_of_runs_up_to_four_entries() {
     let figures = explore();
     println!(
         "exhaustive (runs of 0 to {} entries): {} initial runs ({} unsound snapshots rejected), {} states explored, \
-         {} transitions tried ({} accepted), in {:.1?}",
+         {} transitions tried ({} accepted), {} events applied, in {:.1?}",
         max_entries(),
         figures.initial,
         figures.rejected_snapshots,
         figures.states,
         figures.transitions,
         figures.accepted,
+        figures.events_applied,
         started.elapsed()
     );
     // Every initial run is a state; the search must have gone beyond them (deletions reach

@@ -10,7 +10,7 @@
 //! library's own auditor (`check_state`, `check_transition`) is called as well, where it
 //! applies.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use journal_run::headers::CharacterFault;
 use journal_run::invariants::{check_state, check_transition, Invariant, Violation};
@@ -88,6 +88,8 @@ enum Shape {
     Completed,
     Error,
     Job(CancellableStatus, Index),
+    /// `CancelInprogress` as Zuora exports it: the job's state unknown.
+    UnknownJob,
     Cancelled,
     DeleteInprogress,
     Deleted,
@@ -116,6 +118,7 @@ fn arb_shape() -> impl Strategy<Value = Shape> {
         3 => Just(Shape::Completed),
         2 => Just(Shape::Error),
         3 => arb_job(),
+        1 => Just(Shape::UnknownJob),
         1 => Just(Shape::Cancelled),
         1 => Just(Shape::DeleteInprogress),
         1 => Just(Shape::Deleted),
@@ -173,18 +176,22 @@ fn reachable(cancelled: bool, tta: Tta) -> Tta {
 /// where it holds only cancelled ones.
 fn build_run(shape: Shape, mut entries: Vec<JournalEntry>, labels: &[&str]) -> JournalRun {
     match shape {
-        // A run cancelled from Pending was Pending: it holds no entries.
-        Shape::Pending
-        | Shape::Processing
-        | Shape::Deleted
-        | Shape::Job(CancellableStatus::Pending, _) => entries.clear(),
+        // A run cancelled from Pending was Pending: it holds no entries. A Processing run may
+        // list the entries created so far.
+        Shape::Pending | Shape::Deleted | Shape::Job(CancellableStatus::Pending, _) => {
+            entries.clear();
+        }
         Shape::Cancelled | Shape::DeleteInprogress => {
             for e in &mut entries {
                 e.status = JournalEntryStatus::Cancelled;
                 e.transferred_to_accounting = reachable(true, e.transferred_to_accounting);
             }
         }
-        Shape::Completed | Shape::Error | Shape::Job(_, _) => {}
+        Shape::Processing
+        | Shape::Completed
+        | Shape::Error
+        | Shape::Job(_, _)
+        | Shape::UnknownJob => {}
     }
     let state = match shape {
         Shape::Pending => RunState::Pending,
@@ -195,6 +202,7 @@ fn build_run(shape: Shape, mut entries: Vec<JournalEntry>, labels: &[&str]) -> J
             previous,
             next: position.index(entries.len() + 1),
         })),
+        Shape::UnknownJob => RunState::CancelInprogress(Job::Unknown),
         Shape::Cancelled => RunState::Cancelled,
         Shape::DeleteInprogress => RunState::DeleteInprogress,
         Shape::Deleted => RunState::Deleted,
@@ -1008,14 +1016,15 @@ proptest! {
         }
     }
 
-    /// INV-10: entries stay strictly ascending; Pending, Processing and deleted runs hold none;
-    /// a job's position is at most the number of entries.
+    /// INV-10: entries stay strictly ascending; Pending and deleted runs hold none (a
+    /// Processing run may list those created so far); a job's position is at most the number
+    /// of entries.
     #[test]
     fn inv_10_runs_stay_well_formed(run in arb_run(), ops in arb_ops()) {
         for step in history(&run, &ops) {
             let entries = step.after.entries();
             prop_assert!(entries.windows(2).all(|w| w[0].number < w[1].number), "{:?}", entries);
-            if matches!(step.after.state(), RunState::Pending | RunState::Processing | RunState::Deleted) {
+            if matches!(step.after.state(), RunState::Pending | RunState::Deleted) {
                 prop_assert!(entries.is_empty(), "{:?}", step.after);
             }
             if let Some(job) = step.after.job() {
@@ -1322,6 +1331,157 @@ proptest! {
                 prop_assert_eq!(&finished, &run);
             }
             (step, finish) => prop_assert!(false, "steps gave {:?}, finish_job gave {:?}", step, finish),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// INV-17: `apply` accepts an event exactly when some `decide` could have produced it.
+// ---------------------------------------------------------------------------------------------
+
+fn arb_entry_list() -> impl Strategy<Value = Vec<JournalEntryNumber>> {
+    prop_oneof![
+        3 => subsequence((1..=NUMBER_MAX).collect::<Vec<u64>>(), 0..=4)
+            .prop_shuffle()
+            .prop_map(|ns| ns.into_iter().map(je).collect()),
+        1 => (1..=NUMBER_MAX).prop_map(|n| vec![je(n), je(n)]),
+    ]
+}
+
+/// Any event at all, with entry numbers held or not, outcomes and settlements that may or may
+/// not fit: what a foreign or corrupted log can hold.
+fn arb_event() -> impl Strategy<Value = Event> {
+    let entry = || (1..=NUMBER_MAX).prop_map(je);
+    let outcome = prop_oneof![
+        Just(AttemptOutcome::Cancelled),
+        Just(AttemptOutcome::AlreadyCancelled),
+        arb_tta().prop_map(|t| AttemptOutcome::Failed {
+            transferred_to_accounting: t
+        }),
+    ];
+    let settlement = prop_oneof![
+        Just(Settlement::Cancelled),
+        arb_previous().prop_map(Settlement::Restored),
+    ];
+    prop_oneof![
+        Just(Event::ProcessingStarted),
+        arb_entry_list().prop_map(|entries| Event::ProcessingCompleted { entries }),
+        arb_entry_list().prop_map(|entries| Event::ProcessingFailed { entries }),
+        arb_previous().prop_map(|previous| Event::CancellationRequested { previous }),
+        (entry(), outcome).prop_map(|(entry, outcome)| Event::EntryAttempted { entry, outcome }),
+        settlement.prop_map(|settlement| Event::CancellationSettled { settlement }),
+        entry().prop_map(|entry| Event::EntryCancelled { entry }),
+        entry().prop_map(|entry| Event::EntryDeleted { entry }),
+        (entry(), arb_tta(), arb_tta()).prop_map(|(entry, from, to)| {
+            Event::TransferredToAccountingChanged { entry, from, to }
+        }),
+        Just(Event::DeletionStarted),
+        Just(Event::RunDeleted),
+    ]
+}
+
+/// Every event some command can produce from `run`: every command of every kind, on every
+/// entry number in play, from a caller allowed everything; processing commands with the lists
+/// `lists`. (Permissions and scope only restrict which of these a given caller gets.)
+fn producible(run: &JournalRun, lists: &[Vec<JournalEntryNumber>]) -> HashSet<Event> {
+    let scope = RequestScope::default;
+    let number = run.number();
+    let mut commands = vec![
+        Command::CreateRun(CreateRun {
+            run: number,
+            organizations: vec![],
+            scope: scope(),
+        }),
+        Command::CancelRun {
+            run: number,
+            scope: scope(),
+        },
+        Command::DeleteRun {
+            run: number,
+            scope: scope(),
+        },
+        Command::StartProcessing,
+        Command::StepCancellation,
+        Command::SettleCancellation,
+        Command::FinishDeletion,
+    ];
+    for entries in lists {
+        commands.push(Command::CompleteProcessing {
+            entries: entries.clone(),
+        });
+        commands.push(Command::FailProcessing {
+            entries: entries.clone(),
+        });
+    }
+    for n in 1..=NUMBER_MAX {
+        let entry = je(n);
+        commands.push(Command::CancelEntry {
+            entry,
+            scope: scope(),
+        });
+        commands.push(Command::DeleteEntry {
+            entry,
+            scope: scope(),
+        });
+        for &value in Tta::VARIANTS {
+            commands.push(Command::UpdateTransferredToAccounting {
+                entry,
+                value,
+                scope: scope(),
+            });
+        }
+        commands.push(Command::BeginTransfer { entry });
+        for result in [TransferResult::Yes, TransferResult::Error] {
+            commands.push(Command::FinishTransfer { entry, result });
+        }
+    }
+    let superuser = Caller::superuser();
+    commands
+        .iter()
+        .filter_map(|command| run.decide(&superuser, command).ok())
+        .collect()
+}
+
+proptest! {
+    /// INV-17: applied to any run, an arbitrary event is accepted exactly when some command's
+    /// `decide` produces it from that run; an accepted event leaves every invariant true, and a
+    /// refused one changes nothing.
+    #[test]
+    fn inv_17_apply_accepts_exactly_what_decide_could_produce(
+        run in arb_run(),
+        events in proptest::collection::vec(arb_event(), 1..8),
+    ) {
+        let lists: Vec<Vec<JournalEntryNumber>> = events
+            .iter()
+            .filter_map(|event| match event {
+                Event::ProcessingCompleted { entries } | Event::ProcessingFailed { entries } => {
+                    Some(entries.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        let produced = producible(&run, &lists);
+        for event in &events {
+            let mut after = run.clone();
+            let applied = after.apply(event);
+            prop_assert_eq!(
+                applied.is_ok(),
+                produced.contains(event),
+                "{:?} on {:?}: {:?}", event, run, applied
+            );
+            if applied.is_ok() {
+                prop_assert_eq!(check_state(&after), vec![]);
+                prop_assert_eq!(check_transition(&run, &after), vec![]);
+            } else {
+                prop_assert_eq!(&after, &run);
+            }
+        }
+        // Every producible event applies, and leaves every invariant true.
+        for event in &produced {
+            let mut after = run.clone();
+            prop_assert_eq!(after.apply(event), Ok(()), "{:?}", event);
+            prop_assert_eq!(check_state(&after), vec![]);
+            prop_assert_eq!(check_transition(&run, &after), vec![]);
         }
     }
 }

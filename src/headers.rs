@@ -398,7 +398,10 @@ impl fmt::Debug for Identifier {
 /// Both are optional, as in Zuora: without `Zuora-Org-Ids` the request acts in every org the
 /// caller can access; without `Zuora-Entity-Ids` it acts in the token's only entity.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(
+    rename_all = "camelCase",
+    expecting = "a request scope: an object with `entity` and `orgs` (both optional)"
+)]
 pub struct RequestScope {
     /// `Zuora-Entity-Ids`, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]

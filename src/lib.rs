@@ -81,7 +81,9 @@ pub use invariants::{Invariant, Violation};
 pub use number::{JournalEntryNumber, JournalRunNumber, NumberError};
 pub use permission::{Permission, PermissionSet};
 pub use run::{JournalRun, RunState};
-pub use status::{JournalEntryStatus, JournalRunStatus, TransferredToAccounting, UnknownVariant};
+pub use status::{
+    JournalEntryStatus, JournalRunStatus, TransactionType, TransferredToAccounting, UnknownVariant,
+};
 
 /// The README's example, compiled and run as a doctest.
 #[doc = include_str!("../README.md")]

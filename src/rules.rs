@@ -222,7 +222,7 @@ fn try_command(
         .execute(caller, command)
         .map_err(|r| Outcome::Rejected {
             rejection: r.name(),
-            category: r.category().code(),
+            category: crate::wire::rejection_category(&r).code(),
         })?;
     Ok(after)
 }

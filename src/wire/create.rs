@@ -391,6 +391,16 @@ impl CreateJournalRunRequest {
     pub fn organization_labels(&self) -> &[CreateOrganizationLabel] {
         &self.organization_labels
     }
+
+    /// The ids `organizationLabels` gives, without repeats: for the embedding system's org
+    /// scope checks.
+    #[must_use]
+    pub fn organization_ids(&self) -> BTreeSet<&OrgId> {
+        self.organization_labels
+            .iter()
+            .filter_map(CreateOrganizationLabel::organization_id)
+            .collect()
+    }
 }
 
 /// The first field of `fields` (sorted) that is not one of `known`.
@@ -696,17 +706,5 @@ impl From<&CreateJournalRunRequest> for PostJournalRunType {
             )),
             unknown_fields: BTreeMap::new(),
         }
-    }
-}
-
-/// The org ids a validated request names, for the embedding system's scope checks.
-impl CreateJournalRunRequest {
-    /// The ids of `organizationLabels` that give one, without repeats.
-    #[must_use]
-    pub fn organization_ids(&self) -> BTreeSet<&OrgId> {
-        self.organization_labels
-            .iter()
-            .filter_map(CreateOrganizationLabel::organization_id)
-            .collect()
     }
 }

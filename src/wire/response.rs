@@ -97,7 +97,7 @@ pub struct ErrorResponse {
     expecting = "an HTTP status mapping, `zuora` or `rest`"
 )]
 pub enum HttpStatusMapping {
-    /// As Zuora's v1 API answers (https://developer.zuora.com/docs/guides/error-handling):
+    /// As Zuora's v1 API answers (<https://developer.zuora.com/docs/guides/error-handling>):
     /// a request refused by the rules is HTTP 200 with `success: false` and the code; only an
     /// authentication failure (401), an internal error (500, the spec's `ErrorResponse`
     /// status) and an exceeded limit (429) have a status of their own.

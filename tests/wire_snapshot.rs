@@ -173,6 +173,24 @@ fn total_journal_entry_count_must_be_a_non_negative_integer_named_in_the_error()
             "{error}"
         );
     }
+    // The value is quoted as written: a float keeps its fraction or exponent.
+    for (bad, shown) in [
+        (json!(5.0), "number 5.0"),
+        (json!(1e300), "number 1e300"),
+        (json!(-1), "number -1"),
+        (json!("10"), "string \"10\""),
+    ] {
+        let error = serde_json::from_value::<GetJournalRunType>(
+            json!({ "number": "JR-00000001", "status": "Completed", "totalJournalEntryCount": bad }),
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().starts_with(&format!(
+                "totalJournalEntryCount: expected a non-negative integer, found {shown}"
+            )),
+            "{error}"
+        );
+    }
 }
 
 /// A change to a snapshot's JSON.

@@ -1900,3 +1900,45 @@ fn deserialization_messages_never_name_a_rust_type() {
         }
     }
 }
+
+/// A character in a message is quoted as it is seen, never as a Rust escape (`'\''`, `'\n'`).
+#[test]
+fn messages_quote_characters_as_written() {
+    let cases = [
+        (
+            TrackId::parse("it's").unwrap_err().to_string(),
+            "Zuora-Track-Id may not contain \"'\" (one of `:` `;` `\"` `'`), found at character 2",
+        ),
+        (
+            TrackId::parse("a\tb").unwrap_err().to_string(),
+            "Zuora-Track-Id may not contain U+0009 (a control character), found at character 1",
+        ),
+        (
+            TrackId::parse("a;b").unwrap_err().to_string(),
+            "Zuora-Track-Id may not contain ';' (one of `:` `;` `\"` `'`), found at character 1",
+        ),
+        (
+            OrgIds::parse("org 1").unwrap_err().to_string(),
+            "Zuora-Org-Ids: `org 1` may only hold ASCII letters, digits, `-`, `_` and `.`; found ' ' at character 3",
+        ),
+        (
+            EntityId::parse("e\u{a0}1").unwrap_err().to_string(),
+            "Zuora-Entity-Ids: `e\u{a0}1` may only hold ASCII letters, digits, `-`, `_` and `.`; found U+00A0 at character 1",
+        ),
+        (
+            JournalRunNumber::parse("JR-0000'001")
+                .unwrap_err()
+                .to_string(),
+            "expected only ASCII digits after `JR-`, found \"'\" at byte 7 of `JR-0000'001`",
+        ),
+        (
+            JournalRunNumber::parse("JR-0000\r001")
+                .unwrap_err()
+                .to_string(),
+            "expected only ASCII digits after `JR-`, found U+000D at byte 7 of `JR-0000\r001`",
+        ),
+    ];
+    for (got, want) in cases {
+        assert_eq!(got, want);
+    }
+}

@@ -210,6 +210,30 @@ impl CommandKind {
         self.into()
     }
 
+    /// The operation in words, as messages name it: "cancel a journal run", "start processing
+    /// a journal run". Messages use these words, never the serialized name (`cancelRun`).
+    #[must_use]
+    pub const fn action(self) -> &'static str {
+        match self {
+            Self::CreateRun => "create a journal run",
+            Self::CancelRun => "cancel a journal run",
+            Self::DeleteRun => "delete a journal run",
+            Self::CancelEntry => "cancel a summary journal entry",
+            Self::DeleteEntry => "delete a summary journal entry",
+            Self::UpdateTransferredToAccounting => {
+                "change the Transferred to Accounting of a summary journal entry"
+            }
+            Self::StartProcessing => "start processing a journal run",
+            Self::CompleteProcessing => "complete processing a journal run",
+            Self::FailProcessing => "end processing a journal run in error",
+            Self::StepCancellation => "cancel the next summary journal entry of a cancellation",
+            Self::SettleCancellation => "settle the cancellation of a journal run",
+            Self::FinishDeletion => "finish deleting a journal run",
+            Self::BeginTransfer => "begin transferring a summary journal entry to accounting",
+            Self::FinishTransfer => "finish transferring a summary journal entry to accounting",
+        }
+    }
+
     /// Whether commands of this kind are user requests (as opposed to Zuora's own processes
     /// and the accounting integration).
     #[must_use]

@@ -14,7 +14,10 @@ use crate::status::{JournalEntryStatus, TransferredToAccounting};
 /// Within a [`JournalRun`](crate::JournalRun): once `status` is `Cancelled` it never changes
 /// again, and neither does `transferred_to_accounting` (INV-2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(
+    rename_all = "camelCase",
+    expecting = "a journal entry: an object with `number`, `status` and `transferredToAccounting`"
+)]
 pub struct JournalEntry {
     /// The entry's number.
     pub number: JournalEntryNumber,

@@ -1,8 +1,7 @@
-//! Every error the crate returns, and the one function that maps each to Zuora's error
-//! category.
+//! Every error the crate returns. Zuora's error category of each is mapped in one place, in
+//! the wire layer: [`wire::category`](crate::wire::category).
 
-use serde::{Deserialize, Serialize};
-use strum::{IntoStaticStr, VariantArray};
+use strum::IntoStaticStr;
 
 use crate::command::CommandKind;
 use crate::headers::{EntityId, HeaderError, OrgId};
@@ -10,66 +9,11 @@ use crate::invariants::Violation;
 use crate::number::{JournalEntryNumber, JournalRunNumber, NumberError};
 use crate::permission::Permission;
 use crate::status::{JournalRunStatus, TransferredToAccounting, UnknownVariant};
-use crate::wire::{DocumentError, RequestError};
+use crate::wire::{BodyError, DocumentError, RequestError};
 
-/// Zuora's two-digit error categories (the last two digits of a `reasons[].code`).
-///
-/// Source: <https://developer.zuora.com/docs/guides/error-codes>.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    IntoStaticStr,
-    VariantArray,
-)]
-#[repr(u8)]
-pub enum ErrorCategory {
-    /// 10: permission or access denied.
-    PermissionDenied = 10,
-    /// 11: authentication failed.
-    AuthenticationFailed = 11,
-    /// 20: invalid format or value.
-    InvalidValue = 20,
-    /// 21: unknown field in request.
-    UnknownField = 21,
-    /// 22: missing required field.
-    MissingRequiredField = 22,
-    /// 23: missing required parameter.
-    MissingRequiredParameter = 23,
-    /// 30: rule restriction.
-    RuleRestriction = 30,
-    /// 40: not found.
-    NotFound = 40,
-    /// 45: unsupported request.
-    UnsupportedRequest = 45,
-    /// 50: locking contention.
-    LockingContention = 50,
-    /// 60: internal error.
-    InternalError = 60,
-    /// 61: temporary error.
-    TemporaryError = 61,
-    /// 70: request exceeded limit.
-    LimitExceeded = 70,
-    /// 90: malformed request.
-    MalformedRequest = 90,
-    /// 99: integration error.
-    IntegrationError = 99,
-}
-
-impl ErrorCategory {
-    /// The two-digit code.
-    #[must_use]
-    pub const fn code(self) -> u8 {
-        self as u8
-    }
-}
+/// Zuora's error categories; defined in the wire layer, here so that existing paths keep
+/// working.
+pub use crate::wire::ErrorCategory;
 
 /// Why [`JournalRun::decide`](crate::JournalRun::decide) rejected a command.
 ///
@@ -92,7 +36,7 @@ pub enum Rejection {
         entity: EntityId,
     },
     /// The caller lacks the permission the command needs.
-    #[error("{command} needs the \"{permission}\" permission, which the caller does not have")]
+    #[error("You do not have the \"{permission}\" permission needed to {}", .command.action())]
     MissingPermission {
         /// The command.
         command: CommandKind,
@@ -118,7 +62,7 @@ pub enum Rejection {
         entry: JournalEntryNumber,
     },
     /// The run's status does not allow the command.
-    #[error("{command} is not allowed while journal run {run} is {status}")]
+    #[error("You cannot {}: journal run {run} is {status}", .command.action())]
     RunStatus {
         /// The command.
         command: CommandKind,
@@ -137,7 +81,7 @@ pub enum Rejection {
     },
     /// The entry is cancelled: it cannot be cancelled again, and its Transferred to Accounting
     /// cannot change.
-    #[error("journal entry {entry} is cancelled; {command} is not allowed on a cancelled entry")]
+    #[error("You cannot {}: journal entry {entry} is cancelled", .command.action())]
     EntryCancelled {
         /// The command.
         command: CommandKind,
@@ -159,7 +103,7 @@ pub enum Rejection {
         transferred_to_accounting: TransferredToAccounting,
     },
     /// The accounting integration cannot make this change.
-    #[error("the accounting integration cannot {command} journal entry {entry} whose Transferred to Accounting is {from}")]
+    #[error("The accounting integration cannot {}: the Transferred to Accounting of journal entry {entry} is {from}", .command.action())]
     TransferNotAllowed {
         /// The command (`beginTransfer` or `finishTransfer`).
         command: CommandKind,
@@ -192,13 +136,13 @@ pub enum Rejection {
         run: JournalRunNumber,
     },
     /// Processing named the same entry twice, or one the run already lists.
-    #[error("processing created journal entry {entry} twice")]
+    #[error("processing lists journal entry {entry} twice, or the journal run lists it already")]
     DuplicateEntry {
         /// The entry.
         entry: JournalEntryNumber,
     },
     /// A new journal run cannot be created while the tenant has a pending one.
-    #[error("you cannot create a new journal run while journal run {pending} is pending")]
+    #[error("You cannot create a new journal run while journal run {pending} is pending")]
     PendingRunExists {
         /// The pending run.
         pending: JournalRunNumber,
@@ -292,29 +236,17 @@ pub enum Error {
     /// A Zuora document that is invalid or inconsistent.
     #[error(transparent)]
     Document(#[from] DocumentError),
+    /// A request body that is not JSON, or not the body the operation takes.
+    #[error(transparent)]
+    Body(#[from] BodyError),
 }
 
 impl Error {
-    /// Zuora's error category for this error. Together with [`Rejection::category`], the one
-    /// place every error is mapped to a category.
+    /// Zuora's error category for this error: [`wire::category`](crate::wire::category), the
+    /// one mapping.
     #[must_use]
     pub const fn category(&self) -> ErrorCategory {
-        match self {
-            Self::Number(_) | Self::UnknownVariant(_) | Self::Header(_) | Self::Snapshot(_) => {
-                ErrorCategory::InvalidValue
-            }
-            Self::Rejection(r) => r.category(),
-            Self::Request(r) => match r {
-                RequestError::PathNumber(_) => ErrorCategory::InvalidValue,
-                RequestError::RepeatedHeader { .. } => ErrorCategory::MalformedRequest,
-                RequestError::Authorization(_) => ErrorCategory::AuthenticationFailed,
-                RequestError::UnsupportedContentEncoding { .. } => {
-                    ErrorCategory::UnsupportedRequest
-                }
-            },
-            Self::Document(_) => ErrorCategory::InvalidValue,
-            Self::Apply(_) => ErrorCategory::InternalError,
-        }
+        crate::wire::category(self)
     }
 }
 
@@ -325,27 +257,11 @@ impl Rejection {
         self.into()
     }
 
-    /// Zuora's error category for this rejection.
+    /// Zuora's error category for this rejection: the rejection's part of
+    /// [`wire::category`](crate::wire::category), the one mapping
+    /// ([`wire::rejection_category`](crate::wire::rejection_category)).
     #[must_use]
     pub const fn category(&self) -> ErrorCategory {
-        match self {
-            Self::EntityRequired { .. } => ErrorCategory::MissingRequiredParameter,
-            Self::EntityNotAccessible { .. }
-            | Self::MissingPermission { .. }
-            | Self::OrgNotAccessible { .. }
-            | Self::OverrideRequired { .. } => ErrorCategory::PermissionDenied,
-            Self::RunNotFound { .. } | Self::EntryNotFound { .. } => ErrorCategory::NotFound,
-            Self::RunStatus { .. }
-            | Self::EntryCancelled { .. }
-            | Self::EntryNotCancelled { .. }
-            | Self::EntryTransferred { .. }
-            | Self::TransferNotAllowed { .. }
-            | Self::JobFinished { .. }
-            | Self::JobNotFinished { .. }
-            | Self::JobUnknown { .. }
-            | Self::PendingRunExists { .. }
-            | Self::RunExecuting { .. } => ErrorCategory::RuleRestriction,
-            Self::DuplicateEntry { .. } | Self::RunExists { .. } => ErrorCategory::InvalidValue,
-        }
+        crate::wire::rejection_category(self)
     }
 }

@@ -14,6 +14,24 @@ use core::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+/// A character as messages quote it, never as a Rust escape: `'x'` for a visible character or
+/// a space, `"'"` for the apostrophe itself, and `U+000A` for a control character or other
+/// whitespace, which cannot be seen between quotes.
+pub(crate) struct QuotedChar(pub(crate) char);
+
+impl fmt::Display for QuotedChar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = self.0;
+        if c == '\'' {
+            f.write_str("\"'\"")
+        } else if c.is_control() || (c.is_whitespace() && c != ' ') {
+            write!(f, "U+{:04X}", u32::from(c))
+        } else {
+            write!(f, "'{c}'")
+        }
+    }
+}
+
 /// Why a request header value was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -27,7 +45,7 @@ pub enum HeaderError {
         max: usize,
     },
     /// `Zuora-Track-Id` holds a character it may not hold.
-    #[error("Zuora-Track-Id may not contain {found:?} ({why}), found at character {position}")]
+    #[error("Zuora-Track-Id may not contain {} ({why}), found at character {position}", QuotedChar(*.found))]
     TrackIdCharacter {
         /// The offending character.
         found: char,
@@ -57,7 +75,7 @@ pub enum HeaderError {
         max: usize,
     },
     /// An org id or entity id holds a character outside `A-Z a-z 0-9 - _ .`.
-    #[error("{header}: `{value}` may only hold ASCII letters, digits, `-`, `_` and `.`; found {found:?} at character {position}")]
+    #[error("{header}: `{value}` may only hold ASCII letters, digits, `-`, `_` and `.`; found {} at character {position}", QuotedChar(*.found))]
     IdentifierCharacter {
         /// The header.
         header: &'static str,
@@ -398,7 +416,10 @@ impl fmt::Debug for Identifier {
 /// Both are optional, as in Zuora: without `Zuora-Org-Ids` the request acts in every org the
 /// caller can access; without `Zuora-Entity-Ids` it acts in the token's only entity.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(
+    rename_all = "camelCase",
+    expecting = "a request scope: an object with `entity` and `orgs` (both optional)"
+)]
 pub struct RequestScope {
     /// `Zuora-Entity-Ids`, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]

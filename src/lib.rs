@@ -84,7 +84,9 @@ pub use invariants::{Invariant, Violation};
 pub use number::{JournalEntryNumber, JournalRunNumber, NumberError};
 pub use permission::{Permission, PermissionKind, PermissionSet};
 pub use run::{Auditable, JournalRun, RunState, UncheckedRun};
-pub use status::{JournalEntryStatus, JournalRunStatus, TransferredToAccounting, UnknownVariant};
+pub use status::{
+    JournalEntryStatus, JournalRunStatus, TransactionType, TransferredToAccounting, UnknownVariant,
+};
 
 /// The README's example, compiled and run as a doctest.
 #[doc = include_str!("../README.md")]

@@ -51,7 +51,7 @@ pub enum NumberError {
         input: String,
     },
     /// A character after the prefix is not an ASCII digit.
-    #[error("expected only ASCII digits after `{prefix}`, found {found:?} at byte {position} of `{input}`")]
+    #[error("expected only ASCII digits after `{prefix}`, found {} at byte {position} of `{input}`", crate::headers::QuotedChar(*.found))]
     NotADigit {
         /// The expected prefix.
         prefix: &'static str,

@@ -232,7 +232,7 @@ fn try_command(
         .execute(caller, command)
         .map_err(|r| Outcome::Rejected {
             rejection: r.name(),
-            category: r.category().code(),
+            category: crate::wire::rejection_category(&r).code(),
         })?;
     Ok(after)
 }
@@ -407,7 +407,7 @@ pub fn markdown() -> String {
     out.push_str("```\n\n## Order of precedence of rejections\n\n");
     out.push_str(
         "A command with several faults gets the first that applies (INV-13):\n\n\
-         1. entity header against the caller's token: `EntityRequired` (23), `EntityNotAccessible` (10)\n\
+         1. entity header against the caller's token: `EntityRequired` (22), `EntityNotAccessible` (10)\n\
          2. the request's permission: `MissingPermission` (10)\n\
          3. `Zuora-Org-Ids` against the caller's orgs: `OrgNotAccessible` (10)\n\
          4. the run's existence in scope: `RunNotFound` / `EntryNotFound` (40)\n\

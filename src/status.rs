@@ -151,6 +151,72 @@ status_enum!(
     }
 );
 
+status_enum!(
+    /// A transaction type a journal run can include (`POSTJournalRunTransactionType.type`),
+    /// with the spec's spellings. "Invoice Adjustment" is deprecated on Production; the memo,
+    /// application and application-item types need Invoice Settlement (the spec's notes).
+    TransactionType, "transaction type" {
+        /// `Invoice Item`.
+        InvoiceItem = "Invoice Item",
+        /// `Taxation Item`.
+        TaxationItem = "Taxation Item",
+        /// `Invoice Item Adjustment (Invoice)`.
+        InvoiceItemAdjustmentInvoice = "Invoice Item Adjustment (Invoice)",
+        /// `Invoice Item Adjustment (Tax)`.
+        InvoiceItemAdjustmentTax = "Invoice Item Adjustment (Tax)",
+        /// `Invoice Adjustment` (deprecated on Production).
+        InvoiceAdjustment = "Invoice Adjustment",
+        /// `Electronic Payment`.
+        ElectronicPayment = "Electronic Payment",
+        /// `External Payment`.
+        ExternalPayment = "External Payment",
+        /// `Electronic Refund`.
+        ElectronicRefund = "Electronic Refund",
+        /// `External Refund`.
+        ExternalRefund = "External Refund",
+        /// `Electronic Credit Balance Payment`.
+        ElectronicCreditBalancePayment = "Electronic Credit Balance Payment",
+        /// `External Credit Balance Payment`.
+        ExternalCreditBalancePayment = "External Credit Balance Payment",
+        /// `Electronic Credit Balance Refund`.
+        ElectronicCreditBalanceRefund = "Electronic Credit Balance Refund",
+        /// `External Credit Balance Refund`.
+        ExternalCreditBalanceRefund = "External Credit Balance Refund",
+        /// `Credit Balance Adjustment (Applied from Credit Balance)`.
+        CreditBalanceAdjustmentApplied = "Credit Balance Adjustment (Applied from Credit Balance)",
+        /// `Credit Balance Adjustment (Transferred to Credit Balance)`.
+        CreditBalanceAdjustmentTransferred = "Credit Balance Adjustment (Transferred to Credit Balance)",
+        /// `Revenue Event Item`.
+        RevenueEventItem = "Revenue Event Item",
+        /// `Debit Memo Item (Charge)`.
+        DebitMemoItemCharge = "Debit Memo Item (Charge)",
+        /// `Debit Memo Item (Tax)`.
+        DebitMemoItemTax = "Debit Memo Item (Tax)",
+        /// `Credit Memo Item (Charge)`.
+        CreditMemoItemCharge = "Credit Memo Item (Charge)",
+        /// `Credit Memo Item (Tax)`.
+        CreditMemoItemTax = "Credit Memo Item (Tax)",
+        /// `Credit Memo Application Item`.
+        CreditMemoApplicationItem = "Credit Memo Application Item",
+        /// `Electronic Payment Application`.
+        ElectronicPaymentApplication = "Electronic Payment Application",
+        /// `External Payment Application`.
+        ExternalPaymentApplication = "External Payment Application",
+        /// `Electronic Refund Application`.
+        ElectronicRefundApplication = "Electronic Refund Application",
+        /// `External Refund Application`.
+        ExternalRefundApplication = "External Refund Application",
+        /// `Electronic Payment Application Item`.
+        ElectronicPaymentApplicationItem = "Electronic Payment Application Item",
+        /// `External Payment Application Item`.
+        ExternalPaymentApplicationItem = "External Payment Application Item",
+        /// `Electronic Refund Application Item`.
+        ElectronicRefundApplicationItem = "Electronic Refund Application Item",
+        /// `External Refund Application Item`.
+        ExternalRefundApplicationItem = "External Refund Application Item",
+    }
+);
+
 impl TransferredToAccounting {
     /// Whether this value stops the entry from being cancelled ("Yes" or "Processing").
     ///

@@ -1190,7 +1190,7 @@ fn requests_outside_the_callers_rights_are_rejected_and_change_nothing() {
             two_entities.clone(),
             cancel_run_cmd().cancel(),
             Rejection::EntityRequired { entities: 2 },
-            ErrorCategory::MissingRequiredParameter,
+            ErrorCategory::MissingRequiredField,
         ),
         (
             "an entity the token is not valid for",
@@ -1819,6 +1819,7 @@ fn every_error_maps_to_zuoras_category() {
         (C::UnknownField, 21),
         (C::MissingRequiredField, 22),
         (C::MissingRequiredParameter, 23),
+        (C::InvalidQueryParameter, 27),
         (C::RuleRestriction, 30),
         (C::NotFound, 40),
         (C::UnsupportedRequest, 45),
@@ -1829,6 +1830,7 @@ fn every_error_maps_to_zuoras_category() {
         (C::MalformedRequest, 90),
         (C::IntegrationError, 99),
     ];
+    assert_eq!(codes.len(), <C as strum::VariantArray>::VARIANTS.len());
     for (category, code) in codes {
         assert_eq!(category.code(), code, "{category:?}");
     }
@@ -1857,7 +1859,7 @@ fn every_error_maps_to_zuoras_category() {
         (Rejection::RunNotFound { run: jr(1) }.into(), C::NotFound),
         (
             Rejection::EntityRequired { entities: 2 }.into(),
-            C::MissingRequiredParameter,
+            C::MissingRequiredField,
         ),
         (
             ApplyError::DoesNotFit {
@@ -1876,4 +1878,188 @@ fn every_error_maps_to_zuoras_category() {
         Rejection::DuplicateEntry { entry: je(1) }.name(),
         "DuplicateEntry"
     );
+}
+
+/// Messages speak Zuora's words: the permission's name and the operation in words, never a
+/// command's serialized name (`cancelRun`) or a Rust type's name.
+#[test]
+fn rejection_messages_name_the_operation_in_words() {
+    use TransferredToAccounting as Tta;
+    let cases: Vec<(Rejection, &str)> = vec![
+        (
+            Rejection::MissingPermission {
+                command: CommandKind::CancelRun,
+                permission: Permission::CancelJournalRun,
+            },
+            "You do not have the \"Cancel Journal Run\" permission needed to cancel a journal run",
+        ),
+        (
+            Rejection::MissingPermission {
+                command: CommandKind::DeleteEntry,
+                permission: Permission::DeleteCancelledJournalEntry,
+            },
+            "You do not have the \"Delete Cancelled Journal Entry\" permission needed to delete a summary journal entry",
+        ),
+        (
+            Rejection::RunStatus {
+                command: CommandKind::StartProcessing,
+                run: jr(7),
+                status: JournalRunStatus::Completed,
+            },
+            "You cannot start processing a journal run: journal run JR-00000007 is Completed",
+        ),
+        (
+            Rejection::RunStatus {
+                command: CommandKind::DeleteRun,
+                run: jr(7),
+                status: JournalRunStatus::Completed,
+            },
+            "You cannot delete a journal run: journal run JR-00000007 is Completed",
+        ),
+        (
+            Rejection::EntryCancelled {
+                command: CommandKind::UpdateTransferredToAccounting,
+                entry: je(3),
+            },
+            "You cannot change the Transferred to Accounting of a summary journal entry: journal entry JE-00000003 is cancelled",
+        ),
+        (
+            Rejection::TransferNotAllowed {
+                command: CommandKind::BeginTransfer,
+                entry: je(3),
+                from: Tta::Yes,
+            },
+            "The accounting integration cannot begin transferring a summary journal entry to accounting: the Transferred to Accounting of journal entry JE-00000003 is Yes",
+        ),
+    ];
+    for (rejection, message) in cases {
+        assert_eq!(rejection.to_string(), message, "{rejection:?}");
+    }
+    // No message of any command kind shows a serialized command name.
+    for &kind in <CommandKind as strum::VariantArray>::VARIANTS {
+        let messages = [
+            Rejection::MissingPermission {
+                command: kind,
+                permission: Permission::CancelJournalRun,
+            }
+            .to_string(),
+            Rejection::RunStatus {
+                command: kind,
+                run: jr(1),
+                status: JournalRunStatus::Pending,
+            }
+            .to_string(),
+            Rejection::EntryCancelled {
+                command: kind,
+                entry: je(1),
+            }
+            .to_string(),
+            Rejection::TransferNotAllowed {
+                command: kind,
+                entry: je(1),
+                from: Tta::No,
+            }
+            .to_string(),
+        ];
+        for message in messages {
+            for &other in <CommandKind as strum::VariantArray>::VARIANTS {
+                assert!(
+                    !message.contains(other.as_str()),
+                    "{message} shows `{}`",
+                    other.as_str()
+                );
+            }
+            assert!(message.contains(kind.action()), "{message}");
+        }
+    }
+}
+
+/// Documents read from users' files name what was expected in words, never a Rust type.
+#[test]
+fn deserialization_messages_never_name_a_rust_type() {
+    use journal_run::wire::{
+        CommonResponse, GetJournalEntriesInJournalRunType, GetJournalEntryDetailType,
+        GetJournalRunType, PostJournalRunType,
+    };
+    fn message<T: serde::de::DeserializeOwned + std::fmt::Debug>(json: &str) -> String {
+        serde_json::from_str::<T>(json).unwrap_err().to_string()
+    }
+    let cases = [
+        (
+            message::<GetJournalRunType>("null"),
+            "invalid type: null, expected a journal run (GETJournalRunType): an object with `number` and `status`",
+        ),
+        (
+            message::<GetJournalEntryDetailType>("1"),
+            "invalid type: integer `1`, expected a summary journal entry (GETJournalEntryDetailType): an object with `number` and `status`",
+        ),
+        (
+            message::<GetJournalEntriesInJournalRunType>("\"x\""),
+            "invalid type: string \"x\", expected a page of journal entries: an object with `journalEntries`",
+        ),
+        (
+            message::<CommonResponse>("true"),
+            "invalid type: boolean `true`, expected a CommonResponse: an object with `success`",
+        ),
+        (
+            message::<JournalEntry>("false"),
+            "invalid type: boolean `false`, expected a journal entry: an object with `number`, `status` and `transferredToAccounting`",
+        ),
+        (
+            message::<RequestScope>("3"),
+            "invalid type: integer `3`, expected a request scope: an object with `entity` and `orgs` (both optional)",
+        ),
+        (
+            message::<PostJournalRunType>("[]"),
+            "invalid type: sequence, expected a Create journal run body: a JSON object with journalEntryDate and transactionTypes",
+        ),
+    ];
+    for (got, want) in cases {
+        assert!(got.starts_with(want), "got `{got}`, want `{want}`");
+        for rust_name in ["struct ", "GetJournal", "RequestScope", "JournalEntry "] {
+            assert!(!got.contains(rust_name), "{got}");
+        }
+    }
+}
+
+/// A character in a message is quoted as it is seen, never as a Rust escape (`'\''`, `'\n'`).
+#[test]
+fn messages_quote_characters_as_written() {
+    let cases = [
+        (
+            TrackId::parse("it's").unwrap_err().to_string(),
+            "Zuora-Track-Id may not contain \"'\" (one of `:` `;` `\"` `'`), found at character 2",
+        ),
+        (
+            TrackId::parse("a\tb").unwrap_err().to_string(),
+            "Zuora-Track-Id may not contain U+0009 (a control character), found at character 1",
+        ),
+        (
+            TrackId::parse("a;b").unwrap_err().to_string(),
+            "Zuora-Track-Id may not contain ';' (one of `:` `;` `\"` `'`), found at character 1",
+        ),
+        (
+            OrgIds::parse("org 1").unwrap_err().to_string(),
+            "Zuora-Org-Ids: `org 1` may only hold ASCII letters, digits, `-`, `_` and `.`; found ' ' at character 3",
+        ),
+        (
+            EntityId::parse("e\u{a0}1").unwrap_err().to_string(),
+            "Zuora-Entity-Ids: `e\u{a0}1` may only hold ASCII letters, digits, `-`, `_` and `.`; found U+00A0 at character 1",
+        ),
+        (
+            JournalRunNumber::parse("JR-0000'001")
+                .unwrap_err()
+                .to_string(),
+            "expected only ASCII digits after `JR-`, found \"'\" at byte 7 of `JR-0000'001`",
+        ),
+        (
+            JournalRunNumber::parse("JR-0000\r001")
+                .unwrap_err()
+                .to_string(),
+            "expected only ASCII digits after `JR-`, found U+000D at byte 7 of `JR-0000\r001`",
+        ),
+    ];
+    for (got, want) in cases {
+        assert_eq!(got, want);
+    }
 }

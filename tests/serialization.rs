@@ -324,7 +324,7 @@ fn value_types_spell_themselves_one_way() {
     );
     assert_eq!(
         TrackId::parse("a\nb").unwrap_err().to_string(),
-        "Zuora-Track-Id may not contain '\\n' (a control character), found at character 1"
+        "Zuora-Track-Id may not contain U+000A (a control character), found at character 1"
     );
     assert_eq!(
         TrackId::parse("\u{e9}").unwrap_err().to_string(),

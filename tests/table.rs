@@ -1522,8 +1522,8 @@ fn every_rejection_has_its_zuora_category() {
     let rows = [
         (
             Rejection::EntityRequired { entities: 2 },
-            C::MissingRequiredParameter,
-            23,
+            C::MissingRequiredField,
+            22,
         ),
         (
             Rejection::EntityNotAccessible {

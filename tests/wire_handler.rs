@@ -5,14 +5,15 @@ mod wire_support;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use journal_run::wire::{
-    http_status, AuthorizationError, CancelHandler, ReasonCode, RequestError, ResourceCode,
-    JSON_CONTENT_TYPE,
+    category, require_method, AuthorizationError, CancelHandler, HttpStatusMapping, ReasonCode,
+    RequestError, ResourceCode, JSON_CONTENT_TYPE,
 };
 use journal_run::{
     AttemptOutcome, Caller, CancellableStatus, Command, EntityId, Error, ErrorCategory, Event,
     HeaderError, JournalRunStatus, OrgAccess, Permission, PermissionSet, Rejection,
 };
 use proptest::prelude::*;
+use strum::VariantArray;
 use wire_support::*;
 
 #[test]
@@ -21,6 +22,14 @@ fn every_scenario_gets_its_status_and_code() {
         let outcome = s.run();
         let response = &outcome.response;
         assert_eq!(response.status, s.status, "{}", s.name);
+        let rest = s.run_with(&CancelHandler::with_status_mapping(HttpStatusMapping::Rest));
+        assert_eq!(rest.response.status, s.rest_status, "{} (Rest)", s.name);
+        assert_eq!(
+            rest.response.body, outcome.response.body,
+            "{} (Rest)",
+            s.name
+        );
+        assert_eq!(rest.decision, outcome.decision, "{} (Rest)", s.name);
         let codes: Option<Vec<&str>> = response
             .body
             .reasons
@@ -112,6 +121,10 @@ fn messages_say_exactly_what_is_wrong() {
         "Zuora-Org-Ids is given 2 times; it may be given at most once"
     );
     assert_eq!(
+        message("authorization_repeated"),
+        "the Authorization header is given 2 times; send it once: `Authorization: Bearer <token>`"
+    );
+    assert_eq!(
         message("authorization_missing"),
         "the Authorization header is missing; send `Authorization: Bearer <token>`"
     );
@@ -121,29 +134,35 @@ fn messages_say_exactly_what_is_wrong() {
     );
     assert_eq!(
         message("missing_permission"),
-        "cancelRun needs the \"Cancel Journal Run\" permission, which the caller does not have"
+        "You do not have the \"Cancel Journal Run\" permission needed to cancel a journal run"
     );
     assert_eq!(
         message("run_status"),
-        "cancelRun is not allowed while journal run JR-00000076 is Processing"
+        "You cannot cancel a journal run: journal run JR-00000076 is Processing"
+    );
+    assert_eq!(
+        message("entity_required"),
+        "Zuora-Entity-Ids is required: the token is valid for 2 entities"
     );
 }
 
 #[test]
 fn authorization_messages_never_quote_the_credentials() {
     for name in [
+        "authorization_repeated",
         "authorization_not_bearer",
         "authorization_no_token",
         "authorization_token_character",
     ] {
         let s = scenario_named(name);
-        let credentials = &s.headers[0].1;
         let message = s.run().response.body.reasons.unwrap()[0].message.clone();
-        for secret in credentials
-            .split(' ')
-            .filter(|p| !p.eq_ignore_ascii_case("bearer"))
-        {
-            assert!(!message.contains(secret), "{name}: {message}");
+        for (_, credentials) in &s.headers {
+            for secret in credentials
+                .split(' ')
+                .filter(|p| !p.eq_ignore_ascii_case("bearer"))
+            {
+                assert!(!message.contains(secret), "{name}: {message}");
+            }
         }
     }
 }
@@ -181,13 +200,27 @@ fn track_id_is_echoed_only_when_given_and_valid_whatever_the_outcome() {
         ("Zuora-Track-Id", "a\r\nSet-Cookie: x=1".to_owned()),
     ];
     let outcome = s.run();
-    assert_eq!(outcome.response.status, 400);
+    assert!(matches!(
+        outcome.decision,
+        Err(Error::Header(HeaderError::TrackIdCharacter {
+            position: 1,
+            ..
+        }))
+    ));
+    assert_eq!(outcome.response.status, 200);
+    assert!(!outcome.response.body.success);
     assert_eq!(outcome.response.header("Zuora-Track-Id"), None);
     // Repeated: rejected and not echoed.
     let mut s = scenario_named("accepted");
     s.headers.push(("Zuora-Track-Id", "again".to_owned()));
     let outcome = s.run();
-    assert_eq!(outcome.response.status, 400);
+    assert_eq!(
+        outcome.decision,
+        Err(Error::Request(RequestError::RepeatedHeader {
+            name: "Zuora-Track-Id",
+            count: 2
+        }))
+    );
     assert_eq!(outcome.response.header("Zuora-Track-Id"), None);
 }
 
@@ -221,6 +254,7 @@ fn resource_codes_are_configurable() {
     let handler = CancelHandler {
         resource: ResourceCode::new(540_123).unwrap(),
         authentication_resource: ResourceCode::new(540_999).unwrap(),
+        status_mapping: HttpStatusMapping::Zuora,
     };
     let code = |name: &str| {
         scenario_named(name)
@@ -355,12 +389,18 @@ fn a_content_encoding_header_on_the_bodyless_cancel_is_ignored() {
 }
 
 #[test]
-fn categories_come_from_error_category_and_statuses_from_http_status() {
+fn categories_come_from_wire_category_and_statuses_from_the_mapping() {
     for s in scenarios() {
         let outcome = s.run();
         if let Err(error) = &outcome.decision {
-            let category = error.category();
-            assert_eq!(outcome.response.status, http_status(category), "{}", s.name);
+            let category = category(error);
+            assert_eq!(error.category(), category, "{}", s.name);
+            assert_eq!(
+                outcome.response.status,
+                HttpStatusMapping::Zuora.status(category),
+                "{}",
+                s.name
+            );
             let reasons = outcome.response.body.reasons.unwrap();
             assert_eq!(reasons[0].code.category(), Some(category), "{}", s.name);
             assert_eq!(reasons[0].message, error.to_string(), "{}", s.name);
@@ -374,11 +414,11 @@ fn categories_come_from_error_category_and_statuses_from_http_status() {
 /// The faults a request can have, in the handler's order of precedence (docs/WIRE.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Fault {
+    Authorization,
     Path,
     TrackId,
     EntityFormat,
     OrgFormat,
-    Authorization,
     EntityRequired,
     EntityNotAccessible,
     Permission,
@@ -403,9 +443,11 @@ fn fault_of(error: &Error) -> Fault {
         {
             Fault::OrgFormat
         }
-        Error::Request(RequestError::Authorization(AuthorizationError::Missing)) => {
-            Fault::Authorization
-        }
+        Error::Request(RequestError::Authorization(
+            AuthorizationError::Missing
+            | AuthorizationError::Repeated { count: 2 }
+            | AuthorizationError::NotBearer,
+        )) => Fault::Authorization,
         Error::Rejection(Rejection::EntityRequired { .. }) => Fault::EntityRequired,
         Error::Rejection(Rejection::EntityNotAccessible { .. }) => Fault::EntityNotAccessible,
         Error::Rejection(Rejection::MissingPermission { .. }) => Fault::Permission,
@@ -432,13 +474,21 @@ enum OrgHeader {
     Foreign,
 }
 
+#[derive(Debug, Clone, Copy)]
+enum AuthorizationHeader {
+    Valid,
+    Missing,
+    Repeated,
+    Basic,
+}
+
 #[derive(Debug, Clone)]
 struct Request {
     bad_path: bool,
     track_id: Option<bool>,
     entity: EntityHeader,
     orgs: OrgHeader,
-    authorized: bool,
+    authorization: AuthorizationHeader,
     permitted: bool,
     multi_entity: bool,
     run_exists: bool,
@@ -480,8 +530,13 @@ impl Request {
             }
             OrgHeader::Valid | OrgHeader::Absent => {}
         }
-        if !self.authorized {
-            faults.insert(Fault::Authorization);
+        match self.authorization {
+            AuthorizationHeader::Valid => {}
+            AuthorizationHeader::Missing
+            | AuthorizationHeader::Repeated
+            | AuthorizationHeader::Basic => {
+                faults.insert(Fault::Authorization);
+            }
         }
         if !self.permitted {
             faults.insert(Fault::Permission);
@@ -517,8 +572,18 @@ impl Request {
             OrgHeader::Foreign => headers.push(("Zuora-Org-Ids".into(), "org-1,org-9".into())),
             OrgHeader::Absent => {}
         }
-        if self.authorized {
-            headers.push(("Authorization".into(), "Bearer t0k3n".into()));
+        match self.authorization {
+            AuthorizationHeader::Valid => {
+                headers.push(("Authorization".into(), "Bearer t0k3n".into()));
+            }
+            AuthorizationHeader::Missing => {}
+            AuthorizationHeader::Repeated => {
+                headers.push(("Authorization".into(), "Bearer t0k3n".into()));
+                headers.push(("authorization".into(), "Bearer t0k3n".into()));
+            }
+            AuthorizationHeader::Basic => {
+                headers.push(("Authorization".into(), "Basic dXNlcg==".into()));
+            }
         }
         headers
     }
@@ -563,12 +628,19 @@ fn request() -> impl Strategy<Value = Request> {
         Just(OrgHeader::Absent),
         Just(OrgHeader::Foreign)
     ];
+    let authorization = prop_oneof![
+        3 => Just(AuthorizationHeader::Valid),
+        1 => Just(AuthorizationHeader::Missing),
+        1 => Just(AuthorizationHeader::Repeated),
+        1 => Just(AuthorizationHeader::Basic)
+    ];
     (
         any::<bool>(),
         proptest::option::of(any::<bool>()),
         entity,
         orgs,
-        any::<[bool; 5]>(),
+        authorization,
+        any::<[bool; 4]>(),
     )
         .prop_map(
             |(
@@ -576,14 +648,15 @@ fn request() -> impl Strategy<Value = Request> {
                 track_id,
                 entity,
                 orgs,
-                [authorized, permitted, multi_entity, run_exists, processing],
+                authorization,
+                [permitted, multi_entity, run_exists, processing],
             )| {
                 Request {
                     bad_path,
                     track_id,
                     entity,
                     orgs,
-                    authorized,
+                    authorization,
                     permitted,
                     multi_entity,
                     run_exists,
@@ -641,14 +714,14 @@ proptest! {
                 );
             }
             Err(error) => {
-                prop_assert_eq!(response.status, http_status(error.category()));
+                prop_assert_eq!(response.status, HttpStatusMapping::Zuora.status(category(error)));
                 prop_assert!(!response.body.success);
                 prop_assert_eq!(response.body.process_id.as_deref(), Some(PROCESS_ID));
                 prop_assert_eq!(response.body.request_id.as_deref(), Some(REQUEST_ID));
                 let reasons = response.body.reasons.as_ref().unwrap();
                 prop_assert_eq!(reasons.len(), 1);
                 prop_assert_eq!(reasons[0].code.as_str().len(), 8);
-                prop_assert_eq!(reasons[0].code.category(), Some(error.category()));
+                prop_assert_eq!(reasons[0].code.category(), Some(category(error)));
             }
         }
     }
@@ -665,4 +738,152 @@ proptest! {
         let b = handler.handle(r.jr_number(), &recased, &r.caller(), runs.as_slice(), &request_id(), &process_id());
         prop_assert_eq!(a, b);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP status: as Zuora answers by default, 4xx on request.
+
+#[test]
+fn by_default_a_refused_request_is_http_200_with_success_false_and_only_authentication_is_401() {
+    for s in scenarios() {
+        let response = s.run().response;
+        let expected = match s.code {
+            Some("90000011") => 401,
+            _ => 200,
+        };
+        assert_eq!(response.status, expected, "{}", s.name);
+        assert_eq!(response.body.success, s.code.is_none(), "{}", s.name);
+        assert_ne!(response.status, 409, "{}", s.name);
+    }
+}
+
+#[test]
+fn the_rest_mapping_keeps_a_4xx_status_for_every_refusal() {
+    let handler = CancelHandler::with_status_mapping(HttpStatusMapping::Rest);
+    let status = |name: &str| scenario_named(name).run_with(&handler).response.status;
+    assert_eq!(status("accepted"), 200);
+    assert_eq!(status("authorization_missing"), 401);
+    assert_eq!(status("path_number"), 400);
+    assert_eq!(status("repeated_header"), 400);
+    assert_eq!(status("entity_required"), 400);
+    assert_eq!(status("missing_permission"), 403);
+    assert_eq!(status("run_not_found"), 404);
+    assert_eq!(status("run_status"), 409);
+    assert_eq!(HttpStatusMapping::default(), HttpStatusMapping::Zuora);
+    assert_eq!(
+        CancelHandler::default().status_mapping,
+        HttpStatusMapping::Zuora
+    );
+}
+
+#[test]
+fn zuora_mapping_gives_its_own_status_only_to_11_60_and_70() {
+    use ErrorCategory as C;
+    for &category in C::VARIANTS {
+        let expected = match category {
+            C::AuthenticationFailed => 401,
+            C::InternalError => 500,
+            C::LimitExceeded => 429,
+            _ => 200,
+        };
+        assert_eq!(
+            HttpStatusMapping::Zuora.status(category),
+            expected,
+            "{category:?}"
+        );
+    }
+}
+
+#[test]
+fn authentication_is_checked_before_anything_else() {
+    // A malformed path, an invalid Track-Id, a malformed and a repeated header: still 401.
+    let outcome = CancelHandler::default().handle(
+        "JR-0000007X",
+        &[
+            ("Zuora-Track-Id", "a;b"),
+            ("Zuora-Entity-Ids", "entity eu"),
+            ("Zuora-Org-Ids", "org-1"),
+            ("Zuora-Org-Ids", "org-2"),
+        ],
+        &Caller::with_permissions(PermissionSet::EMPTY),
+        store().as_slice(),
+        &request_id(),
+        &process_id(),
+    );
+    assert_eq!(
+        outcome.decision,
+        Err(Error::Request(RequestError::Authorization(
+            AuthorizationError::Missing
+        )))
+    );
+    assert_eq!(outcome.response.status, 401);
+    assert_eq!(outcome.response.header("WWW-Authenticate"), Some("Bearer"));
+    let reasons = outcome.response.body.reasons.unwrap();
+    assert_eq!(reasons[0].code.as_str(), "90000011");
+}
+
+#[test]
+fn a_repeated_authorization_is_an_authentication_failure() {
+    let outcome = scenario_named("authorization_repeated").run();
+    assert_eq!(
+        outcome.decision,
+        Err(Error::Request(RequestError::Authorization(
+            AuthorizationError::Repeated { count: 2 }
+        )))
+    );
+    assert_eq!(outcome.response.status, 401);
+    assert_eq!(
+        category(outcome.decision.as_ref().unwrap_err()),
+        ErrorCategory::AuthenticationFailed
+    );
+}
+
+#[test]
+fn an_unsupported_method_is_category_45_answered_like_any_refusal() {
+    assert_eq!(
+        require_method("PUT", CancelHandler::PATH, CancelHandler::METHOD),
+        Ok(())
+    );
+    let error = require_method("DELETE", CancelHandler::PATH, CancelHandler::METHOD).unwrap_err();
+    assert_eq!(
+        error,
+        RequestError::UnsupportedMethod {
+            method: "DELETE".into(),
+            path: "/v1/journal-runs/{jr-number}/cancel",
+            allowed: "PUT",
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "/v1/journal-runs/{jr-number}/cancel does not support the HTTP method `DELETE`; use PUT"
+    );
+    // Methods are case-sensitive.
+    assert!(require_method("put", CancelHandler::PATH, CancelHandler::METHOD).is_err());
+    let error = Error::from(error);
+    assert_eq!(category(&error), ErrorCategory::UnsupportedRequest);
+    let headers = [("Zuora-Track-Id", "m-1")];
+    let zuora =
+        CancelHandler::default().error_response(&error, &headers, &request_id(), &process_id());
+    assert_eq!(zuora.status, 200);
+    assert_eq!(zuora.header("Zuora-Track-Id"), Some("m-1"));
+    assert_eq!(zuora.header("Zuora-Request-Id"), Some(REQUEST_ID));
+    assert_eq!(
+        serde_json::to_value(&zuora.body).unwrap(),
+        serde_json::json!({
+            "success": false,
+            "processId": PROCESS_ID,
+            "reasons": [{
+                "code": "50000045",
+                "message": "/v1/journal-runs/{jr-number}/cancel does not support the HTTP method `DELETE`; use PUT",
+            }],
+            "requestId": REQUEST_ID,
+        })
+    );
+    let rest = CancelHandler::with_status_mapping(HttpStatusMapping::Rest).error_response(
+        &error,
+        &headers,
+        &request_id(),
+        &process_id(),
+    );
+    assert_eq!(rest.status, 405);
 }

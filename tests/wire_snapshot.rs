@@ -172,6 +172,24 @@ fn total_journal_entry_count_must_be_a_non_negative_integer_named_in_the_error()
             "{error}"
         );
     }
+    // The value is quoted as written: a float keeps its fraction or exponent.
+    for (bad, shown) in [
+        (json!(5.0), "number 5.0"),
+        (json!(1e300), "number 1e300"),
+        (json!(-1), "number -1"),
+        (json!("10"), "string \"10\""),
+    ] {
+        let error = serde_json::from_value::<GetJournalRunType>(
+            json!({ "number": "JR-00000001", "status": "Completed", "totalJournalEntryCount": bad }),
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().starts_with(&format!(
+                "totalJournalEntryCount: expected a non-negative integer, found {shown}"
+            )),
+            "{error}"
+        );
+    }
 }
 
 /// A change to a snapshot's JSON.
@@ -761,4 +779,94 @@ proptest! {
             }
         }
     }
+}
+
+/// Zuora's entry documents carry `transferDateTime` and `transferredBy` only while
+/// `transferredToAccounting` is `Yes` (docs/WIRE.md, "Writing back").
+#[test]
+fn written_back_transfer_fields_are_present_only_while_yes() {
+    let snapshot = worked_example_snapshot();
+    let at = Nullable::Value("2026-02-03T09:30:00Z".to_owned());
+    let by = Nullable::Value("2c92c0f84b8fb1b5014b9b1e0f7d1234".to_owned());
+    // The fixture: entry 4 is Yes with both fields.
+    assert_eq!(snapshot.journal_entries[3].transfer_date_time, at);
+    assert_eq!(snapshot.journal_entries[3].transferred_by, by);
+
+    // Still Yes: both kept as they were.
+    let run = JournalRun::try_from(&snapshot).unwrap();
+    let written = snapshot.updated(&run).unwrap();
+    assert_eq!(written.journal_entries[3].transfer_date_time, at);
+    assert_eq!(written.journal_entries[3].transferred_by, by);
+
+    // Yes -> No (with the Override permission): both dropped.
+    let mut run = JournalRun::try_from(&snapshot).unwrap();
+    run.execute(
+        &Caller::superuser(),
+        &Command::UpdateTransferredToAccounting {
+            entry: je(4),
+            value: TransferredToAccounting::No,
+            scope: RequestScope::default(),
+        },
+    )
+    .unwrap();
+    let written = snapshot.updated(&run).unwrap();
+    assert_eq!(
+        written.journal_entries[3].transferred_to_accounting,
+        Nullable::Value("No".to_owned())
+    );
+    assert_eq!(
+        written.journal_entries[3].transfer_date_time,
+        Nullable::Absent
+    );
+    assert_eq!(written.journal_entries[3].transferred_by, Nullable::Absent);
+    let json = serde_json::to_value(&written.journal_entries[3]).unwrap();
+    assert!(json.get("transferDateTime").is_none(), "{json}");
+    assert!(json.get("transferredBy").is_none(), "{json}");
+
+    // A document that carries them beside another value (or as null) loses them when written.
+    let mut stray = snapshot.clone();
+    stray.journal_entries[0].transfer_date_time = at.clone();
+    stray.journal_entries[0].transferred_by = Nullable::Null;
+    let run = JournalRun::try_from(&stray).unwrap();
+    let written = stray.updated(&run).unwrap();
+    assert_eq!(
+        written.journal_entries[0].transfer_date_time,
+        Nullable::Absent
+    );
+    assert_eq!(written.journal_entries[0].transferred_by, Nullable::Absent);
+
+    // No -> Processing -> Yes in the write-back: no known time or user, so neither field,
+    // even when the input had stale ones.
+    let mut stale = snapshot.clone();
+    stale.journal_entries[6].transfer_date_time = at.clone();
+    stale.journal_entries[6].transferred_by = by.clone();
+    let mut run = JournalRun::try_from(&stale).unwrap();
+    let zuora = Caller::superuser();
+    run.execute(&zuora, &Command::BeginTransfer { entry: je(7) })
+        .unwrap();
+    let processing = stale.updated(&run).unwrap();
+    assert_eq!(
+        processing.journal_entries[6].transfer_date_time,
+        Nullable::Absent
+    );
+    run.execute(
+        &zuora,
+        &Command::FinishTransfer {
+            entry: je(7),
+            result: TransferResult::Yes,
+        },
+    )
+    .unwrap();
+    let written = stale.updated(&run).unwrap();
+    assert_eq!(
+        written.journal_entries[6].transferred_to_accounting,
+        Nullable::Value("Yes".to_owned())
+    );
+    assert_eq!(
+        written.journal_entries[6].transfer_date_time,
+        Nullable::Absent
+    );
+    assert_eq!(written.journal_entries[6].transferred_by, Nullable::Absent);
+    // The written documents read back as the run.
+    assert_eq!(JournalRun::try_from(&written).unwrap(), run);
 }

@@ -4,9 +4,10 @@
 mod wire_support;
 
 use journal_run::wire::{
-    bearer_token, http_status, AuthorizationError, CommonResponse, ErrorResponse,
-    GetJournalEntriesInJournalRunType, GetJournalEntryDetailType, GetJournalRunType, IdError,
-    ProcessId, Reason, ReasonCode, RequestError, RequestId, ResourceCode, RunSnapshot,
+    bearer_token, category, AuthorizationError, CommonResponse, ErrorResponse,
+    GetJournalEntriesInJournalRunType, GetJournalEntryDetailType, GetJournalRunType,
+    HttpStatusMapping, IdError, ProcessId, Reason, ReasonCode, RequestError, RequestId,
+    ResourceCode, RunSnapshot,
 };
 use journal_run::{Error, ErrorCategory, NumberError};
 use proptest::prelude::*;
@@ -141,33 +142,45 @@ proptest! {
 }
 
 #[test]
-fn every_category_has_its_documented_http_status() {
+fn every_category_has_its_documented_http_status_in_both_mappings() {
     use ErrorCategory as C;
+    // (category, as Zuora answers, REST)
     let table = [
-        (C::PermissionDenied, 403),
-        (C::AuthenticationFailed, 401),
-        (C::InvalidValue, 400),
-        (C::UnknownField, 400),
-        (C::MissingRequiredField, 400),
-        (C::MissingRequiredParameter, 400),
-        (C::RuleRestriction, 409),
-        (C::NotFound, 404),
-        (C::UnsupportedRequest, 415),
-        (C::LockingContention, 409),
-        (C::InternalError, 500),
-        (C::TemporaryError, 503),
-        (C::LimitExceeded, 429),
-        (C::MalformedRequest, 400),
-        (C::IntegrationError, 502),
+        (C::PermissionDenied, 200, 403),
+        (C::AuthenticationFailed, 401, 401),
+        (C::InvalidValue, 200, 400),
+        (C::UnknownField, 200, 400),
+        (C::MissingRequiredField, 200, 400),
+        (C::MissingRequiredParameter, 200, 400),
+        (C::InvalidQueryParameter, 200, 400),
+        (C::RuleRestriction, 200, 409),
+        (C::NotFound, 200, 404),
+        (C::UnsupportedRequest, 200, 405),
+        (C::LockingContention, 200, 409),
+        (C::InternalError, 500, 500),
+        (C::TemporaryError, 200, 503),
+        (C::LimitExceeded, 429, 429),
+        (C::MalformedRequest, 200, 400),
+        (C::IntegrationError, 200, 502),
     ];
     assert_eq!(table.len(), C::VARIANTS.len());
-    for (category, status) in table {
-        assert_eq!(http_status(category), status, "{category:?}");
+    for (category, zuora, rest) in table {
+        assert_eq!(
+            HttpStatusMapping::Zuora.status(category),
+            zuora,
+            "{category:?}"
+        );
+        assert_eq!(
+            HttpStatusMapping::Rest.status(category),
+            rest,
+            "{category:?}"
+        );
     }
+    assert_eq!(C::InvalidQueryParameter.code(), 27);
 }
 
 #[test]
-fn request_faults_map_to_their_categories_through_error_category() {
+fn request_faults_map_to_their_categories_through_wire_category() {
     let cases = [
         (
             Error::from(RequestError::PathNumber(NumberError::Zero {
@@ -180,19 +193,34 @@ fn request_faults_map_to_their_categories_through_error_category() {
                 name: "Zuora-Track-Id",
                 count: 2,
             }),
-            ErrorCategory::MalformedRequest,
+            ErrorCategory::InvalidValue,
         ),
         (
             Error::from(RequestError::Authorization(AuthorizationError::Missing)),
             ErrorCategory::AuthenticationFailed,
         ),
         (
+            Error::from(RequestError::Authorization(AuthorizationError::Repeated {
+                count: 3,
+            })),
+            ErrorCategory::AuthenticationFailed,
+        ),
+        (
             Error::from(RequestError::UnsupportedContentEncoding { value: "br".into() }),
+            ErrorCategory::InvalidValue,
+        ),
+        (
+            Error::from(RequestError::UnsupportedMethod {
+                method: "POST".into(),
+                path: "/v1/journal-runs/{jr-number}/cancel",
+                allowed: "PUT",
+            }),
             ErrorCategory::UnsupportedRequest,
         ),
     ];
-    for (error, category) in cases {
-        assert_eq!(error.category(), category, "{error}");
+    for (error, expected) in cases {
+        assert_eq!(category(&error), expected, "{error}");
+        assert_eq!(error.category(), expected, "{error}");
     }
 }
 

@@ -242,7 +242,8 @@ fn cancel_without_the_permission_is_rejected_with_exit_1_and_changes_nothing() {
         "--json",
     ]);
     assert_eq!(code, 1);
-    assert_eq!(out["response"]["httpStatus"], 403);
+    // Zuora's v1 answer to a refused request: HTTP 200, `success: false` and the code.
+    assert_eq!(out["response"]["httpStatus"], 200);
     assert_eq!(out["response"]["body"]["success"], false);
     assert_eq!(out["response"]["body"]["reasons"][0]["code"], "50000010");
     assert_eq!(
@@ -269,7 +270,7 @@ fn a_malformed_jr_number_gets_zuoras_error_response_not_a_usage_error() {
         "--json",
     ]);
     assert_eq!(code, 1);
-    assert_eq!(out["response"]["httpStatus"], 400);
+    assert_eq!(out["response"]["httpStatus"], 200);
     assert_eq!(out["response"]["body"]["reasons"][0]["code"], "50000020");
 }
 
@@ -283,7 +284,8 @@ fn another_runs_number_is_not_found() {
         "--json",
     ]);
     assert_eq!(code, 1);
-    assert_eq!(out["response"]["httpStatus"], 404);
+    assert_eq!(out["response"]["httpStatus"], 200);
+    assert_eq!(out["response"]["body"]["reasons"][0]["code"], "50000040");
 }
 
 #[test]
@@ -353,7 +355,8 @@ fn inv_8_a_cancelled_run_cannot_be_cancelled_again() {
     let path = file.path().to_string_lossy().into_owned();
     let (code, out) = run_json(&["cancel", "--snapshot", &path, "--json"]);
     assert_eq!(code, 1);
-    assert_eq!(out["response"]["httpStatus"], 409);
+    assert_eq!(out["response"]["httpStatus"], 200);
+    assert_eq!(out["response"]["body"]["reasons"][0]["code"], "50000030");
     assert_eq!(out["journalRun"]["status"], "Cancelled");
 }
 
@@ -370,7 +373,8 @@ fn the_snapshots_caller_and_request_are_used() {
     let (code, out) = run_json(&["cancel", "--snapshot", &path, "--json"]);
     // The caller cannot see org-2's run: not found (D-6).
     assert_eq!(code, 1);
-    assert_eq!(out["response"]["httpStatus"], 404);
+    assert_eq!(out["response"]["httpStatus"], 200);
+    assert_eq!(out["response"]["body"]["reasons"][0]["code"], "50000040");
     assert_eq!(out["response"]["headers"]["Zuora-Track-Id"], "t-1");
 }
 

@@ -20,7 +20,10 @@ use crate::wire::value::{Nullable, Value};
 
 /// Zuora's `GETJournalRunType`: a journal run, as `GET /v1/journal-runs/{jr-number}` returns it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, DeriveDeserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(
+    rename_all = "camelCase",
+    expecting = "a journal run (GETJournalRunType): an object with `number` and `status`"
+)]
 pub struct GetJournalRunType {
     /// Whether transactions of different currencies were aggregated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -79,7 +82,10 @@ fn total_journal_entry_count<'de, D: Deserializer<'de>>(
 
 /// An item of `GETJournalRunType.organizationLabels`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, DeriveDeserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(
+    rename_all = "camelCase",
+    expecting = "an organization label: an object with `organizationId` and `organizationName`"
+)]
 pub struct OrganizationLabel {
     /// The org's id: an [`OrgId`](crate::OrgId) once converted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -91,6 +97,7 @@ pub struct OrganizationLabel {
 
 /// Zuora's `GETJournalRunTransactionType`: `{ "type": "Invoice Item" }`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, DeriveDeserialize)]
+#[serde(expecting = "a transaction type: an object with `type`")]
 pub struct GetJournalRunTransactionType {
     /// The transaction type, as Zuora spells it (passed through).
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
@@ -102,7 +109,10 @@ pub struct GetJournalRunTransactionType {
 /// Also `GETJournalEntryDetailTypeWithoutSuccess`, the same object inside a page of entries,
 /// where `success` is absent.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, DeriveDeserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(
+    rename_all = "camelCase",
+    expecting = "a summary journal entry (GETJournalEntryDetailType): an object with `number` and `status`"
+)]
 pub struct GetJournalEntryDetailType {
     /// The accounting period's name (passed through).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -165,7 +175,10 @@ pub struct GetJournalEntryDetailType {
 /// Zuora's `GETJournalEntryItemType`: one debit or credit of an entry, with its custom fields.
 /// Passed through untouched.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, DeriveDeserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(
+    rename_all = "camelCase",
+    expecting = "a journal entry item: an object with `amount`, `type` and the GL account"
+)]
 pub struct GetJournalEntryItemType {
     /// The accounting code's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -195,7 +208,10 @@ pub struct GetJournalEntryItemType {
 
 /// Zuora's `GETJournalEntrySegmentType`: `{ "segmentName": ..., "segmentValue": ... }`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, DeriveDeserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(
+    rename_all = "camelCase",
+    expecting = "a segment: an object with `segmentName` and `segmentValue`"
+)]
 pub struct GetJournalEntrySegmentType {
     /// The segment's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -208,7 +224,10 @@ pub struct GetJournalEntrySegmentType {
 /// Zuora's `GETJournalEntriesInJournalRunType`: one page of a run's entries, as
 /// `GET /v1/journal-entries/journal-runs/{jr-number}` returns it (at most 300 a page).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, DeriveDeserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(
+    rename_all = "camelCase",
+    expecting = "a page of journal entries: an object with `journalEntries`"
+)]
 pub struct GetJournalEntriesInJournalRunType {
     /// The entries of this page (without `success`).
     #[serde(default)]

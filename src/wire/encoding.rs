@@ -119,8 +119,8 @@ impl ContentEncoding {
     ///
     /// # Errors
     ///
-    /// [`RequestError::UnsupportedContentEncoding`] (category 45, HTTP 415) for any other
-    /// coding, a list of several codings included.
+    /// [`RequestError::UnsupportedContentEncoding`] (category 20, an invalid header value) for
+    /// any other coding, a list of several codings included.
     pub fn parse(content_encoding: Option<&str>) -> Result<Self, RequestError> {
         let value = content_encoding
             .unwrap_or_default()

@@ -6,11 +6,12 @@ use std::hash::BuildHasher;
 
 use crate::caller::Caller;
 use crate::command::Command;
-use crate::error::{Error, ErrorCategory};
+use crate::error::Error;
 use crate::event::Event;
 use crate::headers::{EntityId, OrgIds, RequestScope, TrackId};
 use crate::number::JournalRunNumber;
 use crate::run::JournalRun;
+use crate::wire::category::{category, ErrorCategory};
 use crate::wire::encoding::{accepts_gzip, gzip_response};
 use crate::wire::ids::{ProcessId, ReasonCode, RequestId, ResourceCode};
 use crate::wire::request::{
@@ -18,7 +19,7 @@ use crate::wire::request::{
     AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE, ZUORA_ENTITY_IDS, ZUORA_ORG_IDS,
     ZUORA_REQUEST_ID, ZUORA_TRACK_ID,
 };
-use crate::wire::response::{http_status, CommonResponse, Reason};
+use crate::wire::response::{CommonResponse, HttpStatusMapping, Reason};
 
 /// The `Content-Type` of every response.
 pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
@@ -97,7 +98,8 @@ impl<S: BuildHasher> RunLookup for HashMap<JournalRunNumber, JournalRun, S> {
 /// An HTTP response: status, headers and the `CommonResponse` body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
-    /// The HTTP status: 200, or [`http_status`] of the fault's category.
+    /// The HTTP status: 200, or the status of the fault's category under the handler's
+    /// [`HttpStatusMapping`].
     pub status: u16,
     /// The headers, in this order: `Content-Type`, `Zuora-Request-Id`, `Zuora-Track-Id`
     /// (when the request gave a valid one), `WWW-Authenticate` (401 only).
@@ -144,13 +146,18 @@ pub struct CancelOutcome {
 ///
 /// It validates in this order of precedence, and answers the first fault (docs/WIRE.md):
 ///
-/// 1. the path parameter's format (`JR-00000001`): category 20;
-/// 2. the headers, each given at most once (else category 90), in this order:
-///    `Zuora-Track-Id`, `Zuora-Entity-Ids`, `Zuora-Org-Ids` (format: category 20), then
-///    `Authorization` (missing or not `Bearer <token>`: category 11);
-/// 3. [`JournalRun::decide`]: the entity against the caller's token (23 or 10), the
+/// 1. `Authorization`: given exactly once, as `Bearer <token>` (else category 11, HTTP 401),
+///    whatever else is wrong, so that a client with an expired token always learns to
+///    refresh it;
+/// 2. the path parameter's format (`JR-00000001`): category 20;
+/// 3. the headers, each given at most once, in this order: `Zuora-Track-Id`,
+///    `Zuora-Entity-Ids`, `Zuora-Org-Ids` (repeated or malformed: category 20);
+/// 4. [`JournalRun::decide`]: the entity against the caller's token (22 or 10), the
 ///    permission "Cancel Journal Run" (10), `Zuora-Org-Ids` against the caller's orgs (10), the
 ///    run's existence in the request's scope (40), the run's status (30).
+///
+/// The HTTP status of a rejection follows [`HttpStatusMapping`]: by default as Zuora
+/// answers (200 with `success: false`, but 401 for authentication).
 ///
 /// The handler is pure: it reads the state and changes nothing; a rejected request has no
 /// event to apply.
@@ -162,6 +169,8 @@ pub struct CancelHandler {
     /// The resource code of authentication failures (category 11); default
     /// [`ResourceCode::AUTHENTICATION`] (`900000`).
     pub authentication_resource: ResourceCode,
+    /// The HTTP status of each category; default [`HttpStatusMapping::Zuora`].
+    pub status_mapping: HttpStatusMapping,
 }
 
 impl Default for CancelHandler {
@@ -169,11 +178,26 @@ impl Default for CancelHandler {
         Self {
             resource: ResourceCode::UNKNOWN,
             authentication_resource: ResourceCode::AUTHENTICATION,
+            status_mapping: HttpStatusMapping::Zuora,
         }
     }
 }
 
 impl CancelHandler {
+    /// The operation's path, as Zuora's spec writes it.
+    pub const PATH: &'static str = "/v1/journal-runs/{jr-number}/cancel";
+    /// The operation's HTTP method.
+    pub const METHOD: &'static str = "PUT";
+
+    /// The handler with this HTTP status mapping and the default resource codes.
+    #[must_use]
+    pub fn with_status_mapping(status_mapping: HttpStatusMapping) -> Self {
+        Self {
+            status_mapping,
+            ..Self::default()
+        }
+    }
+
     /// Handles one cancel request.
     ///
     /// - `jr_number`: the `{jr-number}` path segment as it appears in the URL (it needs no
@@ -185,7 +209,10 @@ impl CancelHandler {
     /// - `request_id`: sent as `Zuora-Request-Id` always, and as `requestId` in error bodies;
     /// - `process_id`: sent as `processId` in error bodies.
     ///
-    /// A valid `Zuora-Track-Id` is echoed whatever the outcome; an invalid one is not.
+    /// A valid `Zuora-Track-Id` is echoed whatever the outcome; an invalid one is not. The
+    /// embedding system checks the method first ([`require_method`](crate::wire::require_method)
+    /// with [`Self::PATH`] and [`Self::METHOD`]) and answers a fault with
+    /// [`Self::error_response`].
     #[must_use]
     pub fn handle<N: AsRef<str>, V: AsRef<str>, R: RunLookup + ?Sized>(
         &self,
@@ -196,44 +223,65 @@ impl CancelHandler {
         request_id: &RequestId,
         process_id: &ProcessId,
     ) -> CancelOutcome {
-        let track_id: Result<Option<TrackId>, Error> = single_header(headers, ZUORA_TRACK_ID)
-            .map_err(Error::from)
-            .and_then(|value| value.map(TrackId::parse).transpose().map_err(Error::from));
-        let decision = Self::decide(jr_number, headers, &track_id, caller, runs);
+        let decision = Self::decide(jr_number, headers, caller, runs);
+        let response = match &decision {
+            Ok(_) => Self::response(200, headers, request_id, CommonResponse::success()),
+            Err(error) => self.error_response(error, headers, request_id, process_id),
+        };
+        CancelOutcome { response, decision }
+    }
 
+    /// The response to a request rejected with `error`: the status of its category under
+    /// [`Self::status_mapping`], a `CommonResponse` failure body with one reason, and the
+    /// headers (`WWW-Authenticate: Bearer` with a 401). For faults the embedding system finds
+    /// itself, such as an unsupported method.
+    #[must_use]
+    pub fn error_response<N: AsRef<str>, V: AsRef<str>>(
+        &self,
+        error: &Error,
+        headers: &[(N, V)],
+        request_id: &RequestId,
+        process_id: &ProcessId,
+    ) -> Response {
+        let category = category(error);
+        let reason = Reason {
+            code: self.code(category),
+            message: error.to_string(),
+        };
+        let mut response = Self::response(
+            self.status_mapping.status(category),
+            headers,
+            request_id,
+            CommonResponse::failure(request_id, process_id, vec![reason]),
+        );
+        if response.status == 401 {
+            response
+                .headers
+                .push((WWW_AUTHENTICATE, "Bearer".to_owned()));
+        }
+        response
+    }
+
+    /// A response with `status` and `body`, and the headers `Content-Type`,
+    /// `Zuora-Request-Id`, then the request's `Zuora-Track-Id` when it is valid.
+    fn response<N: AsRef<str>, V: AsRef<str>>(
+        status: u16,
+        headers: &[(N, V)],
+        request_id: &RequestId,
+        body: CommonResponse,
+    ) -> Response {
         let mut response_headers = vec![
             (CONTENT_TYPE, JSON_CONTENT_TYPE.to_owned()),
             (ZUORA_REQUEST_ID, request_id.as_str().to_owned()),
         ];
-        if let Ok(Some(track_id)) = &track_id {
+        if let Ok(Some(track_id)) = track_id(headers) {
             response_headers.push((ZUORA_TRACK_ID, track_id.as_str().to_owned()));
         }
-        let (status, body) = match &decision {
-            Ok(_) => (200, CommonResponse::success()),
-            Err(error) => {
-                let category = error.category();
-                if category == ErrorCategory::AuthenticationFailed {
-                    response_headers.push((WWW_AUTHENTICATE, "Bearer".to_owned()));
-                }
-                let reason = Reason {
-                    code: self.code(category),
-                    message: error.to_string(),
-                };
-                (
-                    http_status(category),
-                    CommonResponse::failure(request_id, process_id, vec![reason]),
-                )
-            }
-        };
-        let gzip_accepted = accepts_gzip(list_header(headers, ACCEPT_ENCODING).as_deref());
-        CancelOutcome {
-            response: Response {
-                status,
-                headers: response_headers,
-                body,
-                gzip_accepted,
-            },
-            decision,
+        Response {
+            status,
+            headers: response_headers,
+            body,
+            gzip_accepted: accepts_gzip(list_header(headers, ACCEPT_ENCODING).as_deref()),
         }
     }
 
@@ -252,21 +300,26 @@ impl CancelHandler {
     fn decide<N: AsRef<str>, V: AsRef<str>, R: RunLookup + ?Sized>(
         jr_number: &str,
         headers: &[(N, V)],
-        track_id: &Result<Option<TrackId>, Error>,
         caller: &Caller,
         runs: &R,
     ) -> Result<Event, Error> {
+        let authorization = match single_header(headers, AUTHORIZATION) {
+            Ok(Some(value)) => value,
+            Ok(None) => return Err(RequestError::from(AuthorizationError::Missing).into()),
+            Err(RequestError::RepeatedHeader { count, .. }) => {
+                return Err(RequestError::from(AuthorizationError::Repeated { count }).into())
+            }
+            Err(other) => return Err(other.into()),
+        };
+        bearer_token(authorization).map_err(RequestError::from)?;
         let number = JournalRunNumber::parse(jr_number).map_err(RequestError::PathNumber)?;
-        track_id.clone()?;
+        track_id(headers)?;
         let entity = single_header(headers, ZUORA_ENTITY_IDS)?
             .map(EntityId::parse)
             .transpose()?;
         let orgs = single_header(headers, ZUORA_ORG_IDS)?
             .map(OrgIds::parse)
             .transpose()?;
-        let authorization = single_header(headers, AUTHORIZATION)?
-            .ok_or(RequestError::Authorization(AuthorizationError::Missing))?;
-        bearer_token(authorization).map_err(RequestError::from)?;
 
         let scope = RequestScope { entity, orgs };
         // A fault of the entity header is answered by `decide`, in its turn.
@@ -281,4 +334,12 @@ impl CancelHandler {
             None => Err(JournalRun::decide_absent(caller, &command).into()),
         }
     }
+}
+
+/// The request's `Zuora-Track-Id`, if given once and valid.
+fn track_id<N: AsRef<str>, V: AsRef<str>>(headers: &[(N, V)]) -> Result<Option<TrackId>, Error> {
+    single_header(headers, ZUORA_TRACK_ID)?
+        .map(TrackId::parse)
+        .transpose()
+        .map_err(Error::from)
 }

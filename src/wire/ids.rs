@@ -11,7 +11,7 @@ use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
 use strum::VariantArray;
 
-use crate::error::ErrorCategory;
+use crate::wire::category::ErrorCategory;
 
 /// A request id, process id or resource code that does not have its documented form.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

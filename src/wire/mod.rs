@@ -8,6 +8,11 @@
 //!   inconsistent is a [`DocumentError`] naming the field.
 //! - [`CancelHandler`]: `PUT /v1/journal-runs/{jr-number}/cancel` from the raw path parameter
 //!   and headers to a [`Response`] and the [`Event`](crate::Event) to apply.
+//! - [`category`]: the one mapping from every error to Zuora's [`ErrorCategory`], and
+//!   [`HttpStatusMapping`]: the HTTP status of each category, as Zuora answers (default) or
+//!   with a 4xx/5xx status for every rejection.
+//! - [`PostJournalRunType`] and [`CreateJournalRunRequest`]: the body of
+//!   `POST /v1/journal-runs`, read and validated.
 //! - [`should_gzip`] and [`ContentEncoding`]: compression of responses and requests.
 //!
 //! The library has no JSON library: serialize these types with the embedding system's
@@ -37,6 +42,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod category;
+mod create;
 mod documents;
 mod encoding;
 mod handler;
@@ -46,6 +53,11 @@ mod response;
 mod snapshot;
 mod value;
 
+pub use category::{category, rejection_category, ErrorCategory};
+pub use create::{
+    BodyError, CreateJournalRunRequest, CreateOrganizationLabel, DateError, IsoDate,
+    PostJournalRunType,
+};
 pub use documents::{
     GetJournalEntriesInJournalRunType, GetJournalEntryDetailType, GetJournalEntryItemType,
     GetJournalEntrySegmentType, GetJournalRunTransactionType, GetJournalRunType, OrganizationLabel,
@@ -57,10 +69,12 @@ pub use encoding::{
 pub use handler::{CancelHandler, CancelOutcome, Response, RunLookup, JSON_CONTENT_TYPE};
 pub use ids::{IdError, ProcessId, ReasonCode, RequestId, ResourceCode};
 pub use request::{
-    bearer_token, AuthorizationError, RequestError, ACCEPT_ENCODING, AUTHORIZATION,
+    bearer_token, require_method, AuthorizationError, RequestError, ACCEPT_ENCODING, AUTHORIZATION,
     CONTENT_ENCODING, CONTENT_TYPE, WWW_AUTHENTICATE, ZUORA_ENTITY_IDS, ZUORA_ORG_IDS,
     ZUORA_REQUEST_ID, ZUORA_TRACK_ID,
 };
-pub use response::{http_status, CommonResponse, ErrorResponse, Reason};
+pub use response::{CommonResponse, ErrorResponse, HttpStatusMapping, Reason};
 pub use snapshot::{DocumentError, RunSnapshot};
 pub use value::{Nullable, Value};
+
+pub use crate::status::TransactionType;

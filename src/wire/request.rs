@@ -27,7 +27,8 @@ pub enum RequestError {
     /// The `{jr-number}` path parameter is not a journal run number.
     #[error("path parameter jr-number: {0}")]
     PathNumber(#[source] crate::number::NumberError),
-    /// A header that may be given once is given several times.
+    /// A header that may be given once is given several times (`Authorization` excepted: that
+    /// is [`AuthorizationError::Repeated`]).
     #[error("{name} is given {count} times; it may be given at most once")]
     RepeatedHeader {
         /// The header.
@@ -44,6 +45,37 @@ pub enum RequestError {
         /// The value given.
         value: String,
     },
+    /// The endpoint does not support the request's HTTP method.
+    #[error("{path} does not support the HTTP method `{method}`; use {allowed}")]
+    UnsupportedMethod {
+        /// The method given (at most 16 characters of it are kept).
+        method: String,
+        /// The endpoint, such as `/v1/journal-runs/{jr-number}/cancel`.
+        path: &'static str,
+        /// The method the endpoint supports, such as `PUT`.
+        allowed: &'static str,
+    },
+}
+
+/// Checks a request's HTTP method against the one `path` supports. Methods are
+/// case-sensitive (RFC 9110, section 9.1): `put` is not `PUT`.
+///
+/// # Errors
+///
+/// [`RequestError::UnsupportedMethod`] (category 45) for any other method.
+pub fn require_method(
+    method: &str,
+    path: &'static str,
+    allowed: &'static str,
+) -> Result<(), RequestError> {
+    if method == allowed {
+        return Ok(());
+    }
+    Err(RequestError::UnsupportedMethod {
+        method: method.chars().take(16).collect(),
+        path,
+        allowed,
+    })
 }
 
 /// What is wrong with the `Authorization` header. The messages never quote the header, which
@@ -54,6 +86,12 @@ pub enum AuthorizationError {
     /// No `Authorization` header.
     #[error("the Authorization header is missing; send `Authorization: Bearer <token>`")]
     Missing,
+    /// `Authorization` given more than once: no single credential to check.
+    #[error("the Authorization header is given {count} times; send it once: `Authorization: Bearer <token>`")]
+    Repeated {
+        /// How many times it was given.
+        count: usize,
+    },
     /// The scheme is not `Bearer`.
     #[error("the Authorization header does not use the Bearer scheme; send `Authorization: Bearer <token>`")]
     NotBearer,

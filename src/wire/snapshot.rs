@@ -158,6 +158,22 @@ fn read_transferred(value: &Nullable<String>) -> Result<TransferredToAccounting,
         .map_or(Ok(TransferredToAccounting::No), |s| s.parse())
 }
 
+/// Zuora's documents carry `transferDateTime` and `transferredBy` only while an entry's
+/// Transferred to Accounting is `Yes`. Written back, an entry keeps them only if it was `Yes`
+/// when read (`was`) and still is (`now`): one that becomes `Yes` here gets neither, since the
+/// crate reads no clock and knows no user. The one place this rule lives.
+fn keep_transfer_fields_only_while_yes(
+    doc: &mut GetJournalEntryDetailType,
+    was: Option<TransferredToAccounting>,
+    now: TransferredToAccounting,
+) {
+    let keep = now == TransferredToAccounting::Yes && was == Some(TransferredToAccounting::Yes);
+    if !keep {
+        doc.transfer_date_time = Nullable::Absent;
+        doc.transferred_by = Nullable::Absent;
+    }
+}
+
 /// One entry document, at `at` (empty at the top level).
 fn entry_from(doc: &GetJournalEntryDetailType, at: &str) -> Result<JournalEntry, DocumentError> {
     let number =
@@ -381,8 +397,10 @@ impl RunSnapshot {
     /// document, at the end. A `transferredToAccounting` whose value did not change keeps its
     /// form (`null`, absent or `"No"`).
     ///
-    /// The crate has no clock and no user: `transferDateTime` and `transferredBy` are kept
-    /// as they were.
+    /// `transferDateTime` and `transferredBy` are present only while `transferredToAccounting`
+    /// is `Yes`, as in Zuora's documents: an entry written with another value has neither; an
+    /// entry that was already `Yes` keeps them as they were; an entry that becomes `Yes` here
+    /// has neither, since the crate has no clock and does not know who transferred it.
     ///
     /// # Errors
     ///
@@ -412,12 +430,12 @@ impl RunSnapshot {
             };
             let mut doc = doc.clone();
             doc.status = entry.status.as_str().to_owned();
-            if read_transferred(&doc.transferred_to_accounting).ok()
-                != Some(entry.transferred_to_accounting)
-            {
+            let was = read_transferred(&doc.transferred_to_accounting).ok();
+            if was != Some(entry.transferred_to_accounting) {
                 doc.transferred_to_accounting =
                     Nullable::Value(entry.transferred_to_accounting.as_str().to_owned());
             }
+            keep_transfer_fields_only_while_yes(&mut doc, was, entry.transferred_to_accounting);
             journal_entries.push(doc);
         }
         journal_entries.extend(

@@ -46,7 +46,9 @@ impl Value {
             Self::Bool(b) => format!("boolean {b}"),
             Self::Unsigned(n) => format!("number {n}"),
             Self::Signed(n) => format!("number {n}"),
-            Self::Float(n) => format!("number {n}"),
+            // `{:?}` keeps the fraction or exponent (`5.0`, `1e300`): `{}` would show `5.0`
+            // as `5`, an integer the reader would take for an accepted value.
+            Self::Float(n) => format!("number {n:?}"),
             Self::String(s) => format!("string {s:?}"),
             Self::Array(_) => "an array".to_owned(),
             Self::Object(_) => "an object".to_owned(),

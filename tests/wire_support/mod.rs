@@ -100,8 +100,10 @@ pub struct Scenario {
     pub jr_number: &'static str,
     pub headers: Vec<(&'static str, String)>,
     pub caller: Caller,
-    /// The HTTP status expected.
+    /// The HTTP status expected, as Zuora answers (the default `HttpStatusMapping::Zuora`).
     pub status: u16,
+    /// The HTTP status expected with `HttpStatusMapping::Rest`.
+    pub rest_status: u16,
     /// The code expected (`None` for success).
     pub code: Option<&'static str>,
 }
@@ -138,7 +140,7 @@ fn scenario(
     jr_number: &'static str,
     headers: Vec<(&'static str, String)>,
     caller: Caller,
-    status: u16,
+    (status, rest_status): (u16, u16),
     code: Option<&'static str>,
 ) -> Scenario {
     Scenario {
@@ -147,6 +149,7 @@ fn scenario(
         headers,
         caller,
         status,
+        rest_status,
         code,
     }
 }
@@ -172,15 +175,66 @@ pub fn scenarios() -> Vec<Scenario> {
             "JR-00000075",
             vec![auth(), header("Zuora-Track-Id", "close-2026-01")],
             all(),
-            200,
+            (200, 200),
             None,
+        ),
+        scenario(
+            "authorization_missing",
+            "JR-00000075",
+            vec![],
+            all(),
+            (401, 401),
+            Some("90000011"),
+        ),
+        scenario(
+            "authorization_repeated",
+            "JR-00000075",
+            vec![auth(), header("authorization", "Bearer 9f8e7d6c")],
+            all(),
+            (401, 401),
+            Some("90000011"),
+        ),
+        scenario(
+            "authorization_not_bearer",
+            "JR-00000075",
+            vec![header("Authorization", "Basic dXNlcjpwYXNz")],
+            all(),
+            (401, 401),
+            Some("90000011"),
+        ),
+        scenario(
+            "authorization_no_token",
+            "JR-00000075",
+            vec![header("Authorization", "Bearer")],
+            all(),
+            (401, 401),
+            Some("90000011"),
+        ),
+        scenario(
+            "authorization_token_character",
+            "JR-00000075",
+            vec![header("Authorization", "Bearer 6d1e 8f0a")],
+            all(),
+            (401, 401),
+            Some("90000011"),
+        ),
+        scenario(
+            "authorization_before_everything",
+            "JR-75",
+            vec![
+                header("Zuora-Track-Id", "close;2026"),
+                header("Zuora-Org-Ids", "org-1,,org-2"),
+            ],
+            all(),
+            (401, 401),
+            Some("90000011"),
         ),
         scenario(
             "path_number",
             "JR-75",
             vec![auth()],
             all(),
-            400,
+            (200, 400),
             Some("50000020"),
         ),
         scenario(
@@ -188,7 +242,7 @@ pub fn scenarios() -> Vec<Scenario> {
             "JR-00000075",
             vec![auth(), header("Zuora-Track-Id", &"t".repeat(65))],
             all(),
-            400,
+            (200, 400),
             Some("50000020"),
         ),
         scenario(
@@ -196,7 +250,7 @@ pub fn scenarios() -> Vec<Scenario> {
             "JR-00000075",
             vec![auth(), header("Zuora-Track-Id", "close;2026")],
             all(),
-            400,
+            (200, 400),
             Some("50000020"),
         ),
         scenario(
@@ -204,7 +258,7 @@ pub fn scenarios() -> Vec<Scenario> {
             "JR-00000075",
             vec![auth(), header("Zuora-Entity-Ids", "entity-eu,entity-us")],
             all(),
-            400,
+            (200, 400),
             Some("50000020"),
         ),
         scenario(
@@ -212,7 +266,7 @@ pub fn scenarios() -> Vec<Scenario> {
             "JR-00000075",
             vec![auth(), header("Zuora-Org-Ids", "org-1,,org-2")],
             all(),
-            400,
+            (200, 400),
             Some("50000020"),
         ),
         scenario(
@@ -224,55 +278,23 @@ pub fn scenarios() -> Vec<Scenario> {
                 header("zuora-org-ids", "org-2"),
             ],
             all(),
-            400,
-            Some("50000090"),
-        ),
-        scenario(
-            "authorization_missing",
-            "JR-00000075",
-            vec![],
-            all(),
-            401,
-            Some("90000011"),
-        ),
-        scenario(
-            "authorization_not_bearer",
-            "JR-00000075",
-            vec![header("Authorization", "Basic dXNlcjpwYXNz")],
-            all(),
-            401,
-            Some("90000011"),
-        ),
-        scenario(
-            "authorization_no_token",
-            "JR-00000075",
-            vec![header("Authorization", "Bearer")],
-            all(),
-            401,
-            Some("90000011"),
-        ),
-        scenario(
-            "authorization_token_character",
-            "JR-00000075",
-            vec![header("Authorization", "Bearer 6d1e 8f0a")],
-            all(),
-            401,
-            Some("90000011"),
+            (200, 400),
+            Some("50000020"),
         ),
         scenario(
             "entity_required",
             "JR-00000075",
             vec![auth()],
             multi_org_caller(),
-            400,
-            Some("50000023"),
+            (200, 400),
+            Some("50000022"),
         ),
         scenario(
             "entity_not_accessible",
             "JR-00000075",
             vec![auth(), header("Zuora-Entity-Ids", "entity-apac")],
             multi_org_caller(),
-            403,
+            (200, 403),
             Some("50000010"),
         ),
         scenario(
@@ -280,7 +302,7 @@ pub fn scenarios() -> Vec<Scenario> {
             "JR-00000075",
             vec![auth()],
             no_cancel,
-            403,
+            (200, 403),
             Some("50000010"),
         ),
         scenario(
@@ -292,7 +314,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 header("Zuora-Org-Ids", "org-3"),
             ],
             multi_org_caller(),
-            403,
+            (200, 403),
             Some("50000010"),
         ),
         scenario(
@@ -300,7 +322,7 @@ pub fn scenarios() -> Vec<Scenario> {
             "JR-00000099",
             vec![auth()],
             all(),
-            404,
+            (200, 404),
             Some("50000040"),
         ),
         scenario(
@@ -312,7 +334,7 @@ pub fn scenarios() -> Vec<Scenario> {
                 header("Zuora-Org-Ids", "org-1"),
             ],
             multi_org_caller(),
-            404,
+            (200, 404),
             Some("50000040"),
         ),
         scenario(
@@ -320,7 +342,7 @@ pub fn scenarios() -> Vec<Scenario> {
             "JR-00000076",
             vec![auth()],
             all(),
-            409,
+            (200, 409),
             Some("50000030"),
         ),
     ]

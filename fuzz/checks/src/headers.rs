@@ -4,7 +4,7 @@
 use arbitrary::{Arbitrary, Unstructured};
 use journal_run::invariants::{check_state, check_transition};
 use journal_run::wire::{
-    http_status, CancelHandler, CancelOutcome, CommonResponse, ProcessId, RequestId,
+    CancelHandler, CancelOutcome, CommonResponse, HttpStatusMapping, ProcessId, RequestId,
     ACCEPT_ENCODING, AUTHORIZATION, ZUORA_ENTITY_IDS, ZUORA_ORG_IDS, ZUORA_TRACK_ID,
 };
 use journal_run::{
@@ -240,9 +240,10 @@ fn run_for(labels: Vec<OrgId>, progress: u8) -> JournalRun {
 /// Drives the cancel request handler (`journal_run::wire::CancelHandler`) with the raw path
 /// and headers decoded from `data`, and checks:
 ///
-/// - it never panics, and its answer is consistent: HTTP 200 and `{"success": true}` exactly
-///   when the request is accepted, else the failure body with one reason whose code carries
-///   the error's category and the request's id;
+/// - it never panics, and its answer is consistent: `{"success": true}` (HTTP 200) exactly
+///   when the request is accepted, else the status of the error's category as Zuora answers
+///   (`HttpStatusMapping::Zuora`) and the failure body with one reason whose code carries the
+///   error's category and the request's id;
 /// - `Zuora-Track-Id` is echoed exactly when the request carries one (once) that
 ///   `TrackId::parse` accepts, equal to the request's value, and never breaks INV-15: no
 ///   control character (no CR or LF), none of `: ; " '`, US-ASCII, at most 64 characters;
@@ -359,7 +360,11 @@ pub fn handle(data: &[u8]) -> Option<CancelOutcome> {
         }
         Err(error) => {
             let category = error.category();
-            assert_eq!(response.status, http_status(category), "{error}");
+            assert_eq!(
+                response.status,
+                HttpStatusMapping::Zuora.status(category),
+                "{error}"
+            );
             assert!(!body.success);
             assert_eq!(body.request_id.as_deref(), Some(request_id.as_str()));
             assert_eq!(body.process_id.as_deref(), Some(process_id.as_str()));

@@ -27,7 +27,8 @@ export SIM_BASE_SEED="${SIM_BASE_SEED:-1}"
 export SIM_OPS="${SIM_OPS:-2000}"
 
 # The files that hold the rules and the values they decide on.
-files=(src/machine.rs src/entry.rs src/cancellation.rs src/run.rs src/invariants.rs
+files=(src/machine.rs src/entry.rs src/cancellation.rs src/run.rs src/invariants.rs src/tenant.rs
+    src/caller.rs src/command.rs
     src/number.rs src/headers.rs src/status.rs src/permission.rs src/error.rs)
 file_args=()
 case " $* " in
@@ -38,7 +39,7 @@ esac
 # The library's own unit tests and the integration tests of the rules (doctests and the wire
 # format's tests are left out: the first compile one by one, the second test no rule file).
 test_args=(--cargo-arg=--lib)
-for t in bad_inputs exhaustive model properties serialization simulation table worked_example; do
+for t in bad_inputs exhaustive faithful model properties serialization simulation table worked_example; do
     if [ -f "tests/$t.rs" ]; then
         test_args+=("--cargo-arg=--test=$t")
     fi

@@ -11,7 +11,10 @@ use crate::permission::{Permission, PermissionSet};
 
 /// The orgs a caller can access (Multi-Org).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(
+    rename_all = "camelCase",
+    expecting = "\"all\" or {\"only\": [org ids]}"
+)]
 pub enum OrgAccess {
     /// No org limit: Multi-Org is off, or the caller can access every org.
     All,

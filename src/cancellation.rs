@@ -9,6 +9,7 @@ use crate::status::{JournalRunStatus, TransferredToAccounting};
 /// Source: "You can only cancel a journal run whose status is "Pending", "Error", or
 /// "Completed"" (Zuora, `PUT_JournalRun`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(expecting = "Pending, Error or Completed")]
 pub enum CancellableStatus {
     /// Pending.
     Pending,
@@ -37,13 +38,38 @@ impl From<CancellableStatus> for JournalRunStatus {
 /// - `next` is at most the number of entries in the run: entries `0..next` (in entry-number
 ///   order) have been attempted, the rest have not (INV-6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(
+    rename_all = "camelCase",
+    deny_unknown_fields,
+    expecting = "a cancellation job: {\"previous\": ..., \"next\": ...}"
+)]
 pub struct CancellationJob {
     /// The status the run had when the request was accepted, and goes back to unless every
     /// entry ends up cancelled.
     pub previous: CancellableStatus,
     /// The position (in entry-number order) of the next entry to attempt.
+    #[serde(deserialize_with = "position")]
     pub next: usize,
+}
+
+/// Reads a job's position, saying what it is in messages rather than naming a Rust type.
+fn position<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+    struct Position;
+    impl serde::de::Visitor<'_> for Position {
+        type Value = usize;
+        fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            f.write_str("a position: a whole number from 0")
+        }
+        fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<usize, E> {
+            usize::try_from(value)
+                .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(value), &self))
+        }
+        fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<usize, E> {
+            usize::try_from(value)
+                .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(value), &self))
+        }
+    }
+    deserializer.deserialize_u64(Position)
 }
 
 /// What is known of the cancellation job of a `CancelInprogress` run.
@@ -96,7 +122,7 @@ impl From<CancellationJob> for Job {
 
 /// What one step of the job did to the entry it attempted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", expecting = "an attempt's outcome")]
 pub enum AttemptOutcome {
     /// The entry was cancelled.
     Cancelled,
@@ -112,7 +138,10 @@ pub enum AttemptOutcome {
 
 /// How a cancellation job settles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(
+    rename_all = "camelCase",
+    expecting = "a settlement: cancelled or restored"
+)]
 pub enum Settlement {
     /// Every entry is cancelled: the run becomes `Cancelled`.
     Cancelled,

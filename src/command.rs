@@ -22,7 +22,7 @@ use crate::status::TransferredToAccounting;
 /// - **the accounting integration**, which moves an entry's Transferred to Accounting
 ///   `No -> Processing -> Yes | Error`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, EnumDiscriminants)]
-#[serde(rename_all = "camelCase", tag = "command")]
+#[serde(rename_all = "camelCase", tag = "command", expecting = "a command")]
 #[strum_discriminants(
     name(CommandKind),
     derive(
@@ -124,7 +124,7 @@ pub enum Command {
 
 /// A request to create a journal run (`POST /v1/journal-runs`), once its body has been read.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", expecting = "a create journal run request")]
 pub struct CreateRun {
     /// The number the tenant gives the new run (Zuora numbers runs itself; the embedding
     /// system chooses it).

@@ -40,6 +40,7 @@ pub enum Cancellability {
 
 /// What the accounting integration reports at the end of a transfer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(expecting = "Yes or Error")]
 pub enum TransferResult {
     /// The entry was transferred: Transferred to Accounting becomes `Yes`.
     Yes,

@@ -9,7 +9,7 @@ use crate::status::TransferredToAccounting;
 
 /// Something that happened to a journal run. Every accepted command produces exactly one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr)]
-#[serde(rename_all = "camelCase", tag = "event")]
+#[serde(rename_all = "camelCase", tag = "event", expecting = "an event")]
 #[strum(serialize_all = "camelCase")]
 pub enum Event {
     /// `Pending -> Processing`.

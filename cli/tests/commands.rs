@@ -555,6 +555,30 @@ fn a_history_of_legal_transitions_is_clean() {
     assert_eq!(out["snapshots"][1]["line"], 3);
 }
 
+/// Zuora's exports of a run being cancelled (no job) are audited like any other: Completed, then
+/// CancelInprogress, then Completed again is clean; CancelInprogress then Pending is not (INV-11).
+#[test]
+fn a_history_through_cancel_inprogress_as_zuora_exports_it_is_audited() {
+    let entries = |first: &'static str| {
+        vec![
+            ("JE-00000001", first, "No"),
+            ("JE-00000002", "Created", "Yes"),
+        ]
+    };
+    let (code, out) = audit_history(&[
+        line("Completed", &entries("Created")),
+        line("CancelInprogress", &entries("Created")),
+        line("CancelInprogress", &entries("Cancelled")),
+        line("Completed", &entries("Cancelled")),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out["snapshots"].as_array().map(Vec::len), Some(4));
+    assert_eq!(out["snapshots"][1]["status"], "CancelInprogress");
+    let (code, out) = audit_history(&[line("CancelInprogress", &[]), line("Pending", &[])]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.to_string().contains("INV-11"), "{out}");
+}
+
 #[test]
 fn inv_2_a_cancelled_entry_that_comes_back_is_reported() {
     let (code, out) = audit_history(&[

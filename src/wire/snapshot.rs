@@ -323,10 +323,11 @@ fn count(len: usize) -> u64 {
 /// Serialized as `{"run": {...}, "journalEntries": [...], "cancellationJob": {...}}`.
 /// `run` is Zuora's `GETJournalRunType` and each item of `journalEntries` its
 /// `GETJournalEntryDetailType`. `cancellationJob` is not Zuora's: it is this crate's
-/// extension giving the state of a running cancellation job, required for a
-/// `CancelInprogress` run and forbidden otherwise (docs/DECISIONS.md, D-16).
+/// extension giving the state of a running cancellation job: optional for a `CancelInprogress`
+/// run (without it, as in Zuora's own export, the job is [`Job::Unknown`]) and forbidden
+/// otherwise (docs/DECISIONS.md, D-16).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", expecting = "a journal run snapshot")]
 pub struct RunSnapshot {
     /// The run's document.
     pub run: GetJournalRunType,

@@ -630,7 +630,17 @@ fn malformed_run_documents_are_refused_with_the_fault() {
         (
             serde_json::json!({"number": "JR-00000001",
                 "state": {"CancelInprogress": {"previous": "Completed", "next": -1}}, "entries": []}),
-            "invalid value: integer `-1`",
+            "invalid value: integer `-1`, expected a position: a whole number from 0",
+        ),
+        (
+            serde_json::json!({"number": "JR-00000001",
+                "state": {"CancelInprogress": {"previous": "Completed", "next": "3"}}, "entries": []}),
+            "invalid type: string \"3\", expected a position: a whole number from 0",
+        ),
+        (
+            serde_json::json!({"number": "JR-00000001",
+                "state": {"CancelInprogress": {"previous": "Completed", "next": 0, "done": 1}}, "entries": []}),
+            "unknown field `done`, expected `previous` or `next`",
         ),
     ];
     for (document, expected) in cases {

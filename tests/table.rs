@@ -83,25 +83,31 @@ fn no_override() -> Caller {
 enum Fixture {
     Pending,
     Processing,
+    /// Processing, listing the entries created so far (D-23).
+    ProcessingListing,
     Completed,
     Error,
     CancelAtStart,
     CancelMid,
     CancelFinished,
+    /// CancelInprogress as Zuora exports it: the job unknown (D-16).
+    CancelUnknown,
     Cancelled,
     DeleteInprogress,
     Deleted,
 }
 
 impl Fixture {
-    const ALL: [Self; 10] = [
+    const ALL: [Self; 12] = [
         Self::Pending,
         Self::Processing,
+        Self::ProcessingListing,
         Self::Completed,
         Self::Error,
         Self::CancelAtStart,
         Self::CancelMid,
         Self::CancelFinished,
+        Self::CancelUnknown,
         Self::Cancelled,
         Self::DeleteInprogress,
         Self::Deleted,
@@ -133,11 +139,16 @@ impl Fixture {
         let (state, entries) = match self {
             Self::Pending => (RunState::Pending, vec![]),
             Self::Processing => (RunState::Processing, vec![]),
+            Self::ProcessingListing => (RunState::Processing, Self::live_entries()),
             Self::Completed => (RunState::Completed, Self::live_entries()),
             Self::Error => (RunState::Error, Self::live_entries()),
             Self::CancelAtStart => (job(CancellableStatus::Completed, 0), Self::live_entries()),
             Self::CancelMid => (job(CancellableStatus::Completed, 2), Self::live_entries()),
             Self::CancelFinished => (job(CancellableStatus::Completed, 4), Self::live_entries()),
+            Self::CancelUnknown => (
+                RunState::CancelInprogress(Job::Unknown),
+                Self::live_entries(),
+            ),
             Self::Cancelled => (RunState::Cancelled, Self::cancelled_entries()),
             Self::DeleteInprogress => (RunState::DeleteInprogress, Self::cancelled_entries()),
             Self::Deleted => (RunState::Deleted, vec![]),
@@ -149,10 +160,10 @@ impl Fixture {
         use JournalRunStatus as S;
         match self {
             Self::Pending => Some(S::Pending),
-            Self::Processing => Some(S::Processing),
+            Self::Processing | Self::ProcessingListing => Some(S::Processing),
             Self::Completed => Some(S::Completed),
             Self::Error => Some(S::Error),
-            Self::CancelAtStart | Self::CancelMid | Self::CancelFinished => {
+            Self::CancelAtStart | Self::CancelMid | Self::CancelFinished | Self::CancelUnknown => {
                 Some(S::CancelInprogress)
             }
             Self::Cancelled => Some(S::Cancelled),
@@ -257,7 +268,13 @@ fn expected(
     };
     let live = matches!(
         fixture,
-        F::Completed | F::Error | F::CancelAtStart | F::CancelMid | F::CancelFinished
+        F::ProcessingListing
+            | F::Completed
+            | F::Error
+            | F::CancelAtStart
+            | F::CancelMid
+            | F::CancelFinished
+            | F::CancelUnknown
     );
     match kind {
         // The run's number is taken, whatever its state.
@@ -282,9 +299,11 @@ fn expected(
                 Some(S::CancelInprogress),
             ),
             F::Processing
+            | F::ProcessingListing
             | F::CancelAtStart
             | F::CancelMid
             | F::CancelFinished
+            | F::CancelUnknown
             | F::Cancelled
             | F::DeleteInprogress
             | F::Deleted => refused(),
@@ -301,7 +320,7 @@ fn expected(
         },
         CommandKind::DeleteEntry => match fixture {
             F::Pending | F::Deleted => entry_not_found(2),
-            F::Processing | F::DeleteInprogress => refused(),
+            F::Processing | F::ProcessingListing | F::DeleteInprogress => refused(),
             _ => accepted(Event::EntryDeleted { entry: je(2) }, same),
         },
         CommandKind::UpdateTransferredToAccounting => match fixture {
@@ -322,6 +341,8 @@ fn expected(
             _ => refused(),
         },
         CommandKind::CompleteProcessing => match fixture {
+            // The listing holds both entries processing names.
+            F::ProcessingListing => Err(Rejection::DuplicateEntry { entry: je(1) }),
             F::Processing => accepted(
                 Event::ProcessingCompleted {
                     entries: vec![je(1), je(2)],
@@ -331,6 +352,7 @@ fn expected(
             _ => refused(),
         },
         CommandKind::FailProcessing => match fixture {
+            F::ProcessingListing => Err(Rejection::DuplicateEntry { entry: je(3) }),
             F::Processing => accepted(
                 Event::ProcessingFailed {
                     entries: vec![je(3)],
@@ -357,6 +379,7 @@ fn expected(
                 same,
             ),
             F::CancelFinished => Err(Rejection::JobFinished { run: jr(RUN) }),
+            F::CancelUnknown => Err(Rejection::JobUnknown { run: jr(RUN) }),
             _ => refused(),
         },
         CommandKind::SettleCancellation => match fixture {
@@ -368,6 +391,7 @@ fn expected(
                 run: jr(RUN),
                 remaining: 2,
             }),
+            F::CancelUnknown => Err(Rejection::JobUnknown { run: jr(RUN) }),
             // One of four entries is cancelled: back to Completed.
             F::CancelFinished => accepted(
                 Event::CancellationSettled {

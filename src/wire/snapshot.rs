@@ -494,11 +494,13 @@ impl TryFrom<&RunSnapshot> for JournalRun {
                 });
             }
         }
-        let state = match (RunState::from_status(status), snapshot.cancellation_job) {
-            (state, None) => state,
-            (RunState::CancelInprogress(_), Some(job)) => {
-                RunState::CancelInprogress(Job::Known(job))
-            }
+        // The field a contradiction names: the job's position when our extension gives it.
+        let (state, field) = match (RunState::from_status(status), snapshot.cancellation_job) {
+            (state, None) => (state, "run.status"),
+            (RunState::CancelInprogress(_), Some(job)) => (
+                RunState::CancelInprogress(Job::Known(job)),
+                "cancellationJob.next",
+            ),
             (
                 RunState::Pending
                 | RunState::Processing
@@ -514,16 +516,6 @@ impl TryFrom<&RunSnapshot> for JournalRun {
                     status,
                 })
             }
-        };
-        let field = match state {
-            RunState::CancelInprogress(_) => "cancellationJob.next",
-            RunState::Pending
-            | RunState::Processing
-            | RunState::Completed
-            | RunState::Error
-            | RunState::Cancelled
-            | RunState::DeleteInprogress
-            | RunState::Deleted => "run.status",
         };
         JournalRun::from_snapshot(number, organizations, state, entries).map_err(|source| {
             DocumentError::Inconsistent {

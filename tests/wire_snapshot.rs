@@ -256,6 +256,15 @@ fn invalid_documents_are_errors_naming_the_field() {
                 d["cancellationJob"] = json!({ "previous": "Completed", "next": 11 });
             }),
         ),
+        // An export's CancelInprogress run (no job) whose entry was cancelled while
+        // transferred (INV-3): the run's fault, not the (absent) job's.
+        (
+            "run.status",
+            Box::new(|d| {
+                d["run"]["status"] = json!("CancelInprogress");
+                d["journalEntries"][3]["status"] = json!("Cancelled");
+            }),
+        ),
         // The run's status contradicts its entries (INV-1, INV-10).
         (
             "run.status",

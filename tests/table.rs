@@ -1663,3 +1663,21 @@ fn every_rejection_has_its_zuora_category() {
         assert_eq!(error.category(), category, "{rejection:?} as Error");
     }
 }
+
+/// A command kind's name is its serialized name (camelCase), for logs and the generated tables;
+/// messages use `action()`, the operation in words, never this name.
+#[test]
+fn command_kinds_are_named_as_they_are_serialized() {
+    for &kind in CommandKind::VARIANTS {
+        let serialized = serde_json::to_value(kind).unwrap();
+        assert_eq!(serialized.as_str(), Some(kind.as_str()), "{kind:?}");
+        assert_eq!(kind.to_string(), kind.as_str(), "{kind:?}");
+        assert!(!kind.action().contains(kind.as_str()), "{kind:?}");
+    }
+    assert_eq!(CommandKind::CancelRun.as_str(), "cancelRun");
+    assert_eq!(CommandKind::CancelRun.action(), "cancel a journal run");
+    assert_eq!(
+        CommandKind::UpdateTransferredToAccounting.to_string(),
+        "updateTransferredToAccounting"
+    );
+}

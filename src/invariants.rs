@@ -4,6 +4,11 @@
 //! export); [`check_transition`] checks that one state can follow another. Tests, the fuzz
 //! targets, the simulator and the command-line `audit` all call these two functions, so an
 //! invariant is stated in code exactly once.
+//!
+//! A [`JournalRun`] is built from a snapshot only through these checks: the checked
+//! constructors ([`JournalRun::try_from`] an [`UncheckedRun`], [`JournalRun::from_snapshot`],
+//! deserialization) live here, with the invariants they check, so that the aggregate below
+//! never calls up into the auditor.
 
 use core::fmt;
 
@@ -11,8 +16,10 @@ use serde::{Deserialize, Serialize};
 use strum::{EnumCount, VariantArray};
 
 use crate::cancellation::{CancellableStatus, Job};
-use crate::number::JournalEntryNumber;
-use crate::run::{Auditable, RunState};
+use crate::entry::JournalEntry;
+use crate::headers::OrgId;
+use crate::number::{JournalEntryNumber, JournalRunNumber};
+use crate::run::{Auditable, JournalRun, RunRepr, RunState, UncheckedRun};
 
 /// An invariant of docs/INVARIANTS.md that a state or a transition can break.
 #[derive(
@@ -386,5 +393,82 @@ pub const fn status_can_follow(before: &RunState, after: &RunState) -> bool {
         }
         (S::CancelInprogress(Job::Unknown), S::Error | S::Completed) => true,
         (S::CancelInprogress(_), S::CancelInprogress(_)) => true,
+    }
+}
+
+/// A snapshot (a run and its entries, from a file or another system) that breaks the
+/// invariants, so no run can be built from it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the snapshot breaks {}", list(.violations))]
+#[non_exhaustive]
+pub struct SnapshotError {
+    /// Every invariant broken, from [`check_state`].
+    pub violations: Vec<Violation>,
+}
+
+fn list(violations: &[Violation]) -> String {
+    let parts: Vec<String> = violations.iter().map(ToString::to_string).collect();
+    parts.join("; ")
+}
+
+impl UncheckedRun {
+    /// Every invariant the snapshot breaks (empty when a [`JournalRun`] can be built from it):
+    /// [`check_state`].
+    #[must_use]
+    pub fn violations(&self) -> Vec<Violation> {
+        check_state(self)
+    }
+}
+
+impl TryFrom<UncheckedRun> for JournalRun {
+    type Error = SnapshotError;
+
+    /// The run, when the snapshot breaks no invariant.
+    fn try_from(snapshot: UncheckedRun) -> Result<Self, Self::Error> {
+        let violations = snapshot.violations();
+        if !violations.is_empty() {
+            return Err(SnapshotError { violations });
+        }
+        let cancelled = snapshot.entries.iter().filter(|e| e.is_cancelled()).count();
+        Ok(Self {
+            number: snapshot.number,
+            entity: snapshot.entity,
+            organizations: snapshot.organizations,
+            state: snapshot.state,
+            entries: snapshot.entries,
+            cancelled,
+        })
+    }
+}
+
+impl JournalRun {
+    /// A run rebuilt from a snapshot: its state and its entries, in any order, in no entity.
+    /// The same as `JournalRun::try_from(UncheckedRun::new(..).with_organizations(..))`.
+    ///
+    /// # Errors
+    ///
+    /// A [`SnapshotError`] when the snapshot breaks an invariant of the type.
+    pub fn from_snapshot(
+        number: JournalRunNumber,
+        organizations: Vec<OrgId>,
+        state: RunState,
+        entries: Vec<JournalEntry>,
+    ) -> Result<Self, SnapshotError> {
+        UncheckedRun::new(number, state, entries)
+            .with_organizations(organizations)
+            .try_into()
+    }
+}
+
+/// A serialized run is read through the checks: the same as serde's `try_from` from its
+/// serialized form, with the [`SnapshotError`]'s message as the error.
+impl<'de> Deserialize<'de> for JournalRun {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let repr = RunRepr::deserialize(deserializer)?;
+        UncheckedRun::new(repr.number, repr.state, repr.entries)
+            .with_entity(repr.entity)
+            .with_organizations(repr.organizations)
+            .try_into()
+            .map_err(serde::de::Error::custom)
     }
 }

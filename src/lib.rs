@@ -77,16 +77,17 @@ pub use caller::{Caller, OrgAccess};
 pub use cancellation::{AttemptOutcome, CancellableStatus, CancellationJob, Job, Settlement};
 pub use command::{Command, CommandKind, CreateRun};
 pub use entry::{Cancellability, JournalEntry, TransferResult};
-pub use error::{ApplyError, Error, ErrorCategory, Rejection, SnapshotError};
+pub use error::{ApplyError, Rejection};
 pub use event::Event;
 pub use headers::{EntityId, HeaderError, OrgId, OrgIds, RequestScope, TrackId};
-pub use invariants::{Invariant, Violation};
+pub use invariants::{Invariant, SnapshotError, Violation};
 pub use number::{JournalEntryNumber, JournalRunNumber, NumberError};
 pub use permission::{Permission, PermissionKind, PermissionSet};
 pub use run::{Auditable, JournalRun, RunState, UncheckedRun};
 pub use status::{
     JournalEntryStatus, JournalRunStatus, TransactionType, TransferredToAccounting, UnknownVariant,
 };
+pub use wire::error::Error;
 
 /// The README's example, compiled and run as a doctest.
 #[doc = include_str!("../README.md")]

@@ -4,7 +4,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::cancellation::{CancellableStatus, CancellationJob, Job, Settlement};
 use crate::entry::JournalEntry;
-use crate::error::SnapshotError;
 use crate::headers::{EntityId, OrgId};
 use crate::number::{JournalEntryNumber, JournalRunNumber};
 use crate::status::JournalRunStatus;
@@ -166,12 +165,6 @@ impl UncheckedRun {
         self
     }
 
-    /// Every invariant the snapshot breaks (empty when a [`JournalRun`] can be built from it).
-    #[must_use]
-    pub fn violations(&self) -> Vec<crate::invariants::Violation> {
-        crate::invariants::check_state(self)
-    }
-
     /// The run's number.
     #[must_use]
     pub const fn number(&self) -> JournalRunNumber {
@@ -223,9 +216,12 @@ impl UncheckedRun {
 /// - The count of cancelled entries is kept as entries change and always equals a recount
 ///   (it is not serialized; deserializing recounts).
 ///
-/// Every constructor, deserialization included, checks these; `apply` keeps them.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "RunRepr", into = "RunRepr")]
+/// Every constructor, deserialization included, checks these; `apply` keeps them. The
+/// constructors that check a snapshot ([`TryFrom<UncheckedRun>`](TryFrom),
+/// [`from_snapshot`](Self::from_snapshot), `Deserialize`) are defined with the invariants they
+/// check, in [`invariants`](crate::invariants).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(into = "RunRepr")]
 pub struct JournalRun {
     pub(crate) number: JournalRunNumber,
     pub(crate) entity: Option<EntityId>,
@@ -242,24 +238,14 @@ pub struct JournalRun {
     deny_unknown_fields,
     expecting = "a journal run"
 )]
-struct RunRepr {
-    number: JournalRunNumber,
+pub(crate) struct RunRepr {
+    pub(crate) number: JournalRunNumber,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    entity: Option<EntityId>,
+    pub(crate) entity: Option<EntityId>,
     #[serde(default)]
-    organizations: Vec<OrgId>,
-    state: RunState,
-    entries: Vec<JournalEntry>,
-}
-
-impl TryFrom<RunRepr> for JournalRun {
-    type Error = SnapshotError;
-    fn try_from(repr: RunRepr) -> Result<Self, Self::Error> {
-        UncheckedRun::new(repr.number, repr.state, repr.entries)
-            .with_entity(repr.entity)
-            .with_organizations(repr.organizations)
-            .try_into()
-    }
+    pub(crate) organizations: Vec<OrgId>,
+    pub(crate) state: RunState,
+    pub(crate) entries: Vec<JournalEntry>,
 }
 
 impl From<JournalRun> for RunRepr {
@@ -271,27 +257,6 @@ impl From<JournalRun> for RunRepr {
             state: run.state,
             entries: run.entries,
         }
-    }
-}
-
-impl TryFrom<UncheckedRun> for JournalRun {
-    type Error = SnapshotError;
-
-    /// The run, when the snapshot breaks no invariant.
-    fn try_from(snapshot: UncheckedRun) -> Result<Self, Self::Error> {
-        let violations = snapshot.violations();
-        if !violations.is_empty() {
-            return Err(SnapshotError { violations });
-        }
-        let cancelled = snapshot.entries.iter().filter(|e| e.is_cancelled()).count();
-        Ok(Self {
-            number: snapshot.number,
-            entity: snapshot.entity,
-            organizations: snapshot.organizations,
-            state: snapshot.state,
-            entries: snapshot.entries,
-            cancelled,
-        })
     }
 }
 
@@ -323,23 +288,6 @@ impl JournalRun {
             entries: Vec::new(),
             cancelled: 0,
         }
-    }
-
-    /// A run rebuilt from a snapshot: its state and its entries, in any order, in no entity.
-    /// The same as `JournalRun::try_from(UncheckedRun::new(..).with_organizations(..))`.
-    ///
-    /// # Errors
-    ///
-    /// A [`SnapshotError`] when the snapshot breaks an invariant of the type.
-    pub fn from_snapshot(
-        number: JournalRunNumber,
-        organizations: Vec<OrgId>,
-        state: RunState,
-        entries: Vec<JournalEntry>,
-    ) -> Result<Self, SnapshotError> {
-        UncheckedRun::new(number, state, entries)
-            .with_organizations(organizations)
-            .try_into()
     }
 
     /// The run's number.

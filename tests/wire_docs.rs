@@ -3,8 +3,8 @@
 
 mod wire_support;
 
+use journal_run::wire::ErrorCategory;
 use journal_run::wire::{CancelHandler, HttpStatusMapping};
-use journal_run::ErrorCategory;
 use strum::VariantArray;
 use wire_support::*;
 

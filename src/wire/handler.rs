@@ -6,13 +6,13 @@ use std::hash::BuildHasher;
 
 use crate::caller::Caller;
 use crate::command::Command;
-use crate::error::Error;
 use crate::event::Event;
 use crate::headers::{EntityId, OrgIds, RequestScope, TrackId};
 use crate::number::JournalRunNumber;
 use crate::run::JournalRun;
 use crate::wire::category::{category, ErrorCategory};
 use crate::wire::encoding::{accepts_gzip, gzip_response};
+use crate::wire::error::Error;
 use crate::wire::ids::{ProcessId, ReasonCode, RequestId, ResourceCode};
 use crate::wire::request::{
     bearer_token, list_header, single_header, AuthorizationError, RequestError, ACCEPT_ENCODING,

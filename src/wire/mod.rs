@@ -46,6 +46,7 @@ mod category;
 mod create;
 mod documents;
 mod encoding;
+pub(crate) mod error;
 mod handler;
 mod ids;
 mod request;

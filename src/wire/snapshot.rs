@@ -20,8 +20,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::cancellation::{CancellationJob, Job};
 use crate::entry::JournalEntry;
-use crate::error::SnapshotError;
 use crate::headers::{HeaderError, OrgId};
+use crate::invariants::SnapshotError;
 use crate::number::{JournalEntryNumber, JournalRunNumber, NumberError};
 use crate::run::{JournalRun, RunState};
 use crate::status::{

@@ -18,8 +18,9 @@ use strum::{EnumCount, VariantArray};
 use crate::cancellation::{CancellableStatus, Job};
 use crate::entry::JournalEntry;
 use crate::headers::OrgId;
+use crate::lifecycle::RunState;
 use crate::number::{JournalEntryNumber, JournalRunNumber};
-use crate::run::{Auditable, JournalRun, RunRepr, RunState, UncheckedRun};
+use crate::run::{Auditable, JournalRun, RunRepr, UncheckedRun};
 
 /// An invariant of docs/INVARIANTS.md that a state or a transition can break.
 #[derive(
@@ -356,44 +357,13 @@ where
 }
 
 /// Whether a run in state `after` can be seen after one in state `before`, by any number of
-/// legal transitions (including none). Statuses only: a snapshot history cannot show the
-/// job's position, so two `CancelInprogress` states always can follow each other; a job whose
-/// state is unknown may restore Completed or Error.
+/// legal transitions (including none): the closure of the life cycle, which is stated once,
+/// in the rules' [`step`](crate::lifecycle) function. Statuses only: a snapshot history cannot
+/// show the job's position, so two `CancelInprogress` states always can follow each other; a
+/// job whose state is unknown may restore Completed or Error.
 #[must_use]
-pub const fn status_can_follow(before: &RunState, after: &RunState) -> bool {
-    use RunState as S;
-    // The order of the life cycle: Pending -> Processing -> Completed | Error, then a cancel
-    // request (which may come back), then Cancelled -> DeleteInprogress -> Deleted.
-    match (before, after) {
-        (S::Deleted, S::Deleted) => true,
-        (S::Deleted, _) => false,
-        (_, S::Deleted) => true,
-        (S::DeleteInprogress, S::DeleteInprogress) => true,
-        (S::DeleteInprogress, _) => false,
-        (_, S::DeleteInprogress) => true,
-        (S::Cancelled, S::Cancelled) => true,
-        (S::Cancelled, _) => false,
-        (_, S::Cancelled) => true,
-        (S::Pending, _) => true,
-        (S::Processing, S::Pending) => false,
-        (S::Processing, _) => true,
-        // Completed and Error runs never go back to Pending or Processing, and a Completed run
-        // never becomes Error or the reverse (a cancel restores the status it had).
-        (S::Completed, S::Completed | S::CancelInprogress(_)) => true,
-        (S::Error, S::Error | S::CancelInprogress(_)) => true,
-        (S::Completed | S::Error, _) => false,
-        // A job started from Pending never restores it: a Pending run holds no entries, so its
-        // job settles Cancelled (D-5, INV-10).
-        (S::CancelInprogress(_), S::Pending | S::Processing) => false,
-        (S::CancelInprogress(Job::Known(job)), S::Error) => {
-            matches!(job.previous, CancellableStatus::Error)
-        }
-        (S::CancelInprogress(Job::Known(job)), S::Completed) => {
-            matches!(job.previous, CancellableStatus::Completed)
-        }
-        (S::CancelInprogress(Job::Unknown), S::Error | S::Completed) => true,
-        (S::CancelInprogress(_), S::CancelInprogress(_)) => true,
-    }
+pub fn status_can_follow(before: &RunState, after: &RunState) -> bool {
+    crate::lifecycle::can_follow(before, after)
 }
 
 /// A snapshot (a run and its entries, from a file or another system) that breaks the

@@ -64,9 +64,11 @@ pub mod error;
 pub mod event;
 pub mod headers;
 pub mod invariants;
+mod lifecycle;
 mod machine;
 pub mod number;
 pub mod permission;
+#[cfg(feature = "rules")]
 pub mod rules;
 pub mod run;
 pub mod status;
@@ -81,9 +83,11 @@ pub use error::{ApplyError, Rejection};
 pub use event::Event;
 pub use headers::{EntityId, HeaderError, OrgId, OrgIds, RequestScope, TrackId};
 pub use invariants::{Invariant, SnapshotError, Violation};
+pub use lifecycle::RunState;
+pub use machine::PRECEDENCE;
 pub use number::{JournalEntryNumber, JournalRunNumber, NumberError};
 pub use permission::{Permission, PermissionKind, PermissionSet};
-pub use run::{Auditable, JournalRun, RunState, UncheckedRun};
+pub use run::{Auditable, JournalRun, UncheckedRun};
 pub use status::{
     JournalEntryStatus, JournalRunStatus, TransactionType, TransferredToAccounting, UnknownVariant,
 };

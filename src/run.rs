@@ -2,108 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cancellation::{CancellableStatus, CancellationJob, Job, Settlement};
+use crate::cancellation::{CancellationJob, Settlement};
 use crate::entry::JournalEntry;
 use crate::headers::{EntityId, OrgId};
+use crate::lifecycle::RunState;
 use crate::number::{JournalEntryNumber, JournalRunNumber};
 use crate::status::JournalRunStatus;
-
-/// The life-cycle state of a run: its Zuora status, plus what the rules need beyond it (what
-/// is known of the cancellation job while one runs, and the fact of deletion).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(expecting = "a journal run state")]
-pub enum RunState {
-    /// Pending: queued for processing. No entries yet.
-    Pending,
-    /// Processing: transactions and summary journal entries are being processed; it may
-    /// already list the entries created so far.
-    Processing,
-    /// Completed: entries were created.
-    Completed,
-    /// Error: processing failed (it may have created entries).
-    Error,
-    /// CancelInprogress: a cancellation job is running; its state may be unknown (a run read
-    /// from Zuora's export).
-    CancelInprogress(Job),
-    /// Cancelled: every entry is cancelled.
-    Cancelled,
-    /// DeleteInprogress: a cancelled run is being deleted.
-    DeleteInprogress,
-    /// The run has been deleted: Zuora answers "not found" for it. Holds no entries.
-    Deleted,
-}
-
-impl RunState {
-    /// The status Zuora reports; `None` for a deleted run.
-    #[must_use]
-    pub const fn status(&self) -> Option<JournalRunStatus> {
-        Some(match self {
-            Self::Pending => JournalRunStatus::Pending,
-            Self::Processing => JournalRunStatus::Processing,
-            Self::Completed => JournalRunStatus::Completed,
-            Self::Error => JournalRunStatus::Error,
-            Self::CancelInprogress(_) => JournalRunStatus::CancelInprogress,
-            Self::Cancelled => JournalRunStatus::Cancelled,
-            Self::DeleteInprogress => JournalRunStatus::DeleteInprogress,
-            Self::Deleted => return None,
-        })
-    }
-
-    /// The state Zuora's export of a run with this status shows: for `CancelInprogress`, a job
-    /// whose state is unknown ([`Job::Unknown`]).
-    #[must_use]
-    pub const fn from_status(status: JournalRunStatus) -> Self {
-        match status {
-            JournalRunStatus::Pending => Self::Pending,
-            JournalRunStatus::Processing => Self::Processing,
-            JournalRunStatus::Completed => Self::Completed,
-            JournalRunStatus::Error => Self::Error,
-            JournalRunStatus::Cancelled => Self::Cancelled,
-            JournalRunStatus::DeleteInprogress => Self::DeleteInprogress,
-            JournalRunStatus::CancelInprogress => Self::CancelInprogress(Job::Unknown),
-        }
-    }
-
-    /// The cancellation job, when one runs and its state is known.
-    #[must_use]
-    pub const fn known_job(&self) -> Option<&CancellationJob> {
-        match self {
-            Self::CancelInprogress(job) => job.known(),
-            Self::Pending
-            | Self::Processing
-            | Self::Completed
-            | Self::Error
-            | Self::Cancelled
-            | Self::DeleteInprogress
-            | Self::Deleted => None,
-        }
-    }
-
-    /// A short name for messages: the status, or `deleted`.
-    #[must_use]
-    pub fn name(&self) -> &'static str {
-        self.status().map_or("deleted", JournalRunStatus::as_str)
-    }
-}
-
-impl From<CancellableStatus> for RunState {
-    fn from(status: CancellableStatus) -> Self {
-        match status {
-            CancellableStatus::Pending => Self::Pending,
-            CancellableStatus::Error => Self::Error,
-            CancellableStatus::Completed => Self::Completed,
-        }
-    }
-}
-
-impl From<Settlement> for RunState {
-    fn from(settlement: Settlement) -> Self {
-        match settlement {
-            Settlement::Cancelled => Self::Cancelled,
-            Settlement::Restored(previous) => previous.into(),
-        }
-    }
-}
 
 /// A run as given, from an export or another system, whose invariants are not known to hold:
 /// what an auditor reads.

@@ -175,7 +175,7 @@ impl TrackId {
 ///
 /// - 1 to [`Identifier::MAX_LEN`] characters, each an ASCII letter, digit, `-`, `_` or `.`.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Identifier(String);
+pub(crate) struct Identifier(String);
 
 impl Identifier {
     /// The longest accepted identifier.

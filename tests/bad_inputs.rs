@@ -4,9 +4,9 @@
 //!
 //! docs/VERIFICATION.md counts the cases; every table below is one category.
 
-use journal_run::headers::CharacterFault;
 use journal_run::invariants::Invariant;
 use journal_run::wire::ErrorCategory;
+use journal_run::CharacterFault;
 use journal_run::{
     Caller, CancellableStatus, CancellationJob, Command, CommandKind, EntityId, HeaderError, Job,
     JournalEntry, JournalEntryNumber, JournalEntryStatus, JournalRun, JournalRunNumber,
@@ -1334,7 +1334,7 @@ fn the_auditor_refuses_each_kind_of_bad_transition() {
     use JournalEntryStatus::{Cancelled, Created};
     use TransferredToAccounting::{Error, No, Processing, Yes};
     let found =
-        |violations: Vec<journal_run::Violation>| -> Vec<(Invariant, Vec<JournalEntryNumber>)> {
+        |violations: Vec<journal_run::invariants::Violation>| -> Vec<(Invariant, Vec<JournalEntryNumber>)> {
             violations
                 .into_iter()
                 .map(|v| (v.invariant, v.entries))

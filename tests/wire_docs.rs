@@ -153,7 +153,7 @@ fn the_category_of_every_error_is_documented_as_the_code_maps_it() {
         ApplyError, CommandKind, Error, HeaderError, JournalRunStatus, NumberError, Permission,
         Rejection, TransferredToAccounting,
     };
-    fn snapshot_error() -> journal_run::SnapshotError {
+    fn snapshot_error() -> journal_run::invariants::SnapshotError {
         use journal_run::{JournalEntry, JournalEntryStatus, JournalRun, RunState};
         JournalRun::from_snapshot(
             "JR-00000001".parse().unwrap(),

@@ -77,5 +77,3 @@ pub use request::{
 pub use response::{CommonResponse, ErrorResponse, HttpStatusMapping, Reason};
 pub use snapshot::{DocumentError, RunSnapshot};
 pub use value::{Nullable, Value};
-
-pub use crate::status::TransactionType;

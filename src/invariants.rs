@@ -103,8 +103,8 @@ fn violation(invariant: Invariant, entries: Vec<JournalEntryNumber>, detail: Str
     }
 }
 
-/// Every invariant one state breaks (empty when it is sound): of a [`JournalRun`](crate::JournalRun)
-/// or of an [`UncheckedRun`](crate::UncheckedRun) read from an export. O(n) in the entries.
+/// Every invariant one state breaks (empty when it is sound): of a [`JournalRun`]
+/// or of an [`UncheckedRun`] read from an export. O(n) in the entries.
 ///
 /// Only Zuora's documented rules and what a run's own state says are checked: a Processing run
 /// may list entries (Zuora creates them while processing), and a `CancelInprogress` run whose
@@ -221,7 +221,7 @@ pub fn check_state<R: Auditable + ?Sized>(run: &R) -> Vec<Violation> {
 /// (`totalJournalEntryCount`) but `given` entries are listed with it: a snapshot that lists
 /// its entries once each lists exactly the run's entries. `None` when they agree.
 ///
-/// Only a document shows this fault (a [`JournalRun`](crate::JournalRun) holds its entries, not a count), so
+/// Only a document shows this fault (a [`JournalRun`] holds its entries, not a count), so
 /// readers of Zuora's documents check it; O(1).
 ///
 /// ```
@@ -358,7 +358,7 @@ where
 
 /// Whether a run in state `after` can be seen after one in state `before`, by any number of
 /// legal transitions (including none): the closure of the life cycle, which is stated once,
-/// in the rules' [`step`](crate::lifecycle) function. Statuses only: a snapshot history cannot
+/// in the rules' `lifecycle::step` function (src/lifecycle.rs). Statuses only: a snapshot history cannot
 /// show the job's position, so two `CancelInprogress` states always can follow each other; a
 /// job whose state is unknown may restore Completed or Error.
 #[must_use]

@@ -4,7 +4,7 @@
 //!
 //! Nothing here restates a rule: every row is the result of [`JournalRun::decide`] and
 //! [`JournalRun::apply`] on a representative run, and the order of precedence is
-//! [`PRECEDENCE`](crate::PRECEDENCE), so the document cannot drift from the code.
+//! [`PRECEDENCE`], so the document cannot drift from the code.
 //! docs/STATE_MACHINE.md holds [`markdown`]'s output, and a test fails when they differ.
 
 use core::fmt::Write as _;

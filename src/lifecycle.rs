@@ -313,17 +313,41 @@ const fn settles_to(previous: Option<CancellableStatus>) -> &'static [Stage] {
     }
 }
 
-/// The stages one command can move a run at `stage` to, by [`step`] (the stage itself
-/// excepted).
-fn moves(stage: Stage) -> Vec<Stage> {
-    let mut found = Vec::new();
+/// Every stage, in a fixed order: the bits of a set of stages.
+const STAGES: [Stage; 11] = [
+    Stage::Pending,
+    Stage::Processing,
+    Stage::Completed,
+    Stage::Error,
+    Stage::CancelInprogress(Some(CancellableStatus::Pending)),
+    Stage::CancelInprogress(Some(CancellableStatus::Completed)),
+    Stage::CancelInprogress(Some(CancellableStatus::Error)),
+    Stage::CancelInprogress(None),
+    Stage::Cancelled,
+    Stage::DeleteInprogress,
+    Stage::Deleted,
+];
+
+/// The set holding only `stage`.
+fn bit(stage: Stage) -> u16 {
+    STAGES
+        .iter()
+        .position(|s| *s == stage)
+        .map_or(0, |i| 1 << i)
+}
+
+/// The stages one command can move a run at `stage` to, by [`step`], as a set.
+fn moves(stage: Stage) -> u16 {
+    let mut found = 0;
     for kind in <CommandKind as strum::VariantArray>::VARIANTS {
         match step(stage, *kind) {
             Step::Refused | Step::Stays => {}
-            Step::To(next) => found.push(next),
+            Step::To(next) => found |= bit(next),
             Step::Settles => {
                 if let Stage::CancelInprogress(previous) = stage {
-                    found.extend_from_slice(settles_to(previous));
+                    for next in settles_to(previous) {
+                        found |= bit(*next);
+                    }
                 }
             }
         }
@@ -335,21 +359,24 @@ fn moves(stage: Stage) -> Vec<Stage> {
 /// moves of the life cycle ([`step`]), none included. By status: the later state's job (its
 /// position, the status it started from) is not judged, because a snapshot history cannot
 /// tell one job from another; the earlier state's job, when known, tells which status
-/// settling restores.
+/// settling restores. Allocates nothing.
 pub(crate) fn can_follow(before: &RunState, after: &RunState) -> bool {
-    let target = after.status();
-    let mut seen = vec![Stage::of(before)];
-    let mut next = 0;
-    while let Some(stage) = seen.get(next).copied() {
-        if stage.status() == target {
-            return true;
-        }
-        for reached in moves(stage) {
-            if !seen.contains(&reached) {
-                seen.push(reached);
+    let mut reached = bit(Stage::of(before));
+    loop {
+        let mut grown = reached;
+        for (i, stage) in STAGES.iter().enumerate() {
+            if reached & (1 << i) != 0 {
+                grown |= moves(*stage);
             }
         }
-        next += 1;
+        if grown == reached {
+            break;
+        }
+        reached = grown;
     }
-    false
+    let target = after.status();
+    STAGES
+        .iter()
+        .enumerate()
+        .any(|(i, stage)| reached & (1 << i) != 0 && stage.status() == target)
 }

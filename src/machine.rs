@@ -16,7 +16,7 @@ use core::num::NonZeroU64;
 
 use crate::caller::Caller;
 use crate::caller::OrgAccess;
-use crate::cancellation::{AttemptOutcome, CancellableStatus, CancellationJob, Job, Settlement};
+use crate::cancellation::{AttemptOutcome, CancellationJob, Job, Settlement};
 use crate::command::{Command, CommandKind, Target};
 use crate::entry::{
     change_needs_override, integration_transition, Cancellability, JournalEntry, TransferResult,
@@ -168,11 +168,11 @@ impl JournalRun {
 
     /// Step 5 of [`PRECEDENCE`]: the life cycle's rule for the command at the run's stage
     /// ([`lifecycle::step`](crate::lifecycle)): `RunStatus` where it refuses the command, or
-    /// "not found" for a deleted run.
-    fn life_cycle(&self, command: &Command) -> Result<(), Rejection> {
+    /// "not found" for a deleted run; else what the command does to the run's status.
+    fn life_cycle(&self, command: &Command) -> Result<Step, Rejection> {
         match step(Stage::of(&self.state), command.kind()) {
             Step::Refused => Err(self.status_rejection(command)),
-            Step::Stays | Step::To(_) | Step::Settles => Ok(()),
+            allowed @ (Step::Stays | Step::To(_) | Step::Settles) => Ok(allowed),
         }
     }
 
@@ -183,23 +183,30 @@ impl JournalRun {
         Rejection::RunExists { run: self.number }
     }
 
-    /// `PUT /v1/journal-runs/{jr-number}/cancel`: the life cycle, then the job starts from the
-    /// run's status.
+    /// `PUT /v1/journal-runs/{jr-number}/cancel`: the life cycle, which says which statuses
+    /// can be cancelled and moves the run to `CancelInprogress` from the status it had.
     fn cancel_run(&self, command: &Command) -> Result<Event, Rejection> {
-        use RunState as S;
-        self.life_cycle(command)?;
-        let previous = match &self.state {
-            S::Pending => CancellableStatus::Pending,
-            S::Error => CancellableStatus::Error,
-            S::Completed => CancellableStatus::Completed,
-            // Refused by the life cycle above, and answered the same here.
-            S::Processing
-            | S::CancelInprogress(_)
-            | S::Cancelled
-            | S::DeleteInprogress
-            | S::Deleted => return Err(self.status_rejection(command)),
-        };
-        Ok(Event::CancellationRequested { previous })
+        use Stage as G;
+        match self.life_cycle(command)? {
+            Step::To(G::CancelInprogress(Some(previous))) => {
+                Ok(Event::CancellationRequested { previous })
+            }
+            // The life cycle moves a cancel request only to CancelInprogress from a known
+            // status; any other step would be its refusal.
+            Step::Refused
+            | Step::Stays
+            | Step::Settles
+            | Step::To(
+                G::Pending
+                | G::Processing
+                | G::Completed
+                | G::Error
+                | G::CancelInprogress(None)
+                | G::Cancelled
+                | G::DeleteInprogress
+                | G::Deleted,
+            ) => Err(self.status_rejection(command)),
+        }
     }
 
     /// `DELETE /v1/journal-runs/{jr-number}`: the life cycle (only a cancelled run).

@@ -1,19 +1,14 @@
-//! Every error the crate returns. Zuora's error category of each is mapped in one place, in
-//! the wire layer: [`wire::category`](crate::wire::category).
+//! Why the rules refuse a command ([`Rejection`]) and why an event does not fit a run
+//! ([`ApplyError`]). They say what rule was broken, in Zuora's words; how Zuora's API reports
+//! them (the error category, the HTTP status) is the wire layer's concern.
 
 use strum::IntoStaticStr;
 
 use crate::command::CommandKind;
-use crate::headers::{EntityId, HeaderError, OrgId};
-use crate::invariants::Violation;
-use crate::number::{JournalEntryNumber, JournalRunNumber, NumberError};
+use crate::headers::{EntityId, OrgId};
+use crate::number::{JournalEntryNumber, JournalRunNumber};
 use crate::permission::Permission;
-use crate::status::{JournalRunStatus, TransferredToAccounting, UnknownVariant};
-use crate::wire::{BodyError, DocumentError, RequestError};
-
-/// Zuora's error categories; defined in the wire layer, here so that existing paths keep
-/// working.
-pub use crate::wire::ErrorCategory;
+use crate::status::{JournalRunStatus, TransferredToAccounting};
 
 /// Why [`JournalRun::decide`](crate::JournalRun::decide) rejected a command.
 ///
@@ -192,76 +187,10 @@ pub enum ApplyError {
     },
 }
 
-/// A snapshot (a run and its entries, from a file or another system) that breaks the
-/// invariants, so no run can be built from it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the snapshot breaks {}", list(.violations))]
-#[non_exhaustive]
-pub struct SnapshotError {
-    /// Every invariant broken, from [`check_state`](crate::invariants::check_state).
-    pub violations: Vec<Violation>,
-}
-
-fn list(violations: &[Violation]) -> String {
-    let parts: Vec<String> = violations.iter().map(ToString::to_string).collect();
-    parts.join("; ")
-}
-
-/// Any error of this crate, for callers that handle them all in one place.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// A malformed journal run or entry number.
-    #[error(transparent)]
-    Number(#[from] NumberError),
-    /// An unknown status or permission name.
-    #[error(transparent)]
-    UnknownVariant(#[from] UnknownVariant),
-    /// A malformed request header.
-    #[error(transparent)]
-    Header(#[from] HeaderError),
-    /// A command the rules reject.
-    #[error(transparent)]
-    Rejection(#[from] Rejection),
-    /// A snapshot that breaks the invariants.
-    #[error(transparent)]
-    Snapshot(#[from] SnapshotError),
-    /// An event that does not fit the run it is applied to.
-    #[error(transparent)]
-    Apply(#[from] ApplyError),
-    /// A request fault found before the state machine: the path parameter, a repeated
-    /// header, `Authorization`, `Content-Encoding`.
-    #[error(transparent)]
-    Request(#[from] RequestError),
-    /// A Zuora document that is invalid or inconsistent.
-    #[error(transparent)]
-    Document(#[from] DocumentError),
-    /// A request body that is not JSON, or not the body the operation takes.
-    #[error(transparent)]
-    Body(#[from] BodyError),
-}
-
-impl Error {
-    /// Zuora's error category for this error: [`wire::category`](crate::wire::category), the
-    /// one mapping.
-    #[must_use]
-    pub const fn category(&self) -> ErrorCategory {
-        crate::wire::category(self)
-    }
-}
-
 impl Rejection {
     /// The variant's name, such as `RunStatus`.
     #[must_use]
     pub fn name(&self) -> &'static str {
         self.into()
-    }
-
-    /// Zuora's error category for this rejection: the rejection's part of
-    /// [`wire::category`](crate::wire::category), the one mapping
-    /// ([`wire::rejection_category`](crate::wire::rejection_category)).
-    #[must_use]
-    pub const fn category(&self) -> ErrorCategory {
-        crate::wire::rejection_category(self)
     }
 }

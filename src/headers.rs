@@ -175,7 +175,7 @@ impl TrackId {
 ///
 /// - 1 to [`Identifier::MAX_LEN`] characters, each an ASCII letter, digit, `-`, `_` or `.`.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Identifier(String);
+pub(crate) struct Identifier(String);
 
 impl Identifier {
     /// The longest accepted identifier.
@@ -221,7 +221,8 @@ macro_rules! identifier_type {
         ///
         /// # Invariants
         ///
-        /// The rules of [`Identifier`].
+        /// 1 to 64 characters, each an ASCII letter, digit, `-`, `_` or `.` (docs/DECISIONS.md,
+        /// D-7).
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(Identifier);

@@ -4,6 +4,11 @@
 //! export); [`check_transition`] checks that one state can follow another. Tests, the fuzz
 //! targets, the simulator and the command-line `audit` all call these two functions, so an
 //! invariant is stated in code exactly once.
+//!
+//! A [`JournalRun`] is built from a snapshot only through these checks: the checked
+//! constructors ([`JournalRun::try_from`] an [`UncheckedRun`], [`JournalRun::from_snapshot`],
+//! deserialization) live here, with the invariants they check, so that the aggregate below
+//! never calls up into the auditor.
 
 use core::fmt;
 
@@ -11,8 +16,11 @@ use serde::{Deserialize, Serialize};
 use strum::{EnumCount, VariantArray};
 
 use crate::cancellation::{CancellableStatus, Job};
-use crate::number::JournalEntryNumber;
-use crate::run::{Auditable, RunState};
+use crate::entry::JournalEntry;
+use crate::headers::OrgId;
+use crate::lifecycle::RunState;
+use crate::number::{JournalEntryNumber, JournalRunNumber};
+use crate::run::{Auditable, JournalRun, RunRepr, UncheckedRun};
 
 /// An invariant of docs/INVARIANTS.md that a state or a transition can break.
 #[derive(
@@ -95,8 +103,8 @@ fn violation(invariant: Invariant, entries: Vec<JournalEntryNumber>, detail: Str
     }
 }
 
-/// Every invariant one state breaks (empty when it is sound): of a [`JournalRun`](crate::JournalRun)
-/// or of an [`UncheckedRun`](crate::UncheckedRun) read from an export. O(n) in the entries.
+/// Every invariant one state breaks (empty when it is sound): of a [`JournalRun`]
+/// or of an [`UncheckedRun`] read from an export. O(n) in the entries.
 ///
 /// Only Zuora's documented rules and what a run's own state says are checked: a Processing run
 /// may list entries (Zuora creates them while processing), and a `CancelInprogress` run whose
@@ -213,7 +221,7 @@ pub fn check_state<R: Auditable + ?Sized>(run: &R) -> Vec<Violation> {
 /// (`totalJournalEntryCount`) but `given` entries are listed with it: a snapshot that lists
 /// its entries once each lists exactly the run's entries. `None` when they agree.
 ///
-/// Only a document shows this fault (a [`JournalRun`](crate::JournalRun) holds its entries, not a count), so
+/// Only a document shows this fault (a [`JournalRun`] holds its entries, not a count), so
 /// readers of Zuora's documents check it; O(1).
 ///
 /// ```
@@ -349,42 +357,88 @@ where
 }
 
 /// Whether a run in state `after` can be seen after one in state `before`, by any number of
-/// legal transitions (including none). Statuses only: a snapshot history cannot show the
-/// job's position, so two `CancelInprogress` states always can follow each other; a job whose
-/// state is unknown may restore Completed or Error.
+/// legal transitions (including none): the closure of the life cycle, which is stated once,
+/// in the rules' `lifecycle::step` function (src/lifecycle.rs). Statuses only: a snapshot history cannot
+/// show the job's position, so two `CancelInprogress` states always can follow each other; a
+/// job whose state is unknown may restore Completed or Error.
 #[must_use]
-pub const fn status_can_follow(before: &RunState, after: &RunState) -> bool {
-    use RunState as S;
-    // The order of the life cycle: Pending -> Processing -> Completed | Error, then a cancel
-    // request (which may come back), then Cancelled -> DeleteInprogress -> Deleted.
-    match (before, after) {
-        (S::Deleted, S::Deleted) => true,
-        (S::Deleted, _) => false,
-        (_, S::Deleted) => true,
-        (S::DeleteInprogress, S::DeleteInprogress) => true,
-        (S::DeleteInprogress, _) => false,
-        (_, S::DeleteInprogress) => true,
-        (S::Cancelled, S::Cancelled) => true,
-        (S::Cancelled, _) => false,
-        (_, S::Cancelled) => true,
-        (S::Pending, _) => true,
-        (S::Processing, S::Pending) => false,
-        (S::Processing, _) => true,
-        // Completed and Error runs never go back to Pending or Processing, and a Completed run
-        // never becomes Error or the reverse (a cancel restores the status it had).
-        (S::Completed, S::Completed | S::CancelInprogress(_)) => true,
-        (S::Error, S::Error | S::CancelInprogress(_)) => true,
-        (S::Completed | S::Error, _) => false,
-        // A job started from Pending never restores it: a Pending run holds no entries, so its
-        // job settles Cancelled (D-5, INV-10).
-        (S::CancelInprogress(_), S::Pending | S::Processing) => false,
-        (S::CancelInprogress(Job::Known(job)), S::Error) => {
-            matches!(job.previous, CancellableStatus::Error)
+pub fn status_can_follow(before: &RunState, after: &RunState) -> bool {
+    crate::lifecycle::can_follow(before, after)
+}
+
+/// A snapshot (a run and its entries, from a file or another system) that breaks the
+/// invariants, so no run can be built from it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the snapshot breaks {}", list(.violations))]
+#[non_exhaustive]
+pub struct SnapshotError {
+    /// Every invariant broken, from [`check_state`].
+    pub violations: Vec<Violation>,
+}
+
+fn list(violations: &[Violation]) -> String {
+    let parts: Vec<String> = violations.iter().map(ToString::to_string).collect();
+    parts.join("; ")
+}
+
+impl UncheckedRun {
+    /// Every invariant the snapshot breaks (empty when a [`JournalRun`] can be built from it):
+    /// [`check_state`].
+    #[must_use]
+    pub fn violations(&self) -> Vec<Violation> {
+        check_state(self)
+    }
+}
+
+impl TryFrom<UncheckedRun> for JournalRun {
+    type Error = SnapshotError;
+
+    /// The run, when the snapshot breaks no invariant.
+    fn try_from(snapshot: UncheckedRun) -> Result<Self, Self::Error> {
+        let violations = snapshot.violations();
+        if !violations.is_empty() {
+            return Err(SnapshotError { violations });
         }
-        (S::CancelInprogress(Job::Known(job)), S::Completed) => {
-            matches!(job.previous, CancellableStatus::Completed)
-        }
-        (S::CancelInprogress(Job::Unknown), S::Error | S::Completed) => true,
-        (S::CancelInprogress(_), S::CancelInprogress(_)) => true,
+        let cancelled = snapshot.entries.iter().filter(|e| e.is_cancelled()).count();
+        Ok(Self {
+            number: snapshot.number,
+            entity: snapshot.entity,
+            organizations: snapshot.organizations,
+            state: snapshot.state,
+            entries: snapshot.entries,
+            cancelled,
+        })
+    }
+}
+
+impl JournalRun {
+    /// A run rebuilt from a snapshot: its state and its entries, in any order, in no entity.
+    /// The same as `JournalRun::try_from(UncheckedRun::new(..).with_organizations(..))`.
+    ///
+    /// # Errors
+    ///
+    /// A [`SnapshotError`] when the snapshot breaks an invariant of the type.
+    pub fn from_snapshot(
+        number: JournalRunNumber,
+        organizations: Vec<OrgId>,
+        state: RunState,
+        entries: Vec<JournalEntry>,
+    ) -> Result<Self, SnapshotError> {
+        UncheckedRun::new(number, state, entries)
+            .with_organizations(organizations)
+            .try_into()
+    }
+}
+
+/// A serialized run is read through the checks: the same as serde's `try_from` from its
+/// serialized form, with the [`SnapshotError`]'s message as the error.
+impl<'de> Deserialize<'de> for JournalRun {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let repr = RunRepr::deserialize(deserializer)?;
+        UncheckedRun::new(repr.number, repr.state, repr.entries)
+            .with_entity(repr.entity)
+            .with_organizations(repr.organizations)
+            .try_into()
+            .map_err(serde::de::Error::custom)
     }
 }

@@ -56,37 +56,43 @@
 )]
 #![warn(missing_docs)]
 
-pub mod caller;
-pub mod cancellation;
-pub mod command;
-pub mod entry;
-pub mod error;
-pub mod event;
-pub mod headers;
+mod caller;
+mod cancellation;
+mod command;
+mod entry;
+mod error;
+mod event;
+mod headers;
 pub mod invariants;
+mod lifecycle;
 mod machine;
-pub mod number;
-pub mod permission;
+mod number;
+mod permission;
+#[cfg(feature = "rules")]
 pub mod rules;
-pub mod run;
-pub mod status;
+mod run;
+mod status;
 pub mod tenant;
 pub mod wire;
 
 pub use caller::{Caller, OrgAccess};
 pub use cancellation::{AttemptOutcome, CancellableStatus, CancellationJob, Job, Settlement};
 pub use command::{Command, CommandKind, CreateRun};
-pub use entry::{Cancellability, JournalEntry, TransferResult};
-pub use error::{ApplyError, Error, ErrorCategory, Rejection, SnapshotError};
+pub use entry::{
+    change_needs_override, integration_transition, Cancellability, JournalEntry, TransferResult,
+};
+pub use error::{ApplyError, Rejection};
 pub use event::Event;
-pub use headers::{EntityId, HeaderError, OrgId, OrgIds, RequestScope, TrackId};
-pub use invariants::{Invariant, Violation};
+pub use headers::{CharacterFault, EntityId, HeaderError, OrgId, OrgIds, RequestScope, TrackId};
+pub use lifecycle::RunState;
+pub use machine::PRECEDENCE;
 pub use number::{JournalEntryNumber, JournalRunNumber, NumberError};
 pub use permission::{Permission, PermissionKind, PermissionSet};
-pub use run::{Auditable, JournalRun, RunState, UncheckedRun};
+pub use run::{Auditable, JournalRun, UncheckedRun};
 pub use status::{
     JournalEntryStatus, JournalRunStatus, TransactionType, TransferredToAccounting, UnknownVariant,
 };
+pub use wire::error::Error;
 
 /// The README's example, compiled and run as a doctest.
 #[doc = include_str!("../README.md")]

@@ -1,19 +1,12 @@
 //! The state machine: `decide` (state + caller + command -> event, or a rejection) and `apply`
 //! (state + event -> state).
 //!
-//! `decide` checks, in this order of precedence (the first fault found is the answer):
-//!
-//! 1. for requests, the entity header against the caller's token
-//!    ([`Rejection::EntityRequired`], [`Rejection::EntityNotAccessible`]);
-//! 2. for requests, the command's permissions, "API Write Access" first
-//!    ([`Rejection::MissingPermission`]);
-//! 3. for requests, the `Zuora-Org-Ids` header against the caller's orgs
-//!    ([`Rejection::OrgNotAccessible`]);
-//! 4. the run's existence in the request's entity and org scope ([`Rejection::RunNotFound`],
-//!    or [`Rejection::EntryNotFound`] for a request that names an entry);
-//! 5. the run's state, in one exhaustive `match (state, command)` ([`Rejection::RunStatus`],
-//!    [`Rejection::JobUnknown`]);
-//! 6. the entry's existence, then the entry's own rules.
+//! `decide` reads as TigerBeetle's `create_transfer` does: the request's checks
+//! (`authorize`), then one function per command (or family of commands), each running its
+//! checks as straight-line code in the order of precedence of [`PRECEDENCE`] and returning
+//! the first fault. The status rule of every command is the life cycle's
+//! ([`lifecycle::step`](crate::lifecycle)), stated once; each function's match on the run's
+//! state is exhaustive, with no default arm.
 //!
 //! `apply` accepts an event exactly when the rules would produce it from the run's state
 //! (docs/DECISIONS.md, D-20): it asks the rules, so no rule is stated twice, and an event
@@ -23,7 +16,7 @@ use core::num::NonZeroU64;
 
 use crate::caller::Caller;
 use crate::caller::OrgAccess;
-use crate::cancellation::{AttemptOutcome, CancellableStatus, CancellationJob, Job, Settlement};
+use crate::cancellation::{AttemptOutcome, CancellationJob, Job, Settlement};
 use crate::command::{Command, CommandKind, Target};
 use crate::entry::{
     change_needs_override, integration_transition, Cancellability, JournalEntry, TransferResult,
@@ -31,10 +24,57 @@ use crate::entry::{
 use crate::error::{ApplyError, Rejection};
 use crate::event::Event;
 use crate::headers::{EntityId, RequestScope};
+use crate::lifecycle::{step, RunState, Stage, Step};
 use crate::number::{JournalEntryNumber, JournalRunNumber};
 use crate::permission::{Permission, PermissionSet};
-use crate::run::{JournalRun, RunState};
+use crate::run::JournalRun;
 use crate::status::{JournalEntryStatus, TransferredToAccounting};
+
+/// The order of precedence of [`JournalRun::decide`]'s checks: what each step checks, and the
+/// [`Rejection`] variants it answers, in order. When a command has several faults, the first
+/// step that finds one answers (INV-13). The per-command functions of `decide` run their checks
+/// in this order; docs/STATE_MACHINE.md lists it from here.
+pub const PRECEDENCE: &[(&str, &[&str])] = &[
+    (
+        "for a request, the entity header against the caller's token",
+        &["EntityRequired", "EntityNotAccessible"],
+    ),
+    (
+        "for a request, the request's permissions, \"API Write Access\" first",
+        &["MissingPermission"],
+    ),
+    (
+        "for a request, `Zuora-Org-Ids` against the caller's orgs",
+        &["OrgNotAccessible"],
+    ),
+    (
+        "for a request, the run's existence in the request's entity and org scope",
+        &["RunNotFound", "EntryNotFound"],
+    ),
+    (
+        "the run's status, by the life cycle (a deleted run is not found; a run that exists is never created again)",
+        &["RunStatus", "RunNotFound", "EntryNotFound", "RunExists"],
+    ),
+    (
+        "for the job's steps and settling, the job's state is known",
+        &["JobUnknown"],
+    ),
+    (
+        "the command's own facts: the job's progress, the entries processing created",
+        &["JobFinished", "JobNotFinished", "DuplicateEntry"],
+    ),
+    ("the entry's existence", &["EntryNotFound"]),
+    (
+        "the entry's rules: Override first, then its status and Transferred to Accounting",
+        &[
+            "OverrideRequired",
+            "EntryCancelled",
+            "EntryNotCancelled",
+            "EntryTransferred",
+            "TransferNotAllowed",
+        ],
+    ),
+];
 
 impl JournalRun {
     /// Decides what `command`, made by `caller`, does to this run: the event it produces, or
@@ -45,7 +85,7 @@ impl JournalRun {
     ///
     /// # Errors
     ///
-    /// A [`Rejection`]: the first applicable fault in the order of precedence above.
+    /// A [`Rejection`]: the first applicable fault in the order of [`PRECEDENCE`].
     ///
     /// # Examples
     ///
@@ -72,7 +112,8 @@ impl JournalRun {
     }
 
     /// What [`decide`](Self::decide) answers for a request naming a run that the store does
-    /// not hold, or holds only in another entity: the first fault of steps 1 to 3 (entity,
+    /// not hold, or holds only in another entity: the first fault of steps 1 to 3 of
+    /// [`PRECEDENCE`] (entity,
     /// permissions, org header), else "not found" ([`Rejection::RunNotFound`], or
     /// [`Rejection::EntryNotFound`] for a request naming an entry). A store calls it when its
     /// lookup finds nothing, so that the answer keeps the order of precedence.
@@ -96,178 +137,137 @@ impl JournalRun {
         }
     }
 
-    /// Steps 5 and 6 of the precedence: what the run's state and its entries allow. `caller`
-    /// is read only for the Override permission of an entry's Transferred to Accounting.
+    /// Steps 5 to 9 of [`PRECEDENCE`]: what the run's state and its entries allow, one function
+    /// per command. `caller` is read only for the Override permission of an entry's
+    /// Transferred to Accounting.
     fn rules(&self, caller: &Caller, command: &Command) -> Result<Event, Rejection> {
         use Command as C;
-        use RunState as S;
-        match (&self.state, command) {
-            // Creating a run that exists: its number is taken, whatever its state (numbers are
-            // never reused, not even a deleted run's).
-            (
-                S::Pending
-                | S::Processing
-                | S::Completed
-                | S::Error
-                | S::CancelInprogress(_)
-                | S::Cancelled
-                | S::DeleteInprogress
-                | S::Deleted,
-                C::CreateRun(_),
-            ) => Err(Rejection::RunExists { run: self.number }),
-
-            // The cancel request: only from Pending, Error or Completed (INV-8).
-            (S::Pending, C::CancelRun { .. }) => {
-                Ok(Self::cancel_requested(CancellableStatus::Pending))
-            }
-            (S::Error, C::CancelRun { .. }) => Ok(Self::cancel_requested(CancellableStatus::Error)),
-            (S::Completed, C::CancelRun { .. }) => {
-                Ok(Self::cancel_requested(CancellableStatus::Completed))
-            }
-            (
-                S::Processing | S::CancelInprogress(_) | S::Cancelled | S::DeleteInprogress,
-                C::CancelRun { .. },
-            ) => Err(self.status_rejection(command)),
-
-            // Deleting a run: only a cancelled one.
-            (S::Cancelled, C::DeleteRun { .. }) => Ok(Event::DeletionStarted),
-            (
-                S::Pending
-                | S::Processing
-                | S::Completed
-                | S::Error
-                | S::CancelInprogress(_)
-                | S::DeleteInprogress,
-                C::DeleteRun { .. },
-            ) => Err(self.status_rejection(command)),
-            (S::DeleteInprogress, C::FinishDeletion) => Ok(Event::RunDeleted),
-            (
-                S::Pending
-                | S::Processing
-                | S::Completed
-                | S::Error
-                | S::CancelInprogress(_)
-                | S::Cancelled,
-                C::FinishDeletion,
-            ) => Err(self.status_rejection(command)),
-
-            // Processing.
-            (S::Pending, C::StartProcessing) => Ok(Event::ProcessingStarted),
-            (S::Processing, C::CompleteProcessing { entries }) => Ok(Event::ProcessingCompleted {
-                entries: self.new_entries(entries)?,
+        match command {
+            C::CreateRun(_) => Err(self.create_run()),
+            C::CancelRun { .. } => self.cancel_run(command),
+            C::DeleteRun { .. } => self.delete_run(command),
+            C::FinishDeletion => self.finish_deletion(command),
+            C::StartProcessing => self.start_processing(command),
+            C::CompleteProcessing { entries } => Ok(Event::ProcessingCompleted {
+                entries: self.finish_processing(command, entries)?,
             }),
-            (S::Processing, C::FailProcessing { entries }) => Ok(Event::ProcessingFailed {
-                entries: self.new_entries(entries)?,
+            C::FailProcessing { entries } => Ok(Event::ProcessingFailed {
+                entries: self.finish_processing(command, entries)?,
             }),
-            (
-                S::Processing
-                | S::Completed
-                | S::Error
-                | S::CancelInprogress(_)
-                | S::Cancelled
-                | S::DeleteInprogress,
-                C::StartProcessing,
-            )
-            | (
-                S::Pending
-                | S::Completed
-                | S::Error
-                | S::CancelInprogress(_)
-                | S::Cancelled
-                | S::DeleteInprogress,
-                C::CompleteProcessing { .. } | C::FailProcessing { .. },
-            ) => Err(self.status_rejection(command)),
-
-            // The cancellation job.
-            (S::CancelInprogress(job), C::StepCancellation) => self.step(self.known(job)?),
-            (S::CancelInprogress(job), C::SettleCancellation) => self
-                .settle(self.known(job)?)
-                .map(|settlement| Event::CancellationSettled { settlement }),
-            (
-                S::Pending
-                | S::Processing
-                | S::Completed
-                | S::Error
-                | S::Cancelled
-                | S::DeleteInprogress,
-                C::StepCancellation | C::SettleCancellation,
-            ) => Err(self.status_rejection(command)),
-
-            // Entry commands: in every state but DeleteInprogress (a Pending run holds no
-            // entries, so there they find none).
-            (
-                S::Pending
-                | S::Processing
-                | S::Completed
-                | S::Error
-                | S::CancelInprogress(_)
-                | S::Cancelled,
-                C::CancelEntry { entry, .. },
-            ) => self.cancel_entry(*entry),
-            // Deleting an entry: not while processing may still create entries, so that a
-            // deleted number never comes back (INV-2, D-23).
-            (
-                S::Pending | S::Completed | S::Error | S::CancelInprogress(_) | S::Cancelled,
-                C::DeleteEntry { entry, .. },
-            ) => self.delete_entry(*entry),
-            (S::Processing, C::DeleteEntry { .. }) => Err(self.status_rejection(command)),
-            (
-                S::Pending
-                | S::Processing
-                | S::Completed
-                | S::Error
-                | S::CancelInprogress(_)
-                | S::Cancelled,
-                C::UpdateTransferredToAccounting { entry, value, .. },
-            ) => self.update_transferred(caller, *entry, *value),
-            (
-                S::Pending
-                | S::Processing
-                | S::Completed
-                | S::Error
-                | S::CancelInprogress(_)
-                | S::Cancelled,
-                C::BeginTransfer { entry },
-            ) => self.integration(command, *entry, None),
-            (
-                S::Pending
-                | S::Processing
-                | S::Completed
-                | S::Error
-                | S::CancelInprogress(_)
-                | S::Cancelled,
-                C::FinishTransfer { entry, result },
-            ) => self.integration(command, *entry, Some(*result)),
-            (
-                S::DeleteInprogress,
-                C::CancelEntry { .. }
-                | C::DeleteEntry { .. }
-                | C::UpdateTransferredToAccounting { .. }
-                | C::BeginTransfer { .. }
-                | C::FinishTransfer { .. },
-            ) => Err(self.status_rejection(command)),
-
-            // A deleted run is gone, for every command.
-            (
-                S::Deleted,
-                C::CancelRun { .. }
-                | C::DeleteRun { .. }
-                | C::CancelEntry { .. }
-                | C::DeleteEntry { .. }
-                | C::UpdateTransferredToAccounting { .. }
-                | C::StartProcessing
-                | C::CompleteProcessing { .. }
-                | C::FailProcessing { .. }
-                | C::StepCancellation
-                | C::SettleCancellation
-                | C::FinishDeletion
-                | C::BeginTransfer { .. }
-                | C::FinishTransfer { .. },
-            ) => Err(self.not_found(command)),
+            C::StepCancellation => self.step_cancellation(command),
+            C::SettleCancellation => self.settle_cancellation(command),
+            C::CancelEntry { entry, .. } => self.cancel_entry(command, *entry),
+            C::DeleteEntry { entry, .. } => self.delete_entry(command, *entry),
+            C::UpdateTransferredToAccounting { entry, value, .. } => {
+                self.update_transferred(caller, command, *entry, *value)
+            }
+            C::BeginTransfer { entry } => self.integration(command, *entry, None),
+            C::FinishTransfer { entry, result } => self.integration(command, *entry, Some(*result)),
         }
     }
 
-    /// Steps 1 to 4 of the precedence: entity, permissions, org header, existence in scope.
+    /// Step 5 of [`PRECEDENCE`]: the life cycle's rule for the command at the run's stage
+    /// ([`lifecycle::step`](crate::lifecycle)): `RunStatus` where it refuses the command, or
+    /// "not found" for a deleted run; else what the command does to the run's status.
+    fn life_cycle(&self, command: &Command) -> Result<Step, Rejection> {
+        match step(Stage::of(&self.state), command.kind()) {
+            Step::Refused => Err(self.status_rejection(command)),
+            allowed @ (Step::Stays | Step::To(_) | Step::Settles) => Ok(allowed),
+        }
+    }
+
+    /// `POST /v1/journal-runs` naming this run's number: the number is taken, whatever the
+    /// run's state (numbers are never reused, not even a deleted run's). A new run is the
+    /// tenant's decision ([`crate::tenant::create_run`]).
+    const fn create_run(&self) -> Rejection {
+        Rejection::RunExists { run: self.number }
+    }
+
+    /// `PUT /v1/journal-runs/{jr-number}/cancel`: the life cycle, which says which statuses
+    /// can be cancelled and moves the run to `CancelInprogress` from the status it had.
+    fn cancel_run(&self, command: &Command) -> Result<Event, Rejection> {
+        use Stage as G;
+        match self.life_cycle(command)? {
+            Step::To(G::CancelInprogress(Some(previous))) => {
+                Ok(Event::CancellationRequested { previous })
+            }
+            // The life cycle moves a cancel request only to CancelInprogress from a known
+            // status; any other step would be its refusal.
+            Step::Refused
+            | Step::Stays
+            | Step::Settles
+            | Step::To(
+                G::Pending
+                | G::Processing
+                | G::Completed
+                | G::Error
+                | G::CancelInprogress(None)
+                | G::Cancelled
+                | G::DeleteInprogress
+                | G::Deleted,
+            ) => Err(self.status_rejection(command)),
+        }
+    }
+
+    /// `DELETE /v1/journal-runs/{jr-number}`: the life cycle (only a cancelled run).
+    fn delete_run(&self, command: &Command) -> Result<Event, Rejection> {
+        self.life_cycle(command)?;
+        Ok(Event::DeletionStarted)
+    }
+
+    /// Zuora finishes deleting a run: the life cycle.
+    fn finish_deletion(&self, command: &Command) -> Result<Event, Rejection> {
+        self.life_cycle(command)?;
+        Ok(Event::RunDeleted)
+    }
+
+    /// Zuora starts processing a Pending run: the life cycle.
+    fn start_processing(&self, command: &Command) -> Result<Event, Rejection> {
+        self.life_cycle(command)?;
+        Ok(Event::ProcessingStarted)
+    }
+
+    /// Processing completes or fails: the life cycle, then the entries it created (step 7).
+    fn finish_processing(
+        &self,
+        command: &Command,
+        entries: &[JournalEntryNumber],
+    ) -> Result<Vec<JournalEntryNumber>, Rejection> {
+        self.life_cycle(command)?;
+        self.new_entries(entries)
+    }
+
+    /// The running job, for its own steps and settling: the life cycle, then the job's state
+    /// must be known (step 6).
+    fn running_job(&self, command: &Command) -> Result<&CancellationJob, Rejection> {
+        use RunState as S;
+        self.life_cycle(command)?;
+        match &self.state {
+            S::CancelInprogress(job) => self.known(job),
+            // Refused by the life cycle above, and answered the same here.
+            S::Pending
+            | S::Processing
+            | S::Completed
+            | S::Error
+            | S::Cancelled
+            | S::DeleteInprogress
+            | S::Deleted => Err(self.status_rejection(command)),
+        }
+    }
+
+    /// One step of the cancellation job: the job (steps 5 and 6), then an entry is left to
+    /// attempt.
+    fn step_cancellation(&self, command: &Command) -> Result<Event, Rejection> {
+        self.step(self.running_job(command)?)
+    }
+
+    /// Settling the job: the job (steps 5 and 6), then every entry is attempted.
+    fn settle_cancellation(&self, command: &Command) -> Result<Event, Rejection> {
+        self.settle(self.running_job(command)?)
+            .map(|settlement| Event::CancellationSettled { settlement })
+    }
+
+    /// Steps 1 to 4 of [`PRECEDENCE`]: entity, permissions, org header, existence in scope.
     fn authorize(&self, caller: &Caller, command: &Command) -> Result<(), Rejection> {
         let Some((scope, target)) = command.request() else {
             return Ok(());
@@ -331,10 +331,6 @@ impl JournalRun {
         }
     }
 
-    const fn cancel_requested(previous: CancellableStatus) -> Event {
-        Event::CancellationRequested { previous }
-    }
-
     /// The job's state, or [`Rejection::JobUnknown`] for a run read from an export that does
     /// not show it: only the job's own steps and settling need it.
     fn known<'a>(&self, job: &'a Job) -> Result<&'a CancellationJob, Rejection> {
@@ -389,8 +385,14 @@ impl JournalRun {
             .ok_or(Rejection::EntryNotFound { entry: number })
     }
 
-    /// `PUT /v1/journal-entries/{je-number}/cancel`, once the run's state allows it.
-    fn cancel_entry(&self, number: JournalEntryNumber) -> Result<Event, Rejection> {
+    /// `PUT /v1/journal-entries/{je-number}/cancel`: the life cycle, the entry's existence,
+    /// then its cancellability.
+    fn cancel_entry(
+        &self,
+        command: &Command,
+        number: JournalEntryNumber,
+    ) -> Result<Event, Rejection> {
+        self.life_cycle(command)?;
         let entry = self.find_entry(number)?;
         match entry.cancellability() {
             Cancellability::Cancellable => Ok(Event::EntryCancelled { entry: number }),
@@ -407,8 +409,14 @@ impl JournalRun {
         }
     }
 
-    /// `DELETE /v1/journal-entries/{je-number}`: only a cancelled entry.
-    fn delete_entry(&self, number: JournalEntryNumber) -> Result<Event, Rejection> {
+    /// `DELETE /v1/journal-entries/{je-number}`: the life cycle, the entry's existence, then
+    /// only a cancelled entry.
+    fn delete_entry(
+        &self,
+        command: &Command,
+        number: JournalEntryNumber,
+    ) -> Result<Event, Rejection> {
+        self.life_cycle(command)?;
         if self.find_entry(number)?.is_cancelled() {
             Ok(Event::EntryDeleted { entry: number })
         } else {
@@ -416,14 +424,16 @@ impl JournalRun {
         }
     }
 
-    /// A user changes Transferred to Accounting: Override first (a permission), then the
-    /// cancelled-entry rule (D-14).
+    /// A user changes Transferred to Accounting: the life cycle, the entry's existence, then
+    /// Override first (a permission), then the cancelled-entry rule (D-14).
     fn update_transferred(
         &self,
         caller: &Caller,
+        command: &Command,
         number: JournalEntryNumber,
         to: TransferredToAccounting,
     ) -> Result<Event, Rejection> {
+        self.life_cycle(command)?;
         let entry = self.find_entry(number)?;
         let from = entry.transferred_to_accounting;
         if change_needs_override(from, to)
@@ -433,7 +443,7 @@ impl JournalRun {
         }
         if entry.is_cancelled() {
             return Err(Rejection::EntryCancelled {
-                command: CommandKind::UpdateTransferredToAccounting,
+                command: command.kind(),
                 entry: number,
             });
         }
@@ -444,13 +454,16 @@ impl JournalRun {
         })
     }
 
-    /// The accounting integration starts (`result` is `None`) or finishes a transfer.
+    /// The accounting integration starts (`result` is `None`) or finishes a transfer: the life
+    /// cycle, the entry's existence, the cancelled-entry rule, then the integration's
+    /// transitions.
     fn integration(
         &self,
         command: &Command,
         number: JournalEntryNumber,
         result: Option<TransferResult>,
     ) -> Result<Event, Rejection> {
+        self.life_cycle(command)?;
         let entry = self.find_entry(number)?;
         if entry.is_cancelled() {
             return Err(Rejection::EntryCancelled {
@@ -731,7 +744,7 @@ const SYSTEM: Caller = Caller {
     entities: Vec::new(),
 };
 
-/// Steps 1 to 3 of the precedence, for a request: the entity header against the caller's token,
+/// Steps 1 to 3 of [`PRECEDENCE`], for a request: the entity header against the caller's token,
 /// the command's permissions ("API Write Access" first), the `Zuora-Org-Ids` header against the
 /// caller's orgs. Returns the entity the request acts in.
 pub(crate) fn authorize_request<'a>(

@@ -26,7 +26,7 @@ use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::ser::{Serialize, Serializer};
 
 /// How many digits a number is padded to.
-pub const PADDED_DIGITS: usize = 8;
+pub(crate) const PADDED_DIGITS: usize = 8;
 
 /// Why a journal run or entry number was rejected, and where.
 ///

@@ -2,109 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cancellation::{CancellableStatus, CancellationJob, Job, Settlement};
+use crate::cancellation::{CancellationJob, Settlement};
 use crate::entry::JournalEntry;
-use crate::error::SnapshotError;
 use crate::headers::{EntityId, OrgId};
+use crate::lifecycle::RunState;
 use crate::number::{JournalEntryNumber, JournalRunNumber};
 use crate::status::JournalRunStatus;
-
-/// The life-cycle state of a run: its Zuora status, plus what the rules need beyond it (what
-/// is known of the cancellation job while one runs, and the fact of deletion).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(expecting = "a journal run state")]
-pub enum RunState {
-    /// Pending: queued for processing. No entries yet.
-    Pending,
-    /// Processing: transactions and summary journal entries are being processed; it may
-    /// already list the entries created so far.
-    Processing,
-    /// Completed: entries were created.
-    Completed,
-    /// Error: processing failed (it may have created entries).
-    Error,
-    /// CancelInprogress: a cancellation job is running; its state may be unknown (a run read
-    /// from Zuora's export).
-    CancelInprogress(Job),
-    /// Cancelled: every entry is cancelled.
-    Cancelled,
-    /// DeleteInprogress: a cancelled run is being deleted.
-    DeleteInprogress,
-    /// The run has been deleted: Zuora answers "not found" for it. Holds no entries.
-    Deleted,
-}
-
-impl RunState {
-    /// The status Zuora reports; `None` for a deleted run.
-    #[must_use]
-    pub const fn status(&self) -> Option<JournalRunStatus> {
-        Some(match self {
-            Self::Pending => JournalRunStatus::Pending,
-            Self::Processing => JournalRunStatus::Processing,
-            Self::Completed => JournalRunStatus::Completed,
-            Self::Error => JournalRunStatus::Error,
-            Self::CancelInprogress(_) => JournalRunStatus::CancelInprogress,
-            Self::Cancelled => JournalRunStatus::Cancelled,
-            Self::DeleteInprogress => JournalRunStatus::DeleteInprogress,
-            Self::Deleted => return None,
-        })
-    }
-
-    /// The state Zuora's export of a run with this status shows: for `CancelInprogress`, a job
-    /// whose state is unknown ([`Job::Unknown`]).
-    #[must_use]
-    pub const fn from_status(status: JournalRunStatus) -> Self {
-        match status {
-            JournalRunStatus::Pending => Self::Pending,
-            JournalRunStatus::Processing => Self::Processing,
-            JournalRunStatus::Completed => Self::Completed,
-            JournalRunStatus::Error => Self::Error,
-            JournalRunStatus::Cancelled => Self::Cancelled,
-            JournalRunStatus::DeleteInprogress => Self::DeleteInprogress,
-            JournalRunStatus::CancelInprogress => Self::CancelInprogress(Job::Unknown),
-        }
-    }
-
-    /// The cancellation job, when one runs and its state is known.
-    #[must_use]
-    pub const fn known_job(&self) -> Option<&CancellationJob> {
-        match self {
-            Self::CancelInprogress(job) => job.known(),
-            Self::Pending
-            | Self::Processing
-            | Self::Completed
-            | Self::Error
-            | Self::Cancelled
-            | Self::DeleteInprogress
-            | Self::Deleted => None,
-        }
-    }
-
-    /// A short name for messages: the status, or `deleted`.
-    #[must_use]
-    pub fn name(&self) -> &'static str {
-        self.status().map_or("deleted", JournalRunStatus::as_str)
-    }
-}
-
-impl From<CancellableStatus> for RunState {
-    fn from(status: CancellableStatus) -> Self {
-        match status {
-            CancellableStatus::Pending => Self::Pending,
-            CancellableStatus::Error => Self::Error,
-            CancellableStatus::Completed => Self::Completed,
-        }
-    }
-}
-
-impl From<Settlement> for RunState {
-    fn from(settlement: Settlement) -> Self {
-        match settlement {
-            Settlement::Cancelled => Self::Cancelled,
-            Settlement::Restored(previous) => previous.into(),
-        }
-    }
-}
 
 /// A run as given, from an export or another system, whose invariants are not known to hold:
 /// what an auditor reads.
@@ -166,12 +69,6 @@ impl UncheckedRun {
         self
     }
 
-    /// Every invariant the snapshot breaks (empty when a [`JournalRun`] can be built from it).
-    #[must_use]
-    pub fn violations(&self) -> Vec<crate::invariants::Violation> {
-        crate::invariants::check_state(self)
-    }
-
     /// The run's number.
     #[must_use]
     pub const fn number(&self) -> JournalRunNumber {
@@ -223,9 +120,12 @@ impl UncheckedRun {
 /// - The count of cancelled entries is kept as entries change and always equals a recount
 ///   (it is not serialized; deserializing recounts).
 ///
-/// Every constructor, deserialization included, checks these; `apply` keeps them.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "RunRepr", into = "RunRepr")]
+/// Every constructor, deserialization included, checks these; `apply` keeps them. The
+/// constructors that check a snapshot ([`TryFrom<UncheckedRun>`](TryFrom),
+/// [`from_snapshot`](Self::from_snapshot), `Deserialize`) are defined with the invariants they
+/// check, in [`invariants`](crate::invariants).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(into = "RunRepr")]
 pub struct JournalRun {
     pub(crate) number: JournalRunNumber,
     pub(crate) entity: Option<EntityId>,
@@ -242,24 +142,14 @@ pub struct JournalRun {
     deny_unknown_fields,
     expecting = "a journal run"
 )]
-struct RunRepr {
-    number: JournalRunNumber,
+pub(crate) struct RunRepr {
+    pub(crate) number: JournalRunNumber,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    entity: Option<EntityId>,
+    pub(crate) entity: Option<EntityId>,
     #[serde(default)]
-    organizations: Vec<OrgId>,
-    state: RunState,
-    entries: Vec<JournalEntry>,
-}
-
-impl TryFrom<RunRepr> for JournalRun {
-    type Error = SnapshotError;
-    fn try_from(repr: RunRepr) -> Result<Self, Self::Error> {
-        UncheckedRun::new(repr.number, repr.state, repr.entries)
-            .with_entity(repr.entity)
-            .with_organizations(repr.organizations)
-            .try_into()
-    }
+    pub(crate) organizations: Vec<OrgId>,
+    pub(crate) state: RunState,
+    pub(crate) entries: Vec<JournalEntry>,
 }
 
 impl From<JournalRun> for RunRepr {
@@ -271,27 +161,6 @@ impl From<JournalRun> for RunRepr {
             state: run.state,
             entries: run.entries,
         }
-    }
-}
-
-impl TryFrom<UncheckedRun> for JournalRun {
-    type Error = SnapshotError;
-
-    /// The run, when the snapshot breaks no invariant.
-    fn try_from(snapshot: UncheckedRun) -> Result<Self, Self::Error> {
-        let violations = snapshot.violations();
-        if !violations.is_empty() {
-            return Err(SnapshotError { violations });
-        }
-        let cancelled = snapshot.entries.iter().filter(|e| e.is_cancelled()).count();
-        Ok(Self {
-            number: snapshot.number,
-            entity: snapshot.entity,
-            organizations: snapshot.organizations,
-            state: snapshot.state,
-            entries: snapshot.entries,
-            cancelled,
-        })
     }
 }
 
@@ -323,23 +192,6 @@ impl JournalRun {
             entries: Vec::new(),
             cancelled: 0,
         }
-    }
-
-    /// A run rebuilt from a snapshot: its state and its entries, in any order, in no entity.
-    /// The same as `JournalRun::try_from(UncheckedRun::new(..).with_organizations(..))`.
-    ///
-    /// # Errors
-    ///
-    /// A [`SnapshotError`] when the snapshot breaks an invariant of the type.
-    pub fn from_snapshot(
-        number: JournalRunNumber,
-        organizations: Vec<OrgId>,
-        state: RunState,
-        entries: Vec<JournalEntry>,
-    ) -> Result<Self, SnapshotError> {
-        UncheckedRun::new(number, state, entries)
-            .with_organizations(organizations)
-            .try_into()
     }
 
     /// The run's number.

@@ -13,9 +13,10 @@ use crate::caller::Caller;
 use crate::command::{Command, CreateRun};
 use crate::error::Rejection;
 use crate::headers::EntityId;
+use crate::lifecycle::RunState;
 use crate::machine::authorize_request;
 use crate::number::JournalRunNumber;
-use crate::run::{JournalRun, RunState};
+use crate::run::JournalRun;
 
 /// What the tenant is about to do, for [`check_tenant`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

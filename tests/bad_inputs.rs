@@ -4,14 +4,15 @@
 //!
 //! docs/VERIFICATION.md counts the cases; every table below is one category.
 
-use journal_run::headers::CharacterFault;
 use journal_run::invariants::Invariant;
+use journal_run::wire::ErrorCategory;
+use journal_run::CharacterFault;
 use journal_run::{
-    Caller, CancellableStatus, CancellationJob, Command, CommandKind, EntityId, ErrorCategory,
-    HeaderError, Job, JournalEntry, JournalEntryNumber, JournalEntryStatus, JournalRun,
-    JournalRunNumber, JournalRunStatus, NumberError, OrgAccess, OrgId, OrgIds, Permission,
-    PermissionSet, Rejection, RequestScope, RunState, TrackId, TransferResult,
-    TransferredToAccounting, UncheckedRun, UnknownVariant,
+    Caller, CancellableStatus, CancellationJob, Command, CommandKind, EntityId, HeaderError, Job,
+    JournalEntry, JournalEntryNumber, JournalEntryStatus, JournalRun, JournalRunNumber,
+    JournalRunStatus, NumberError, OrgAccess, OrgId, OrgIds, Permission, PermissionSet, Rejection,
+    RequestScope, RunState, TrackId, TransferResult, TransferredToAccounting, UncheckedRun,
+    UnknownVariant,
 };
 
 fn je(n: u64) -> JournalEntryNumber {
@@ -1164,7 +1165,11 @@ fn commands_in_the_wrong_state_are_rejected_and_change_nothing() {
         let mut after = run.clone();
         let got = after.execute(&caller, &command);
         assert_eq!(got, Err(expected.clone()), "{name}");
-        assert_eq!(expected.category(), category, "{name}");
+        assert_eq!(
+            journal_run::wire::rejection_category(&expected),
+            category,
+            "{name}"
+        );
         assert_eq!(after, run, "{name}: the run changed");
     }
 }
@@ -1316,7 +1321,11 @@ fn requests_outside_the_callers_rights_are_rejected_and_change_nothing() {
             Err(expected.clone()),
             "{name}"
         );
-        assert_eq!(expected.category(), category, "{name}");
+        assert_eq!(
+            journal_run::wire::rejection_category(&expected),
+            category,
+            "{name}"
+        );
         assert_eq!(after, run, "{name}: the run changed");
     }
 }
@@ -1335,7 +1344,7 @@ fn the_auditor_refuses_each_kind_of_bad_transition() {
     use JournalEntryStatus::{Cancelled, Created};
     use TransferredToAccounting::{Error, No, Processing, Yes};
     let found =
-        |violations: Vec<journal_run::Violation>| -> Vec<(Invariant, Vec<JournalEntryNumber>)> {
+        |violations: Vec<journal_run::invariants::Violation>| -> Vec<(Invariant, Vec<JournalEntryNumber>)> {
             violations
                 .into_iter()
                 .map(|v| (v.invariant, v.entries))
@@ -1881,7 +1890,7 @@ fn every_error_maps_to_zuoras_category() {
         ),
     ];
     for (error, category) in cases {
-        assert_eq!(error.category(), category, "{error:?}");
+        assert_eq!(journal_run::wire::category(&error), category, "{error:?}");
     }
     assert_eq!(Rejection::JobFinished { run: jr(1) }.name(), "JobFinished");
     assert_eq!(

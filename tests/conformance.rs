@@ -36,15 +36,15 @@ use std::cell::Cell;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use journal_run::wire::ErrorCategory;
 use journal_run::wire::{
     CancelHandler, CommonResponse, GetJournalEntriesInJournalRunType, GetJournalEntryDetailType,
     GetJournalRunType, HttpStatusMapping, Reason, ReasonCode, ResourceCode, RunSnapshot,
     ZUORA_ENTITY_IDS, ZUORA_ORG_IDS, ZUORA_TRACK_ID,
 };
 use journal_run::{
-    Caller, CancellableStatus, CancellationJob, Command, ErrorCategory, JournalEntry,
-    JournalEntryNumber, JournalEntryStatus, JournalRun, RequestScope, RunState, TrackId,
-    TransferredToAccounting,
+    Caller, CancellableStatus, CancellationJob, Command, JournalEntry, JournalEntryNumber,
+    JournalEntryStatus, JournalRun, RequestScope, RunState, TrackId, TransferredToAccounting,
 };
 use serde_json::{json, Map, Value};
 use strum::VariantArray;

@@ -220,7 +220,7 @@ fn inv_15_headers_corpus_reaches_every_answer() {
                 outcome
                     .decision
                     .as_ref()
-                    .map_or_else(|e| e.category().code(), |_| 0),
+                    .map_or_else(|e| journal_run::wire::category(e).code(), |_| 0),
             );
             echoed |= outcome.response.header("Zuora-Track-Id").is_some();
         }

@@ -12,8 +12,8 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use journal_run::headers::CharacterFault;
 use journal_run::invariants::{check_state, check_transition, Invariant, Violation};
+use journal_run::CharacterFault;
 use journal_run::{
     AttemptOutcome, Caller, CancellableStatus, CancellationJob, Command, CommandKind, CreateRun,
     EntityId, Event, HeaderError, Job, JournalEntry, JournalEntryNumber, JournalEntryStatus,

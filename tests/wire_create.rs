@@ -1,10 +1,11 @@
 //! The body of `POST /v1/journal-runs` (Create journal run): reading, validation with the field
 //! and category of every fault, and writing (docs/WIRE.md, "The create request").
 
+use journal_run::wire::ErrorCategory;
 use journal_run::wire::{
     category, BodyError, CreateJournalRunRequest, DateError, IsoDate, PostJournalRunType, Value,
 };
-use journal_run::{Error, ErrorCategory, TransactionType};
+use journal_run::{Error, TransactionType};
 use serde_json::json;
 use strum::VariantArray;
 

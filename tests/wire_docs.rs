@@ -3,8 +3,8 @@
 
 mod wire_support;
 
+use journal_run::wire::ErrorCategory;
 use journal_run::wire::{CancelHandler, HttpStatusMapping};
-use journal_run::ErrorCategory;
 use strum::VariantArray;
 use wire_support::*;
 
@@ -153,7 +153,7 @@ fn the_category_of_every_error_is_documented_as_the_code_maps_it() {
         ApplyError, CommandKind, Error, HeaderError, JournalRunStatus, NumberError, Permission,
         Rejection, TransferredToAccounting,
     };
-    fn snapshot_error() -> journal_run::SnapshotError {
+    fn snapshot_error() -> journal_run::invariants::SnapshotError {
         use journal_run::{JournalEntry, JournalEntryStatus, JournalRun, RunState};
         JournalRun::from_snapshot(
             "JR-00000001".parse().unwrap(),

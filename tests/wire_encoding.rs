@@ -1,10 +1,11 @@
 //! Compression: `should_gzip` (responses) and `ContentEncoding` (requests).
 
+use journal_run::wire::ErrorCategory;
 use journal_run::wire::{
     accepts_gzip, gzippable_content_type, should_gzip, ContentEncoding, RequestError,
     GZIP_CONTENT_TYPES, GZIP_THRESHOLD,
 };
-use journal_run::{Error, ErrorCategory};
+use journal_run::Error;
 use proptest::prelude::*;
 
 #[test]

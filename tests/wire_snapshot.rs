@@ -3,14 +3,15 @@
 
 mod wire_support;
 
+use journal_run::wire::ErrorCategory;
 use journal_run::wire::{
     DocumentError, GetJournalEntriesInJournalRunType, GetJournalEntryDetailType, GetJournalRunType,
     Nullable, RunSnapshot, Value,
 };
 use journal_run::{
-    Caller, CancellableStatus, CancellationJob, Command, CommandKind, Error, ErrorCategory, Job,
-    JournalEntry, JournalEntryNumber, JournalEntryStatus, JournalRun, JournalRunNumber,
-    JournalRunStatus, Rejection, RequestScope, RunState, TransferResult, TransferredToAccounting,
+    Caller, CancellableStatus, CancellationJob, Command, CommandKind, Error, Job, JournalEntry,
+    JournalEntryNumber, JournalEntryStatus, JournalRun, JournalRunNumber, JournalRunStatus,
+    Rejection, RequestScope, RunState, TransferResult, TransferredToAccounting,
 };
 use proptest::prelude::*;
 use serde_json::json;
@@ -310,7 +311,10 @@ fn document_error_messages_are_specific() {
         "{contradiction}"
     );
     let error = convert_edited(|d| d["run"]["status"] = json!("Canceled")).unwrap_err();
-    assert_eq!(Error::from(error).category(), ErrorCategory::InvalidValue);
+    assert_eq!(
+        journal_run::wire::category(&Error::from(error)),
+        ErrorCategory::InvalidValue
+    );
 }
 
 #[test]

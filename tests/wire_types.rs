@@ -3,13 +3,14 @@
 
 mod wire_support;
 
+use journal_run::wire::ErrorCategory;
 use journal_run::wire::{
     bearer_token, category, AuthorizationError, CommonResponse, ErrorResponse,
     GetJournalEntriesInJournalRunType, GetJournalEntryDetailType, GetJournalRunType,
     HttpStatusMapping, IdError, ProcessId, Reason, ReasonCode, RequestError, RequestId,
     ResourceCode, RunSnapshot,
 };
-use journal_run::{Error, ErrorCategory, NumberError};
+use journal_run::{Error, NumberError};
 use proptest::prelude::*;
 use serde_json::json;
 use strum::VariantArray;
@@ -220,7 +221,7 @@ fn request_faults_map_to_their_categories_through_wire_category() {
     ];
     for (error, expected) in cases {
         assert_eq!(category(&error), expected, "{error}");
-        assert_eq!(error.category(), expected, "{error}");
+        assert_eq!(journal_run::wire::category(&error), expected, "{error}");
     }
 }
 

@@ -9,8 +9,9 @@
 use serde::{Deserialize, Serialize};
 use strum::{IntoStaticStr, VariantArray};
 
-use crate::error::{Error, Rejection};
+use crate::error::Rejection;
 use crate::wire::create::BodyError;
+use crate::wire::error::Error;
 use crate::wire::request::{AuthorizationError, RequestError};
 
 /// Zuora's two-digit error categories (the last two digits of a `reasons[].code`).

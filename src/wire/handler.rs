@@ -6,13 +6,13 @@ use std::hash::BuildHasher;
 
 use crate::caller::Caller;
 use crate::command::Command;
-use crate::error::Error;
 use crate::event::Event;
 use crate::headers::{EntityId, OrgIds, RequestScope, TrackId};
 use crate::number::JournalRunNumber;
 use crate::run::JournalRun;
 use crate::wire::category::{category, ErrorCategory};
 use crate::wire::encoding::{accepts_gzip, gzip_response};
+use crate::wire::error::Error;
 use crate::wire::ids::{ProcessId, ReasonCode, RequestId, ResourceCode};
 use crate::wire::request::{
     bearer_token, list_header, single_header, AuthorizationError, RequestError, ACCEPT_ENCODING,
@@ -144,7 +144,9 @@ pub struct CancelOutcome {
 
 /// The handler of `PUT /v1/journal-runs/{jr-number}/cancel`, with its configuration.
 ///
-/// It validates in this order of precedence, and answers the first fault (docs/WIRE.md):
+/// It reads the raw request once, at the boundary, into a typed request (the path number and
+/// every header it reads), then decides on that. It validates in this order of precedence, and
+/// answers the first fault (docs/WIRE.md):
 ///
 /// 1. `Authorization`: given exactly once, as `Bearer <token>` (else category 11, HTTP 401),
 ///    whatever else is wrong, so that a client with an expired token always learns to
@@ -223,10 +225,13 @@ impl CancelHandler {
         request_id: &RequestId,
         process_id: &ProcessId,
     ) -> CancelOutcome {
-        let decision = Self::decide(jr_number, headers, caller, runs);
+        let request = CancelRequest::read(jr_number, headers);
+        let decision = request
+            .command
+            .and_then(|(number, scope)| Self::decide(number, scope, caller, runs));
         let response = match &decision {
-            Ok(_) => Self::response(200, headers, request_id, CommonResponse::success()),
-            Err(error) => self.error_response(error, headers, request_id, process_id),
+            Ok(_) => Self::response(200, &request.echo, request_id, CommonResponse::success()),
+            Err(error) => self.respond_with_error(error, &request.echo, request_id, process_id),
         };
         CancelOutcome { response, decision }
     }
@@ -243,6 +248,17 @@ impl CancelHandler {
         request_id: &RequestId,
         process_id: &ProcessId,
     ) -> Response {
+        self.respond_with_error(error, &Echo::read(headers), request_id, process_id)
+    }
+
+    /// [`Self::error_response`], for a request whose headers are read.
+    fn respond_with_error(
+        &self,
+        error: &Error,
+        echo: &Echo,
+        request_id: &RequestId,
+        process_id: &ProcessId,
+    ) -> Response {
         let category = category(error);
         let reason = Reason {
             code: self.code(category),
@@ -250,7 +266,7 @@ impl CancelHandler {
         };
         let mut response = Self::response(
             self.status_mapping.status(category),
-            headers,
+            echo,
             request_id,
             CommonResponse::failure(request_id, process_id, vec![reason]),
         );
@@ -264,9 +280,9 @@ impl CancelHandler {
 
     /// A response with `status` and `body`, and the headers `Content-Type`,
     /// `Zuora-Request-Id`, then the request's `Zuora-Track-Id` when it is valid.
-    fn response<N: AsRef<str>, V: AsRef<str>>(
+    fn response(
         status: u16,
-        headers: &[(N, V)],
+        echo: &Echo,
         request_id: &RequestId,
         body: CommonResponse,
     ) -> Response {
@@ -274,14 +290,14 @@ impl CancelHandler {
             (CONTENT_TYPE, JSON_CONTENT_TYPE.to_owned()),
             (ZUORA_REQUEST_ID, request_id.as_str().to_owned()),
         ];
-        if let Ok(Some(track_id)) = track_id(headers) {
+        if let Some(track_id) = &echo.track_id {
             response_headers.push((ZUORA_TRACK_ID, track_id.as_str().to_owned()));
         }
         Response {
             status,
             headers: response_headers,
             body,
-            gzip_accepted: accepts_gzip(list_header(headers, ACCEPT_ENCODING).as_deref()),
+            gzip_accepted: echo.gzip_accepted,
         }
     }
 
@@ -296,32 +312,14 @@ impl CancelHandler {
         ReasonCode::new(resource, category)
     }
 
-    /// The checks, in the order of precedence.
-    fn decide<N: AsRef<str>, V: AsRef<str>, R: RunLookup + ?Sized>(
-        jr_number: &str,
-        headers: &[(N, V)],
+    /// Step 4 of the precedence, on the typed request: [`JournalRun::decide`] on the run the
+    /// request names, looked up in the request's entity, or [`JournalRun::decide_absent`].
+    fn decide<R: RunLookup + ?Sized>(
+        number: JournalRunNumber,
+        scope: RequestScope,
         caller: &Caller,
         runs: &R,
     ) -> Result<Event, Error> {
-        let authorization = match single_header(headers, AUTHORIZATION) {
-            Ok(Some(value)) => value,
-            Ok(None) => return Err(RequestError::from(AuthorizationError::Missing).into()),
-            Err(RequestError::RepeatedHeader { count, .. }) => {
-                return Err(RequestError::from(AuthorizationError::Repeated { count }).into())
-            }
-            Err(other) => return Err(other.into()),
-        };
-        bearer_token(authorization).map_err(RequestError::from)?;
-        let number = JournalRunNumber::parse(jr_number).map_err(RequestError::PathNumber)?;
-        track_id(headers)?;
-        let entity = single_header(headers, ZUORA_ENTITY_IDS)?
-            .map(EntityId::parse)
-            .transpose()?;
-        let orgs = single_header(headers, ZUORA_ORG_IDS)?
-            .map(OrgIds::parse)
-            .transpose()?;
-
-        let scope = RequestScope { entity, orgs };
         // A fault of the entity header is answered by `decide`, in its turn.
         let lookup_entity = caller
             .entity_for(scope.entity.as_ref())
@@ -333,6 +331,77 @@ impl CancelHandler {
             Some(run) => Ok(run.decide(caller, &command)?),
             None => Err(JournalRun::decide_absent(caller, &command).into()),
         }
+    }
+}
+
+/// What a response echoes of the request, whatever the outcome: its valid `Zuora-Track-Id`,
+/// and whether its `Accept-Encoding` accepts gzip.
+struct Echo {
+    track_id: Option<TrackId>,
+    gzip_accepted: bool,
+}
+
+impl Echo {
+    /// Reads the two headers a response echoes.
+    fn read<N: AsRef<str>, V: AsRef<str>>(headers: &[(N, V)]) -> Self {
+        Self::with_track_id(headers, track_id(headers).ok().flatten())
+    }
+
+    fn with_track_id<N: AsRef<str>, V: AsRef<str>>(
+        headers: &[(N, V)],
+        track_id: Option<TrackId>,
+    ) -> Self {
+        Self {
+            track_id,
+            gzip_accepted: accepts_gzip(list_header(headers, ACCEPT_ENCODING).as_deref()),
+        }
+    }
+}
+
+/// A cancel request, read once from the raw path parameter and headers, at the boundary: every
+/// header the handler reads is read here, once, and the handler decides on the result.
+struct CancelRequest {
+    /// The run number and the request's scope, or the first fault of steps 1 to 3 of the
+    /// precedence (authentication, the path parameter, the headers' format).
+    command: Result<(JournalRunNumber, RequestScope), Error>,
+    /// What the response echoes.
+    echo: Echo,
+}
+
+impl CancelRequest {
+    /// Reads the request: each header once; its faults in the order of precedence.
+    fn read<N: AsRef<str>, V: AsRef<str>>(jr_number: &str, headers: &[(N, V)]) -> Self {
+        let track_id = track_id(headers);
+        let echo = Echo::with_track_id(headers, track_id.as_ref().ok().cloned().flatten());
+        let command = Self::parse(jr_number, headers, track_id);
+        Self { command, echo }
+    }
+
+    /// Steps 1 to 3 of the precedence: `Authorization`'s shape, the path parameter, then the
+    /// headers `Zuora-Track-Id` (read already), `Zuora-Entity-Ids`, `Zuora-Org-Ids`.
+    fn parse<N: AsRef<str>, V: AsRef<str>>(
+        jr_number: &str,
+        headers: &[(N, V)],
+        track_id: Result<Option<TrackId>, Error>,
+    ) -> Result<(JournalRunNumber, RequestScope), Error> {
+        let authorization = match single_header(headers, AUTHORIZATION) {
+            Ok(Some(value)) => value,
+            Ok(None) => return Err(RequestError::from(AuthorizationError::Missing).into()),
+            Err(RequestError::RepeatedHeader { count, .. }) => {
+                return Err(RequestError::from(AuthorizationError::Repeated { count }).into())
+            }
+            Err(other) => return Err(other.into()),
+        };
+        bearer_token(authorization).map_err(RequestError::from)?;
+        let number = JournalRunNumber::parse(jr_number).map_err(RequestError::PathNumber)?;
+        track_id?;
+        let entity = single_header(headers, ZUORA_ENTITY_IDS)?
+            .map(EntityId::parse)
+            .transpose()?;
+        let orgs = single_header(headers, ZUORA_ORG_IDS)?
+            .map(OrgIds::parse)
+            .transpose()?;
+        Ok((number, RequestScope { entity, orgs }))
     }
 }
 

@@ -46,6 +46,7 @@ mod category;
 mod create;
 mod documents;
 mod encoding;
+pub(crate) mod error;
 mod handler;
 mod ids;
 mod request;
@@ -76,5 +77,3 @@ pub use request::{
 pub use response::{CommonResponse, ErrorResponse, HttpStatusMapping, Reason};
 pub use snapshot::{DocumentError, RunSnapshot};
 pub use value::{Nullable, Value};
-
-pub use crate::status::TransactionType;

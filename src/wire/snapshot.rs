@@ -20,10 +20,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::cancellation::{CancellationJob, Job};
 use crate::entry::JournalEntry;
-use crate::error::SnapshotError;
 use crate::headers::{HeaderError, OrgId};
+use crate::invariants::SnapshotError;
+use crate::lifecycle::RunState;
 use crate::number::{JournalEntryNumber, JournalRunNumber, NumberError};
-use crate::run::{JournalRun, RunState};
+use crate::run::JournalRun;
 use crate::status::{
     JournalEntryStatus, JournalRunStatus, TransferredToAccounting, UnknownVariant,
 };

@@ -359,7 +359,7 @@ pub fn handle(data: &[u8]) -> Option<CancelOutcome> {
             );
         }
         Err(error) => {
-            let category = error.category();
+            let category = journal_run::wire::category(error);
             assert_eq!(
                 response.status,
                 HttpStatusMapping::Zuora.status(category),

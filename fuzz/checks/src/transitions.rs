@@ -752,7 +752,7 @@ pub fn run(scenario: &Scenario) -> Vec<Event> {
                     live, before,
                     "INV-4: the rejected {command:?} changed the run"
                 );
-                let _ = rejection.category();
+                let _ = journal_run::wire::rejection_category(rejection);
             }
             Ok(event) => {
                 let state = check_state(&live);

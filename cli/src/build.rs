@@ -12,10 +12,69 @@
 
 use journal_run::invariants::{check_declared_count, Violation};
 use journal_run::wire::{GetJournalEntriesInJournalRunType, GetJournalRunType, RunSnapshot};
-use journal_run::{CancellationJob, JournalRun, RunState};
+use journal_run::{
+    Caller, CancellationJob, EntityId, JournalEntry, JournalEntryNumber, JournalEntryStatus,
+    JournalRun, OrgAccess, OrgId, Permission, PermissionSet, RunState, TransferredToAccounting,
+};
 
-use crate::input::{Input, Loaded};
+use crate::input::{CallerDoc, Input, Loaded};
 use crate::source::InputError;
+
+/// The 16-byte entry from its document's `number`, `status` and `transferredToAccounting`
+/// (`null` or absent is `No`, as the library reads Zuora's entry document); on error, the
+/// field at fault and what is wrong.
+pub fn entry(
+    number: &str,
+    status: &str,
+    transferred: Option<&str>,
+) -> Result<JournalEntry, (&'static str, String)> {
+    let number = JournalEntryNumber::parse(number).map_err(|e| ("number", e.to_string()))?;
+    let mut entry = JournalEntry::new(number);
+    entry.status = status
+        .parse::<JournalEntryStatus>()
+        .map_err(|e| ("status", e.to_string()))?;
+    entry.transferred_to_accounting = transferred
+        .map_or(Ok(TransferredToAccounting::No), str::parse)
+        .map_err(|e| ("transferredToAccounting", e.to_string()))?;
+    Ok(entry)
+}
+
+/// The snapshot's caller, each name and id checked by the library.
+///
+/// # Errors
+///
+/// The first name or id that is not valid, with its path.
+pub fn caller(doc: &CallerDoc) -> Result<Caller, String> {
+    let mut permissions = PermissionSet::EMPTY;
+    for (i, name) in doc.permissions.iter().enumerate() {
+        let permission: Permission = name
+            .parse()
+            .map_err(|e| format!("caller.permissions[{i}]: {e}"))?;
+        permissions = permissions.with(permission);
+    }
+    let orgs = match &doc.accessible_org_ids {
+        None => OrgAccess::All,
+        Some(ids) => OrgAccess::Only(
+            ids.iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    OrgId::parse(id).map_err(|e| format!("caller.accessibleOrgIds[{i}]: {e}"))
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+    };
+    let entities = doc
+        .entity_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| EntityId::parse(id).map_err(|e| format!("caller.entityIds[{i}]: {e}")))
+        .collect::<Result<_, _>>()?;
+    Ok(Caller {
+        permissions,
+        orgs,
+        entities,
+    })
+}
 
 /// The run's number, organizations and state, as the wire layer reads them from the run's
 /// document (and `cancellationJob`).

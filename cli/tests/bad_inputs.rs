@@ -55,7 +55,7 @@ fn bad_json_is_named_by_line_and_column() {
     unusable(
         "cancel",
         &format!("{{{RUN},\n  \"journalEntries\": [\n    {{\"number\": \"JE-00000001\" \"status\": \"Created\"}}\n  ]\n}}"),
-        "line 3, column 30: expected `,` or `}`",
+        "line 3, column 30: journalEntries[0]: expected `,` or `}`",
     );
 }
 
@@ -100,7 +100,7 @@ fn an_unknown_entry_status() {
     unusable(
         "cancel",
         &snapshot("Completed", &[("JE-00000001", "Done", "No")]),
-        "line 1, column 126: journalEntries[0].status: unknown journal entry status `Done`; expected one of `Created`, `Cancelled`",
+        "line 1, column 121: journalEntries[0].status: unknown journal entry status `Done`; expected one of `Created`, `Cancelled`",
     );
 }
 
@@ -109,7 +109,7 @@ fn an_unknown_transferred_to_accounting() {
     unusable(
         "audit",
         &snapshot("Completed", &[("JE-00000001", "Created", "Maybe")]),
-        "line 1, column 166: journalEntries[0].transferredToAccounting: unknown Transferred to Accounting value `Maybe`; expected one of `No`, `Processing`, `Yes`, `Error`, `Ignore`",
+        "line 1, column 159: journalEntries[0].transferredToAccounting: unknown Transferred to Accounting value `Maybe`; expected one of `No`, `Processing`, `Yes`, `Error`, `Ignore`",
     );
 }
 
@@ -118,7 +118,7 @@ fn a_malformed_entry_number() {
     unusable(
         "cancel",
         &snapshot("Completed", &[("JE-1", "Created", "No")]),
-        "line 1, column 101: journalEntries[0].number: expected 8 or more digits after `JE-`, found `JE-1`",
+        "line 1, column 96: journalEntries[0].number: expected 8 or more digits after `JE-`, found `JE-1`",
     );
 }
 
@@ -127,7 +127,7 @@ fn an_entry_number_that_is_not_a_string() {
     unusable(
         "cancel",
         &format!("{{{RUN}, \"journalEntries\": [{{\"number\": 7, \"status\": \"Created\"}}]}}"),
-        "line 1, column 96: journalEntries[0].number: expected a string, found number 7",
+        "line 1, column 96: journalEntries[0].number: invalid type: integer `7`, expected a string",
     );
 }
 
@@ -147,7 +147,7 @@ fn an_entry_that_reports_a_failed_request() {
         &format!(
             "{{{RUN}, \"journalEntries\": [{{\"number\": \"JE-00000001\", \"status\": \"Created\", \"success\": false}}]}}"
         ),
-        "line 1, column 148: journalEntries[0].success is false: the document reports a failed request",
+        "line 1, column 143: journalEntries[0].success is false: the document reports a failed request",
     );
 }
 
@@ -174,7 +174,7 @@ fn a_run_count_that_is_not_a_number() {
     unusable(
         "audit",
         r#"{"journalRun": {"number": "JR-00000001", "status": "Completed", "totalJournalEntryCount": "ten"}, "journalEntries": []}"#,
-        "line 1, column 96: journalRun.totalJournalEntryCount: expected a non-negative integer, found string \"ten\"",
+        "line 1, column 91: journalRun.totalJournalEntryCount: expected a non-negative integer, found string \"ten\"",
     );
 }
 
@@ -224,7 +224,7 @@ fn a_misspelt_caller_field() {
     unusable(
         "cancel",
         &format!("{{{RUN}, \"journalEntries\": [], \"caller\": {{\"permision\": []}}}}"),
-        "line 1, column 109: caller.permision: unknown field `permision`, expected one of `permissions`, `accessibleOrgIds`, `entityIds`",
+        "line 1, column 99: caller.permision: unknown field `permision`, expected one of `permissions`, `accessibleOrgIds`, `entityIds`",
     );
 }
 

@@ -633,7 +633,7 @@ fn a_bad_line_of_a_history_is_named_by_its_line() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(format!(
-            "error: {path}: line 3, column 16: journalRun: expected value"
+            "error: {path}: line 3, column 16: journalRun: expected a value"
         )));
 }
 

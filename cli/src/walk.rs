@@ -1,0 +1,956 @@
+//! The one JSON walker every command reads its input with.
+//!
+//! It reads the input through a window, once, and checks every byte as RFC 8259 requires:
+//! structure, strings (UTF-8, escapes, no raw control characters), numbers (grammar, and the
+//! range of an `f64`), nesting (at most [`MAX_DEPTH`] levels, serde_json's limit), and no key
+//! given twice in any object. The caller drives the outer structure (the top-level object,
+//! the `journalEntries` array) and asks for each value either held whole in the window (for
+//! [`crate::json`] to deserialize, with its object's members already found) or skipped.
+//!
+//! Each byte is examined once (a token cut by the window's end is examined again from its
+//! start, but each refill at least doubles what the window reads, so the total stays linear).
+//! The window holds at most [`MAX_VALUE`] bytes of a held value or a single token, and the
+//! keys of the objects open at a time at most as much: a larger one is refused.
+
+use std::io::{self, Read};
+use std::ops::Range;
+
+/// The largest value (an entry, the run's document) or token (a string) the window holds.
+pub const MAX_VALUE: usize = 64 << 20;
+/// The deepest nesting of arrays and objects accepted (serde_json's limit).
+pub const MAX_DEPTH: usize = 127;
+const READ: usize = 1 << 20;
+
+/// What is wrong with the input's JSON, at a byte offset.
+#[derive(Debug, thiserror::Error)]
+pub enum WalkError {
+    /// The input could not be read.
+    #[error("cannot read: {0}")]
+    Io(#[from] io::Error),
+    /// The input holds nothing but whitespace.
+    #[error("the input is empty; expected a JSON object")]
+    Empty,
+    /// The input is not valid JSON, or breaks a limit.
+    #[error("{fault}")]
+    Syntax {
+        /// The byte offset of the fault.
+        offset: u64,
+        /// What is wrong.
+        fault: Fault,
+    },
+}
+
+/// Faults of the JSON text itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Fault {
+    /// Another token was expected.
+    #[error("expected {0}")]
+    Expected(&'static str),
+    /// A container was expected and something else found.
+    #[error("expected {expected}, found {found}")]
+    Found {
+        /// What was expected.
+        expected: String,
+        /// What kind of value was found.
+        found: &'static str,
+    },
+    /// A comma before a closing bracket.
+    #[error("trailing comma")]
+    TrailingComma,
+    /// The input ends inside a string, object or array.
+    #[error("the input ends inside {0}")]
+    EndsInside(&'static str),
+    /// Bytes that are not UTF-8 (RFC 8259, section 8.1).
+    #[error("invalid UTF-8 (byte offset {0})")]
+    InvalidUtf8(u64),
+    /// A raw control character inside a string.
+    #[error("control character U+{0:04X} inside a string (write it as an escape)")]
+    ControlCharacter(u8),
+    /// An escape that is not one of JSON's.
+    #[error("invalid escape in a string")]
+    InvalidEscape,
+    /// A `\u` escape of half a surrogate pair.
+    #[error("unpaired surrogate in a `\\u` escape")]
+    LoneSurrogate,
+    /// A malformed number.
+    #[error("invalid number")]
+    InvalidNumber,
+    /// A number beyond the range of a 64-bit float.
+    #[error("number out of range")]
+    NumberOutOfRange,
+    /// Nesting deeper than [`MAX_DEPTH`].
+    #[error("nested more than {MAX_DEPTH} levels deep")]
+    TooDeep,
+    /// A key given twice in one object.
+    #[error("the key `{0}` is given twice in this object")]
+    DuplicateKey(String),
+    /// A value, token or set of open keys larger than [`MAX_VALUE`].
+    #[error("a single value is larger than {} MiB, the most this tool holds at once", MAX_VALUE >> 20)]
+    TooLarge,
+    /// Something after the document.
+    #[error("trailing characters")]
+    Trailing,
+    /// The history form: one snapshot per line.
+    #[error("expected the end of the line: a history holds one snapshot per line")]
+    EndOfLine,
+}
+
+/// What kind of JSON value starts with `byte`.
+pub const fn kind_of(byte: u8) -> &'static str {
+    match byte {
+        b'{' => "an object",
+        b'[' => "an array",
+        b'"' => "a string",
+        b't' | b'f' => "a boolean",
+        b'n' => "null",
+        b'-' | b'0'..=b'9' => "a number",
+        _ => "a character that cannot start a JSON value",
+    }
+}
+
+/// One member of a held object: its key (without quotes, as written) and value, as ranges
+/// relative to the held value's start.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// The key's text as written, between the quotes.
+    pub key: Range<usize>,
+    /// Whether the key holds an escape (then it must be decoded to be compared).
+    pub escaped: bool,
+    /// The value's text.
+    pub value: Range<usize>,
+}
+
+/// The keys of the open objects, to refuse one given twice.
+#[derive(Default)]
+struct Keys {
+    arena: Vec<u8>,
+    spans: Vec<Range<usize>>,
+    frames: Vec<KeyFrame>,
+}
+
+struct KeyFrame {
+    first: usize,
+    arena: usize,
+    bloom: [u64; 4],
+    hashes: Option<std::collections::HashMap<u64, Vec<usize>>>,
+}
+
+const fn hash(key: &[u8]) -> u64 {
+    let mut h = key.len() as u64 ^ 0x9E37_79B9_7F4A_7C15;
+    let mut i = 0;
+    while i < key.len() {
+        h = (h.rotate_left(5) ^ key[i] as u64).wrapping_mul(0x517C_C1B7_2722_0A95);
+        i += 1;
+    }
+    h
+}
+
+impl Keys {
+    fn open(&mut self) {
+        self.frames.push(KeyFrame {
+            first: self.spans.len(),
+            arena: self.arena.len(),
+            bloom: [0; 4],
+            hashes: None,
+        });
+    }
+
+    fn close(&mut self) {
+        if let Some(frame) = self.frames.pop() {
+            self.spans.truncate(frame.first);
+            self.arena.truncate(frame.arena);
+        }
+    }
+
+    /// Adds `key` to the innermost object; `false` when it is there already.
+    fn insert(&mut self, key: &[u8]) -> bool {
+        let Some(frame) = self.frames.last_mut() else {
+            return true;
+        };
+        let h = hash(key);
+        let index = self.spans.len();
+        let seen = |spans: &[Range<usize>], i: usize| self.arena.get(spans[i].clone()) == Some(key);
+        if let Some(map) = &mut frame.hashes {
+            let same = map.entry(h).or_default();
+            if same.iter().any(|&i| seen(&self.spans, i)) {
+                return false;
+            }
+            same.push(index);
+        } else {
+            let bit = (h & 255) as usize;
+            let (word, mask) = (bit / 64, 1_u64 << (bit % 64));
+            if frame.bloom[word] & mask != 0 && (frame.first..index).any(|i| seen(&self.spans, i)) {
+                return false;
+            }
+            frame.bloom[word] |= mask;
+            if index - frame.first >= 64 {
+                let mut map = std::collections::HashMap::<u64, Vec<usize>>::new();
+                for i in frame.first..index {
+                    map.entry(hash(&self.arena[self.spans[i].clone()]))
+                        .or_default()
+                        .push(i);
+                }
+                map.entry(h).or_default().push(index);
+                frame.hashes = Some(map);
+            }
+        }
+        let start = self.arena.len();
+        self.arena.extend_from_slice(key);
+        self.spans.push(start..self.arena.len());
+        true
+    }
+}
+
+/// Where the value scanner is between tokens.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Value,
+    /// After `[`: a value or `]`.
+    FirstValue,
+    /// After `,` in an array.
+    NextValue,
+    /// After `{`: a key or `}`.
+    FirstKey,
+    /// After `,` in an object.
+    NextKey,
+    Colon,
+    /// After a value: `,` or the container's end.
+    After,
+}
+
+/// The window over an input, and the walk's state.
+pub struct Walker<R> {
+    reader: R,
+    buf: Vec<u8>,
+    len: usize,
+    pos: usize,
+    /// The input offset of `buf[0]`.
+    base: u64,
+    eof: bool,
+    /// The start of the value being held (not discarded on refill).
+    hold: Option<usize>,
+    lines_before: u64,
+    line_start_before: u64,
+    keys: Keys,
+    /// Containers open: those the caller opened, then those of the value being scanned.
+    stack: Vec<u8>,
+    /// Members of the last held object, and where it is.
+    members: Vec<Member>,
+    held: Range<usize>,
+    /// Bytes examined, re-examinations included (for the linearity test).
+    examined: u64,
+}
+
+type Walked<T> = Result<T, WalkError>;
+
+impl<R: Read> Walker<R> {
+    /// A walker at the start of `reader`.
+    pub fn new(reader: R) -> Self {
+        Self {
+            reader,
+            buf: Vec::new(),
+            len: 0,
+            pos: 0,
+            base: 0,
+            eof: false,
+            hold: None,
+            lines_before: 0,
+            line_start_before: 0,
+            keys: Keys::default(),
+            stack: Vec::new(),
+            members: Vec::new(),
+            held: 0..0,
+            examined: 0,
+        }
+    }
+
+    /// The input offset of the next unread byte.
+    pub fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    /// How many bytes the walk has examined so far (each at least once).
+    pub const fn examined(&self) -> u64 {
+        self.examined
+    }
+
+    /// A fault at input offset `offset`.
+    pub const fn fault(offset: u64, fault: Fault) -> WalkError {
+        WalkError::Syntax { offset, fault }
+    }
+
+    fn here(&self, fault: Fault) -> WalkError {
+        Self::fault(self.offset(), fault)
+    }
+
+    /// The 1-based line and column of `offset`, which must be in the window or after it.
+    pub fn line_column(&self, offset: u64) -> (u64, u64) {
+        let end =
+            usize::try_from(offset.saturating_sub(self.base)).map_or(self.len, |e| e.min(self.len));
+        let span = &self.buf[..end];
+        let line = self.lines_before + 1 + memchr::memchr_iter(b'\n', span).count() as u64;
+        let start = memchr::memrchr(b'\n', span)
+            .map_or(self.line_start_before, |i| self.base + i as u64 + 1);
+        (line, offset.saturating_sub(start) + 1)
+    }
+
+    /// Reads more input, keeping bytes from `keep` (a window index) on; the shift of indices
+    /// (bytes dropped from the window's start), or `None` at the end of the input.
+    fn refill(&mut self, keep: usize) -> Walked<Option<usize>> {
+        if self.eof {
+            return Ok(None);
+        }
+        let keep = self.hold.map_or(keep, |h| h.min(keep)).min(self.pos);
+        if keep > 0 {
+            let gone = &self.buf[..keep];
+            self.lines_before += memchr::memchr_iter(b'\n', gone).count() as u64;
+            if let Some(i) = memchr::memrchr(b'\n', gone) {
+                self.line_start_before = self.base + i as u64 + 1;
+            }
+            self.buf.copy_within(keep..self.len, 0);
+            self.base += keep as u64;
+            self.len -= keep;
+            self.pos -= keep;
+            self.hold = self.hold.map(|h| h - keep);
+        }
+        if self.len > MAX_VALUE {
+            return Err(Self::fault(self.base, Fault::TooLarge));
+        }
+        let want = self.len + READ.max(self.len);
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+        loop {
+            match self.reader.read(&mut self.buf[self.len..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(None);
+                }
+                Ok(n) => {
+                    self.len += n;
+                    return Ok(Some(keep));
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Skips whitespace; the next byte (not consumed), or `None` at the end.
+    pub fn peek(&mut self) -> Walked<Option<u8>> {
+        loop {
+            while self.pos < self.len {
+                match self.buf[self.pos] {
+                    b' ' | b'\n' | b'\r' | b'\t' => self.pos += 1,
+                    b => return Ok(Some(b)),
+                }
+            }
+            self.examined += 1;
+            if self.refill(self.pos)?.is_none() {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// The end of the input while `what` is open: at its last byte.
+    fn ends_inside(&self, what: &'static str) -> WalkError {
+        Self::fault(
+            (self.base + self.len as u64).saturating_sub(1),
+            Fault::EndsInside(what),
+        )
+    }
+
+    fn open_name(&self) -> &'static str {
+        match self.stack.last() {
+            Some(b'{') => "an object",
+            Some(_) => "an array",
+            None => "a value",
+        }
+    }
+
+    /// Opens an object (the next value must be one) or says what `expecting` wanted.
+    ///
+    /// # Errors
+    ///
+    /// Not an object, or the end of the input.
+    pub fn begin_object(&mut self, expecting: &str) -> Walked<()> {
+        match self.peek()? {
+            Some(b'{') => {}
+            Some(b) => {
+                return Err(self.here(Fault::Found {
+                    expected: expecting.to_owned(),
+                    found: kind_of(b),
+                }))
+            }
+            None if self.stack.is_empty() => return Err(WalkError::Empty),
+            None => return Err(self.ends_inside("a value")),
+        }
+        self.open(b'{')
+    }
+
+    fn open(&mut self, bracket: u8) -> Walked<()> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(self.here(Fault::TooDeep));
+        }
+        self.stack.push(bracket);
+        if bracket == b'{' {
+            self.keys.open();
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    fn close(&mut self) {
+        if self.stack.pop() == Some(b'{') {
+            self.keys.close();
+        }
+        self.pos += 1;
+    }
+
+    /// Opens an array; `name` names it when something else is found.
+    ///
+    /// # Errors
+    ///
+    /// Not an array, or the end of the input.
+    pub fn begin_array(&mut self, name: &str) -> Walked<()> {
+        match self.peek()? {
+            Some(b'[') => self.open(b'['),
+            Some(b) => Err(self.here(Fault::Found {
+                expected: format!("{name} to be an array"),
+                found: kind_of(b),
+            })),
+            None => Err(self.ends_inside("a value")),
+        }
+    }
+
+    /// In an object the caller opened: the next key (decoded) and its offset, with the colon
+    /// after it consumed; `None` at the object's end. `first` says whether no member has been
+    /// read yet.
+    ///
+    /// # Errors
+    ///
+    /// Bad JSON, or a key given twice.
+    pub fn next_key(&mut self, first: bool) -> Walked<Option<(String, u64)>> {
+        if !first && !self.comma_or_close(b'}')? {
+            return Ok(None);
+        }
+        match self.peek()? {
+            Some(b'}') if first => {
+                self.close();
+                return Ok(None);
+            }
+            Some(b'"') => {}
+            Some(_) => return Err(self.here(Fault::Expected("a key (a string)"))),
+            None => return Err(self.ends_inside("an object")),
+        }
+        let at = self.offset();
+        let (range, escaped) = self.string(true)?;
+        let key = decode(&self.buf[range], escaped);
+        match self.peek()? {
+            Some(b':') => self.pos += 1,
+            Some(_) => return Err(self.here(Fault::Expected("`:`"))),
+            None => return Err(self.ends_inside("an object")),
+        }
+        Ok(Some((key, at)))
+    }
+
+    /// In an array the caller opened: whether another element follows.
+    ///
+    /// # Errors
+    ///
+    /// Bad JSON.
+    pub fn next_element(&mut self, first: bool) -> Walked<bool> {
+        if first {
+            return match self.peek()? {
+                Some(b']') => {
+                    self.close();
+                    Ok(false)
+                }
+                Some(_) => Ok(true),
+                None => Err(self.ends_inside("an array")),
+            };
+        }
+        self.comma_or_close(b']')
+    }
+
+    fn comma_or_close(&mut self, close: u8) -> Walked<bool> {
+        let expected = if close == b'}' {
+            "`,` or `}`"
+        } else {
+            "`,` or `]`"
+        };
+        match self.peek()? {
+            Some(b',') => {
+                self.pos += 1;
+                match self.peek()? {
+                    Some(b) if b == close => Err(self.here(Fault::TrailingComma)),
+                    Some(_) => Ok(true),
+                    None => Err(self.ends_inside(self.open_name())),
+                }
+            }
+            Some(b) if b == close => {
+                self.close();
+                Ok(false)
+            }
+            Some(_) => Err(self.here(Fault::Expected(expected))),
+            None => Err(self.ends_inside(self.open_name())),
+        }
+    }
+
+    /// Checks that nothing but whitespace follows.
+    ///
+    /// # Errors
+    ///
+    /// Anything else follows.
+    pub fn end(&mut self) -> Walked<()> {
+        match self.peek()? {
+            None => Ok(()),
+            Some(_) => Err(self.here(Fault::Trailing)),
+        }
+    }
+
+    /// Checks that the line ends (history): blanks, then a newline or the end.
+    ///
+    /// # Errors
+    ///
+    /// Something else follows on the line.
+    pub fn end_of_line(&mut self) -> Walked<()> {
+        loop {
+            while self.pos < self.len {
+                match self.buf[self.pos] {
+                    b' ' | b'\r' | b'\t' => self.pos += 1,
+                    b'\n' => return Ok(()),
+                    _ => return Err(self.here(Fault::EndOfLine)),
+                }
+            }
+            if self.refill(self.pos)?.is_none() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Skips the next value (checked, not held).
+    ///
+    /// # Errors
+    ///
+    /// Bad JSON.
+    pub fn skip_value(&mut self) -> Walked<u64> {
+        self.value(false)
+    }
+
+    /// Holds the next value: its text (valid until the next call) and input offset; when it
+    /// is an object, [`members`](Self::members) lists its members.
+    ///
+    /// # Errors
+    ///
+    /// Bad JSON, or a value larger than [`MAX_VALUE`].
+    pub fn hold_value(&mut self) -> Walked<u64> {
+        self.peek()?;
+        self.hold = Some(self.pos);
+        let result = self.value(true);
+        let start = self.hold.take().unwrap_or(self.pos);
+        let offset = result?;
+        if self.pos - start > MAX_VALUE {
+            return Err(Self::fault(offset, Fault::TooLarge));
+        }
+        self.held = start..self.pos;
+        Ok(offset)
+    }
+
+    /// The text of the value [`hold_value`](Self::hold_value) last held, and its members
+    /// when it is an object.
+    pub fn held(&self) -> (&[u8], &[Member]) {
+        (&self.buf[self.held.clone()], &self.members)
+    }
+
+    /// Scans one value; its input offset.
+    fn value(&mut self, hold: bool) -> Walked<u64> {
+        let depth = self.stack.len();
+        let Some(_) = self.peek()? else {
+            return Err(self.ends_inside("a value"));
+        };
+        let offset = self.offset();
+        self.members.clear();
+        let mut expect = Expect::Value;
+        // For a held object: its members' key and value start (relative to the value).
+        let mut key: Option<(Range<usize>, bool)> = None;
+        let mut value_start = 0;
+        loop {
+            let Some(b) = self.peek()? else {
+                return Err(self.ends_inside(self.open_name()));
+            };
+            let top = hold && self.stack.len() == depth + 1;
+            let start = self.pos;
+            match expect {
+                Expect::Value | Expect::FirstValue | Expect::NextValue => {
+                    if b == b']' && expect != Expect::Value {
+                        if expect == Expect::NextValue {
+                            return Err(self.here(Fault::TrailingComma));
+                        }
+                        self.close();
+                    } else {
+                        if top {
+                            value_start = start - self.hold.unwrap_or(0);
+                        }
+                        match b {
+                            b'{' => {
+                                self.open(b'{')?;
+                                expect = Expect::FirstKey;
+                                continue;
+                            }
+                            b'[' => {
+                                self.open(b'[')?;
+                                expect = Expect::FirstValue;
+                                continue;
+                            }
+                            b'"' => {
+                                self.string(false)?;
+                            }
+                            b'-' | b'0'..=b'9' => self.number()?,
+                            b't' => self.literal(b"true")?,
+                            b'f' => self.literal(b"false")?,
+                            b'n' => self.literal(b"null")?,
+                            _ => return Err(self.here(Fault::Expected("a value"))),
+                        }
+                    }
+                }
+                Expect::FirstKey | Expect::NextKey => match b {
+                    b'}' if expect == Expect::FirstKey => self.close(),
+                    b'}' => return Err(self.here(Fault::TrailingComma)),
+                    b'"' => {
+                        let (range, escaped) = self.string(true)?;
+                        if top {
+                            let h = self.hold.unwrap_or(0);
+                            key = Some((range.start - h..range.end - h, escaped));
+                        }
+                        expect = Expect::Colon;
+                        continue;
+                    }
+                    _ => return Err(self.here(Fault::Expected("a key (a string)"))),
+                },
+                Expect::Colon => {
+                    if b != b':' {
+                        return Err(self.here(Fault::Expected("`:`")));
+                    }
+                    self.pos += 1;
+                    expect = Expect::Value;
+                    continue;
+                }
+                Expect::After => {
+                    let open = self.stack.last().copied().unwrap_or(b'[');
+                    match (b, open) {
+                        (b',', b'{') => {
+                            self.pos += 1;
+                            expect = Expect::NextKey;
+                        }
+                        (b',', _) => {
+                            self.pos += 1;
+                            expect = Expect::NextValue;
+                        }
+                        (b'}', b'{') | (b']', b'[') => self.close(),
+                        (_, b'{') => return Err(self.here(Fault::Expected("`,` or `}`"))),
+                        _ => return Err(self.here(Fault::Expected("`,` or `]`"))),
+                    }
+                    if b == b',' {
+                        continue;
+                    }
+                }
+            }
+            // A value ended (a scalar, or a container closed).
+            if self.stack.len() == depth {
+                return Ok(offset);
+            }
+            if hold && self.stack.len() == depth + 1 && self.stack.last() == Some(&b'{') {
+                if let Some((key, escaped)) = key.take() {
+                    let h = self.hold.unwrap_or(0);
+                    self.members.push(Member {
+                        key,
+                        escaped,
+                        value: value_start..self.pos - h,
+                    });
+                }
+            }
+            expect = Expect::After;
+        }
+    }
+
+    /// Scans the string at `pos`; its text (between the quotes) as a window range, and
+    /// whether it holds an escape. A key is checked against its object's other keys.
+    fn string(&mut self, is_key: bool) -> Walked<(Range<usize>, bool)> {
+        let mut open = self.pos;
+        let mut i = open + 1;
+        let mut escaped = false;
+        loop {
+            match scan_string(&self.buf[..self.len], i, self.base) {
+                Ok(Scan::End(end, esc)) => {
+                    self.examined += (end - i) as u64;
+                    escaped |= esc;
+                    self.pos = end + 1;
+                    let range = open + 1..end;
+                    if is_key {
+                        let text = &self.buf[range.clone()];
+                        let decoded;
+                        let key: &[u8] = if escaped {
+                            decoded = decode(text, true);
+                            decoded.as_bytes()
+                        } else {
+                            text
+                        };
+                        if !self.keys.insert(key) {
+                            let name = String::from_utf8_lossy(key).into_owned();
+                            return Err(Self::fault(
+                                self.base + open as u64,
+                                Fault::DuplicateKey(name),
+                            ));
+                        }
+                        if self.keys.arena.len() > MAX_VALUE {
+                            return Err(Self::fault(self.base + open as u64, Fault::TooLarge));
+                        }
+                    }
+                    return Ok((range, escaped));
+                }
+                Ok(Scan::More(at, esc)) => {
+                    self.examined += (at - i) as u64;
+                    escaped |= esc;
+                    let rel = at - open;
+                    self.pos = open;
+                    match self.refill(open)? {
+                        Some(shift) => {
+                            open -= shift;
+                            i = open + rel;
+                        }
+                        None => return Err(self.ends_inside("a string")),
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Scans the number at `pos`.
+    fn number(&mut self) -> Walked<()> {
+        loop {
+            let bytes = &self.buf[self.pos..self.len];
+            let end = bytes
+                .iter()
+                .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'));
+            self.examined += end.unwrap_or(bytes.len()) as u64;
+            if end.is_none() && !self.eof && self.refill(self.pos)?.is_some() {
+                continue;
+            }
+            let end = end.unwrap_or(self.len - self.pos);
+            let token = &self.buf[self.pos..self.pos + end];
+            if !is_number(token) {
+                return Err(self.here(Fault::InvalidNumber));
+            }
+            let float = token.iter().any(|b| matches!(b, b'.' | b'e' | b'E'));
+            if (float || token.len() > 300)
+                && std::str::from_utf8(token)
+                    .ok()
+                    .and_then(|t| t.parse::<f64>().ok())
+                    .is_none_or(|f| f.is_infinite())
+            {
+                return Err(self.here(Fault::NumberOutOfRange));
+            }
+            self.pos += end;
+            return Ok(());
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Walked<()> {
+        while self.len - self.pos < word.len() {
+            if self.refill(self.pos)?.is_none() {
+                break;
+            }
+        }
+        if self.buf[self.pos..self.len].starts_with(word) {
+            self.pos += word.len();
+            self.examined += word.len() as u64;
+            Ok(())
+        } else {
+            Err(self.here(Fault::Expected("a value")))
+        }
+    }
+}
+
+/// JSON's number grammar.
+fn is_number(t: &[u8]) -> bool {
+    let digits = |t: &[u8], i: usize| t[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let mut i = usize::from(t.first() == Some(&b'-'));
+    match t.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => i += digits(t, i),
+        _ => return false,
+    }
+    if t.get(i) == Some(&b'.') {
+        let n = digits(t, i + 1);
+        if n == 0 {
+            return false;
+        }
+        i += 1 + n;
+    }
+    if matches!(t.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(t.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let n = digits(t, i);
+        if n == 0 {
+            return false;
+        }
+        i += n;
+    }
+    i == t.len()
+}
+
+enum Scan {
+    /// The closing quote's index; whether an escape was seen.
+    End(usize, bool),
+    /// The window ends at this index (a whole character or escape before it); escape seen.
+    More(usize, bool),
+}
+
+/// Whether any byte of the word is `"`, `\`, a control character or not ASCII.
+fn special(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    (zero(w ^ (ONES * b'"' as u64))
+        | zero(w ^ (ONES * b'\\' as u64))
+        | (w.wrapping_sub(ONES * 0x20) & !w)
+        | w)
+        & HIGH
+        != 0
+}
+
+/// Scans a string's text from `i` in `buf`: to its closing quote, or to the window's end.
+fn scan_string(buf: &[u8], mut i: usize, base: u64) -> Result<Scan, WalkError> {
+    let mut escaped = false;
+    let at = |i: usize| base + i as u64;
+    loop {
+        while let Some(word) = buf.get(i..i + 8) {
+            let w = u64::from_le_bytes([
+                word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
+            ]);
+            if special(w) {
+                break;
+            }
+            i += 8;
+        }
+        let Some(&b) = buf.get(i) else {
+            return Ok(Scan::More(i, escaped));
+        };
+        match b {
+            b'"' => return Ok(Scan::End(i, escaped)),
+            b'\\' => {
+                let Some(&e) = buf.get(i + 1) else {
+                    return Ok(Scan::More(i, escaped));
+                };
+                escaped = true;
+                match e {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                    b'u' => {
+                        let Some(unit) = hex4(buf, i + 2) else {
+                            return if buf.len() < i + 6 {
+                                Ok(Scan::More(i, escaped))
+                            } else {
+                                Err(Walker::<&[u8]>::fault(at(i), Fault::InvalidEscape))
+                            };
+                        };
+                        match unit {
+                            0xD800..=0xDBFF => {
+                                if buf.len() < i + 12 {
+                                    return Ok(Scan::More(i, escaped));
+                                }
+                                let low = (buf.get(i + 6..i + 8) == Some(b"\\u"))
+                                    .then(|| hex4(buf, i + 8))
+                                    .flatten();
+                                if !matches!(low, Some(0xDC00..=0xDFFF)) {
+                                    return Err(Walker::<&[u8]>::fault(
+                                        at(i),
+                                        Fault::LoneSurrogate,
+                                    ));
+                                }
+                                i += 12;
+                            }
+                            0xDC00..=0xDFFF => {
+                                return Err(Walker::<&[u8]>::fault(at(i), Fault::LoneSurrogate))
+                            }
+                            _ => i += 6,
+                        }
+                    }
+                    _ => return Err(Walker::<&[u8]>::fault(at(i), Fault::InvalidEscape)),
+                }
+            }
+            0..=0x1F => return Err(Walker::<&[u8]>::fault(at(i), Fault::ControlCharacter(b))),
+            0x20..=0x7F => i += 1,
+            _ => {
+                let width = match b {
+                    0xC2..=0xDF => 2,
+                    0xE0..=0xEF => 3,
+                    0xF0..=0xF4 => 4,
+                    _ => return Err(Walker::<&[u8]>::fault(at(i), Fault::InvalidUtf8(at(i)))),
+                };
+                let Some(seq) = buf.get(i..i + width) else {
+                    // A cut sequence: read on, unless what is there is already wrong.
+                    let have = &buf[i..];
+                    return match std::str::from_utf8(have) {
+                        Err(e) if e.error_len().is_some() => {
+                            Err(Walker::<&[u8]>::fault(at(i), Fault::InvalidUtf8(at(i))))
+                        }
+                        _ => Ok(Scan::More(i, escaped)),
+                    };
+                };
+                if std::str::from_utf8(seq).is_err() {
+                    return Err(Walker::<&[u8]>::fault(at(i), Fault::InvalidUtf8(at(i))));
+                }
+                i += width;
+            }
+        }
+    }
+}
+
+fn hex4(buf: &[u8], i: usize) -> Option<u16> {
+    let digits = buf.get(i..i + 4)?;
+    let text = std::str::from_utf8(digits).ok()?;
+    if !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u16::from_str_radix(text, 16).ok()
+}
+
+/// The text of a checked string's content (between its quotes).
+pub fn decode(text: &[u8], escaped: bool) -> String {
+    if !escaped {
+        return String::from_utf8_lossy(text).into_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = memchr::memchr(b'\\', rest) {
+        out.push_str(&String::from_utf8_lossy(&rest[..i]));
+        let (c, used) = match rest.get(i + 1) {
+            Some(b'b') => ('\u{8}', 2),
+            Some(b'f') => ('\u{c}', 2),
+            Some(b'n') => ('\n', 2),
+            Some(b'r') => ('\r', 2),
+            Some(b't') => ('\t', 2),
+            Some(b'u') => {
+                let high = hex4(rest, i + 2).unwrap_or(0xFFFD);
+                if (0xD800..0xDC00).contains(&high) {
+                    let low = hex4(rest, i + 8).unwrap_or(0xDC00);
+                    let c =
+                        0x10000 + ((u32::from(high) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                    (char::from_u32(c).unwrap_or('\u{FFFD}'), 12)
+                } else {
+                    (char::from_u32(u32::from(high)).unwrap_or('\u{FFFD}'), 6)
+                }
+            }
+            Some(&c) => (char::from(c), 2),
+            None => ('\\', 1),
+        };
+        out.push(c);
+        rest = rest.get(i + used..).unwrap_or_default();
+    }
+    out.push_str(&String::from_utf8_lossy(rest));
+    out
+}

@@ -99,15 +99,18 @@ pub struct CallerDoc {
     pub entity_ids: Vec<String>,
 }
 
-#[derive(Deserialize)]
+/// The snapshot's `cancellationJob`, as written.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(
     rename_all = "camelCase",
     deny_unknown_fields,
     expecting = "an object: {\"previous\": ..., \"next\": ...}"
 )]
-struct JobDoc {
-    previous: CancellableStatus,
-    next: usize,
+pub struct JobDoc {
+    /// The status the run goes back to.
+    pub previous: CancellableStatus,
+    /// The position of the next entry to attempt.
+    pub next: usize,
 }
 
 /// The fields of an entry the rules read; every other field is kept, not read.
@@ -456,26 +459,27 @@ fn entries<R: Read>(w: &mut Walker<R>, parts: &mut Parts) -> Result<(), Either> 
     let mut index = 0;
     while w.next_element(first)? {
         first = false;
-        let at = format!("journalEntries[{index}]");
-        let offset = w.hold_value().map_err(|e| within(&at, e.into()))?;
+        let at = || format!("journalEntries[{index}]");
+        let offset = w.hold_value().map_err(|e| within(&at(), e.into()))?;
         let (text, members) = w.held();
         if text.first() != Some(&b'{') {
             return Err(Either::Value(Fault {
                 offset,
                 message: format!(
-                    "{at}: expected a journal entry object, found {}",
+                    "{}: expected a journal entry object, found {}",
+                    at(),
                     crate::walk::kind_of(text[0])
                 ),
             }));
         }
         let doc: EntryDoc =
-            read(text, offset, Some(members)).map_err(|f| type_fault(&at, "", f))?;
+            read(text, offset, Some(members)).map_err(|f| type_fault(&at(), "", f))?;
         let fault = |name: &str, message: String| {
             let place =
                 member(text, members, name).map_or(offset, |m| offset + m.value.start as u64);
             Either::Value(Fault {
                 offset: place,
-                message: format!("{at}.{name}{message}"),
+                message: format!("{}.{name}{message}", at()),
             })
         };
         let end = offset + text.len() as u64 - 1;
@@ -487,7 +491,7 @@ fn entries<R: Read>(w: &mut Walker<R>, parts: &mut Parts) -> Result<(), Either> 
             };
             return Err(Either::Value(Fault {
                 offset: end,
-                message: format!("{at}.{name} is missing"),
+                message: format!("{}.{name} is missing", at()),
             }));
         };
         if doc.success == Some(false) {
@@ -551,14 +555,7 @@ impl Input {
             parts.array = None;
             document(&mut walker, kind, &mut parts)
                 .and_then(|()| walker.end().map_err(Either::Walk))
-                .map_err(|e| match e {
-                    Either::Walk(e) => walk_error(source, &walker, e),
-                    Either::Value(f) => InputError {
-                        file: source.name().to_owned(),
-                        at: Some(walker.line_column(f.offset)),
-                        message: f.message,
-                    },
-                })?;
+                .map_err(|e| input_error(source, &walker, e))?;
             if kind != Kind::Run {
                 files.push(FileCopy {
                     source: source.clone(),
@@ -579,6 +576,47 @@ impl Input {
     }
 }
 
+/// Reads a snapshot held in memory (the fuzz target's way in), with the plan of its copy.
+///
+/// # Errors
+///
+/// As [`Input::load`].
+pub fn read_snapshot(bytes: &[u8]) -> Result<Loaded, InputError> {
+    let source = Source::named("input");
+    let mut parts = Parts {
+        patches: Some(Vec::new()),
+        ..Parts::default()
+    };
+    let mut walker = Walker::new(bytes);
+    document(&mut walker, Kind::Snapshot, &mut parts)
+        .and_then(|()| walker.end().map_err(Either::Walk))
+        .map_err(|e| input_error(&source, &walker, e))?;
+    let files = vec![FileCopy {
+        source: source.clone(),
+        again: Again::No,
+        read: walker.offset(),
+        array: parts.array.take(),
+        entries: parts.entries.len(),
+    }];
+    let plan = parts
+        .patches
+        .take()
+        .map(|patches| CopyPlan { files, patches });
+    parts.loaded(source.name(), None, plan)
+}
+
+/// The input error for a fault found while reading `source`.
+fn input_error<R: Read>(source: &Source, walker: &Walker<R>, e: Either) -> InputError {
+    match e {
+        Either::Walk(e) => walk_error(source, walker, e),
+        Either::Value(f) => InputError {
+            file: source.name().to_owned(),
+            at: Some(walker.line_column(f.offset)),
+            message: f.message,
+        },
+    }
+}
+
 /// Reads a history: JSON Lines, one snapshot per line, oldest first; blank lines are
 /// skipped. `each` gets the line number and the snapshot.
 ///
@@ -592,25 +630,16 @@ pub fn read_history<E: From<InputError>>(
     let progress = Progress::new(false);
     let mut walker = Walker::new(source.open(&progress, false)?.reader);
     loop {
-        let at = walker.peek();
-        let error = |walker: &Walker<_>, e| walk_error(source, walker, e);
-        match at {
+        match walker.peek() {
             Ok(None) => return Ok(()),
             Ok(Some(_)) => {}
-            Err(e) => return Err(error(&walker, e).into()),
+            Err(e) => return Err(walk_error(source, &walker, e).into()),
         }
         let (line, _) = walker.line_column(walker.offset());
         let mut parts = Parts::default();
         document(&mut walker, Kind::Snapshot, &mut parts)
             .and_then(|()| walker.end_of_line().map_err(Either::Walk))
-            .map_err(|e| match e {
-                Either::Walk(e) => error(&walker, e),
-                Either::Value(f) => InputError {
-                    file: source.name().to_owned(),
-                    at: Some(walker.line_column(f.offset)),
-                    message: f.message,
-                },
-            })?;
+            .map_err(|e| input_error(source, &walker, e))?;
         each(line, parts.loaded(source.name(), None, None)?)?;
     }
 }
@@ -648,7 +677,7 @@ impl CopyPlan {
     /// A file that cannot be read, or the output.
     pub fn write_entries(
         &self,
-        readers: Vec<Box<dyn Read>>,
+        readers: Vec<Box<dyn Read + '_>>,
         was: &[JournalEntry],
         now: &dyn Fn(JournalEntryNumber) -> Option<JournalEntry>,
         out: &mut dyn Write,
@@ -763,4 +792,78 @@ fn discard(
         *at += n as u64;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use journal_run::JournalEntryStatus;
+
+    const DOC: &str = r#"{"journalRun": {"number": "JR-00000001", "status": "Completed"}, "journalEntries": [
+        {"number": "JE-00000002", "status": "Created", "transferredToAccounting": null, "x": [1, {"y": 2}]},
+        {"status": "Cancelled", "number": "JE-00000001", "transferredToAccounting": "Yes"},
+        { "number" : "JE-00000003", "status" : "Created" }
+    ]}"#;
+
+    #[test]
+    fn entries_keep_input_order_and_null_transferred_reads_as_no() {
+        let loaded = read_snapshot(DOC.as_bytes()).map_err(|e| e.to_string());
+        let entries: Vec<String> = loaded
+            .map(|l| {
+                l.entries
+                    .iter()
+                    .map(|e| {
+                        format!(
+                            "{} {} {}",
+                            e.number,
+                            e.status.as_str(),
+                            e.transferred_to_accounting.as_str()
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(
+            entries,
+            [
+                "JE-00000002 Created No",
+                "JE-00000001 Cancelled Yes",
+                "JE-00000003 Created No"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_copy_is_the_input_with_only_changed_values_patched() {
+        let Ok(loaded) = read_snapshot(DOC.as_bytes()) else {
+            panic!("the document reads")
+        };
+        let now = |number: JournalEntryNumber| {
+            let mut entry = *loaded.entries.iter().find(|e| e.number == number)?;
+            entry.status = JournalEntryStatus::Cancelled;
+            if number.to_string() == "JE-00000003" {
+                entry.transferred_to_accounting = journal_run::TransferredToAccounting::Ignore;
+            }
+            Some(entry)
+        };
+        let mut out = Vec::new();
+        let written = loaded.plan.as_ref().map(|plan| {
+            plan.write_entries(
+                vec![Box::new(DOC.as_bytes())],
+                &loaded.entries,
+                &now,
+                &mut out,
+            )
+            .is_ok()
+        });
+        assert_eq!(written, Some(true));
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            r#"
+        {"number": "JE-00000002", "status": "Cancelled", "transferredToAccounting": null, "x": [1, {"y": 2}]},
+        {"status": "Cancelled", "number": "JE-00000001", "transferredToAccounting": "Yes"},
+        { "number" : "JE-00000003", "status" : "Cancelled" ,"transferredToAccounting":"Ignore"}
+    "#
+        );
+    }
 }

@@ -372,16 +372,23 @@ impl<'de> MapAccess<'de> for Members<'_, 'de> {
         for member in self.members.by_ref() {
             let raw = &self.text[member.key.clone()];
             let decoded;
-            let key = match (member.escaped, std::str::from_utf8(raw)) {
-                (false, Ok(key)) => key,
+            let key = match (self.fields, member.escaped) {
+                // Only the fields the type names, found without decoding the others.
+                (Some(fields), false) => match fields.iter().find(|f| f.as_bytes() == raw) {
+                    Some(field) => *field,
+                    None => continue,
+                },
                 _ => {
-                    decoded = decode(raw, true);
+                    decoded = decode(raw, member.escaped);
+                    if self
+                        .fields
+                        .is_some_and(|fields| !fields.contains(&decoded.as_str()))
+                    {
+                        continue;
+                    }
                     decoded.as_str()
                 }
             };
-            if self.fields.is_some_and(|fields| !fields.contains(&key)) {
-                continue;
-            }
             self.value = Some(member);
             let at = self.base + member.key.start as u64 - 1;
             return seed

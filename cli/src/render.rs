@@ -40,15 +40,15 @@ pub fn dumb_terminal() -> bool {
     std::env::var_os("TERM").is_some_and(|t| t == "dumb")
 }
 
-/// A table with the tool's style and these headers: as wide as the terminal at most (cells
-/// wrap) when standard output is one; ASCII on a `TERM=dumb` terminal.
+/// A table with the tool's style and these headers: when standard output is a terminal, as
+/// wide as it at most (cells wrap), and drawn in ASCII if it is `TERM=dumb`.
 pub fn table<const N: usize>(headers: [&str; N]) -> Table {
     let mut table = Table::new();
-    let width = std::io::stdout()
-        .is_terminal()
+    let terminal = std::io::stdout().is_terminal();
+    let width = terminal
         .then(|| terminal_size::terminal_size_of(std::io::stdout()))
         .flatten();
-    table.load_style(if dumb_terminal() {
+    table.load_style(if terminal && dumb_terminal() {
         ASCII_FULL_CONDENSED
     } else {
         UTF8_FULL_CONDENSED

@@ -342,3 +342,44 @@ impl Drop for Progress {
         self.finish();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_changed_between_the_passes_is_refused_before_the_second() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("s.json");
+        std::fs::write(&path, "{}").unwrap_or_else(|e| panic!("{e}"));
+        let source = Sources::default()
+            .source(&path)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let progress = Progress::new(false);
+        let mut opened = source
+            .open(&progress, true)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut first = Vec::new();
+        assert!(opened.reader.read_to_end(&mut first).is_ok());
+        assert!(source.reopen(&opened.again, 2, &progress).is_ok());
+        std::fs::write(&path, "{}  ").unwrap_or_else(|e| panic!("{e}"));
+        let refused = source.reopen(&opened.again, 2, &progress).err();
+        assert_eq!(
+            refused.map(|e| e.message),
+            Some("changed while it was read (its size or modification time differs from the first pass); nothing was written".to_owned())
+        );
+    }
+
+    #[test]
+    fn messages_escape_what_would_act_on_a_terminal() {
+        let error = InputError {
+            file: "a\nb".to_owned(),
+            at: Some((1, 2)),
+            message: "x\u{1b}[2J\u{202e}".to_owned(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "a\\nb: line 1, column 2: x\\u{1b}[2J\\u{202e}"
+        );
+    }
+}

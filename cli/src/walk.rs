@@ -135,14 +135,21 @@ struct KeyFrame {
     hashes: Option<std::collections::HashMap<u64, Vec<usize>>>,
 }
 
-const fn hash(key: &[u8]) -> u64 {
-    let mut h = key.len() as u64 ^ 0x9E37_79B9_7F4A_7C15;
-    let mut i = 0;
-    while i < key.len() {
-        h = (h.rotate_left(5) ^ key[i] as u64).wrapping_mul(0x517C_C1B7_2722_0A95);
-        i += 1;
+/// A quick hash of a key: a word at a time (keys are short).
+fn hash(key: &[u8]) -> u64 {
+    let mut h = (key.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut chunks = key.chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        h = (h ^ u64::from_le_bytes(word))
+            .wrapping_mul(0x517C_C1B7_2722_0A95)
+            .rotate_left(29);
     }
-    h
+    let mut last = [0; 8];
+    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    h = (h ^ u64::from_le_bytes(last)).wrapping_mul(0x517C_C1B7_2722_0A95);
+    h ^ (h >> 32)
 }
 
 impl Keys {
@@ -953,4 +960,112 @@ pub fn decode(text: &[u8], escaped: bool) -> String {
     }
     out.push_str(&String::from_utf8_lossy(rest));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `head`, then `body` repeated up to `size` bytes, then `tail`: read lazily.
+    struct Big {
+        parts: [Vec<u8>; 3],
+        body_left: usize,
+        at: usize,
+        part: usize,
+    }
+
+    impl Big {
+        fn new(head: &str, body: &str, size: usize, tail: &str) -> Self {
+            Self {
+                parts: [head.into(), body.into(), tail.into()],
+                body_left: size / body.len(),
+                at: 0,
+                part: 0,
+            }
+        }
+    }
+
+    impl Read for Big {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let mut n = 0;
+            while n < buf.len() && self.part < 3 {
+                let part = &self.parts[self.part];
+                let take = (part.len() - self.at).min(buf.len() - n);
+                buf[n..n + take].copy_from_slice(&part[self.at..self.at + take]);
+                n += take;
+                self.at += take;
+                if self.at == part.len() {
+                    self.at = 0;
+                    if self.part == 1 && self.body_left > 1 {
+                        self.body_left -= 1;
+                    } else {
+                        self.part += 1;
+                    }
+                }
+            }
+            Ok(n)
+        }
+    }
+
+    const SIZE: usize = 256 << 20;
+
+    #[test]
+    fn a_256_mb_value_that_is_skipped_is_read_once() {
+        let mut w = Walker::new(Big::new(
+            "{\"x\": [",
+            "\"0123456789abcdefghijklmnopq\", ",
+            SIZE,
+            "1]}",
+        ));
+        assert!(w.begin_object("an object").is_ok());
+        assert!(matches!(w.next_key(true), Ok(Some((ref k, 1))) if k == "x"));
+        assert!(w.skip_value().is_ok());
+        assert!(matches!(w.next_key(false), Ok(None)));
+        assert!(w.end().is_ok());
+        // Every byte of the value examined once, none re-parsed.
+        let read = w.offset();
+        assert!(read > SIZE as u64);
+        assert!(w.examined() <= read, "{} examined of {read}", w.examined());
+        // The window never grew past a read's size and the largest token.
+        assert!(w.buf.len() <= 4 * READ, "window of {} bytes", w.buf.len());
+    }
+
+    #[test]
+    fn a_256_mb_string_is_refused_once_the_window_holds_the_limit() {
+        let mut w = Walker::new(Big::new("{\"x\": \"", "abcdefgh", SIZE, "\"}"));
+        assert!(w.begin_object("an object").is_ok());
+        assert!(w.next_key(true).is_ok());
+        let refused = w.hold_value();
+        assert!(
+            matches!(
+                refused,
+                Err(WalkError::Syntax {
+                    offset: 6,
+                    fault: Fault::TooLarge
+                })
+            ),
+            "{refused:?}"
+        );
+        // Linear: each refill at least doubles the window, so the bytes examined are at most
+        // twice the limit.
+        assert!(
+            w.examined() <= 2 * (MAX_VALUE as u64 + READ as u64),
+            "{}",
+            w.examined()
+        );
+    }
+
+    #[test]
+    fn every_object_refuses_a_key_given_twice_even_among_many() {
+        let keys: Vec<String> = (0..500).map(|i| format!("\"k{i}\": {i}")).collect();
+        let text = format!("{{\"x\": {{{}, \"k7\": 0}}}}", keys.join(", "));
+        let mut w = Walker::new(text.as_bytes());
+        assert!(w.begin_object("an object").is_ok());
+        assert!(w.next_key(true).is_ok());
+        let refused = w.skip_value();
+        assert!(
+            matches!(refused, Err(WalkError::Syntax { fault: Fault::DuplicateKey(ref k), .. }) if k == "k7"),
+            "{refused:?}"
+        );
+    }
 }

@@ -441,3 +441,109 @@ fn a_byte_order_mark_or_other_stray_character() {
         "line 1, column 1: expected a journal run snapshot (a JSON object), found a character that cannot start a JSON value",
     );
 }
+
+/// Runs `command` on a snapshot file holding `bytes` (any bytes): exit 2, nothing on standard
+/// output, and standard error is `error: FILE: {expected}`.
+fn unusable_bytes(command: &str, bytes: &[u8], expected: &str) {
+    let file = common::temp_bytes(bytes);
+    let path = file.path().to_string_lossy().into_owned();
+    journal_run()
+        .args([command, "--snapshot", &path])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(format!("error: {path}: {expected}\n"));
+}
+
+#[test]
+fn invalid_utf8_in_a_value_is_refused_with_its_byte_offset() {
+    let mut bytes = format!("{{{RUN}, \"journalEntries\": [{{\"number\": \"JE-00000001\", \"status\": \"Created\", \"notes\": \"caf")
+        .into_bytes();
+    let offset = bytes.len();
+    bytes.extend_from_slice(b"\xe9\"}]}");
+    for command in ["audit", "cancel"] {
+        unusable_bytes(
+            command,
+            &bytes,
+            &format!(
+                "line 1, column {}: journalEntries[0]: invalid UTF-8 (byte offset {offset})",
+                offset + 1
+            ),
+        );
+    }
+}
+
+#[test]
+fn invalid_utf8_in_a_key_is_refused_with_its_byte_offset() {
+    let mut bytes = format!("{{{RUN}, \"journalEntries\": [{{\"number\": \"JE-00000001\", \"status\": \"Created\", \"no").into_bytes();
+    let offset = bytes.len();
+    bytes.extend_from_slice(b"\xc3(tes\": 1}]}");
+    unusable_bytes(
+        "audit",
+        &bytes,
+        &format!(
+            "line 1, column {}: journalEntries[0]: invalid UTF-8 (byte offset {offset})",
+            offset + 1
+        ),
+    );
+}
+
+#[test]
+fn a_key_given_twice_is_refused_in_every_object() {
+    unusable(
+        "cancel",
+        &format!("{{{RUN}, \"journalEntries\": [{{\"number\": \"JE-00000001\", \"status\": \"Created\", \"notes\": \"a\", \"notes\": \"b\"}}]}}"),
+        "line 1, column 146: journalEntries[0]: the key `notes` is given twice in this object",
+    );
+    unusable(
+        "audit",
+        &format!("{{{RUN}, \"journalEntries\": [{{\"number\": \"JE-00000001\", \"status\": \"Created\", \"status\": \"Created\"}}]}}"),
+        "line 1, column 132: journalEntries[0]: the key `status` is given twice in this object",
+    );
+    unusable(
+        "audit",
+        r#"{"journalRun": {"number": "JR-00000001", "status": "Completed", "n\u0075mber": "JR-00000002"}, "journalEntries": []}"#,
+        "line 1, column 65: journalRun: the key `number` is given twice in this object",
+    );
+    unusable(
+        "audit",
+        &format!("{{{RUN}, \"journalEntries\": [], \"journalEntries\": []}}"),
+        "line 1, column 86: the key `journalEntries` is given twice in this object",
+    );
+}
+
+#[test]
+fn control_characters_of_the_input_are_escaped_in_messages() {
+    unusable(
+        "cancel",
+        &snapshot("Completed", &[("JE-00000001", "Do\\u001b[2Jne\\n", "No")]),
+        "line 1, column 121: journalEntries[0].status: unknown journal entry status `Do\\u{1b}[2Jne\\n`; expected one of `Created`, `Cancelled`",
+    );
+}
+
+#[test]
+fn a_value_larger_than_the_window_limit_is_refused() {
+    // One 256 MB string: refused once the window holds 64 MiB of it, without re-reading it.
+    let mut bytes = format!("{{{RUN}, \"journalEntries\": [{{\"number\": \"JE-00000001\", \"status\": \"Created\", \"notes\": \"").into_bytes();
+    bytes.resize(bytes.len() + (256 << 20), b'a');
+    bytes.extend_from_slice(b"\"}]}");
+    unusable_bytes(
+        "audit",
+        &bytes,
+        "line 1, column 85: journalEntries[0]: a single value is larger than 64 MiB, the most this tool holds at once",
+    );
+}
+
+#[test]
+fn nesting_deeper_than_serde_jsons_limit_is_refused() {
+    let deep = format!(
+        "{{{RUN}, \"journalEntries\": [{{\"number\": \"JE-00000001\", \"status\": \"Created\", \"x\": {}{}}}]}}",
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    unusable(
+        "audit",
+        &deep,
+        "line 1, column 261: journalEntries[0]: nested more than 127 levels deep",
+    );
+}

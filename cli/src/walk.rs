@@ -135,21 +135,22 @@ struct KeyFrame {
     hashes: Option<std::collections::HashMap<u64, Vec<usize>>>,
 }
 
-/// A quick hash of a key: a word at a time (keys are short).
+/// A quick hash of a key: its length and its first and last words (keys are short).
 fn hash(key: &[u8]) -> u64 {
-    let mut h = (key.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    let mut chunks = key.chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        h = (h ^ u64::from_le_bytes(word))
-            .wrapping_mul(0x517C_C1B7_2722_0A95)
-            .rotate_left(29);
-    }
-    let mut last = [0; 8];
-    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
-    h = (h ^ u64::from_le_bytes(last)).wrapping_mul(0x517C_C1B7_2722_0A95);
-    h ^ (h >> 32)
+    let n = key.len();
+    let word = |at: usize| -> u64 {
+        let mut bytes = [0; 8];
+        let part = key.get(at..(at + 8).min(n)).unwrap_or_default();
+        bytes[..part.len()].copy_from_slice(part);
+        u64::from_le_bytes(bytes)
+    };
+    let (first, last) = if n >= 8 {
+        (word(0), word(n - 8))
+    } else {
+        (word(0), 0)
+    };
+    let h = (first ^ last.rotate_left(23) ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    h ^ (h >> 29)
 }
 
 impl Keys {
@@ -817,17 +818,20 @@ enum Scan {
     More(usize, bool),
 }
 
-/// Whether any byte of the word is `"`, `\`, a control character or not ASCII.
-fn special(w: u64) -> bool {
+/// The bytes of the word (little-endian) that are `"`, `\\`, a control character or not
+/// ASCII: their high bits set. Above the first such byte, others may be set wrongly; the
+/// lowest set bit is always right.
+const fn special(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    const fn zero(x: u64) -> u64 {
+        x.wrapping_sub(ONES) & !x & HIGH
+    }
     (zero(w ^ (ONES * b'"' as u64))
         | zero(w ^ (ONES * b'\\' as u64))
         | (w.wrapping_sub(ONES * 0x20) & !w)
         | w)
         & HIGH
-        != 0
 }
 
 /// Scans a string's text from `i` in `buf`: to its closing quote, or to the window's end.
@@ -836,10 +840,11 @@ fn scan_string(buf: &[u8], mut i: usize, base: u64) -> Result<Scan, WalkError> {
     let at = |i: usize| base + i as u64;
     loop {
         while let Some(word) = buf.get(i..i + 8) {
-            let w = u64::from_le_bytes([
-                word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
-            ]);
-            if special(w) {
+            let mut bytes = [0; 8];
+            bytes.copy_from_slice(word);
+            let found = special(u64::from_le_bytes(bytes));
+            if found != 0 {
+                i += (found.trailing_zeros() / 8) as usize;
                 break;
             }
             i += 8;

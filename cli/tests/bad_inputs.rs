@@ -276,7 +276,7 @@ fn inv_1_a_cancelled_run_with_a_created_entry_is_unusable_for_cancel_and_a_viola
     unusable(
         "cancel",
         &content,
-        "the snapshot breaks the rules' invariants, so no run can be built from it: INV-1: the run is Cancelled but 1 of its entries are not cancelled (JE-00000001) (`journal-run audit` reports every violation)",
+        "the snapshot breaks the rules' invariants, so no run can be built from it: INV-1: the run is Cancelled but 1 of its entries is not cancelled (JE-00000001) (`journal-run audit` reports every violation)",
     );
     let file = temp_file(&content);
     journal_run()
@@ -292,7 +292,7 @@ fn a_count_that_disagrees_is_unusable_for_cancel_and_a_violation_for_audit() {
     unusable(
         "cancel",
         content,
-        "INV-10: the run's totalJournalEntryCount is 2, but 1 journal entries are listed",
+        "INV-10: the run's totalJournalEntryCount is 2, but 1 journal entry is listed",
     );
     let file = temp_file(content);
     journal_run()
@@ -508,7 +508,7 @@ fn a_key_given_twice_is_refused_in_every_object() {
     unusable(
         "audit",
         &format!("{{{RUN}, \"journalEntries\": [], \"journalEntries\": []}}"),
-        "line 1, column 86: the key `journalEntries` is given twice in this object",
+        "line 1, column 88: the key `journalEntries` is given twice in this object",
     );
 }
 

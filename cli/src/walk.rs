@@ -135,6 +135,20 @@ struct KeyFrame {
     hashes: Option<std::collections::HashMap<u64, Vec<usize>>>,
 }
 
+/// A hash of every byte of a key, for an object of many keys (keyed, so that no input can
+/// make its keys collide on purpose).
+fn full_hash(key: &[u8]) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    thread_local! {
+        static STATE: std::collections::hash_map::RandomState = std::collections::hash_map::RandomState::new();
+    }
+    STATE.with(|state| {
+        let mut hasher = state.build_hasher();
+        hasher.write(key);
+        hasher.finish()
+    })
+}
+
 /// A quick hash of a key: its length and its first and last words (keys are short).
 fn hash(key: &[u8]) -> u64 {
     let n = key.len();
@@ -179,7 +193,7 @@ impl Keys {
         let index = self.spans.len();
         let seen = |spans: &[Range<usize>], i: usize| self.arena.get(spans[i].clone()) == Some(key);
         if let Some(map) = &mut frame.hashes {
-            let same = map.entry(h).or_default();
+            let same = map.entry(full_hash(key)).or_default();
             if same.iter().any(|&i| seen(&self.spans, i)) {
                 return false;
             }
@@ -194,11 +208,11 @@ impl Keys {
             if index - frame.first >= 64 {
                 let mut map = std::collections::HashMap::<u64, Vec<usize>>::new();
                 for i in frame.first..index {
-                    map.entry(hash(&self.arena[self.spans[i].clone()]))
+                    map.entry(full_hash(&self.arena[self.spans[i].clone()]))
                         .or_default()
                         .push(i);
                 }
-                map.entry(h).or_default().push(index);
+                map.entry(full_hash(key)).or_default().push(index);
                 frame.hashes = Some(map);
             }
         }
@@ -584,8 +598,13 @@ impl<R: Read> Walker<R> {
         let mut key: Option<(Range<usize>, bool)> = None;
         let mut value_start = 0;
         loop {
-            let Some(b) = self.peek()? else {
-                return Err(self.ends_inside(self.open_name()));
+            // Most tokens follow another directly: whitespace is skipped only when there is some.
+            let b = match self.buf.get(self.pos) {
+                Some(&b) if b > b' ' => b,
+                _ => match self.peek()? {
+                    Some(b) => b,
+                    None => return Err(self.ends_inside(self.open_name())),
+                },
             };
             let top = hold && self.stack.len() == depth + 1;
             let start = self.pos;
@@ -612,7 +631,16 @@ impl<R: Read> Walker<R> {
                                 continue;
                             }
                             b'"' => {
-                                self.string(false)?;
+                                match scan_string(&self.buf[..self.len], self.pos + 1, self.base)? {
+                                    // A string whole in the window, found in one call.
+                                    Scan::End(end, _) => {
+                                        self.examined += (end - self.pos) as u64;
+                                        self.pos = end + 1;
+                                    }
+                                    Scan::More(..) => {
+                                        self.string(false)?;
+                                    }
+                                }
                             }
                             b'-' | b'0'..=b'9' => self.number()?,
                             b't' => self.literal(b"true")?,

@@ -281,7 +281,9 @@ fn write_json(
         if i > 0 {
             chunk.push(b',');
         }
-        serde_json::to_writer(&mut chunk, outcome).map_err(json)?;
+        if !write_outcome(&mut chunk, outcome) {
+            serde_json::to_writer(&mut chunk, outcome).map_err(json)?;
+        }
         flush_full(&mut chunk, out)?;
     }
     chunk.extend_from_slice(b"],\"events\":[");
@@ -289,12 +291,65 @@ fn write_json(
         if i > 0 {
             chunk.push(b',');
         }
-        serde_json::to_writer(&mut chunk, event).map_err(json)?;
+        if !write_event(&mut chunk, event) {
+            serde_json::to_writer(&mut chunk, event).map_err(json)?;
+        }
         flush_full(&mut chunk, out)?;
     }
     chunk.extend_from_slice(b"]}\n");
     out.write_all(&chunk).map_err(Failure::Output)?;
     out.flush().map_err(Failure::Output)
+}
+
+/// An entry number's text (`JE-00000001`), as its `Display` writes it, without the
+/// formatting machinery: a million of them are written.
+fn push_number(out: &mut Vec<u8>, number: JournalEntryNumber) {
+    let mut digits = [b'0'; 20];
+    let mut n = number.get();
+    let mut i = digits.len();
+    while n > 0 {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.extend_from_slice(b"JE-");
+    out.extend_from_slice(&digits[(digits.len() - 8).min(i)..]);
+}
+
+/// The common outcomes (`cancelled`, `alreadyCancelled`) as serde writes them; `false` for
+/// another, which serde then writes.
+fn write_outcome(out: &mut Vec<u8>, outcome: &Outcome) -> bool {
+    let result = match outcome.outcome {
+        AttemptOutcome::Cancelled => "cancelled",
+        AttemptOutcome::AlreadyCancelled => "alreadyCancelled",
+        AttemptOutcome::Failed { .. } => return false,
+    };
+    out.extend_from_slice(b"{\"number\":\"");
+    push_number(out, outcome.number);
+    out.extend_from_slice(b"\",\"result\":\"");
+    out.extend_from_slice(result.as_bytes());
+    out.extend_from_slice(b"\"}");
+    true
+}
+
+/// The common events (an entry attempted and cancelled) as serde writes them; `false` for
+/// another, which serde then writes.
+fn write_event(out: &mut Vec<u8>, event: &Event) -> bool {
+    let Event::EntryAttempted {
+        entry,
+        outcome: outcome @ (AttemptOutcome::Cancelled | AttemptOutcome::AlreadyCancelled),
+    } = event
+    else {
+        return false;
+    };
+    out.extend_from_slice(b"{\"event\":\"entryAttempted\",\"entry\":\"");
+    push_number(out, *entry);
+    out.extend_from_slice(if *outcome == AttemptOutcome::Cancelled {
+        b"\",\"outcome\":\"cancelled\"}".as_slice()
+    } else {
+        b"\",\"outcome\":\"alreadyCancelled\"}".as_slice()
+    });
+    true
 }
 
 /// How much formatted output is gathered before it is written.
@@ -536,5 +591,39 @@ fn human_result(outcome: &Outcome) -> &'static str {
         AttemptOutcome::Cancelled => "cancelled",
         AttemptOutcome::AlreadyCancelled => "already cancelled",
         AttemptOutcome::Failed { .. } => "failed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_and_events_written_by_hand_are_serdes_bytes() {
+        for value in [1, 75, 99_999_999, 100_000_000, u64::MAX] {
+            let Some(number) = JournalEntryNumber::new(value) else {
+                panic!("{value} is a number")
+            };
+            for outcome in [AttemptOutcome::Cancelled, AttemptOutcome::AlreadyCancelled] {
+                let mut ours = Vec::new();
+                assert!(write_outcome(&mut ours, &Outcome { number, outcome }));
+                let serde = serde_json::to_vec(&Outcome { number, outcome }).unwrap_or_default();
+                assert_eq!(
+                    String::from_utf8_lossy(&ours),
+                    String::from_utf8_lossy(&serde)
+                );
+                let event = Event::EntryAttempted {
+                    entry: number,
+                    outcome,
+                };
+                let mut ours = Vec::new();
+                assert!(write_event(&mut ours, &event));
+                let serde = serde_json::to_vec(&event).unwrap_or_default();
+                assert_eq!(
+                    String::from_utf8_lossy(&ours),
+                    String::from_utf8_lossy(&serde)
+                );
+            }
+        }
     }
 }

@@ -61,13 +61,18 @@ pub fn read<'a, T: Deserialize<'a>>(
     base: u64,
     members: Option<&'a [Member]>,
 ) -> Result<T, TypeFault> {
-    let mut json = Json {
+    let json = || Json {
         text,
         pos: 0,
         base,
         members,
     };
-    serde_path_to_error::deserialize(&mut json).map_err(|e| {
+    // The path is tracked (which costs an allocation per field) only to report a fault: the
+    // same reading again, with serde_path_to_error.
+    if let Ok(value) = T::deserialize(&mut json()) {
+        return Ok(value);
+    }
+    serde_path_to_error::deserialize(&mut json()).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         TypeFault {
@@ -105,7 +110,13 @@ impl<'a> Json<'a> {
         let start = self.pos + 1;
         let mut i = start;
         let mut escaped = false;
-        while let Some(j) = memchr::memchr2(b'"', b'\\', self.text.get(i..).unwrap_or_default()) {
+        let find = |rest: &[u8]| match rest.iter().take(32).position(|&b| b == b'"' || b == b'\\') {
+            // Most strings are short: a plain loop first, a vectorized search past 32 bytes.
+            Some(j) => Some(j),
+            None if rest.len() <= 32 => None,
+            None => memchr::memchr2(b'"', b'\\', &rest[32..]).map(|j| j + 32),
+        };
+        while let Some(j) = find(self.text.get(i..).unwrap_or_default()) {
             if self.text[i + j] == b'"' {
                 self.pos = i + j + 1;
                 return (&self.text[start..i + j], escaped);

@@ -120,12 +120,22 @@ pub struct Member {
     pub value: Range<usize>,
 }
 
-/// The keys of the open objects, to refuse one given twice.
+/// The keys of the open objects, to refuse one given twice. A key of at most 16 bytes is
+/// known by its length and first and last 8 bytes; a longer one is also copied.
 #[derive(Default)]
 struct Keys {
     arena: Vec<u8>,
-    spans: Vec<Range<usize>>,
+    keys: Vec<KeyRec>,
     frames: Vec<KeyFrame>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct KeyRec {
+    len: usize,
+    first: u64,
+    last: u64,
+    /// Where a key longer than 16 bytes is in the arena.
+    at: usize,
 }
 
 struct KeyFrame {
@@ -149,28 +159,32 @@ fn full_hash(key: &[u8]) -> u64 {
     })
 }
 
-/// A quick hash of a key: its length and its first and last words (keys are short).
-fn hash(key: &[u8]) -> u64 {
+/// The first and last 8 bytes of a key (zero-padded when shorter).
+#[inline(always)]
+fn words(key: &[u8]) -> (u64, u64) {
     let n = key.len();
-    let word = |at: usize| -> u64 {
+    let at = |i: usize| -> u64 {
         let mut bytes = [0; 8];
-        let part = key.get(at..(at + 8).min(n)).unwrap_or_default();
-        bytes[..part.len()].copy_from_slice(part);
+        if let Some(word) = key.get(i..i + 8) {
+            bytes.copy_from_slice(word);
+        }
         u64::from_le_bytes(bytes)
     };
-    let (first, last) = if n >= 8 {
-        (word(0), word(n - 8))
+    if n >= 8 {
+        (at(0), if n > 8 { at(n - 8) } else { 0 })
     } else {
-        (word(0), 0)
-    };
-    let h = (first ^ last.rotate_left(23) ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    h ^ (h >> 29)
+        let mut first = 0;
+        for (i, &b) in key.iter().enumerate() {
+            first |= u64::from(b) << (8 * i);
+        }
+        (first, 0)
+    }
 }
 
 impl Keys {
     fn open(&mut self) {
         self.frames.push(KeyFrame {
-            first: self.spans.len(),
+            first: self.keys.len(),
             arena: self.arena.len(),
             bloom: [0; 4],
             hashes: None,
@@ -179,9 +193,22 @@ impl Keys {
 
     fn close(&mut self) {
         if let Some(frame) = self.frames.pop() {
-            self.spans.truncate(frame.first);
+            self.keys.truncate(frame.first);
             self.arena.truncate(frame.arena);
         }
+    }
+
+    /// The bytes of a key kept.
+    fn bytes(&self, rec: &KeyRec) -> Vec<u8> {
+        if rec.len > 16 {
+            return self.arena[rec.at..rec.at + rec.len].to_vec();
+        }
+        let mut bytes = [0; 16];
+        bytes[..8].copy_from_slice(&rec.first.to_le_bytes());
+        if rec.len > 8 {
+            bytes[rec.len - 8..rec.len].copy_from_slice(&rec.last.to_le_bytes());
+        }
+        bytes[..rec.len].to_vec()
     }
 
     /// Adds `key` to the innermost object; `false` when it is there already.
@@ -189,36 +216,53 @@ impl Keys {
         let Some(frame) = self.frames.last_mut() else {
             return true;
         };
-        let h = hash(key);
-        let index = self.spans.len();
-        let seen = |spans: &[Range<usize>], i: usize| self.arena.get(spans[i].clone()) == Some(key);
+        let (first, last) = words(key);
+        let rec = KeyRec {
+            len: key.len(),
+            first,
+            last,
+            at: self.arena.len(),
+        };
+        let index = self.keys.len();
+        let arena = &self.arena;
+        let same = |other: &KeyRec| {
+            other.len == rec.len
+                && other.first == first
+                && other.last == last
+                && (rec.len <= 16 || arena.get(other.at..other.at + rec.len) == Some(key))
+        };
         if let Some(map) = &mut frame.hashes {
-            let same = map.entry(full_hash(key)).or_default();
-            if same.iter().any(|&i| seen(&self.spans, i)) {
+            let alike = map.entry(full_hash(key)).or_default();
+            if alike.iter().any(|&i| same(&self.keys[i])) {
                 return false;
             }
-            same.push(index);
+            alike.push(index);
         } else {
-            let bit = (h & 255) as usize;
+            let h =
+                (first ^ last.rotate_left(23) ^ rec.len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let bit = ((h ^ (h >> 29)) & 255) as usize;
             let (word, mask) = (bit / 64, 1_u64 << (bit % 64));
-            if frame.bloom[word] & mask != 0 && (frame.first..index).any(|i| seen(&self.spans, i)) {
+            if frame.bloom[word] & mask != 0 && self.keys[frame.first..].iter().any(same) {
                 return false;
             }
             frame.bloom[word] |= mask;
             if index - frame.first >= 64 {
                 let mut map = std::collections::HashMap::<u64, Vec<usize>>::new();
-                for i in frame.first..index {
-                    map.entry(full_hash(&self.arena[self.spans[i].clone()]))
-                        .or_default()
-                        .push(i);
+                let first_key = frame.first;
+                for i in first_key..index {
+                    let bytes = self.bytes(&self.keys[i]);
+                    map.entry(full_hash(&bytes)).or_default().push(i);
                 }
                 map.entry(full_hash(key)).or_default().push(index);
-                frame.hashes = Some(map);
+                if let Some(frame) = self.frames.last_mut() {
+                    frame.hashes = Some(map);
+                }
             }
         }
-        let start = self.arena.len();
-        self.arena.extend_from_slice(key);
-        self.spans.push(start..self.arena.len());
+        if rec.len > 16 {
+            self.arena.extend_from_slice(key);
+        }
+        self.keys.push(rec);
         true
     }
 }
@@ -338,7 +382,13 @@ impl<R: Read> Walker<R> {
         if self.len > MAX_VALUE {
             return Err(Self::fault(self.base, Fault::TooLarge));
         }
-        let want = self.len + READ.max(self.len);
+        // The first read is small (most inputs are), later ones 1 MiB or what is kept.
+        let step = if self.base == 0 && self.len == 0 {
+            64 << 10
+        } else {
+            READ
+        };
+        let want = self.len + step.max(self.len);
         if self.buf.len() < want {
             self.buf.resize(want, 0);
         }
@@ -863,6 +913,7 @@ const fn special(w: u64) -> u64 {
 }
 
 /// Scans a string's text from `i` in `buf`: to its closing quote, or to the window's end.
+#[inline(always)]
 fn scan_string(buf: &[u8], mut i: usize, base: u64) -> Result<Scan, WalkError> {
     let mut escaped = false;
     let at = |i: usize| base + i as u64;

@@ -81,6 +81,17 @@ fn request(cancel: &Cancel, loaded: &Loaded) -> Request {
     }
 }
 
+/// The job's attempts, in its order, read from its events (not kept apart: a million of them).
+fn outcomes(events: &[Event]) -> impl Iterator<Item = Outcome> + '_ {
+    events.iter().filter_map(|event| match event {
+        Event::EntryAttempted { entry, outcome } => Some(Outcome {
+            number: *entry,
+            outcome: *outcome,
+        }),
+        _ => None,
+    })
+}
+
 /// What one entry's attempt did, as `outcomes` reports it.
 struct Outcome {
     number: JournalEntryNumber,
@@ -191,16 +202,6 @@ pub fn run(cancel: &Cancel) -> Result<u8, Failure> {
     }
     let accepted = handled.decision.is_ok();
     let code = u8::from(!accepted);
-    let outcomes: Vec<Outcome> = events
-        .iter()
-        .filter_map(|event| match event {
-            Event::EntryAttempted { entry, outcome } => Some(Outcome {
-                number: *entry,
-                outcome: *outcome,
-            }),
-            _ => None,
-        })
-        .collect();
     let response = ResponseJson {
         status: handled.response.status,
         headers: &handled.response.headers,
@@ -215,10 +216,9 @@ pub fn run(cancel: &Cancel) -> Result<u8, Failure> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 20, stdout.lock());
     let written = if cancel.json {
-        write_json(
-            &loaded, readers, &run, &response, &outcomes, &events, &mut out,
-        )
+        write_json(&loaded, readers, &run, &response, &events, &mut out)
     } else {
+        let outcomes: Vec<Outcome> = outcomes(&events).collect();
         let text = human(
             cancel, &loaded, &before, &run, &caller, &request, &response, &outcomes,
         );
@@ -251,7 +251,6 @@ fn write_json(
     readers: Vec<Box<dyn io::Read>>,
     run: &JournalRun,
     response: &ResponseJson<'_>,
-    outcomes: &[Outcome],
     events: &[Event],
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
@@ -277,12 +276,12 @@ fn write_json(
     // one call through `out` per chunk rather than several per item.
     let mut chunk = Vec::with_capacity(CHUNK + 1024);
     chunk.extend_from_slice(b"],\"outcomes\":[");
-    for (i, outcome) in outcomes.iter().enumerate() {
+    for (i, outcome) in outcomes(events).enumerate() {
         if i > 0 {
             chunk.push(b',');
         }
-        if !write_outcome(&mut chunk, outcome) {
-            serde_json::to_writer(&mut chunk, outcome).map_err(json)?;
+        if !write_outcome(&mut chunk, &outcome) {
+            serde_json::to_writer(&mut chunk, &outcome).map_err(json)?;
         }
         flush_full(&mut chunk, out)?;
     }

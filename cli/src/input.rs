@@ -5,7 +5,7 @@
 //! Every file is read once ([`Input::load`]), keeping per entry only the 16-byte
 //! [`JournalEntry`]. For `cancel --json`, the first pass also records where each entry's
 //! `status` and `transferredToAccounting` values are (16 bytes more an entry), and
-//! [`Input::write_entries`] is a copy of the input's `journalEntries` with those values
+//! [`CopyPlan::write_entries`] is a copy of the input's `journalEntries` with those values
 //! patched: nothing is parsed twice.
 //!
 //! Unknown fields, one rule (docs/DECISIONS.md, D-20): the objects this tool defines (the
@@ -529,7 +529,7 @@ impl Input {
     }
 
     /// Reads every file once. With `hash`, [`Loaded::digest`] is the digest of every byte;
-    /// with `copy`, [`Loaded::plan`] is what [`write_entries`](Self::write_entries) needs.
+    /// with `copy`, [`Loaded::plan`] is what [`CopyPlan::write_entries`] needs.
     ///
     /// # Errors
     ///

@@ -611,7 +611,7 @@ impl<R: Read> Walker<R> {
     }
 
     /// Holds the next value: its text (valid until the next call) and input offset; when it
-    /// is an object, [`members`](Self::members) lists its members.
+    /// is an object, [`held`](Self::held) gives its members.
     ///
     /// # Errors
     ///

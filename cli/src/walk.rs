@@ -704,12 +704,36 @@ impl<R: Read> Walker<R> {
                     b'}' if expect == Expect::FirstKey => self.close(),
                     b'}' => return Err(self.here(Fault::TrailingComma)),
                     b'"' => {
-                        let (range, escaped) = self.string(true)?;
+                        let (range, escaped) =
+                            match scan_string(&self.buf[..self.len], self.pos + 1, self.base)? {
+                                // The common key: whole in the window, without an escape.
+                                Scan::End(end, false) => {
+                                    let start = self.pos + 1;
+                                    self.examined += (end - start) as u64;
+                                    if !self.keys.insert(&self.buf[start..end]) {
+                                        let name = String::from_utf8_lossy(&self.buf[start..end]);
+                                        let fault = Fault::DuplicateKey(name.into_owned());
+                                        return Err(self.here(fault));
+                                    }
+                                    if self.keys.arena.len() > MAX_VALUE {
+                                        return Err(self.here(Fault::TooLarge));
+                                    }
+                                    self.pos = end + 1;
+                                    (start..end, false)
+                                }
+                                _ => self.string(true)?,
+                            };
                         if top {
                             let h = self.hold.unwrap_or(0);
                             key = Some((range.start - h..range.end - h, escaped));
                         }
-                        expect = Expect::Colon;
+                        // Most keys are followed by their colon directly.
+                        if self.buf.get(self.pos) == Some(&b':') {
+                            self.pos += 1;
+                            expect = Expect::Value;
+                        } else {
+                            expect = Expect::Colon;
+                        }
                         continue;
                     }
                     _ => return Err(self.here(Fault::Expected("a key (a string)"))),
@@ -742,21 +766,40 @@ impl<R: Read> Walker<R> {
                     }
                 }
             }
-            // A value ended (a scalar, or a container closed).
-            if self.stack.len() == depth {
-                return Ok(offset);
-            }
-            if hold && self.stack.len() == depth + 1 && self.stack.last() == Some(&b'{') {
-                if let Some((key, escaped)) = key.take() {
-                    let h = self.hold.unwrap_or(0);
-                    self.members.push(Member {
-                        key,
-                        escaped,
-                        value: value_start..self.pos - h,
-                    });
+            // A value ended (a scalar, or a container closed); what follows it directly (a
+            // comma, or the container's end, which ends another value) is taken here.
+            loop {
+                if self.stack.len() == depth {
+                    return Ok(offset);
                 }
+                let open = self.stack.last().copied();
+                if hold && self.stack.len() == depth + 1 && open == Some(b'{') {
+                    if let Some((key, escaped)) = key.take() {
+                        let h = self.hold.unwrap_or(0);
+                        self.members.push(Member {
+                            key,
+                            escaped,
+                            value: value_start..self.pos - h,
+                        });
+                    }
+                }
+                expect = match (self.buf.get(self.pos), open) {
+                    (Some(b','), Some(b'{')) => {
+                        self.pos += 1;
+                        Expect::NextKey
+                    }
+                    (Some(b','), Some(_)) => {
+                        self.pos += 1;
+                        Expect::NextValue
+                    }
+                    (Some(b'}'), Some(b'{')) | (Some(b']'), Some(b'[')) => {
+                        self.close();
+                        continue;
+                    }
+                    _ => Expect::After,
+                };
+                break;
             }
-            expect = Expect::After;
         }
     }
 

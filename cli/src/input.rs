@@ -118,14 +118,20 @@ pub struct JobDoc {
 #[serde(rename_all = "camelCase", expecting = "a journal entry object")]
 struct EntryDoc<'a> {
     #[serde(borrow, default)]
-    number: Option<Cow<'a, str>>,
+    number: Option<Text<'a>>,
     #[serde(borrow, default)]
-    status: Option<Cow<'a, str>>,
+    status: Option<Text<'a>>,
     #[serde(borrow, default)]
-    transferred_to_accounting: Option<Cow<'a, str>>,
+    transferred_to_accounting: Option<Text<'a>>,
     #[serde(default)]
     success: Option<bool>,
 }
+
+/// A string borrowed from the input unless it holds an escape (serde borrows a `Cow` field
+/// only when it is not inside an `Option`).
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
 
 /// The page-level fields of one page of entries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -483,7 +489,7 @@ fn entries<R: Read>(w: &mut Walker<R>, parts: &mut Parts) -> Result<(), Either> 
             })
         };
         let end = offset + text.len() as u64 - 1;
-        let (Some(number), Some(status)) = (&doc.number, &doc.status) else {
+        let (Some(Text(number)), Some(Text(status))) = (&doc.number, &doc.status) else {
             let name = if doc.number.is_none() {
                 "number"
             } else {
@@ -500,8 +506,12 @@ fn entries<R: Read>(w: &mut Walker<R>, parts: &mut Parts) -> Result<(), Either> 
                 " is false: the document reports a failed request".to_owned(),
             ));
         }
-        let entry = crate::build::entry(number, status, doc.transferred_to_accounting.as_deref())
-            .map_err(|(name, e)| fault(name, format!(": {e}")))?;
+        let entry = crate::build::entry(
+            number,
+            status,
+            doc.transferred_to_accounting.as_ref().map(|t| &*t.0),
+        )
+        .map_err(|(name, e)| fault(name, format!(": {e}")))?;
         if let Some(patches) = &mut parts.patches {
             let place = |name| {
                 member(text, members, name).map_or(pack(end, 0), |m| {

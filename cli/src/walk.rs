@@ -142,7 +142,7 @@ struct KeyFrame {
     first: usize,
     arena: usize,
     bloom: [u64; 4],
-    hashes: Option<std::collections::HashMap<u64, Vec<usize>>>,
+    hashes: Option<Box<std::collections::HashMap<u64, Vec<usize>>>>,
 }
 
 /// A hash of every byte of a key, for an object of many keys (keyed, so that no input can
@@ -212,6 +212,7 @@ impl Keys {
     }
 
     /// Adds `key` to the innermost object; `false` when it is there already.
+    #[inline(always)]
     fn insert(&mut self, key: &[u8]) -> bool {
         let Some(frame) = self.frames.last_mut() else {
             return true;
@@ -255,7 +256,7 @@ impl Keys {
                 }
                 map.entry(full_hash(key)).or_default().push(index);
                 if let Some(frame) = self.frames.last_mut() {
-                    frame.hashes = Some(map);
+                    frame.hashes = Some(Box::new(map));
                 }
             }
         }

@@ -142,7 +142,7 @@ struct KeyFrame {
     first: usize,
     arena: usize,
     bloom: [u64; 4],
-    hashes: Option<Box<std::collections::HashMap<u64, Vec<usize>>>>,
+    hashes: Option<std::collections::HashMap<u64, Vec<usize>>>,
 }
 
 /// A hash of every byte of a key, for an object of many keys (keyed, so that no input can
@@ -256,7 +256,7 @@ impl Keys {
                 }
                 map.entry(full_hash(key)).or_default().push(index);
                 if let Some(frame) = self.frames.last_mut() {
-                    frame.hashes = Some(Box::new(map));
+                    frame.hashes = Some(map);
                 }
             }
         }

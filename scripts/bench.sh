@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # End-to-end benchmark: `journal-run cancel --json` and `journal-run audit` on a Zuora-shaped
-# export of N entries, against jq computing the same counts on the same file, and against the
-# floor of reading the file once. Alternates the commands, ROUNDS times, and prints medians,
+# export of N entries, against jq and DuckDB (`read_json`, scripts/bench_duckdb.py) computing
+# the same counts on the same file, and against the floor of reading the file once. Alternates the commands, ROUNDS times, and prints medians,
 # ratios and peak memory, all measured in this one run.
 #
 #   scripts/bench.sh [ENTRIES] [ROUNDS]      (defaults: 1000000 entries, 5 rounds)
 #
-# Needs jq and GNU time (/usr/bin/time); installs them with apt-get when missing.
+# Needs jq and GNU time (/usr/bin/time), installed with apt-get when missing, and the duckdb
+# Python package, installed in a virtual environment of its own ($WORK/venv) when missing.
+#
+#   scripts/bench.sh large-value             (a page with one 64 MB, then one 256 MB value)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+MODE=${1:-}
+[ "$MODE" = large-value ] && shift
 ENTRIES=${1:-1000000}
 ROUNDS=${2:-5}
 WORK=${BENCH_DIR:-target/bench-e2e}
@@ -24,10 +29,44 @@ need() {
 }
 need jq jq
 [ -x /usr/bin/time ] || { apt-get update -qq >/dev/null && apt-get install -y -qq time >/dev/null; }
+VENV="$WORK/venv"
+if [ "$MODE" != large-value ] && ! "$VENV/bin/python" -c 'import duckdb' 2>/dev/null; then
+  echo "installing duckdb in $VENV" >&2
+  python3 -m venv "$VENV" && "$VENV/bin/pip" install -q duckdb
+fi
 
 cargo build --release -q -p journal-run-cli --bin journal-run --example generate
 BIN=target/release/journal-run
 GEN=target/release/examples/generate
+
+if [ "$MODE" = large-value ]; then
+  # One large value (an array of short strings) in a page's field the tool does not read:
+  # read in time proportional to its size. Five rounds, alternating sizes; CPU time (user +
+  # system), which the machine's other load disturbs less than the wall clock.
+  echo '{"number": "JR-00000001", "status": "Completed"}' > "$WORK/run.json"
+  for mb in 64 256; do
+    python3 - "$WORK/page-$mb.json" "$mb" <<'PY'
+import sys
+path, mb = sys.argv[1], int(sys.argv[2])
+item = b'"0123456789abcdefghijklmnopqrstuvwxyz",'
+with open(path, "wb") as f:
+    f.write(b'{"journalEntries": [{"number": "JE-00000001", "status": "Created"}], "extra": [')
+    f.write(item * (mb * 1000000 // len(item)))
+    f.write(b'0]}')
+PY
+  done
+  for round in 1 2 3 4 5; do
+    for mb in 64 256; do
+      /usr/bin/time -f "$mb MB %U %S s, %M KB" "$BIN" audit --run "$WORK/run.json" \
+        --entries "$WORK/page-$mb.json" --json 2>&1 >/dev/null
+    done
+  done | tee "$WORK/large-value.log"
+  m64=$(awk '/^64 /{print $3 + $4}' "$WORK/large-value.log" | sort -g | sed -n 3p)
+  m256=$(awk '/^256 /{print $3 + $4}' "$WORK/large-value.log" | sort -g | sed -n 3p)
+  awk -v a="$m64" -v b="$m256" \
+    'BEGIN {printf "median CPU time, 64 MB: %.2f s, 256 MB: %.2f s, ratio %.2f (4.00 is proportional)\n", a, b, b/a}'
+  exit 0
+fi
 
 if [ ! -s "$FILE" ]; then
   echo "generating $FILE ($ENTRIES entries)" >&2
@@ -69,25 +108,30 @@ for round in $(seq 1 "$ROUNDS"); do
   run jq jq -c "$JQ_PROGRAM" "$FILE"
   run audit "$BIN" audit --snapshot "$FILE" --json
   run cancel "$BIN" cancel --snapshot "$FILE" --json
+  run duckdb "$VENV/bin/python" scripts/bench_duckdb.py "$FILE"
 done
 
 # The counts must agree: jq's, and the outcomes of `cancel --json`.
 jq_counts=$(cat "$WORK/out-jq")
 tool_counts=$(jq -c '{cancelled: ([.outcomes[] | select(.result == "cancelled")] | length),
                       failed: ([.outcomes[] | select(.result == "failed")] | length)}' "$WORK/out-cancel")
+duckdb_counts=$(cat "$WORK/out-duckdb")
 echo "jq:     $jq_counts"
+echo "duckdb: $duckdb_counts"
 echo "cancel: $tool_counts"
-[ "$jq_counts" = "$tool_counts" ] || { echo "the counts disagree" >&2; exit 1; }
+[ "$jq_counts" = "$tool_counts" ] && [ "$duckdb_counts" = "$tool_counts" ] || { echo "the counts disagree" >&2; exit 1; }
 
-printf '\n%-8s %12s %14s %10s %10s %14s\n' command "median s" "peak RSS MB" "vs jq" "vs cat" "RSS/file"
+printf '\n%-8s %10s %12s %9s %10s %8s %9s\n' command "median s" "peak RSS MB" "vs jq" "vs duckdb" "vs cat" "RSS/file"
 CAT=$(echo "${SECONDS_OF[cat]}" | median)
 JQ=$(echo "${SECONDS_OF[jq]}" | median)
-for name in cat jq audit cancel; do
+DUCK=$(echo "${SECONDS_OF[duckdb]}" | median)
+for name in cat jq duckdb audit cancel; do
   m=$(echo "${SECONDS_OF[$name]}" | median)
   peak_mb=$(awk -v k="${PEAK_OF[$name]}" 'BEGIN {printf "%.0f", k/1024}')
-  printf '%-8s %12.3f %14s %9.1fx %9.1fx %13.2f\n' "$name" "$m" "$peak_mb" \
+  printf '%-8s %10.3f %12s %8.1fx %9.1fx %7.1fx %9.3f\n' "$name" "$m" "$peak_mb" \
     "$(awk -v a="$JQ" -v b="$m" 'BEGIN {print a/b}')" \
+    "$(awk -v a="$DUCK" -v b="$m" 'BEGIN {print a/b}')" \
     "$(awk -v a="$m" -v b="$CAT" 'BEGIN {print a/b}')" \
     "$(awk -v k="${PEAK_OF[$name]}" -v s="$SIZE" 'BEGIN {print k*1024/s}')"
 done
-echo "(vs jq: how many times faster than jq; vs cat: how many times the floor of reading the file once)"
+echo "(vs jq, vs duckdb: how many times faster; vs cat: how many times the floor of reading the file once)"

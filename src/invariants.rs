@@ -175,9 +175,10 @@ pub fn check_state<R: Auditable + ?Sized>(run: &R) -> Vec<Violation> {
                     Invariant::CancelledRunHasOnlyCancelledEntries,
                     uncancelled.clone(),
                     format!(
-                        "the run is {} but {} of its entries are not cancelled",
+                        "the run is {} but {} of its entries {} not cancelled",
                         run.state().name(),
-                        uncancelled.len()
+                        uncancelled.len(),
+                        if uncancelled.len() == 1 { "is" } else { "are" }
                     ),
                 ));
             }
@@ -242,7 +243,12 @@ pub fn check_declared_count(declared: u64, given: usize) -> Option<Violation> {
             Invariant::WellFormed,
             Vec::new(),
             format!(
-                "the run's totalJournalEntryCount is {declared}, but {given} journal entries are listed"
+                "the run's totalJournalEntryCount is {declared}, but {given} journal {} listed",
+                if given == 1 {
+                    "entry is"
+                } else {
+                    "entries are"
+                }
             ),
         )
     })

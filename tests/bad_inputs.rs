@@ -557,7 +557,7 @@ fn snapshot_errors_name_each_broken_invariant_by_its_id() {
     assert_eq!(
         err.to_string(),
         "the snapshot breaks INV-10: journal entries are listed twice; \
-         INV-1: the run is Cancelled but 1 of its entries are not cancelled"
+         INV-1: the run is Cancelled but 1 of its entries is not cancelled"
     );
     // Every invariant the auditor reports has its own id, and docs/INVARIANTS.md has a row
     // for it.

@@ -101,6 +101,11 @@ fn wire_json_corpus_replays() {
 }
 
 #[test]
+fn cli_reader_corpus_replays() {
+    assert!(replay("cli_reader") > 0);
+}
+
+#[test]
 fn transitions_corpus_replays() {
     assert!(replay("transitions") > 0);
 }

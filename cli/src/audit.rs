@@ -1,6 +1,6 @@
 //! `journal-run audit`: is this export consistent with the rules?
 //!
-//! Every check is the library's: `JournalRun::audit_snapshot` (which runs
+//! Every check is the library's: `UncheckedRun::violations` (which runs
 //! `invariants::check_state`: INV-1, INV-9, INV-10) and `invariants::check_declared_count`
 //! (INV-10, for `totalJournalEntryCount`) for each snapshot, and `invariants::check_history`
 //! (INV-2, INV-11) between consecutive snapshots of a history (INV-3 can only be judged one
@@ -16,7 +16,7 @@ use journal_run::invariants::{check_history, Violation};
 use journal_run::UncheckedRun;
 
 use crate::input::{read_history, Input};
-use crate::render::{entry_list, paint, table, Tone};
+use crate::render::{add_row, clean, entry_list, paint, plural, table, Tone};
 use crate::source::{InputError, Source};
 use crate::Failure;
 
@@ -116,7 +116,7 @@ pub fn run(audit: &Audit) -> Result<u8, Failure> {
     let mut snapshots = Vec::new();
     let name = match &audit.input {
         AuditInput::One(input) => {
-            let loaded = input.load_unhashed()?;
+            let (loaded, _) = input.load(false, false)?;
             let (run, violations) = crate::build::audited_run(input, loaded)?;
             snapshots.push(audited(&run, None));
             findings.extend(violations.into_iter().map(|violation| Finding {
@@ -130,6 +130,7 @@ pub fn run(audit: &Audit) -> Result<u8, Failure> {
         AuditInput::History(source) => {
             let mut previous: Option<(usize, UncheckedRun)> = None;
             read_history(source, |line, loaded| -> Result<(), InputError> {
+                let line = usize::try_from(line).unwrap_or(usize::MAX);
                 let (run, violations) = crate::build::audited(loaded, source.name(), "journalRun.")
                     .map_err(|e| InputError {
                         message: format!("line {line}: {}", e.message),
@@ -223,8 +224,11 @@ fn human(name: &str, snapshots: &[Audited], findings: &[Finding]) -> String {
         [one] if one.line.is_none() => {
             let _ = writeln!(
                 out,
-                "Audited {name}: journal run {}, {}, {} entries.",
-                one.run, one.status, one.entries
+                "Audited {}: journal run {}, {}, {}.",
+                clean(name),
+                one.run,
+                one.status,
+                plural(one.entries, "entry", "entries")
             );
         }
         _ => {
@@ -232,8 +236,9 @@ fn human(name: &str, snapshots: &[Audited], findings: &[Finding]) -> String {
             let run = snapshots.first().map_or("", |s| s.run.as_str());
             let _ = writeln!(
                 out,
-                "Audited {name}: {} snapshots of journal run {run} ({}).",
-                snapshots.len(),
+                "Audited {}: {} of journal run {run} ({}).",
+                clean(name),
+                plural(snapshots.len(), "snapshot", "snapshots"),
                 statuses.join(" -> ")
             );
         }
@@ -266,7 +271,7 @@ fn human(name: &str, snapshots: &[Audited], findings: &[Finding]) -> String {
         }
         row.push(entry_list(&finding.violation.entries, 5));
         row.push(finding.violation.detail.clone());
-        list.add_row(row);
+        add_row(&mut list, row);
     }
     let _ = writeln!(out, "{list}");
     let count = findings.len();
@@ -275,8 +280,8 @@ fn human(name: &str, snapshots: &[Audited], findings: &[Finding]) -> String {
         "{}",
         paint(
             &format!(
-                "{count} violation{} found (see docs/INVARIANTS.md).",
-                if count == 1 { "" } else { "s" }
+                "{} found (see docs/INVARIANTS.md).",
+                plural(count, "violation", "violations")
             ),
             Tone::Bad
         )

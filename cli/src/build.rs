@@ -7,15 +7,84 @@
 //!   without their entries (the entries were read one by one in the rules pass).
 //! - `totalJournalEntryCount` against the entries by `invariants::check_declared_count`.
 //! - The run with its entries by `JournalRun::from_snapshot` (for `cancel`, which refuses a
-//!   snapshot that breaks an invariant) or `JournalRun::audit_snapshot` (for `audit`, which
-//!   reports it).
+//!   snapshot that breaks an invariant) or as an `UncheckedRun` (for `audit`, which reports
+//!   every invariant it breaks).
 
 use journal_run::invariants::{check_declared_count, Violation};
 use journal_run::wire::{GetJournalEntriesInJournalRunType, GetJournalRunType, RunSnapshot};
-use journal_run::{CancellationJob, Job, JournalRun, RunState, UncheckedRun};
+use journal_run::{
+    Caller, CancellationJob, EntityId, Job, JournalEntry, JournalEntryNumber, JournalEntryStatus,
+    JournalRun, OrgAccess, OrgId, Permission, PermissionSet, RunState, TransferredToAccounting,
+    UncheckedRun,
+};
 
-use crate::input::{Input, Loaded};
+use crate::input::{CallerDoc, Input, Loaded};
 use crate::source::InputError;
+
+/// The 16-byte entry from its document's `number`, `status` and `transferredToAccounting`
+/// (`null` or absent is `No`, as the library reads Zuora's entry document); on error, the
+/// field at fault and what is wrong.
+pub fn entry(
+    number: &str,
+    status: &str,
+    transferred: Option<&str>,
+) -> Result<JournalEntry, (&'static str, String)> {
+    let number = JournalEntryNumber::parse(number).map_err(|e| ("number", e.to_string()))?;
+    let mut entry = JournalEntry::new(number);
+    entry.status = status
+        .parse::<JournalEntryStatus>()
+        .map_err(|e| ("status", e.to_string()))?;
+    entry.transferred_to_accounting = transferred
+        .map_or(Ok(TransferredToAccounting::No), str::parse)
+        .map_err(|e| ("transferredToAccounting", e.to_string()))?;
+    Ok(entry)
+}
+
+/// The snapshot's caller, each name and id checked by the library.
+///
+/// # Errors
+///
+/// The first name or id that is not valid, with its path.
+pub fn caller(doc: &CallerDoc) -> Result<Caller, String> {
+    let parse = |field: &str, names: &[String]| -> Result<PermissionSet, String> {
+        let mut set = PermissionSet::EMPTY;
+        for (i, name) in names.iter().enumerate() {
+            let permission: Permission = name
+                .parse()
+                .map_err(|e| format!("caller.{field}[{i}]: {e}"))?;
+            set = set.with(permission);
+        }
+        Ok(set)
+    };
+    let finance = parse("permissions", &doc.permissions)?;
+    // D-21: a caller that names no Platform permission is an API user with "API Write Access".
+    let permissions = match &doc.platform_permissions {
+        Some(names) => finance.union(parse("platformPermissions", names)?),
+        None => finance.with_platform_defaults(),
+    };
+    let orgs = match &doc.accessible_org_ids {
+        None => OrgAccess::All,
+        Some(ids) => OrgAccess::Only(
+            ids.iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    OrgId::parse(id).map_err(|e| format!("caller.accessibleOrgIds[{i}]: {e}"))
+                })
+                .collect::<Result<_, _>>()?,
+        ),
+    };
+    let entities = doc
+        .entity_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| EntityId::parse(id).map_err(|e| format!("caller.entityIds[{i}]: {e}")))
+        .collect::<Result<_, _>>()?;
+    Ok(Caller {
+        permissions,
+        orgs,
+        entities,
+    })
+}
 
 /// The run's number, organizations and state, as the wire layer reads them from the run's
 /// document (and `cancellationJob`).

@@ -10,12 +10,13 @@ use std::io::{self, Write};
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use journal_run::wire::{CancelHandler, CommonResponse, GetJournalRunType, AUTHORIZATION};
+use journal_run::wire::{CancelHandler, CommonResponse, AUTHORIZATION};
 use journal_run::{AttemptOutcome, Caller, Event, JournalEntryNumber, JournalRun, Rejection};
 
-use crate::digest::{process_id, request_id};
+use crate::digest::{digest, process_id, request_id};
 use crate::input::{Input, Loaded, WriteError};
-use crate::render::{paint, table, Tone};
+use crate::render::plural;
+use crate::render::{add_row, clean, paint, table, Tone};
 use crate::Failure;
 
 /// The `Authorization` header sent when neither the snapshot nor `--header` gives one: the
@@ -78,6 +79,17 @@ fn request(cancel: &Cancel, loaded: &Loaded) -> Request {
         headers,
         assumed_authorization,
     }
+}
+
+/// The job's attempts, in its order, read from its events (not kept apart: a million of them).
+fn outcomes(events: &[Event]) -> impl Iterator<Item = Outcome> + '_ {
+    events.iter().filter_map(|event| match event {
+        Event::EntryAttempted { entry, outcome } => Some(Outcome {
+            number: *entry,
+            outcome: *outcome,
+        }),
+        _ => None,
+    })
 }
 
 /// What one entry's attempt did, as `outcomes` reports it.
@@ -154,20 +166,21 @@ impl Serialize for ResponseJson<'_> {
 ///
 /// Unusable input (exit 2), or output that cannot be written.
 pub fn run(cancel: &Cancel) -> Result<u8, Failure> {
-    let loaded = cancel.input.load()?;
+    let (loaded, progress) = cancel.input.load(true, cancel.json)?;
     let mut run = crate::build::checked_run(&cancel.input, &loaded)?;
     let before = Summary::of(&run);
     let caller = loaded.caller.clone().unwrap_or_else(Caller::superuser);
     let request = request(cancel, &loaded);
 
-    let mut digest = loaded.digest.clone();
-    digest.field("cancel");
-    digest.field(&request.jr_number);
+    let kind = match cancel.input {
+        Input::Snapshot(_) => "snapshot",
+        Input::Pages { .. } => "pages",
+    };
+    let mut fields = vec![kind, "cancel", request.jr_number.as_str()];
     for (name, value) in &request.headers {
-        digest.field(name);
-        digest.field(value);
+        fields.extend([name.as_str(), value.as_str()]);
     }
-    let digest = digest.finish();
+    let digest = digest(loaded.digest.as_ref(), &fields);
     let request_id = request_id(digest).map_err(|e| Failure::Internal(e.to_string()))?;
     let process_id = process_id(digest).map_err(|e| Failure::Internal(e.to_string()))?;
 
@@ -189,29 +202,23 @@ pub fn run(cancel: &Cancel) -> Result<u8, Failure> {
     }
     let accepted = handled.decision.is_ok();
     let code = u8::from(!accepted);
-    let outcomes: Vec<Outcome> = events
-        .iter()
-        .filter_map(|event| match event {
-            Event::EntryAttempted { entry, outcome } => Some(Outcome {
-                number: *entry,
-                outcome: *outcome,
-            }),
-            _ => None,
-        })
-        .collect();
     let response = ResponseJson {
         status: handled.response.status,
         headers: &handled.response.headers,
         body: &handled.response.body,
     };
 
+    // The second pass's files are checked before anything is written.
+    let readers = match &loaded.plan {
+        Some(plan) if cancel.json => plan.check(&progress)?,
+        _ => Vec::new(),
+    };
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 20, stdout.lock());
     let written = if cancel.json {
-        write_json(
-            cancel, &loaded, &run, &response, &outcomes, &events, &mut out,
-        )
+        write_json(&loaded, readers, &run, &response, &events, &mut out)
     } else {
+        let outcomes: Vec<Outcome> = outcomes(&events).collect();
         let text = human(
             cancel, &loaded, &before, &run, &caller, &request, &response, &outcomes,
         );
@@ -226,22 +233,24 @@ pub fn run(cancel: &Cancel) -> Result<u8, Failure> {
     }
 }
 
-/// The run's document after the job: the input's, with the run's status now.
-fn run_document(loaded: &Loaded, run: &JournalRun) -> GetJournalRunType {
-    GetJournalRunType {
-        status: run
-            .status()
-            .map_or_else(|| loaded.run.status.clone(), |s| s.as_str().to_owned()),
-        ..loaded.run.clone()
+/// Writes the run's document as the input has it, with the run's status now.
+fn write_run_document(loaded: &Loaded, run: &JournalRun, out: &mut dyn Write) -> io::Result<()> {
+    let (text, status) = &loaded.run_text;
+    match (status, run.status()) {
+        (Some(range), Some(now)) if now.as_str() != loaded.run.status => {
+            out.write_all(&text[..range.start])?;
+            write!(out, "\"{}\"", now.as_str())?;
+            out.write_all(&text[range.end..])
+        }
+        _ => out.write_all(text),
     }
 }
 
 fn write_json(
-    cancel: &Cancel,
     loaded: &Loaded,
+    readers: Vec<Box<dyn io::Read>>,
     run: &JournalRun,
     response: &ResponseJson<'_>,
-    outcomes: &[Outcome],
     events: &[Event],
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
@@ -250,13 +259,15 @@ fn write_json(
     serde_json::to_writer(&mut *out, response).map_err(json)?;
     out.write_all(b",\"journalRun\":")
         .map_err(Failure::Output)?;
-    serde_json::to_writer(&mut *out, &run_document(loaded, run)).map_err(json)?;
+    write_run_document(loaded, run, out).map_err(Failure::Output)?;
     out.write_all(b",\"journalEntries\":[")
         .map_err(Failure::Output)?;
     let entry_now = |number| run.entry(number).copied();
-    cancel
-        .input
-        .write_entries(loaded.entries.len(), &entry_now, out)
+    let plan = loaded
+        .plan
+        .as_ref()
+        .ok_or_else(|| Failure::Internal("the first pass made no plan for the copy".to_owned()))?;
+    plan.write_entries(readers, &loaded.entries, &entry_now, out)
         .map_err(|e| match e {
             WriteError::Input(e) => Failure::Input(e),
             WriteError::Output(e) => Failure::Output(e),
@@ -265,11 +276,13 @@ fn write_json(
     // one call through `out` per chunk rather than several per item.
     let mut chunk = Vec::with_capacity(CHUNK + 1024);
     chunk.extend_from_slice(b"],\"outcomes\":[");
-    for (i, outcome) in outcomes.iter().enumerate() {
+    for (i, outcome) in outcomes(events).enumerate() {
         if i > 0 {
             chunk.push(b',');
         }
-        serde_json::to_writer(&mut chunk, outcome).map_err(json)?;
+        if !write_outcome(&mut chunk, &outcome) {
+            serde_json::to_writer(&mut chunk, &outcome).map_err(json)?;
+        }
         flush_full(&mut chunk, out)?;
     }
     chunk.extend_from_slice(b"],\"events\":[");
@@ -277,12 +290,65 @@ fn write_json(
         if i > 0 {
             chunk.push(b',');
         }
-        serde_json::to_writer(&mut chunk, event).map_err(json)?;
+        if !write_event(&mut chunk, event) {
+            serde_json::to_writer(&mut chunk, event).map_err(json)?;
+        }
         flush_full(&mut chunk, out)?;
     }
     chunk.extend_from_slice(b"]}\n");
     out.write_all(&chunk).map_err(Failure::Output)?;
     out.flush().map_err(Failure::Output)
+}
+
+/// An entry number's text (`JE-00000001`), as its `Display` writes it, without the
+/// formatting machinery: a million of them are written.
+fn push_number(out: &mut Vec<u8>, number: JournalEntryNumber) {
+    let mut digits = [b'0'; 20];
+    let mut n = number.get();
+    let mut i = digits.len();
+    while n > 0 {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.extend_from_slice(b"JE-");
+    out.extend_from_slice(&digits[(digits.len() - 8).min(i)..]);
+}
+
+/// The common outcomes (`cancelled`, `alreadyCancelled`) as serde writes them; `false` for
+/// another, which serde then writes.
+fn write_outcome(out: &mut Vec<u8>, outcome: &Outcome) -> bool {
+    let result = match outcome.outcome {
+        AttemptOutcome::Cancelled => "cancelled",
+        AttemptOutcome::AlreadyCancelled => "alreadyCancelled",
+        AttemptOutcome::Failed { .. } => return false,
+    };
+    out.extend_from_slice(b"{\"number\":\"");
+    push_number(out, outcome.number);
+    out.extend_from_slice(b"\",\"result\":\"");
+    out.extend_from_slice(result.as_bytes());
+    out.extend_from_slice(b"\"}");
+    true
+}
+
+/// The common events (an entry attempted and cancelled) as serde writes them; `false` for
+/// another, which serde then writes.
+fn write_event(out: &mut Vec<u8>, event: &Event) -> bool {
+    let Event::EntryAttempted {
+        entry,
+        outcome: outcome @ (AttemptOutcome::Cancelled | AttemptOutcome::AlreadyCancelled),
+    } = event
+    else {
+        return false;
+    };
+    out.extend_from_slice(b"{\"event\":\"entryAttempted\",\"entry\":\"");
+    push_number(out, *entry);
+    out.extend_from_slice(if *outcome == AttemptOutcome::Cancelled {
+        b"\",\"outcome\":\"cancelled\"}".as_slice()
+    } else {
+        b"\",\"outcome\":\"alreadyCancelled\"}".as_slice()
+    });
+    true
 }
 
 /// How much formatted output is gathered before it is written.
@@ -359,13 +425,13 @@ fn human(
     outcomes: &[Outcome],
 ) -> String {
     let mut out = String::new();
-    let source = cancel.input.run_source().name();
+    let source = clean(cancel.input.run_source().name());
     let _ = writeln!(
         out,
-        "Journal run {} ({source}): {}, {} entries, {} cancelled, {} transferred to accounting (Yes or Processing).",
+        "Journal run {} ({source}): {}, {}, {} cancelled, {} transferred to accounting (Yes or Processing).",
         run.number(),
         before.status,
-        before.total,
+        plural(before.total, "entry", "entries"),
         before.cancelled,
         before.blocked,
     );
@@ -380,10 +446,13 @@ fn human(
     let _ = writeln!(out, "Caller: {}{assumed}.\n", describe_caller(caller));
 
     let mut exchange = table(["", "request and response"]);
-    exchange.add_row(vec![
-        "request".to_owned(),
-        format!("PUT /v1/journal-runs/{}/cancel", request.jr_number),
-    ]);
+    add_row(
+        &mut exchange,
+        vec![
+            "request".to_owned(),
+            format!("PUT /v1/journal-runs/{}/cancel", request.jr_number),
+        ],
+    );
     for (name, value) in &request.headers {
         let shown = if name.trim().eq_ignore_ascii_case(AUTHORIZATION) {
             if request.assumed_authorization {
@@ -394,26 +463,35 @@ fn human(
         } else {
             value.clone()
         };
-        exchange.add_row(vec![String::new(), format!("{name}: {shown}")]);
+        add_row(
+            &mut exchange,
+            vec![String::new(), format!("{name}: {shown}")],
+        );
     }
     let body = if response.body.success {
         serde_json::to_string(response.body).unwrap_or_default()
     } else {
         "{\"success\":false, …} (reasons below)".to_owned()
     };
-    exchange.add_row(vec![
-        "response".to_owned(),
-        format!("{} {body}", response.status),
-    ]);
+    add_row(
+        &mut exchange,
+        vec!["response".to_owned(), format!("{} {body}", response.status)],
+    );
     for (name, value) in response.headers {
-        exchange.add_row(vec![String::new(), format!("{name}: {value}")]);
+        add_row(
+            &mut exchange,
+            vec![String::new(), format!("{name}: {value}")],
+        );
     }
     for (name, value) in [
         ("processId", &response.body.process_id),
         ("requestId", &response.body.request_id),
     ] {
         if let Some(value) = value {
-            exchange.add_row(vec![String::new(), format!("body {name}: {value}")]);
+            add_row(
+                &mut exchange,
+                vec![String::new(), format!("body {name}: {value}")],
+            );
         }
     }
     let _ = writeln!(out, "{exchange}\n");
@@ -426,7 +504,10 @@ fn human(
     {
         let mut why = table(["code", "reason"]);
         for reason in reasons {
-            why.add_row(vec![reason.code.to_string(), reason.message.clone()]);
+            add_row(
+                &mut why,
+                vec![reason.code.to_string(), reason.message.clone()],
+            );
         }
         let _ = writeln!(out, "{why}\n");
         let _ = writeln!(
@@ -443,8 +524,8 @@ fn human(
     let count = |result: &str| outcomes.iter().filter(|o| o.result() == result).count();
     let _ = writeln!(
         out,
-        "The cancellation job attempted {} entries: {} cancelled, {} already cancelled, {} failed.",
-        outcomes.len(),
+        "The cancellation job attempted {}: {} cancelled, {} already cancelled, {} failed.",
+        plural(outcomes.len(), "entry", "entries"),
         count("cancelled"),
         count("alreadyCancelled"),
         count("failed")
@@ -452,12 +533,15 @@ fn human(
     if cancel.steps {
         let mut steps = table(["step", "entry", "result", "reason"]);
         for (i, outcome) in outcomes.iter().enumerate() {
-            steps.add_row(vec![
-                (i + 1).to_string(),
-                outcome.number.to_string(),
-                human_result(outcome).to_owned(),
-                outcome.reason().unwrap_or_default(),
-            ]);
+            add_row(
+                &mut steps,
+                vec![
+                    (i + 1).to_string(),
+                    outcome.number.to_string(),
+                    human_result(outcome).to_owned(),
+                    outcome.reason().unwrap_or_default(),
+                ],
+            );
         }
         let _ = writeln!(out, "{steps}");
     } else {
@@ -465,10 +549,13 @@ fn human(
         if !failed.is_empty() {
             let mut list = table(["failed entry", "reason"]);
             for outcome in failed.iter().take(FAILED_SHOWN) {
-                list.add_row(vec![
-                    outcome.number.to_string(),
-                    outcome.reason().unwrap_or_default(),
-                ]);
+                add_row(
+                    &mut list,
+                    vec![
+                        outcome.number.to_string(),
+                        outcome.reason().unwrap_or_default(),
+                    ],
+                );
             }
             let _ = writeln!(out, "{list}");
             if failed.len() > FAILED_SHOWN {
@@ -486,11 +573,11 @@ fn human(
         "\n{}",
         paint(
             &format!(
-                "Settled: {} is {} ({} of {} entries cancelled).",
+                "Settled: {} is {} ({} of {} cancelled).",
                 run.number(),
                 after.status,
                 after.cancelled,
-                after.total
+                plural(after.total, "entry", "entries")
             ),
             Tone::Good
         )
@@ -503,5 +590,39 @@ fn human_result(outcome: &Outcome) -> &'static str {
         AttemptOutcome::Cancelled => "cancelled",
         AttemptOutcome::AlreadyCancelled => "already cancelled",
         AttemptOutcome::Failed { .. } => "failed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_and_events_written_by_hand_are_serdes_bytes() {
+        for value in [1, 75, 99_999_999, 100_000_000, u64::MAX] {
+            let Some(number) = JournalEntryNumber::new(value) else {
+                panic!("{value} is a number")
+            };
+            for outcome in [AttemptOutcome::Cancelled, AttemptOutcome::AlreadyCancelled] {
+                let mut ours = Vec::new();
+                assert!(write_outcome(&mut ours, &Outcome { number, outcome }));
+                let serde = serde_json::to_vec(&Outcome { number, outcome }).unwrap_or_default();
+                assert_eq!(
+                    String::from_utf8_lossy(&ours),
+                    String::from_utf8_lossy(&serde)
+                );
+                let event = Event::EntryAttempted {
+                    entry: number,
+                    outcome,
+                };
+                let mut ours = Vec::new();
+                assert!(write_event(&mut ours, &event));
+                let serde = serde_json::to_vec(&event).unwrap_or_default();
+                assert_eq!(
+                    String::from_utf8_lossy(&ours),
+                    String::from_utf8_lossy(&serde)
+                );
+            }
+        }
     }
 }

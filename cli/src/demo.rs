@@ -12,7 +12,7 @@ use journal_run::{
     TransferResult,
 };
 
-use crate::digest::{process_id, request_id, Digest};
+use crate::digest::{digest, process_id, request_id};
 
 use crate::render::{paint, table, Tone};
 
@@ -50,9 +50,7 @@ pub fn render() -> Result<String, Box<dyn std::error::Error>> {
     )?;
     // The request goes through the wire layer's handler, as in `journal-run cancel`, with ids
     // derived from the demo's own name.
-    let mut digest = Digest::default();
-    digest.field("demo");
-    let digest = digest.finish();
+    let digest = digest(None, &["demo"]);
     let handled = CancelHandler::default().handle(
         &number.to_string(),
         &[("Authorization", crate::cancel::ASSUMED_AUTHORIZATION)],

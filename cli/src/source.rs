@@ -1,22 +1,28 @@
-//! Where input comes from: a file, or standard input (`-`), and the errors of reading it.
+//! Where input comes from (a file, or standard input as `-`), how it is read once or twice,
+//! the progress line, and the errors of reading.
+//!
+//! A regular file that must be read twice (`cancel --json`) is read again from the same open
+//! file, after checking that its size and modification time have not changed. Anything else
+//! (a pipe, a FIFO, standard input, `<(...)`) is copied to a temporary file as it is read,
+//! and the second pass reads the copy; the tool says so on standard error.
 
+use std::cell::Cell;
 use std::fmt;
-use std::fs::File;
-use std::io::{self, BufReader, Cursor, IsTerminal, Read, Write};
+use std::fs::{File, Metadata};
+use std::io::{self, IsTerminal, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use crate::digest::{Digest, Hashing};
+use crate::render::clean;
 
-/// Something wrong with the input: the file it is in, where in it (line and column, when
-/// known), and what.
+/// Something wrong with the input: the file, where in it (line and column), and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {
     /// The file's name as given (`standard input` for `-`).
     pub file: String,
     /// The line and column (1-based), when the fault has a place.
-    pub at: Option<(usize, usize)>,
+    pub at: Option<(u64, u64)>,
     /// What is wrong.
     pub message: String,
 }
@@ -33,100 +39,84 @@ impl InputError {
 }
 
 impl fmt::Display for InputError {
+    /// Control characters of the input are escaped: nothing reaches the terminal raw.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (file, message) = (clean(&self.file), clean(&self.message));
         match self.at {
-            Some((line, column)) => write!(
-                f,
-                "{}: line {line}, column {column}: {}",
-                self.file, self.message
-            ),
-            None => write!(f, "{}: {}", self.file, self.message),
+            Some((line, column)) => write!(f, "{file}: line {line}, column {column}: {message}"),
+            None => write!(f, "{file}: {message}"),
         }
     }
 }
 
-/// `message` without serde_json's trailing ` at line L column C`.
-pub fn strip_position(message: &str) -> &str {
-    let Some(cut) = message.rfind(" at line ") else {
-        return message;
-    };
-    let tail = &message[cut + " at line ".len()..];
-    let mut parts = tail.split(' ');
-    let well_formed = matches!(
-        (parts.next(), parts.next(), parts.next(), parts.next()),
-        (Some(line), Some("column"), Some(column), None)
-            if line.bytes().all(|b| b.is_ascii_digit()) && column.bytes().all(|b| b.is_ascii_digit())
-    );
-    if well_formed {
-        &message[..cut]
-    } else {
-        message
-    }
-}
-
-/// One input: a file, or standard input read into memory (so that it can be read twice).
+/// One input named on the command line.
 #[derive(Clone)]
 pub struct Source {
     name: String,
-    data: Data,
+    path: Option<PathBuf>,
 }
 
-#[derive(Clone)]
-enum Data {
-    File(PathBuf),
-    Memory(Rc<Vec<u8>>),
-}
-
-/// Makes [`Source`]s from command-line paths, reading standard input at most once.
+/// Makes [`Source`]s from command-line paths; standard input may be named once.
 #[derive(Default)]
 pub struct Sources {
     stdin_used: bool,
 }
 
-/// How large an input must be for a progress line to show (on a terminal only).
-const PROGRESS_THRESHOLD: u64 = 32 << 20;
-
 impl Sources {
-    /// The source `path` names: `-` is standard input, read into memory now.
+    /// The source `path` names (`-` is standard input).
     ///
     /// # Errors
     ///
-    /// Standard input named twice, or unreadable.
+    /// Standard input named twice.
     pub fn source(&mut self, path: &Path) -> Result<Source, InputError> {
         if path.as_os_str() != "-" {
             return Ok(Source {
                 name: path.display().to_string(),
-                data: Data::File(path.to_owned()),
+                path: Some(path.to_owned()),
             });
         }
         let name = "standard input";
-        if self.stdin_used {
+        if std::mem::replace(&mut self.stdin_used, true) {
             return Err(InputError::new(
                 name,
                 "`-` is given twice; standard input can be read only once",
             ));
         }
-        self.stdin_used = true;
-        let mut bytes = Vec::new();
-        let stdin = io::stdin();
-        let mut reader = Progressing::new(stdin.lock(), name, None);
-        reader
-            .read_to_end(&mut bytes)
-            .map_err(|e| InputError::new(name, format!("cannot read: {e}")))?;
         Ok(Source {
             name: name.to_owned(),
-            data: Data::Memory(Rc::new(bytes)),
+            path: None,
         })
     }
 }
 
+/// How a source will be read again (`cancel --json`).
+pub enum Again {
+    /// Not needed.
+    No,
+    /// The same regular file, as it was when first read.
+    File {
+        file: File,
+        len: u64,
+        modified: Option<SystemTime>,
+    },
+    /// A copy kept while the first pass read the input.
+    Spool(File),
+}
+
+/// A source opened for its first pass.
+pub struct Opened {
+    /// The reader of the first pass.
+    pub reader: Box<dyn Read>,
+    /// How to read it again.
+    pub again: Again,
+}
+
 impl Source {
-    /// A source over bytes in memory (for tests and generated input).
-    #[cfg(test)]
-    pub fn memory(name: &str, bytes: Vec<u8>) -> Self {
+    /// A source for tests and the fuzz target: a name only (never opened).
+    pub fn named(name: &str) -> Self {
         Self {
             name: name.to_owned(),
-            data: Data::Memory(Rc::new(bytes)),
+            path: None,
         }
     }
 
@@ -135,32 +125,105 @@ impl Source {
         &self.name
     }
 
-    /// A buffered reader over the whole input, feeding `digest` when given, with a progress
-    /// line on a terminal when the input is large.
+    /// Opens the source for its first pass; with `twice`, arranges to read it again.
     ///
     /// # Errors
     ///
-    /// The file cannot be opened.
-    pub fn open<'a>(
-        &'a self,
-        digest: Option<&'a mut Digest>,
-    ) -> Result<BufReader<Box<dyn Read + 'a>>, InputError> {
-        let raw: Box<dyn Read + 'a> = match &self.data {
-            Data::File(path) => {
+    /// It cannot be opened, is a directory, or no temporary file can be made.
+    pub fn open(&self, progress: &Rc<Progress>, twice: bool) -> Result<Opened, InputError> {
+        let (raw, meta): (Box<dyn Read>, Option<(File, Metadata)>) = match &self.path {
+            None => (Box::new(io::stdin()), None),
+            Some(path) => {
                 let file = File::open(path).map_err(|e| self.io_error(&e))?;
-                let len = file.metadata().ok().map(|m| m.len());
-                if file.metadata().is_ok_and(|m| m.is_dir()) {
+                let meta = file.metadata().map_err(|e| self.io_error(&e))?;
+                if meta.is_dir() {
                     return Err(InputError::new(&self.name, "is a directory, not a file"));
                 }
-                Box::new(Progressing::new(file, &self.name, len))
+                let reader = file.try_clone().map_err(|e| self.io_error(&e))?;
+                (Box::new(reader), Some((file, meta)))
             }
-            Data::Memory(bytes) => Box::new(Cursor::new(bytes.as_slice())),
         };
-        let hashed: Box<dyn Read + 'a> = match digest {
-            Some(digest) => Box::new(Hashing::new(raw, digest)),
-            None => raw,
+        let size = meta
+            .as_ref()
+            .filter(|(_, m)| m.is_file())
+            .map(|(_, m)| m.len());
+        progress.expect(size, twice);
+        let tapped = Tap {
+            inner: raw,
+            progress: Rc::clone(progress),
+            spool: None,
         };
-        Ok(BufReader::with_capacity(256 << 10, hashed))
+        let again = match meta {
+            _ if !twice => Again::No,
+            Some((file, meta)) if meta.is_file() => Again::File {
+                file,
+                len: meta.len(),
+                modified: meta.modified().ok(),
+            },
+            _ => {
+                eprintln!(
+                    "journal-run: {} is not a regular file: keeping a copy in a temporary file to read it a second time",
+                    clean(&self.name)
+                );
+                let spool = tempfile::tempfile().map_err(|e| {
+                    InputError::new(&self.name, format!("cannot make a temporary file: {e}"))
+                })?;
+                let writer = spool.try_clone().map_err(|e| self.io_error(&e))?;
+                return Ok(Opened {
+                    reader: Box::new(Tap {
+                        spool: Some(writer),
+                        ..tapped
+                    }),
+                    again: Again::Spool(spool),
+                });
+            }
+        };
+        Ok(Opened {
+            reader: Box::new(tapped),
+            again,
+        })
+    }
+
+    /// The reader of the second pass: the same bytes as the first, or an error (nothing has
+    /// been written yet) when the file changed in between.
+    ///
+    /// # Errors
+    ///
+    /// The file changed, or cannot be read again.
+    pub fn reopen(
+        &self,
+        again: &Again,
+        read: u64,
+        progress: &Rc<Progress>,
+    ) -> Result<Box<dyn Read>, InputError> {
+        let changed = || {
+            InputError::new(
+                &self.name,
+                "changed while it was read (its size or modification time differs from the first pass); nothing was written",
+            )
+        };
+        let mut file = match again {
+            Again::No => return Err(InputError::new(&self.name, "cannot be read a second time")),
+            Again::Spool(file) => file.try_clone().map_err(|e| self.io_error(&e))?,
+            Again::File {
+                file,
+                len,
+                modified,
+            } => {
+                let meta = file.metadata().map_err(|e| self.io_error(&e))?;
+                if meta.len() != *len || read != *len || meta.modified().ok() != *modified {
+                    return Err(changed());
+                }
+                file.try_clone().map_err(|e| self.io_error(&e))?
+            }
+        };
+        file.seek(io::SeekFrom::Start(0))
+            .map_err(|e| self.io_error(&e))?;
+        Ok(Box::new(Tap {
+            inner: file,
+            progress: Rc::clone(progress),
+            spool: None,
+        }))
     }
 
     /// An error reading this source.
@@ -174,74 +237,109 @@ impl Source {
     }
 }
 
-/// A reader that shows how much of a large input has been read, on standard error, when that
-/// is a terminal. Nothing is shown for small inputs, or when standard error is not a terminal.
-struct Progressing<'n, R> {
+/// A reader that counts for the progress line, feeds the digest, and keeps a copy.
+struct Tap<R> {
     inner: R,
-    name: &'n str,
-    total: Option<u64>,
-    read: u64,
-    shown: bool,
-    enabled: bool,
-    next_update: Instant,
+    progress: Rc<Progress>,
+    spool: Option<File>,
 }
 
-impl<'n, R> Progressing<'n, R> {
-    fn new(inner: R, name: &'n str, total: Option<u64>) -> Self {
-        let terminal = io::stderr().is_terminal();
-        Self {
-            inner,
-            name,
-            total,
-            read: 0,
-            shown: false,
-            enabled: terminal && total.is_none_or(|t| t >= PROGRESS_THRESHOLD),
-            next_update: Instant::now() + Duration::from_millis(300),
+impl<R: Read> Read for Tap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let bytes = &buf[..n];
+        if let Some(spool) = &mut self.spool {
+            spool.write_all(bytes)?;
         }
+        self.progress.advance(bytes);
+        Ok(n)
+    }
+}
+
+/// How large the input must be for a progress line to show.
+const PROGRESS_THRESHOLD: u64 = 32 << 20;
+
+/// The progress of reading every pass of every input, as one line on standard error when it
+/// is a terminal (not `TERM=dumb`) and the input is large; and the digest of the first pass.
+pub struct Progress {
+    total: Cell<Option<u64>>,
+    done: Cell<u64>,
+    shown: Cell<bool>,
+    enabled: bool,
+    next: Cell<Instant>,
+    digest: std::cell::RefCell<Option<blake3::Hasher>>,
+}
+
+impl Progress {
+    /// A progress line (shown only on a capable terminal); with `hash`, a digest of the bytes
+    /// read until [`take_digest`](Self::take_digest).
+    pub fn new(hash: bool) -> Rc<Self> {
+        let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+        Rc::new(Self {
+            total: Cell::new(Some(0)),
+            done: Cell::new(0),
+            shown: Cell::new(false),
+            enabled: io::stderr().is_terminal() && !dumb,
+            next: Cell::new(Instant::now() + Duration::from_millis(300)),
+            digest: std::cell::RefCell::new(hash.then(blake3::Hasher::new)),
+        })
     }
 
-    fn show(&mut self) {
+    fn expect(&self, size: Option<u64>, twice: bool) {
+        let passes = if twice { 2 } else { 1 };
+        self.total
+            .set(self.total.get().zip(size).map(|(t, s)| t + s * passes));
+    }
+
+    fn advance(&self, bytes: &[u8]) {
+        if let Some(hasher) = self.digest.borrow_mut().as_mut() {
+            hasher.update(bytes);
+        }
+        self.done.set(self.done.get() + bytes.len() as u64);
+        let total = self.total.get();
+        if !self.enabled
+            || total.is_some_and(|t| t < PROGRESS_THRESHOLD)
+            || Instant::now() < self.next.get()
+        {
+            return;
+        }
+        self.next.set(Instant::now() + Duration::from_millis(200));
         let mb = |bytes: u64| bytes / 1_000_000;
-        let line = match self.total {
-            Some(total) if total > 0 => format!(
-                "reading {}: {} of {} MB ({}%)",
-                self.name,
-                mb(self.read),
-                mb(total),
-                self.read.saturating_mul(100) / total
+        let done = self.done.get();
+        let line = match total {
+            Some(t) if t > 0 => format!(
+                "reading: {} of {} MB ({}%)",
+                mb(done),
+                mb(t),
+                done.saturating_mul(100) / t
             ),
-            _ => format!("reading {}: {} MB", self.name, mb(self.read)),
+            _ => format!("reading: {} MB", mb(done)),
         };
         let mut stderr = io::stderr().lock();
         // Progress is a courtesy: a failure to show it is not an error.
         let _ = write!(stderr, "\r\x1b[2K{line}");
         let _ = stderr.flush();
-        self.shown = true;
+        self.shown.set(true);
     }
-}
 
-impl<R: Read> Read for Progressing<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read += n as u64;
-        if self.enabled {
-            let now = Instant::now();
-            if now >= self.next_update {
-                self.next_update = now + Duration::from_millis(200);
-                self.show();
-            }
-        }
-        Ok(n)
+    /// The digest of everything read so far, which stops being fed.
+    pub fn take_digest(&self) -> Option<blake3::Hash> {
+        self.digest.borrow_mut().take().map(|h| h.finalize())
     }
-}
 
-impl<R> Drop for Progressing<'_, R> {
-    fn drop(&mut self) {
-        if self.shown {
+    /// Clears the line, if one was shown.
+    pub fn finish(&self) {
+        if self.shown.replace(false) {
             let mut stderr = io::stderr().lock();
             let _ = write!(stderr, "\r\x1b[2K");
             let _ = stderr.flush();
         }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 
@@ -250,12 +348,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn serde_positions_are_stripped_only_when_they_are_serdes() {
+    fn a_file_changed_between_the_passes_is_refused_before_the_second() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("s.json");
+        std::fs::write(&path, "{}").unwrap_or_else(|e| panic!("{e}"));
+        let source = Sources::default()
+            .source(&path)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let progress = Progress::new(false);
+        let mut opened = source
+            .open(&progress, true)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut first = Vec::new();
+        assert!(opened.reader.read_to_end(&mut first).is_ok());
+        assert!(source.reopen(&opened.again, 2, &progress).is_ok());
+        std::fs::write(&path, "{}  ").unwrap_or_else(|e| panic!("{e}"));
+        let refused = source.reopen(&opened.again, 2, &progress).err();
         assert_eq!(
-            strip_position("expected `,` or `}` at line 3 column 15"),
-            "expected `,` or `}`"
+            refused.map(|e| e.message),
+            Some("changed while it was read (its size or modification time differs from the first pass); nothing was written".to_owned())
         );
-        assert_eq!(strip_position("seen at line 3"), "seen at line 3");
-        assert_eq!(strip_position("no position"), "no position");
+    }
+
+    #[test]
+    fn messages_escape_what_would_act_on_a_terminal() {
+        let error = InputError {
+            file: "a\nb".to_owned(),
+            at: Some((1, 2)),
+            message: "x\u{1b}[2J\u{202e}".to_owned(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "a\\nb: line 1, column 2: x\\u{1b}[2J\\u{202e}"
+        );
     }
 }

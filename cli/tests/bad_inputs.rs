@@ -55,7 +55,7 @@ fn bad_json_is_named_by_line_and_column() {
     unusable(
         "cancel",
         &format!("{{{RUN},\n  \"journalEntries\": [\n    {{\"number\": \"JE-00000001\" \"status\": \"Created\"}}\n  ]\n}}"),
-        "line 3, column 30: expected `,` or `}`",
+        "line 3, column 30: journalEntries[0]: expected `,` or `}`",
     );
 }
 
@@ -100,7 +100,7 @@ fn an_unknown_entry_status() {
     unusable(
         "cancel",
         &snapshot("Completed", &[("JE-00000001", "Done", "No")]),
-        "line 1, column 126: journalEntries[0].status: unknown journal entry status `Done`; expected one of `Created`, `Cancelled`",
+        "line 1, column 121: journalEntries[0].status: unknown journal entry status `Done`; expected one of `Created`, `Cancelled`",
     );
 }
 
@@ -109,7 +109,7 @@ fn an_unknown_transferred_to_accounting() {
     unusable(
         "audit",
         &snapshot("Completed", &[("JE-00000001", "Created", "Maybe")]),
-        "line 1, column 166: journalEntries[0].transferredToAccounting: unknown Transferred to Accounting value `Maybe`; expected one of `No`, `Processing`, `Yes`, `Error`, `Ignore`",
+        "line 1, column 159: journalEntries[0].transferredToAccounting: unknown Transferred to Accounting value `Maybe`; expected one of `No`, `Processing`, `Yes`, `Error`, `Ignore`",
     );
 }
 
@@ -118,7 +118,7 @@ fn a_malformed_entry_number() {
     unusable(
         "cancel",
         &snapshot("Completed", &[("JE-1", "Created", "No")]),
-        "line 1, column 101: journalEntries[0].number: expected 8 or more digits after `JE-`, found `JE-1`",
+        "line 1, column 96: journalEntries[0].number: expected 8 or more digits after `JE-`, found `JE-1`",
     );
 }
 
@@ -127,7 +127,7 @@ fn an_entry_number_that_is_not_a_string() {
     unusable(
         "cancel",
         &format!("{{{RUN}, \"journalEntries\": [{{\"number\": 7, \"status\": \"Created\"}}]}}"),
-        "line 1, column 96: journalEntries[0].number: expected a string, found number 7",
+        "line 1, column 96: journalEntries[0].number: invalid type: integer `7`, expected a string",
     );
 }
 
@@ -147,7 +147,7 @@ fn an_entry_that_reports_a_failed_request() {
         &format!(
             "{{{RUN}, \"journalEntries\": [{{\"number\": \"JE-00000001\", \"status\": \"Created\", \"success\": false}}]}}"
         ),
-        "line 1, column 148: journalEntries[0].success is false: the document reports a failed request",
+        "line 1, column 143: journalEntries[0].success is false: the document reports a failed request",
     );
 }
 
@@ -174,7 +174,7 @@ fn a_run_count_that_is_not_a_number() {
     unusable(
         "audit",
         r#"{"journalRun": {"number": "JR-00000001", "status": "Completed", "totalJournalEntryCount": "ten"}, "journalEntries": []}"#,
-        "line 1, column 96: journalRun.totalJournalEntryCount: expected a non-negative integer, found string \"ten\"",
+        "line 1, column 91: journalRun.totalJournalEntryCount: expected a non-negative integer, found string \"ten\"",
     );
 }
 
@@ -215,7 +215,7 @@ fn a_misspelt_caller_field() {
     unusable(
         "cancel",
         &format!("{{{RUN}, \"journalEntries\": [], \"caller\": {{\"permision\": []}}}}"),
-        "line 1, column 109: caller.permision: unknown field `permision`, expected one of `permissions`, `platformPermissions`, `accessibleOrgIds`, `entityIds`",
+        "line 1, column 99: caller.permision: unknown field `permision`, expected one of `permissions`, `platformPermissions`, `accessibleOrgIds`, `entityIds`",
     );
 }
 
@@ -267,7 +267,7 @@ fn inv_1_a_cancelled_run_with_a_created_entry_is_unusable_for_cancel_and_a_viola
     unusable(
         "cancel",
         &content,
-        "the snapshot breaks the rules' invariants, so no run can be built from it: INV-1: the run is Cancelled but 1 of its entries are not cancelled (JE-00000001) (`journal-run audit` reports every violation)",
+        "the snapshot breaks the rules' invariants, so no run can be built from it: INV-1: the run is Cancelled but 1 of its entries is not cancelled (JE-00000001) (`journal-run audit` reports every violation)",
     );
     let file = temp_file(&content);
     journal_run()
@@ -283,7 +283,7 @@ fn a_count_that_disagrees_is_unusable_for_cancel_and_a_violation_for_audit() {
     unusable(
         "cancel",
         content,
-        "INV-10: the run's totalJournalEntryCount is 2, but 1 journal entries are listed",
+        "INV-10: the run's totalJournalEntryCount is 2, but 1 journal entry is listed",
     );
     let file = temp_file(content);
     journal_run()
@@ -430,5 +430,111 @@ fn a_byte_order_mark_or_other_stray_character() {
         "audit",
         "\u{feff}{}",
         "line 1, column 1: expected a journal run snapshot (a JSON object), found a character that cannot start a JSON value",
+    );
+}
+
+/// Runs `command` on a snapshot file holding `bytes` (any bytes): exit 2, nothing on standard
+/// output, and standard error is `error: FILE: {expected}`.
+fn unusable_bytes(command: &str, bytes: &[u8], expected: &str) {
+    let file = common::temp_bytes(bytes);
+    let path = file.path().to_string_lossy().into_owned();
+    journal_run()
+        .args([command, "--snapshot", &path])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(format!("error: {path}: {expected}\n"));
+}
+
+#[test]
+fn invalid_utf8_in_a_value_is_refused_with_its_byte_offset() {
+    let mut bytes = format!("{{{RUN}, \"journalEntries\": [{{\"number\": \"JE-00000001\", \"status\": \"Created\", \"notes\": \"caf")
+        .into_bytes();
+    let offset = bytes.len();
+    bytes.extend_from_slice(b"\xe9\"}]}");
+    for command in ["audit", "cancel"] {
+        unusable_bytes(
+            command,
+            &bytes,
+            &format!(
+                "line 1, column {}: journalEntries[0]: invalid UTF-8 (byte offset {offset})",
+                offset + 1
+            ),
+        );
+    }
+}
+
+#[test]
+fn invalid_utf8_in_a_key_is_refused_with_its_byte_offset() {
+    let mut bytes = format!("{{{RUN}, \"journalEntries\": [{{\"number\": \"JE-00000001\", \"status\": \"Created\", \"no").into_bytes();
+    let offset = bytes.len();
+    bytes.extend_from_slice(b"\xc3(tes\": 1}]}");
+    unusable_bytes(
+        "audit",
+        &bytes,
+        &format!(
+            "line 1, column {}: journalEntries[0]: invalid UTF-8 (byte offset {offset})",
+            offset + 1
+        ),
+    );
+}
+
+#[test]
+fn a_key_given_twice_is_refused_in_every_object() {
+    unusable(
+        "cancel",
+        &format!("{{{RUN}, \"journalEntries\": [{{\"number\": \"JE-00000001\", \"status\": \"Created\", \"notes\": \"a\", \"notes\": \"b\"}}]}}"),
+        "line 1, column 146: journalEntries[0]: the key `notes` is given twice in this object",
+    );
+    unusable(
+        "audit",
+        &format!("{{{RUN}, \"journalEntries\": [{{\"number\": \"JE-00000001\", \"status\": \"Created\", \"status\": \"Created\"}}]}}"),
+        "line 1, column 132: journalEntries[0]: the key `status` is given twice in this object",
+    );
+    unusable(
+        "audit",
+        r#"{"journalRun": {"number": "JR-00000001", "status": "Completed", "n\u0075mber": "JR-00000002"}, "journalEntries": []}"#,
+        "line 1, column 65: journalRun: the key `number` is given twice in this object",
+    );
+    unusable(
+        "audit",
+        &format!("{{{RUN}, \"journalEntries\": [], \"journalEntries\": []}}"),
+        "line 1, column 88: the key `journalEntries` is given twice in this object",
+    );
+}
+
+#[test]
+fn control_characters_of_the_input_are_escaped_in_messages() {
+    unusable(
+        "cancel",
+        &snapshot("Completed", &[("JE-00000001", "Do\\u001b[2Jne\\n", "No")]),
+        "line 1, column 121: journalEntries[0].status: unknown journal entry status `Do\\u{1b}[2Jne\\n`; expected one of `Created`, `Cancelled`",
+    );
+}
+
+#[test]
+fn a_value_larger_than_the_window_limit_is_refused() {
+    // One 256 MB string: refused once the window holds 64 MiB of it, without re-reading it.
+    let mut bytes = format!("{{{RUN}, \"journalEntries\": [{{\"number\": \"JE-00000001\", \"status\": \"Created\", \"notes\": \"").into_bytes();
+    bytes.resize(bytes.len() + (256 << 20), b'a');
+    bytes.extend_from_slice(b"\"}]}");
+    unusable_bytes(
+        "audit",
+        &bytes,
+        "line 1, column 85: journalEntries[0]: a single value is larger than 64 MiB, the most this tool holds at once",
+    );
+}
+
+#[test]
+fn nesting_deeper_than_serde_jsons_limit_is_refused() {
+    let deep = format!(
+        "{{{RUN}, \"journalEntries\": [{{\"number\": \"JE-00000001\", \"status\": \"Created\", \"x\": {}{}}}]}}",
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    unusable(
+        "audit",
+        &deep,
+        "line 1, column 261: journalEntries[0]: nested more than 127 levels deep",
     );
 }

@@ -708,7 +708,7 @@ fn a_bad_line_of_a_history_is_named_by_its_line() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(format!(
-            "error: {path}: line 3, column 16: journalRun: expected value"
+            "error: {path}: line 3, column 16: journalRun: expected a value"
         )));
 }
 
@@ -744,4 +744,133 @@ fn an_input_of_several_read_windows_reads_every_entry_once() {
     assert_eq!(failed, (0..12_000).filter(|i| i % 7 == 0).count());
     let (code, audit) = run_json(&["audit", "--snapshot", &path, "--json"]);
     assert_eq!(code, 0, "{audit}");
+}
+
+/// `cancel --json` reads its input twice; standard input, a pipe or a FIFO is copied to a
+/// temporary file as it is read (said on standard error), and the output is the same as for
+/// the file.
+#[test]
+fn cancel_json_reads_standard_input_and_fifos_through_a_copy() {
+    let path = common::root().join(example("jr-00000075.json"));
+    let bytes = std::fs::read(&path).unwrap_or_default();
+    let from_file = journal_run()
+        .args([
+            "cancel",
+            "--snapshot",
+            &example("jr-00000075.json"),
+            "--json",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let from_stdin = journal_run()
+        .args(["cancel", "--snapshot", "-", "--json"])
+        .write_stdin(bytes.clone())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(from_stdin.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&from_stdin.stderr),
+        "journal-run: standard input is not a regular file: keeping a copy in a temporary file to read it a second time\n"
+    );
+    let json = |out: &[u8]| serde_json::from_slice::<Value>(out).unwrap_or_default();
+    let (file, stdin) = (json(&from_file.stdout), json(&from_stdin.stdout));
+    for field in ["journalRun", "journalEntries", "outcomes"] {
+        assert_eq!(file[field], stdin[field], "{field}");
+    }
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let fifo = dir.path().join("snapshot.fifo");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(made, "mkfifo");
+    let writer_path = fifo.clone();
+    let writer = std::thread::spawn(move || std::fs::write(writer_path, bytes));
+    let from_fifo = journal_run()
+        .args(["cancel", "--snapshot", &fifo.to_string_lossy(), "--json"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(writer.join().is_ok_and(|w| w.is_ok()));
+    assert_eq!(from_fifo.status.code(), Some(0));
+    assert_eq!(
+        json(&from_fifo.stdout)["journalEntries"],
+        file["journalEntries"]
+    );
+}
+
+#[test]
+fn counts_of_one_are_singular() {
+    let file = temp_file(&snapshot("Completed", &[("JE-00000001", "Created", "No")]));
+    let path = file.path().to_string_lossy().into_owned();
+    let (code, stdout, _) = run(&["audit", "--snapshot", &path]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.starts_with(&format!(
+            "Audited {path}: journal run JR-00000001, Completed, 1 entry.\n"
+        )),
+        "{stdout}"
+    );
+    let (_, stdout, _) = run(&["cancel", "--snapshot", &path]);
+    assert!(
+        stdout.contains("Completed, 1 entry, 0 cancelled"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("The cancellation job attempted 1 entry:"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("(1 of 1 entry cancelled)"), "{stdout}");
+}
+
+#[test]
+fn control_characters_from_the_input_never_reach_the_terminal() {
+    let content = r#"{"journalRun": {"number": "JR-00000001", "status": "Completed"},
+        "journalEntries": [{"number": "JE-00000001", "status": "Created"}],
+        "request": {"headers": {"Zuora-Track-Id": "a\u001b[2Jb", "X-Note": "one\n│ forged ┆ row │"}}}"#;
+    let file = temp_file(content);
+    let (_, stdout, _) = run(&["cancel", "--snapshot", &file.path().to_string_lossy()]);
+    assert!(!stdout.contains('\u{1b}'), "{stdout}");
+    assert!(stdout.contains(r"Zuora-Track-Id: a\u{1b}[2Jb"), "{stdout}");
+    assert!(
+        stdout.contains(r"X-Note: one\n│ forged ┆ row │"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("│ forged")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_pages_other_fields_are_kept_and_a_snapshots_refused() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let run_file = dir.path().join("run.json");
+    let page = dir.path().join("page.json");
+    let write = |path: &std::path::Path, text: &str| {
+        std::fs::write(path, text).unwrap_or_else(|e| panic!("{e}"));
+    };
+    write(
+        &run_file,
+        r#"{"number": "JR-00000001", "status": "Completed", "custom__c": [1]}"#,
+    );
+    write(
+        &page,
+        r#"{"journalEntries": [{"number": "JE-00000001", "status": "Created", "Cost__c": {"a": 1}}], "success": true, "pageSize": 300}"#,
+    );
+    let (code, out) = run_json(&[
+        "cancel",
+        "--run",
+        &run_file.to_string_lossy(),
+        "--entries",
+        &page.to_string_lossy(),
+        "--json",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(out["journalRun"]["custom__c"], json!([1]));
+    assert_eq!(
+        out["journalEntries"],
+        json!([{"number": "JE-00000001", "status": "Cancelled", "Cost__c": {"a": 1}}])
+    );
 }

@@ -36,6 +36,17 @@ pub fn temp_file(content: &str) -> tempfile::NamedTempFile {
     file
 }
 
+/// A temporary file holding `bytes` (not necessarily UTF-8).
+pub fn temp_bytes(bytes: &[u8]) -> tempfile::NamedTempFile {
+    let mut file = tempfile::Builder::new()
+        .suffix(".json")
+        .tempfile()
+        .unwrap_or_else(|e| panic!("cannot create a temporary file: {e}"));
+    file.write_all(bytes)
+        .unwrap_or_else(|e| panic!("cannot write a temporary file: {e}"));
+    file
+}
+
 /// Runs `journal-run` with `args`; its exit code, standard output and standard error.
 pub fn run(args: &[&str]) -> (i32, String, String) {
     let output = journal_run()

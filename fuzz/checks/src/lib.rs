@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 
+pub mod cli_reader;
 pub mod headers;
 pub mod numbers;
 pub mod transitions;
@@ -24,6 +25,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("headers", headers::check),
     ("transitions", transitions::check),
     ("wire_json", wire_json::check),
+    ("cli_reader", cli_reader::check),
 ];
 
 /// The input as text: invalid UTF-8 sequences become U+FFFD, so every input reaches the

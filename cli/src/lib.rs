@@ -1,0 +1,251 @@
+//! The `journal-run` command-line tool. Every rule lives in the `journal-run` library; this
+//! tool reads files, runs the library, and writes tables or JSON.
+//!
+//! Exit status: 0 success (accepted, clean), 1 the rules said no (rejected, violations
+//! found), 2 unusable input (with the message on standard error).
+//!
+//! The reader (`walk`, `json`, `input`, `source`) is public so that the fuzz target drives it.
+
+pub mod audit;
+pub mod build;
+pub mod cancel;
+pub mod demo;
+pub mod digest;
+pub mod input;
+pub mod json;
+pub mod render;
+pub mod source;
+pub mod walk;
+
+use std::io;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::input::Input;
+use crate::source::{InputError, Sources};
+
+/// Zuora Finance journal runs: what cancelling a run does, and whether an export is consistent.
+#[derive(Parser)]
+#[command(name = "journal-run", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Commands,
+}
+
+#[derive(Subcommand)]
+enum Commands {
+    /// Walk through Zuora's documented example: JR-00000075, Completed, ten entries, one transferred.
+    Demo,
+    /// Simulate `PUT /v1/journal-runs/{jr-number}/cancel` on a snapshot and run the
+    /// cancellation job to its end. Exit 0 accepted, 1 rejected, 2 unusable input.
+    #[command(after_help = CANCEL_HELP)]
+    Cancel(CancelArgs),
+    /// Check a snapshot (or a history of snapshots) against the invariants of
+    /// docs/INVARIANTS.md. Exit 0 clean, 1 violations found, 2 unusable input.
+    #[command(after_help = AUDIT_HELP)]
+    Audit(AuditArgs),
+    /// Print the transition tables and state diagram, generated from the library's rules.
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = RulesFormat::Markdown)]
+        format: RulesFormat,
+    },
+}
+
+const CANCEL_HELP: &str = "\
+A snapshot is one JSON object: `journalRun` (Zuora's GET journal run), `journalEntries` (Zuora's
+journal entries), and optionally `caller` ({\"permissions\": [...], \"accessibleOrgIds\": [...],
+\"entityIds\": [...]}; without it, a caller with every Finance permission and no org limit is
+assumed) and `request` ({\"jrNumber\": \"JR-...\", \"headers\": {\"Name\": \"value\"}}).
+Without an Authorization header, `Authorization: Bearer journal-run-simulation` is sent: the caller
+stands for the token's owner. `-` reads standard input (copied to a temporary file when
+`--json` must read it twice).";
+
+const AUDIT_HELP: &str = "\
+Checked: INV-1, INV-9 and INV-10 for each snapshot (a duplicate entry and a totalJournalEntryCount
+that disagrees with the entries are INV-10), and INV-2, INV-3 and INV-11 between consecutive
+snapshots of a --history (JSON Lines, one snapshot per line, oldest first). `-` reads standard
+input.";
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RulesFormat {
+    /// The tables and the diagram (docs/STATE_MACHINE.md).
+    Markdown,
+    /// The state diagram only, in Mermaid.
+    Mermaid,
+}
+
+/// Where a snapshot comes from: one file, or Zuora's GET responses.
+#[derive(Args)]
+struct InputArgs {
+    /// A snapshot file: {"journalRun": ..., "journalEntries": [...], "caller": ..., "request": ...}.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["run", "entries"])]
+    snapshot: Option<PathBuf>,
+    /// Zuora's GET journal run response (use with --entries).
+    #[arg(long, value_name = "FILE", requires = "entries")]
+    run: Option<PathBuf>,
+    /// The pages of Zuora's GET journal entries of the run, in order (use with --run).
+    #[arg(long, value_name = "FILE", num_args = 1.., requires = "run")]
+    entries: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+#[command(group = clap::ArgGroup::new("input").required(true).args(["snapshot", "run"]))]
+struct CancelArgs {
+    /// The journal run number of the request's path, as raw text (default: the snapshot's
+    /// request.jrNumber, else the run's own number). Give it before the options.
+    #[arg(value_name = "JR-NUMBER")]
+    jr_number: Option<String>,
+    #[command(flatten)]
+    input: InputArgs,
+    /// A request header, `Name: value`; repeatable. Replaces the snapshot's headers of that name.
+    #[arg(long = "header", value_name = "NAME: VALUE", value_parser = parse_header)]
+    headers: Vec<(String, String)>,
+    /// Print one JSON object: response, journalRun, journalEntries, outcomes, events.
+    #[arg(long)]
+    json: bool,
+    /// List every step of the cancellation job (human output).
+    #[arg(long)]
+    steps: bool,
+}
+
+#[derive(Args)]
+#[command(group = clap::ArgGroup::new("what").required(true).args(["snapshot", "run", "history"]))]
+struct AuditArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// A history: JSON Lines, one snapshot per line, oldest first.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["snapshot", "run", "entries"])]
+    history: Option<PathBuf>,
+    /// Print one JSON object: clean, snapshots, violations.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_header(text: &str) -> Result<(String, String), String> {
+    match text.split_once(':') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_owned(), value.trim().to_owned()))
+        }
+        _ => Err(format!("`{text}` is not a header; write `Name: value`")),
+    }
+}
+
+/// Why a command could not finish.
+#[derive(Debug)]
+pub enum Failure {
+    /// Unusable input.
+    Input(InputError),
+    /// Standard output could not be written.
+    Output(io::Error),
+    /// The library refused something it should not have (a bug).
+    Internal(String),
+}
+
+impl From<InputError> for Failure {
+    fn from(error: InputError) -> Self {
+        Self::Input(error)
+    }
+}
+
+impl InputArgs {
+    /// The input these arguments name (clap has checked that they name one).
+    fn input(&self, sources: &mut Sources) -> Result<Option<Input>, InputError> {
+        if let Some(path) = &self.snapshot {
+            return Ok(Some(Input::Snapshot(sources.source(path)?)));
+        }
+        let Some(run) = &self.run else {
+            return Ok(None);
+        };
+        let run = sources.source(run)?;
+        let pages = self
+            .entries
+            .iter()
+            .map(|path| sources.source(path))
+            .collect::<Result<_, _>>()?;
+        Ok(Some(Input::Pages { run, pages }))
+    }
+}
+
+fn missing_input() -> Failure {
+    Failure::Input(InputError::new(
+        "journal-run",
+        "no input: give --snapshot FILE, or --run FILE --entries FILE",
+    ))
+}
+
+fn cancel(args: CancelArgs) -> Result<u8, Failure> {
+    let mut sources = Sources::default();
+    let input = args.input.input(&mut sources)?.ok_or_else(missing_input)?;
+    cancel::run(&cancel::Cancel {
+        jr_number: args.jr_number,
+        input,
+        headers: args.headers,
+        json: args.json,
+        steps: args.steps,
+    })
+}
+
+fn audit(args: AuditArgs) -> Result<u8, Failure> {
+    let mut sources = Sources::default();
+    let input = match &args.history {
+        Some(path) => audit::AuditInput::History(sources.source(path)?),
+        None => audit::AuditInput::One(args.input.input(&mut sources)?.ok_or_else(missing_input)?),
+    };
+    audit::run(&audit::Audit {
+        input,
+        json: args.json,
+    })
+}
+
+/// Runs the command line's command; the process's exit status.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Commands::Demo => demo::render()
+            .map_err(|e| Failure::Internal(e.to_string()))
+            .and_then(|text| {
+                use std::io::Write;
+                io::stdout()
+                    .lock()
+                    .write_all(text.as_bytes())
+                    .map(|()| 0)
+                    .map_err(Failure::Output)
+            }),
+        Commands::Cancel(args) => cancel(args),
+        Commands::Audit(args) => audit(args),
+        Commands::Rules { format } => {
+            use std::io::Write;
+            let text = match format {
+                RulesFormat::Markdown => journal_run::rules::markdown(),
+                RulesFormat::Mermaid => journal_run::rules::mermaid(),
+            };
+            io::stdout()
+                .lock()
+                .write_all(text.as_bytes())
+                .map(|()| 0)
+                .map_err(Failure::Output)
+        }
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Input(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Output(e)) => {
+            eprintln!("error: cannot write standard output: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Internal(e)) => {
+            eprintln!(
+                "error: internal error (please report it): {}",
+                render::clean(&e)
+            );
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,1199 @@
+//! The one JSON walker every command reads its input with.
+//!
+//! It reads the input through a window, once, and checks every byte as RFC 8259 requires:
+//! structure, strings (UTF-8, escapes, no raw control characters), numbers (grammar, and the
+//! range of an `f64`), nesting (at most [`MAX_DEPTH`] levels, serde_json's limit), and no key
+//! given twice in any object. The caller drives the outer structure (the top-level object,
+//! the `journalEntries` array) and asks for each value either held whole in the window (for
+//! [`crate::json`] to deserialize, with its object's members already found) or skipped.
+//!
+//! Each byte is examined once (a token cut by the window's end is examined again from its
+//! start, but each refill at least doubles what the window reads, so the total stays linear).
+//! The window holds at most [`MAX_VALUE`] bytes of a held value or a single token, and the
+//! keys of the objects open at a time at most as much: a larger one is refused.
+
+use std::io::{self, Read};
+use std::ops::Range;
+
+/// The largest value (an entry, the run's document) or token (a string) the window holds.
+pub const MAX_VALUE: usize = 64 << 20;
+/// The deepest nesting of arrays and objects accepted (serde_json's limit).
+pub const MAX_DEPTH: usize = 127;
+const READ: usize = 1 << 20;
+
+/// What is wrong with the input's JSON, at a byte offset.
+#[derive(Debug, thiserror::Error)]
+pub enum WalkError {
+    /// The input could not be read.
+    #[error("cannot read: {0}")]
+    Io(#[from] io::Error),
+    /// The input holds nothing but whitespace.
+    #[error("the input is empty; expected a JSON object")]
+    Empty,
+    /// The input is not valid JSON, or breaks a limit.
+    #[error("{fault}")]
+    Syntax {
+        /// The byte offset of the fault.
+        offset: u64,
+        /// What is wrong.
+        fault: Fault,
+    },
+}
+
+/// Faults of the JSON text itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Fault {
+    /// Another token was expected.
+    #[error("expected {0}")]
+    Expected(&'static str),
+    /// A container was expected and something else found.
+    #[error("expected {expected}, found {found}")]
+    Found {
+        /// What was expected.
+        expected: String,
+        /// What kind of value was found.
+        found: &'static str,
+    },
+    /// A comma before a closing bracket.
+    #[error("trailing comma")]
+    TrailingComma,
+    /// The input ends inside a string, object or array.
+    #[error("the input ends inside {0}")]
+    EndsInside(&'static str),
+    /// Bytes that are not UTF-8 (RFC 8259, section 8.1).
+    #[error("invalid UTF-8 (byte offset {0})")]
+    InvalidUtf8(u64),
+    /// A raw control character inside a string.
+    #[error("control character U+{0:04X} inside a string (write it as an escape)")]
+    ControlCharacter(u8),
+    /// An escape that is not one of JSON's.
+    #[error("invalid escape in a string")]
+    InvalidEscape,
+    /// A `\u` escape of half a surrogate pair.
+    #[error("unpaired surrogate in a `\\u` escape")]
+    LoneSurrogate,
+    /// A malformed number.
+    #[error("invalid number")]
+    InvalidNumber,
+    /// A number beyond the range of a 64-bit float.
+    #[error("number out of range")]
+    NumberOutOfRange,
+    /// Nesting deeper than [`MAX_DEPTH`].
+    #[error("nested more than {MAX_DEPTH} levels deep")]
+    TooDeep,
+    /// A key given twice in one object.
+    #[error("the key `{0}` is given twice in this object")]
+    DuplicateKey(String),
+    /// A value, token or set of open keys larger than [`MAX_VALUE`].
+    #[error("a single value is larger than {} MiB, the most this tool holds at once", MAX_VALUE >> 20)]
+    TooLarge,
+    /// Something after the document.
+    #[error("trailing characters")]
+    Trailing,
+    /// The history form: one snapshot per line.
+    #[error("expected the end of the line: a history holds one snapshot per line")]
+    EndOfLine,
+}
+
+/// What kind of JSON value starts with `byte`.
+pub const fn kind_of(byte: u8) -> &'static str {
+    match byte {
+        b'{' => "an object",
+        b'[' => "an array",
+        b'"' => "a string",
+        b't' | b'f' => "a boolean",
+        b'n' => "null",
+        b'-' | b'0'..=b'9' => "a number",
+        _ => "a character that cannot start a JSON value",
+    }
+}
+
+/// One member of a held object: its key (without quotes, as written) and value, as ranges
+/// relative to the held value's start.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// The key's text as written, between the quotes.
+    pub key: Range<usize>,
+    /// Whether the key holds an escape (then it must be decoded to be compared).
+    pub escaped: bool,
+    /// The value's text.
+    pub value: Range<usize>,
+}
+
+/// The keys of the open objects, to refuse one given twice. A key of at most 16 bytes is
+/// known by its length and first and last 8 bytes; a longer one is also copied.
+#[derive(Default)]
+struct Keys {
+    arena: Vec<u8>,
+    keys: Vec<KeyRec>,
+    frames: Vec<KeyFrame>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct KeyRec {
+    len: usize,
+    first: u64,
+    last: u64,
+    /// Where a key longer than 16 bytes is in the arena.
+    at: usize,
+}
+
+struct KeyFrame {
+    first: usize,
+    arena: usize,
+    bloom: [u64; 4],
+    hashes: Option<std::collections::HashMap<u64, Vec<usize>>>,
+}
+
+/// A hash of every byte of a key, for an object of many keys (keyed, so that no input can
+/// make its keys collide on purpose).
+fn full_hash(key: &[u8]) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    thread_local! {
+        static STATE: std::collections::hash_map::RandomState = std::collections::hash_map::RandomState::new();
+    }
+    STATE.with(|state| {
+        let mut hasher = state.build_hasher();
+        hasher.write(key);
+        hasher.finish()
+    })
+}
+
+/// The first and last 8 bytes of a key (zero-padded when shorter).
+#[inline(always)]
+fn words(key: &[u8]) -> (u64, u64) {
+    let n = key.len();
+    let at = |i: usize| -> u64 {
+        let mut bytes = [0; 8];
+        if let Some(word) = key.get(i..i + 8) {
+            bytes.copy_from_slice(word);
+        }
+        u64::from_le_bytes(bytes)
+    };
+    if n >= 8 {
+        (at(0), if n > 8 { at(n - 8) } else { 0 })
+    } else {
+        let mut first = 0;
+        for (i, &b) in key.iter().enumerate() {
+            first |= u64::from(b) << (8 * i);
+        }
+        (first, 0)
+    }
+}
+
+impl Keys {
+    fn open(&mut self) {
+        self.frames.push(KeyFrame {
+            first: self.keys.len(),
+            arena: self.arena.len(),
+            bloom: [0; 4],
+            hashes: None,
+        });
+    }
+
+    fn close(&mut self) {
+        if let Some(frame) = self.frames.pop() {
+            self.keys.truncate(frame.first);
+            self.arena.truncate(frame.arena);
+        }
+    }
+
+    /// The bytes of a key kept.
+    fn bytes(&self, rec: &KeyRec) -> Vec<u8> {
+        if rec.len > 16 {
+            return self.arena[rec.at..rec.at + rec.len].to_vec();
+        }
+        let mut bytes = [0; 16];
+        bytes[..8].copy_from_slice(&rec.first.to_le_bytes());
+        if rec.len > 8 {
+            bytes[rec.len - 8..rec.len].copy_from_slice(&rec.last.to_le_bytes());
+        }
+        bytes[..rec.len].to_vec()
+    }
+
+    /// Adds `key` to the innermost object; `false` when it is there already.
+    #[inline(always)]
+    fn insert(&mut self, key: &[u8]) -> bool {
+        let Some(frame) = self.frames.last_mut() else {
+            return true;
+        };
+        let (first, last) = words(key);
+        let rec = KeyRec {
+            len: key.len(),
+            first,
+            last,
+            at: self.arena.len(),
+        };
+        let index = self.keys.len();
+        let arena = &self.arena;
+        let same = |other: &KeyRec| {
+            other.len == rec.len
+                && other.first == first
+                && other.last == last
+                && (rec.len <= 16 || arena.get(other.at..other.at + rec.len) == Some(key))
+        };
+        if let Some(map) = &mut frame.hashes {
+            let alike = map.entry(full_hash(key)).or_default();
+            if alike.iter().any(|&i| same(&self.keys[i])) {
+                return false;
+            }
+            alike.push(index);
+        } else {
+            let h =
+                (first ^ last.rotate_left(23) ^ rec.len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let bit = ((h ^ (h >> 29)) & 255) as usize;
+            let (word, mask) = (bit / 64, 1_u64 << (bit % 64));
+            if frame.bloom[word] & mask != 0 && self.keys[frame.first..].iter().any(same) {
+                return false;
+            }
+            frame.bloom[word] |= mask;
+            if index - frame.first >= 64 {
+                let mut map = std::collections::HashMap::<u64, Vec<usize>>::new();
+                let first_key = frame.first;
+                for i in first_key..index {
+                    let bytes = self.bytes(&self.keys[i]);
+                    map.entry(full_hash(&bytes)).or_default().push(i);
+                }
+                map.entry(full_hash(key)).or_default().push(index);
+                if let Some(frame) = self.frames.last_mut() {
+                    frame.hashes = Some(map);
+                }
+            }
+        }
+        if rec.len > 16 {
+            self.arena.extend_from_slice(key);
+        }
+        self.keys.push(rec);
+        true
+    }
+}
+
+/// Where the value scanner is between tokens.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Value,
+    /// After `[`: a value or `]`.
+    FirstValue,
+    /// After `,` in an array.
+    NextValue,
+    /// After `{`: a key or `}`.
+    FirstKey,
+    /// After `,` in an object.
+    NextKey,
+    Colon,
+    /// After a value: `,` or the container's end.
+    After,
+}
+
+/// The window over an input, and the walk's state.
+pub struct Walker<R> {
+    reader: R,
+    buf: Vec<u8>,
+    len: usize,
+    pos: usize,
+    /// The input offset of `buf[0]`.
+    base: u64,
+    eof: bool,
+    /// The start of the value being held (not discarded on refill).
+    hold: Option<usize>,
+    lines_before: u64,
+    line_start_before: u64,
+    keys: Keys,
+    /// Containers open: those the caller opened, then those of the value being scanned.
+    stack: Vec<u8>,
+    /// Members of the last held object, and where it is.
+    members: Vec<Member>,
+    held: Range<usize>,
+    /// Bytes examined, re-examinations included (for the linearity test).
+    examined: u64,
+}
+
+type Walked<T> = Result<T, WalkError>;
+
+impl<R: Read> Walker<R> {
+    /// A walker at the start of `reader`.
+    pub fn new(reader: R) -> Self {
+        Self {
+            reader,
+            buf: Vec::new(),
+            len: 0,
+            pos: 0,
+            base: 0,
+            eof: false,
+            hold: None,
+            lines_before: 0,
+            line_start_before: 0,
+            keys: Keys::default(),
+            stack: Vec::new(),
+            members: Vec::new(),
+            held: 0..0,
+            examined: 0,
+        }
+    }
+
+    /// The input offset of the next unread byte.
+    pub fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    /// How many bytes the walk has examined so far (each at least once).
+    pub const fn examined(&self) -> u64 {
+        self.examined
+    }
+
+    /// A fault at input offset `offset`.
+    pub const fn fault(offset: u64, fault: Fault) -> WalkError {
+        WalkError::Syntax { offset, fault }
+    }
+
+    fn here(&self, fault: Fault) -> WalkError {
+        Self::fault(self.offset(), fault)
+    }
+
+    /// The 1-based line and column of `offset`, which must be in the window or after it.
+    pub fn line_column(&self, offset: u64) -> (u64, u64) {
+        let end =
+            usize::try_from(offset.saturating_sub(self.base)).map_or(self.len, |e| e.min(self.len));
+        let span = &self.buf[..end];
+        let line = self.lines_before + 1 + memchr::memchr_iter(b'\n', span).count() as u64;
+        let start = memchr::memrchr(b'\n', span)
+            .map_or(self.line_start_before, |i| self.base + i as u64 + 1);
+        (line, offset.saturating_sub(start) + 1)
+    }
+
+    /// Reads more input, keeping bytes from `keep` (a window index) on; the shift of indices
+    /// (bytes dropped from the window's start), or `None` at the end of the input.
+    fn refill(&mut self, keep: usize) -> Walked<Option<usize>> {
+        if self.eof {
+            return Ok(None);
+        }
+        let keep = self.hold.map_or(keep, |h| h.min(keep)).min(self.pos);
+        if keep > 0 {
+            let gone = &self.buf[..keep];
+            self.lines_before += memchr::memchr_iter(b'\n', gone).count() as u64;
+            if let Some(i) = memchr::memrchr(b'\n', gone) {
+                self.line_start_before = self.base + i as u64 + 1;
+            }
+            self.buf.copy_within(keep..self.len, 0);
+            self.base += keep as u64;
+            self.len -= keep;
+            self.pos -= keep;
+            self.hold = self.hold.map(|h| h - keep);
+        }
+        if self.len > MAX_VALUE {
+            return Err(Self::fault(self.base, Fault::TooLarge));
+        }
+        // The first read is small (most inputs are), later ones 1 MiB or what is kept.
+        let step = if self.base == 0 && self.len == 0 {
+            64 << 10
+        } else {
+            READ
+        };
+        let want = self.len + step.max(self.len);
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+        loop {
+            match self.reader.read(&mut self.buf[self.len..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(None);
+                }
+                Ok(n) => {
+                    self.len += n;
+                    return Ok(Some(keep));
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Skips whitespace; the next byte (not consumed), or `None` at the end.
+    pub fn peek(&mut self) -> Walked<Option<u8>> {
+        loop {
+            while self.pos < self.len {
+                match self.buf[self.pos] {
+                    b' ' | b'\n' | b'\r' | b'\t' => self.pos += 1,
+                    b => return Ok(Some(b)),
+                }
+            }
+            self.examined += 1;
+            if self.refill(self.pos)?.is_none() {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// The end of the input while `what` is open: at its last byte.
+    fn ends_inside(&self, what: &'static str) -> WalkError {
+        Self::fault(
+            (self.base + self.len as u64).saturating_sub(1),
+            Fault::EndsInside(what),
+        )
+    }
+
+    fn open_name(&self) -> &'static str {
+        match self.stack.last() {
+            Some(b'{') => "an object",
+            Some(_) => "an array",
+            None => "a value",
+        }
+    }
+
+    /// Opens an object (the next value must be one) or says what `expecting` wanted.
+    ///
+    /// # Errors
+    ///
+    /// Not an object, or the end of the input.
+    pub fn begin_object(&mut self, expecting: &str) -> Walked<()> {
+        match self.peek()? {
+            Some(b'{') => {}
+            Some(b) => {
+                return Err(self.here(Fault::Found {
+                    expected: expecting.to_owned(),
+                    found: kind_of(b),
+                }))
+            }
+            None if self.stack.is_empty() => return Err(WalkError::Empty),
+            None => return Err(self.ends_inside("a value")),
+        }
+        self.open(b'{')
+    }
+
+    fn open(&mut self, bracket: u8) -> Walked<()> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(self.here(Fault::TooDeep));
+        }
+        self.stack.push(bracket);
+        if bracket == b'{' {
+            self.keys.open();
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    fn close(&mut self) {
+        if self.stack.pop() == Some(b'{') {
+            self.keys.close();
+        }
+        self.pos += 1;
+    }
+
+    /// Opens an array; `name` names it when something else is found.
+    ///
+    /// # Errors
+    ///
+    /// Not an array, or the end of the input.
+    pub fn begin_array(&mut self, name: &str) -> Walked<()> {
+        match self.peek()? {
+            Some(b'[') => self.open(b'['),
+            Some(b) => Err(self.here(Fault::Found {
+                expected: format!("{name} to be an array"),
+                found: kind_of(b),
+            })),
+            None => Err(self.ends_inside("a value")),
+        }
+    }
+
+    /// In an object the caller opened: the next key (decoded) and its offset, with the colon
+    /// after it consumed; `None` at the object's end. `first` says whether no member has been
+    /// read yet.
+    ///
+    /// # Errors
+    ///
+    /// Bad JSON, or a key given twice.
+    pub fn next_key(&mut self, first: bool) -> Walked<Option<(String, u64)>> {
+        if !first && !self.comma_or_close(b'}')? {
+            return Ok(None);
+        }
+        match self.peek()? {
+            Some(b'}') if first => {
+                self.close();
+                return Ok(None);
+            }
+            Some(b'"') => {}
+            Some(_) => return Err(self.here(Fault::Expected("a key (a string)"))),
+            None => return Err(self.ends_inside("an object")),
+        }
+        let at = self.offset();
+        let (range, escaped) = self.string(true)?;
+        let key = decode(&self.buf[range], escaped);
+        match self.peek()? {
+            Some(b':') => self.pos += 1,
+            Some(_) => return Err(self.here(Fault::Expected("`:`"))),
+            None => return Err(self.ends_inside("an object")),
+        }
+        Ok(Some((key, at)))
+    }
+
+    /// In an array the caller opened: whether another element follows.
+    ///
+    /// # Errors
+    ///
+    /// Bad JSON.
+    pub fn next_element(&mut self, first: bool) -> Walked<bool> {
+        if first {
+            return match self.peek()? {
+                Some(b']') => {
+                    self.close();
+                    Ok(false)
+                }
+                Some(_) => Ok(true),
+                None => Err(self.ends_inside("an array")),
+            };
+        }
+        self.comma_or_close(b']')
+    }
+
+    fn comma_or_close(&mut self, close: u8) -> Walked<bool> {
+        let expected = if close == b'}' {
+            "`,` or `}`"
+        } else {
+            "`,` or `]`"
+        };
+        match self.peek()? {
+            Some(b',') => {
+                self.pos += 1;
+                match self.peek()? {
+                    Some(b) if b == close => Err(self.here(Fault::TrailingComma)),
+                    Some(_) => Ok(true),
+                    None => Err(self.ends_inside(self.open_name())),
+                }
+            }
+            Some(b) if b == close => {
+                self.close();
+                Ok(false)
+            }
+            Some(_) => Err(self.here(Fault::Expected(expected))),
+            None => Err(self.ends_inside(self.open_name())),
+        }
+    }
+
+    /// Checks that nothing but whitespace follows.
+    ///
+    /// # Errors
+    ///
+    /// Anything else follows.
+    pub fn end(&mut self) -> Walked<()> {
+        match self.peek()? {
+            None => Ok(()),
+            Some(_) => Err(self.here(Fault::Trailing)),
+        }
+    }
+
+    /// Checks that the line ends (history): blanks, then a newline or the end.
+    ///
+    /// # Errors
+    ///
+    /// Something else follows on the line.
+    pub fn end_of_line(&mut self) -> Walked<()> {
+        loop {
+            while self.pos < self.len {
+                match self.buf[self.pos] {
+                    b' ' | b'\r' | b'\t' => self.pos += 1,
+                    b'\n' => return Ok(()),
+                    _ => return Err(self.here(Fault::EndOfLine)),
+                }
+            }
+            if self.refill(self.pos)?.is_none() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Skips the next value (checked, not held).
+    ///
+    /// # Errors
+    ///
+    /// Bad JSON.
+    pub fn skip_value(&mut self) -> Walked<u64> {
+        self.value(false)
+    }
+
+    /// Holds the next value: its text (valid until the next call) and input offset; when it
+    /// is an object, [`held`](Self::held) gives its members.
+    ///
+    /// # Errors
+    ///
+    /// Bad JSON, or a value larger than [`MAX_VALUE`].
+    pub fn hold_value(&mut self) -> Walked<u64> {
+        self.peek()?;
+        self.hold = Some(self.pos);
+        let result = self.value(true);
+        let start = self.hold.take().unwrap_or(self.pos);
+        let offset = result?;
+        if self.pos - start > MAX_VALUE {
+            return Err(Self::fault(offset, Fault::TooLarge));
+        }
+        self.held = start..self.pos;
+        Ok(offset)
+    }
+
+    /// The text of the value [`hold_value`](Self::hold_value) last held, and its members
+    /// when it is an object.
+    pub fn held(&self) -> (&[u8], &[Member]) {
+        (&self.buf[self.held.clone()], &self.members)
+    }
+
+    /// Scans one value; its input offset.
+    fn value(&mut self, hold: bool) -> Walked<u64> {
+        let depth = self.stack.len();
+        let Some(_) = self.peek()? else {
+            return Err(self.ends_inside("a value"));
+        };
+        let offset = self.offset();
+        self.members.clear();
+        let mut expect = Expect::Value;
+        // For a held object: its members' key and value start (relative to the value).
+        let mut key: Option<(Range<usize>, bool)> = None;
+        let mut value_start = 0;
+        loop {
+            // Most tokens follow another directly: whitespace is skipped only when there is some.
+            let b = match self.buf.get(self.pos) {
+                Some(&b) if b > b' ' => b,
+                _ => match self.peek()? {
+                    Some(b) => b,
+                    None => return Err(self.ends_inside(self.open_name())),
+                },
+            };
+            let top = hold && self.stack.len() == depth + 1;
+            let start = self.pos;
+            match expect {
+                Expect::Value | Expect::FirstValue | Expect::NextValue => {
+                    if b == b']' && expect != Expect::Value {
+                        if expect == Expect::NextValue {
+                            return Err(self.here(Fault::TrailingComma));
+                        }
+                        self.close();
+                    } else {
+                        if top {
+                            value_start = start - self.hold.unwrap_or(0);
+                        }
+                        match b {
+                            b'{' => {
+                                self.open(b'{')?;
+                                expect = Expect::FirstKey;
+                                continue;
+                            }
+                            b'[' => {
+                                self.open(b'[')?;
+                                expect = Expect::FirstValue;
+                                continue;
+                            }
+                            b'"' => {
+                                match scan_string(&self.buf[..self.len], self.pos + 1, self.base)? {
+                                    // A string whole in the window, found in one call.
+                                    Scan::End(end, _) => {
+                                        self.examined += (end - self.pos) as u64;
+                                        self.pos = end + 1;
+                                    }
+                                    Scan::More(..) => {
+                                        self.string(false)?;
+                                    }
+                                }
+                            }
+                            b'-' | b'0'..=b'9' => self.number()?,
+                            b't' => self.literal(b"true")?,
+                            b'f' => self.literal(b"false")?,
+                            b'n' => self.literal(b"null")?,
+                            _ => return Err(self.here(Fault::Expected("a value"))),
+                        }
+                    }
+                }
+                Expect::FirstKey | Expect::NextKey => match b {
+                    b'}' if expect == Expect::FirstKey => self.close(),
+                    b'}' => return Err(self.here(Fault::TrailingComma)),
+                    b'"' => {
+                        let (range, escaped) =
+                            match scan_string(&self.buf[..self.len], self.pos + 1, self.base)? {
+                                // The common key: whole in the window, without an escape.
+                                Scan::End(end, false) => {
+                                    let start = self.pos + 1;
+                                    self.examined += (end - start) as u64;
+                                    if !self.keys.insert(&self.buf[start..end]) {
+                                        let name = String::from_utf8_lossy(&self.buf[start..end]);
+                                        let fault = Fault::DuplicateKey(name.into_owned());
+                                        return Err(self.here(fault));
+                                    }
+                                    if self.keys.arena.len() > MAX_VALUE {
+                                        return Err(self.here(Fault::TooLarge));
+                                    }
+                                    self.pos = end + 1;
+                                    (start..end, false)
+                                }
+                                _ => self.string(true)?,
+                            };
+                        if top {
+                            let h = self.hold.unwrap_or(0);
+                            key = Some((range.start - h..range.end - h, escaped));
+                        }
+                        // Most keys are followed by their colon directly.
+                        if self.buf.get(self.pos) == Some(&b':') {
+                            self.pos += 1;
+                            expect = Expect::Value;
+                        } else {
+                            expect = Expect::Colon;
+                        }
+                        continue;
+                    }
+                    _ => return Err(self.here(Fault::Expected("a key (a string)"))),
+                },
+                Expect::Colon => {
+                    if b != b':' {
+                        return Err(self.here(Fault::Expected("`:`")));
+                    }
+                    self.pos += 1;
+                    expect = Expect::Value;
+                    continue;
+                }
+                Expect::After => {
+                    let open = self.stack.last().copied().unwrap_or(b'[');
+                    match (b, open) {
+                        (b',', b'{') => {
+                            self.pos += 1;
+                            expect = Expect::NextKey;
+                        }
+                        (b',', _) => {
+                            self.pos += 1;
+                            expect = Expect::NextValue;
+                        }
+                        (b'}', b'{') | (b']', b'[') => self.close(),
+                        (_, b'{') => return Err(self.here(Fault::Expected("`,` or `}`"))),
+                        _ => return Err(self.here(Fault::Expected("`,` or `]`"))),
+                    }
+                    if b == b',' {
+                        continue;
+                    }
+                }
+            }
+            // A value ended (a scalar, or a container closed); what follows it directly (a
+            // comma, or the container's end, which ends another value) is taken here.
+            loop {
+                if self.stack.len() == depth {
+                    return Ok(offset);
+                }
+                let open = self.stack.last().copied();
+                if hold && self.stack.len() == depth + 1 && open == Some(b'{') {
+                    if let Some((key, escaped)) = key.take() {
+                        let h = self.hold.unwrap_or(0);
+                        self.members.push(Member {
+                            key,
+                            escaped,
+                            value: value_start..self.pos - h,
+                        });
+                    }
+                }
+                expect = match (self.buf.get(self.pos), open) {
+                    (Some(b','), Some(b'{')) => {
+                        self.pos += 1;
+                        Expect::NextKey
+                    }
+                    (Some(b','), Some(_)) => {
+                        self.pos += 1;
+                        Expect::NextValue
+                    }
+                    (Some(b'}'), Some(b'{')) | (Some(b']'), Some(b'[')) => {
+                        self.close();
+                        continue;
+                    }
+                    _ => Expect::After,
+                };
+                break;
+            }
+        }
+    }
+
+    /// Scans the string at `pos`; its text (between the quotes) as a window range, and
+    /// whether it holds an escape. A key is checked against its object's other keys.
+    fn string(&mut self, is_key: bool) -> Walked<(Range<usize>, bool)> {
+        let mut open = self.pos;
+        let mut i = open + 1;
+        let mut escaped = false;
+        loop {
+            match scan_string(&self.buf[..self.len], i, self.base) {
+                Ok(Scan::End(end, esc)) => {
+                    self.examined += (end - i) as u64;
+                    escaped |= esc;
+                    self.pos = end + 1;
+                    let range = open + 1..end;
+                    if is_key {
+                        let text = &self.buf[range.clone()];
+                        let decoded;
+                        let key: &[u8] = if escaped {
+                            decoded = decode(text, true);
+                            decoded.as_bytes()
+                        } else {
+                            text
+                        };
+                        if !self.keys.insert(key) {
+                            let name = String::from_utf8_lossy(key).into_owned();
+                            return Err(Self::fault(
+                                self.base + open as u64,
+                                Fault::DuplicateKey(name),
+                            ));
+                        }
+                        if self.keys.arena.len() > MAX_VALUE {
+                            return Err(Self::fault(self.base + open as u64, Fault::TooLarge));
+                        }
+                    }
+                    return Ok((range, escaped));
+                }
+                Ok(Scan::More(at, esc)) => {
+                    self.examined += (at - i) as u64;
+                    escaped |= esc;
+                    let rel = at - open;
+                    self.pos = open;
+                    match self.refill(open)? {
+                        Some(shift) => {
+                            open -= shift;
+                            i = open + rel;
+                        }
+                        None => return Err(self.ends_inside("a string")),
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Scans the number at `pos`.
+    fn number(&mut self) -> Walked<()> {
+        loop {
+            let bytes = &self.buf[self.pos..self.len];
+            let end = bytes
+                .iter()
+                .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'));
+            self.examined += end.unwrap_or(bytes.len()) as u64;
+            if end.is_none() && !self.eof && self.refill(self.pos)?.is_some() {
+                continue;
+            }
+            let end = end.unwrap_or(self.len - self.pos);
+            let token = &self.buf[self.pos..self.pos + end];
+            if !is_number(token) {
+                return Err(self.here(Fault::InvalidNumber));
+            }
+            let float = token.iter().any(|b| matches!(b, b'.' | b'e' | b'E'));
+            if (float || token.len() > 300)
+                && std::str::from_utf8(token)
+                    .ok()
+                    .and_then(|t| t.parse::<f64>().ok())
+                    .is_none_or(|f| f.is_infinite())
+            {
+                return Err(self.here(Fault::NumberOutOfRange));
+            }
+            self.pos += end;
+            return Ok(());
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Walked<()> {
+        while self.len - self.pos < word.len() {
+            if self.refill(self.pos)?.is_none() {
+                break;
+            }
+        }
+        if self.buf[self.pos..self.len].starts_with(word) {
+            self.pos += word.len();
+            self.examined += word.len() as u64;
+            Ok(())
+        } else {
+            Err(self.here(Fault::Expected("a value")))
+        }
+    }
+}
+
+/// JSON's number grammar.
+fn is_number(t: &[u8]) -> bool {
+    let digits = |t: &[u8], i: usize| t[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let mut i = usize::from(t.first() == Some(&b'-'));
+    match t.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => i += digits(t, i),
+        _ => return false,
+    }
+    if t.get(i) == Some(&b'.') {
+        let n = digits(t, i + 1);
+        if n == 0 {
+            return false;
+        }
+        i += 1 + n;
+    }
+    if matches!(t.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(t.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let n = digits(t, i);
+        if n == 0 {
+            return false;
+        }
+        i += n;
+    }
+    i == t.len()
+}
+
+enum Scan {
+    /// The closing quote's index; whether an escape was seen.
+    End(usize, bool),
+    /// The window ends at this index (a whole character or escape before it); escape seen.
+    More(usize, bool),
+}
+
+/// The bytes of the word (little-endian) that are `"`, `\\`, a control character or not
+/// ASCII: their high bits set. Above the first such byte, others may be set wrongly; the
+/// lowest set bit is always right.
+const fn special(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const fn zero(x: u64) -> u64 {
+        x.wrapping_sub(ONES) & !x & HIGH
+    }
+    (zero(w ^ (ONES * b'"' as u64))
+        | zero(w ^ (ONES * b'\\' as u64))
+        | (w.wrapping_sub(ONES * 0x20) & !w)
+        | w)
+        & HIGH
+}
+
+/// Scans a string's text from `i` in `buf`: to its closing quote, or to the window's end.
+#[inline(always)]
+fn scan_string(buf: &[u8], mut i: usize, base: u64) -> Result<Scan, WalkError> {
+    let mut escaped = false;
+    let at = |i: usize| base + i as u64;
+    loop {
+        while let Some(word) = buf.get(i..i + 8) {
+            let mut bytes = [0; 8];
+            bytes.copy_from_slice(word);
+            let found = special(u64::from_le_bytes(bytes));
+            if found != 0 {
+                i += (found.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        let Some(&b) = buf.get(i) else {
+            return Ok(Scan::More(i, escaped));
+        };
+        match b {
+            b'"' => return Ok(Scan::End(i, escaped)),
+            b'\\' => {
+                let Some(&e) = buf.get(i + 1) else {
+                    return Ok(Scan::More(i, escaped));
+                };
+                escaped = true;
+                match e {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                    b'u' => {
+                        let Some(unit) = hex4(buf, i + 2) else {
+                            return if buf.len() < i + 6 {
+                                Ok(Scan::More(i, escaped))
+                            } else {
+                                Err(Walker::<&[u8]>::fault(at(i), Fault::InvalidEscape))
+                            };
+                        };
+                        match unit {
+                            0xD800..=0xDBFF => {
+                                if buf.len() < i + 12 {
+                                    return Ok(Scan::More(i, escaped));
+                                }
+                                let low = (buf.get(i + 6..i + 8) == Some(b"\\u"))
+                                    .then(|| hex4(buf, i + 8))
+                                    .flatten();
+                                if !matches!(low, Some(0xDC00..=0xDFFF)) {
+                                    return Err(Walker::<&[u8]>::fault(
+                                        at(i),
+                                        Fault::LoneSurrogate,
+                                    ));
+                                }
+                                i += 12;
+                            }
+                            0xDC00..=0xDFFF => {
+                                return Err(Walker::<&[u8]>::fault(at(i), Fault::LoneSurrogate))
+                            }
+                            _ => i += 6,
+                        }
+                    }
+                    _ => return Err(Walker::<&[u8]>::fault(at(i), Fault::InvalidEscape)),
+                }
+            }
+            0..=0x1F => return Err(Walker::<&[u8]>::fault(at(i), Fault::ControlCharacter(b))),
+            0x20..=0x7F => i += 1,
+            _ => {
+                let width = match b {
+                    0xC2..=0xDF => 2,
+                    0xE0..=0xEF => 3,
+                    0xF0..=0xF4 => 4,
+                    _ => return Err(Walker::<&[u8]>::fault(at(i), Fault::InvalidUtf8(at(i)))),
+                };
+                let Some(seq) = buf.get(i..i + width) else {
+                    // A cut sequence: read on, unless what is there is already wrong.
+                    let have = &buf[i..];
+                    return match std::str::from_utf8(have) {
+                        Err(e) if e.error_len().is_some() => {
+                            Err(Walker::<&[u8]>::fault(at(i), Fault::InvalidUtf8(at(i))))
+                        }
+                        _ => Ok(Scan::More(i, escaped)),
+                    };
+                };
+                if std::str::from_utf8(seq).is_err() {
+                    return Err(Walker::<&[u8]>::fault(at(i), Fault::InvalidUtf8(at(i))));
+                }
+                i += width;
+            }
+        }
+    }
+}
+
+fn hex4(buf: &[u8], i: usize) -> Option<u16> {
+    let digits = buf.get(i..i + 4)?;
+    let text = std::str::from_utf8(digits).ok()?;
+    if !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u16::from_str_radix(text, 16).ok()
+}
+
+/// The text of a checked string's content (between its quotes).
+pub fn decode(text: &[u8], escaped: bool) -> String {
+    if !escaped {
+        return String::from_utf8_lossy(text).into_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = memchr::memchr(b'\\', rest) {
+        out.push_str(&String::from_utf8_lossy(&rest[..i]));
+        let (c, used) = match rest.get(i + 1) {
+            Some(b'b') => ('\u{8}', 2),
+            Some(b'f') => ('\u{c}', 2),
+            Some(b'n') => ('\n', 2),
+            Some(b'r') => ('\r', 2),
+            Some(b't') => ('\t', 2),
+            Some(b'u') => {
+                let high = hex4(rest, i + 2).unwrap_or(0xFFFD);
+                if (0xD800..0xDC00).contains(&high) {
+                    let low = hex4(rest, i + 8).unwrap_or(0xDC00);
+                    let c =
+                        0x10000 + ((u32::from(high) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                    (char::from_u32(c).unwrap_or('\u{FFFD}'), 12)
+                } else {
+                    (char::from_u32(u32::from(high)).unwrap_or('\u{FFFD}'), 6)
+                }
+            }
+            Some(&c) => (char::from(c), 2),
+            None => ('\\', 1),
+        };
+        out.push(c);
+        rest = rest.get(i + used..).unwrap_or_default();
+    }
+    out.push_str(&String::from_utf8_lossy(rest));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `head`, then `body` repeated up to `size` bytes, then `tail`: read lazily.
+    struct Big {
+        parts: [Vec<u8>; 3],
+        body_left: usize,
+        at: usize,
+        part: usize,
+    }
+
+    impl Big {
+        fn new(head: &str, body: &str, size: usize, tail: &str) -> Self {
+            Self {
+                parts: [head.into(), body.into(), tail.into()],
+                body_left: size / body.len(),
+                at: 0,
+                part: 0,
+            }
+        }
+    }
+
+    impl Read for Big {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let mut n = 0;
+            while n < buf.len() && self.part < 3 {
+                let part = &self.parts[self.part];
+                let take = (part.len() - self.at).min(buf.len() - n);
+                buf[n..n + take].copy_from_slice(&part[self.at..self.at + take]);
+                n += take;
+                self.at += take;
+                if self.at == part.len() {
+                    self.at = 0;
+                    if self.part == 1 && self.body_left > 1 {
+                        self.body_left -= 1;
+                    } else {
+                        self.part += 1;
+                    }
+                }
+            }
+            Ok(n)
+        }
+    }
+
+    const SIZE: usize = 256 << 20;
+
+    #[test]
+    fn a_256_mb_value_that_is_skipped_is_read_once() {
+        let mut w = Walker::new(Big::new(
+            "{\"x\": [",
+            "\"0123456789abcdefghijklmnopq\", ",
+            SIZE,
+            "1]}",
+        ));
+        assert!(w.begin_object("an object").is_ok());
+        assert!(matches!(w.next_key(true), Ok(Some((ref k, 1))) if k == "x"));
+        assert!(w.skip_value().is_ok());
+        assert!(matches!(w.next_key(false), Ok(None)));
+        assert!(w.end().is_ok());
+        // Every byte of the value examined once, none re-parsed.
+        let read = w.offset();
+        assert!(read > SIZE as u64);
+        assert!(w.examined() <= read, "{} examined of {read}", w.examined());
+        // The window never grew past a read's size and the largest token.
+        assert!(w.buf.len() <= 4 * READ, "window of {} bytes", w.buf.len());
+    }
+
+    #[test]
+    fn a_256_mb_string_is_refused_once_the_window_holds_the_limit() {
+        let mut w = Walker::new(Big::new("{\"x\": \"", "abcdefgh", SIZE, "\"}"));
+        assert!(w.begin_object("an object").is_ok());
+        assert!(w.next_key(true).is_ok());
+        let refused = w.hold_value();
+        assert!(
+            matches!(
+                refused,
+                Err(WalkError::Syntax {
+                    offset: 6,
+                    fault: Fault::TooLarge
+                })
+            ),
+            "{refused:?}"
+        );
+        // Linear: each refill at least doubles the window, so the bytes examined are at most
+        // twice the limit.
+        assert!(
+            w.examined() <= 2 * (MAX_VALUE as u64 + READ as u64),
+            "{}",
+            w.examined()
+        );
+    }
+
+    #[test]
+    fn every_object_refuses_a_key_given_twice_even_among_many() {
+        let keys: Vec<String> = (0..500).map(|i| format!("\"k{i}\": {i}")).collect();
+        let text = format!("{{\"x\": {{{}, \"k7\": 0}}}}", keys.join(", "));
+        let mut w = Walker::new(text.as_bytes());
+        assert!(w.begin_object("an object").is_ok());
+        assert!(w.next_key(true).is_ok());
+        let refused = w.skip_value();
+        assert!(
+            matches!(refused, Err(WalkError::Syntax { fault: Fault::DuplicateKey(ref k), .. }) if k == "k7"),
+            "{refused:?}"
+        );
+    }
+}

@@ -1,0 +1,207 @@
+//! The `cli_reader` target: arbitrary bytes read as a snapshot by the CLI's streaming reader
+//! (`journal_run_cli::input::read_snapshot`), and by serde_json reading the same document
+//! whole. Both must accept or both refuse, and what they accept must be the same: the run's
+//! document, every entry, the caller, the request, the job; and the copy `cancel --json`
+//! writes (every entry with its status patched to `Cancelled`) must be valid JSON equal to the
+//! input's entries so changed.
+//!
+//! The reference's rules are the tool's documented ones: RFC 8259 JSON (as serde_json reads
+//! it into a `Value`), no key twice in any object, the snapshot's fields only at the top.
+
+use std::fmt;
+
+use journal_run::wire::GetJournalRunType;
+use journal_run::{JournalEntry, JournalEntryStatus};
+use journal_run_cli::input::{read_snapshot, CallerDoc, JobDoc, Request};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+/// A JSON value read by serde_json that refuses a key given twice in any object.
+struct Strict(Value);
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Strict;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Strict, E> {
+                Ok(Strict(Value::Bool(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Strict, E> {
+                Ok(Strict(Value::from(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Strict, E> {
+                Ok(Strict(Value::from(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Strict, E> {
+                Ok(Strict(Value::from(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Strict, E> {
+                Ok(Strict(Value::String(v.to_owned())))
+            }
+            fn visit_unit<E>(self) -> Result<Strict, E> {
+                Ok(Strict(Value::Null))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
+                let mut items = Vec::new();
+                while let Some(Strict(item)) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Strict(Value::Array(items)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
+                let mut members = Map::new();
+                while let Some((key, Strict(value))) = map.next_entry::<String, Strict>()? {
+                    if members.insert(key, value).is_some() {
+                        return Err(de::Error::custom("duplicate key"));
+                    }
+                }
+                Ok(Strict(Value::Object(members)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// What the reference accepts.
+#[derive(Debug, PartialEq)]
+struct Read {
+    run: GetJournalRunType,
+    entries: Vec<JournalEntry>,
+    caller: Option<journal_run::Caller>,
+    request: Request,
+    job: Option<(journal_run::CancellableStatus, usize)>,
+}
+
+fn field<T: serde::de::DeserializeOwned>(value: &Value) -> Option<T> {
+    serde_json::from_value(value.clone()).ok()
+}
+
+/// The snapshot as serde_json reads the document whole; `None` when it must be refused. Also
+/// the document's entries as values.
+fn reference(data: &[u8]) -> Option<(Read, Vec<Value>)> {
+    let Strict(doc) = serde_json::from_slice(data).ok()?;
+    let Value::Object(top) = doc else { return None };
+    let known = [
+        "journalRun",
+        "journalEntries",
+        "caller",
+        "request",
+        "cancellationJob",
+    ];
+    if top.keys().any(|k| !known.contains(&k.as_str())) {
+        return None;
+    }
+    let run: GetJournalRunType = field(top.get("journalRun")?)?;
+    let Value::Array(docs) = top.get("journalEntries")? else {
+        return None;
+    };
+    let mut entries = Vec::new();
+    for doc in docs {
+        let Value::Object(doc) = doc else { return None };
+        let text = |name: &str| match doc.get(name) {
+            None | Some(Value::Null) => Some(None),
+            Some(Value::String(s)) => Some(Some(s.as_str())),
+            Some(_) => None,
+        };
+        match doc.get("success") {
+            None | Some(Value::Null | Value::Bool(true)) => {}
+            _ => return None,
+        }
+        let entry = journal_run_cli::build::entry(
+            text("number")??,
+            text("status")??,
+            text("transferredToAccounting")?,
+        )
+        .ok()?;
+        entries.push(entry);
+    }
+    let caller = match top.get("caller") {
+        None => None,
+        Some(value) => Some(journal_run_cli::build::caller(&field::<CallerDoc>(value)?).ok()?),
+    };
+    let request = match top.get("request") {
+        None => Request::default(),
+        Some(value) => field(value)?,
+    };
+    let job = match top.get("cancellationJob") {
+        None => None,
+        Some(value) => field::<JobDoc>(value).map(|j| Some((j.previous, j.next)))?,
+    };
+    Some((
+        Read {
+            run,
+            entries,
+            caller,
+            request,
+            job,
+        },
+        docs.clone(),
+    ))
+}
+
+/// Runs both readers on `data` and compares them.
+pub fn check(data: &[u8]) {
+    let ours = read_snapshot(data);
+    let expected = reference(data);
+    let (loaded, (expected, docs)) = match (ours, expected) {
+        (Err(_), None) => return,
+        (Ok(_), None) => panic!("the CLI's reader accepts what serde_json refuses"),
+        (Err(e), Some(_)) => panic!("the CLI's reader refuses what serde_json accepts: {e}"),
+        (Ok(loaded), Some(expected)) => (loaded, expected),
+    };
+    let got = Read {
+        run: loaded.run.clone(),
+        entries: loaded.entries.clone(),
+        caller: loaded.caller.clone(),
+        request: loaded.request.clone(),
+        job: loaded.cancellation_job.map(|j| (j.previous, j.next)),
+    };
+    assert_eq!(got, expected, "the two readers read different values");
+
+    // The copy: every entry cancelled.
+    let Some(plan) = &loaded.plan else {
+        panic!("read_snapshot makes a plan")
+    };
+    let mut numbers = loaded.entries.iter().map(|e| e.number).collect::<Vec<_>>();
+    numbers.sort_unstable();
+    numbers.dedup();
+    if numbers.len() != loaded.entries.len() {
+        // An entry listed twice: the copy's lookup by number cannot tell them apart.
+        return;
+    }
+    let cancelled = |number| {
+        loaded
+            .entries
+            .iter()
+            .find(|e| e.number == number)
+            .map(|e| JournalEntry {
+                status: JournalEntryStatus::Cancelled,
+                ..*e
+            })
+    };
+    let mut out = b"[".to_vec();
+    plan.write_entries(vec![Box::new(data)], &loaded.entries, &cancelled, &mut out)
+        .unwrap_or_else(|e| panic!("the copy fails: {e}"));
+    out.push(b']');
+    let copied: Value = serde_json::from_slice(&out).unwrap_or_else(|e| {
+        panic!(
+            "the copy is not JSON: {e}: {}",
+            String::from_utf8_lossy(&out)
+        )
+    });
+    let mut docs = docs;
+    for doc in &mut docs {
+        if let Value::Object(doc) = doc {
+            doc.insert("status".to_owned(), Value::from("Cancelled"));
+        }
+    }
+    assert_eq!(
+        copied,
+        Value::Array(docs),
+        "the copy differs from the input's entries"
+    );
+}

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Rejection;
-use crate::headers::{EntityId, OrgId};
+use crate::headers::{EntityId, OrgId, RequestScope};
 use crate::permission::{Permission, PermissionSet};
 
 /// The orgs a caller can access (Multi-Org).
@@ -133,6 +133,17 @@ impl Caller {
 }
 
 impl Caller {
+    /// Whether an organization label is in the org scope of this caller's request: in its
+    /// `Zuora-Org-Ids` when given, else among the orgs the caller can access. The one place
+    /// this rule lives (docs/DECISIONS.md, D-6).
+    #[must_use]
+    pub fn in_org_scope(&self, scope: &RequestScope, label: &OrgId) -> bool {
+        match &scope.orgs {
+            Some(orgs) => orgs.contains(label),
+            None => self.orgs.allows(label),
+        }
+    }
+
     /// The entity a request of this caller acts in: the `Zuora-Entity-Ids` header when given
     /// (it must be one of the token's entities), else the token's only entity, else none
     /// (Multi-entity off). The one place this rule lives (docs/DECISIONS.md, D-13).

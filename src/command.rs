@@ -233,21 +233,6 @@ impl CommandKind {
             Self::FinishTransfer => "finish transferring a summary journal entry to accounting",
         }
     }
-
-    /// Whether commands of this kind are user requests (as opposed to Zuora's own processes
-    /// and the accounting integration).
-    #[must_use]
-    pub const fn is_request(self) -> bool {
-        matches!(
-            self,
-            Self::CreateRun
-                | Self::CancelRun
-                | Self::DeleteRun
-                | Self::CancelEntry
-                | Self::DeleteEntry
-                | Self::UpdateTransferredToAccounting
-        )
-    }
 }
 
 impl core::fmt::Display for CommandKind {

@@ -406,12 +406,6 @@ impl From<TrackId> for String {
     }
 }
 
-impl fmt::Debug for Identifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
-    }
-}
-
 /// The headers of a request that narrow its scope: which entity and which orgs it acts in.
 ///
 /// Both are optional, as in Zuora: without `Zuora-Org-Ids` the request acts in every org the

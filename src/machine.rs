@@ -292,12 +292,11 @@ impl JournalRun {
         scope: &RequestScope,
         entity: Option<&EntityId>,
     ) -> bool {
-        let in_entity = self.entity.as_ref().is_none_or(|own| entity == Some(own));
-        in_entity
-            && self.organizations.iter().all(|label| match &scope.orgs {
-                Some(orgs) => orgs.contains(label),
-                None => caller.orgs.allows(label),
-            })
+        self.in_entity(entity)
+            && self
+                .organizations
+                .iter()
+                .all(|label| caller.in_org_scope(scope, label))
     }
 
     /// The "not found" answer for a command: the entry it names, or the run.

@@ -206,6 +206,15 @@ impl JournalRun {
         self.entity.as_ref()
     }
 
+    /// Whether the run is found from `entity` (the entity a request acts in; `None` when
+    /// Multi-entity is off): a run belongs to the entity it was created in and is found only
+    /// from there; a run that belongs to no entity is found from every entity. The one place
+    /// this rule lives (docs/DECISIONS.md, D-13).
+    #[must_use]
+    pub fn in_entity(&self, entity: Option<&EntityId>) -> bool {
+        self.entity.as_ref().is_none_or(|own| entity == Some(own))
+    }
+
     /// The run's organization labels (empty when Multi-Org is off).
     #[must_use]
     pub fn organizations(&self) -> &[OrgId] {

@@ -40,9 +40,7 @@ pub fn check_tenant<'a>(
     entity: Option<&EntityId>,
     action: TenantAction,
 ) -> Result<(), Rejection> {
-    let mut same_entity = runs
-        .into_iter()
-        .filter(|run| run.entity().is_none_or(|own| entity == Some(own)));
+    let mut same_entity = runs.into_iter().filter(|run| run.in_entity(entity));
     match action {
         TenantAction::Create => match same_entity.find(|run| run.state() == &RunState::Pending) {
             Some(pending) => Err(Rejection::PendingRunExists {
@@ -101,17 +99,14 @@ pub fn create_run<'a>(
     if let Some(org) = request
         .organizations
         .iter()
-        .find(|label| match &scope.orgs {
-            Some(orgs) => !orgs.contains(label),
-            None => !caller.orgs.allows(label),
-        })
+        .find(|label| !caller.in_org_scope(scope, label))
     {
         return Err(Rejection::OrgNotAccessible { org: org.clone() });
     }
     let runs: Vec<&JournalRun> = runs.into_iter().collect();
-    let same_number = runs.iter().find(|run| {
-        run.number() == request.run && run.entity().is_none_or(|own| entity == Some(own))
-    });
+    let same_number = runs
+        .iter()
+        .find(|run| run.number() == request.run && run.in_entity(entity));
     if let Some(existing) = same_number {
         return Err(match existing.decide(caller, &command) {
             Err(rejection) => rejection,

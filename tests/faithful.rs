@@ -617,3 +617,34 @@ fn known_and_unknown_jobs_round_trip() {
         assert_eq!(serde_json::from_str::<JournalRun>(&text).unwrap(), run);
     }
 }
+
+/// A Platform permission named in both lists of a caller document is held once: the lists are
+/// a union, not a toggle.
+#[test]
+fn a_permission_named_in_both_lists_is_held() {
+    let caller: Caller = serde_json::from_str(
+        r#"{"permissions":["API Write Access","Cancel Journal Run"],"platformPermissions":["API Write Access"]}"#,
+    )
+    .unwrap();
+    assert!(caller.has(Permission::ApiWriteAccess));
+    assert!(caller.has(Permission::CancelJournalRun));
+    let both = PermissionSet::PLATFORM.with(Permission::CancelJournalRun);
+    assert_eq!(both.union(PermissionSet::PLATFORM), both);
+    assert_eq!(
+        both.intersection(PermissionSet::FINANCE),
+        PermissionSet::of(&[Permission::CancelJournalRun])
+    );
+}
+
+/// A snapshot keeps the entity it is given, and the run built from it belongs to that entity.
+#[test]
+fn a_snapshot_keeps_its_entity() {
+    let snapshot = UncheckedRun::new(jr(75), RunState::Completed, vec![created(1)])
+        .with_entity(Some(entity("ent-a")));
+    assert_eq!(snapshot.entity(), Some(&entity("ent-a")));
+    assert_eq!(snapshot.number(), jr(75));
+    assert_eq!(snapshot.status(), Some(JournalRunStatus::Completed));
+    let run = JournalRun::try_from(snapshot.clone()).unwrap();
+    assert_eq!(run.entity(), Some(&entity("ent-a")));
+    assert_eq!(UncheckedRun::from(run), snapshot);
+}

@@ -41,7 +41,7 @@ pub trait RunLookup {
 
 /// Whether `run` is the run numbered `number` in `entity`.
 fn is_run(run: &JournalRun, entity: Option<&EntityId>, number: JournalRunNumber) -> bool {
-    run.number() == number && run.entity().is_none_or(|own| entity == Some(own))
+    run.number() == number && run.in_entity(entity)
 }
 
 impl RunLookup for JournalRun {

@@ -28,7 +28,7 @@ export SIM_OPS="${SIM_OPS:-2000}"
 
 # The files that hold the rules and the values they decide on.
 files=(src/machine.rs src/entry.rs src/cancellation.rs src/run.rs src/invariants.rs src/tenant.rs
-    src/caller.rs src/command.rs
+    src/caller.rs src/command.rs src/lifecycle.rs
     src/number.rs src/headers.rs src/status.rs src/permission.rs src/error.rs)
 file_args=()
 case " $* " in

@@ -5,7 +5,7 @@
 //! with the "Cancel Journal Run" permission for a run that is Pending, Error or Completed,
 //! answers `{"success": true}` at once, and then cancels the run's entries one by one. An entry
 //! whose Transferred to Accounting is Yes or Processing cannot be cancelled; the run becomes
-//! Cancelled only if every entry ends up cancelled, and otherwise goes back to the status it had.
+//! Cancelled only if every entry ends up cancelled, and otherwise keeps the status it had.
 //! A run read from Zuora's export is usable input as it is ([`UncheckedRun`]); what an export
 //! cannot show (a cancellation job's progress) is [`Job::Unknown`].
 //!

@@ -391,9 +391,9 @@ impl Summary {
 pub fn describe_caller(caller: &Caller) -> String {
     let permissions: Vec<&str> = caller.permissions.iter().map(|p| p.as_str()).collect();
     let permissions = if permissions.len() == journal_run::Permission::NAMES.len() {
-        "every Finance permission".to_owned()
+        "every permission (Finance, and \"API Write Access\")".to_owned()
     } else if permissions.is_empty() {
-        "no Finance permission".to_owned()
+        "no permission".to_owned()
     } else {
         format!("\"{}\"", permissions.join("\", \""))
     };

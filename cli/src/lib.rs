@@ -57,7 +57,7 @@ enum Commands {
 const CANCEL_HELP: &str = "\
 A snapshot is one JSON object: `journalRun` (Zuora's GET journal run), `journalEntries` (Zuora's
 journal entries), and optionally `caller` ({\"permissions\": [...], \"accessibleOrgIds\": [...],
-\"entityIds\": [...]}; without it, a caller with every Finance permission and no org limit is
+\"entityIds\": [...]}; without it, a caller with every permission and no org limit is
 assumed) and `request` ({\"jrNumber\": \"JR-...\", \"headers\": {\"Name\": \"value\"}}).
 Without an Authorization header, `Authorization: Bearer journal-run-simulation` is sent: the caller
 stands for the token's owner. `-` reads standard input (copied to a temporary file when

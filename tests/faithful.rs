@@ -648,3 +648,65 @@ fn a_snapshot_keeps_its_entity() {
     assert_eq!(run.entity(), Some(&entity("ent-a")));
     assert_eq!(UncheckedRun::from(run), snapshot);
 }
+
+/// A snapshot keeps its organization labels and its entries (sorted by number); the auditor
+/// reads a run's kept count of cancelled entries, and a snapshot has none to read.
+#[test]
+fn a_snapshot_keeps_its_labels_and_entries() {
+    use journal_run::Auditable;
+    let labels = vec!["org-1".parse().unwrap(), "org-2".parse().unwrap()];
+    let cancelled = entry(
+        1,
+        JournalEntryStatus::Cancelled,
+        TransferredToAccounting::No,
+    );
+    let snapshot = UncheckedRun::new(jr(75), RunState::Completed, vec![created(2), cancelled])
+        .with_organizations(labels.clone());
+    assert_eq!(snapshot.organizations(), labels.as_slice());
+    assert_eq!(snapshot.entries(), &[cancelled, created(2)]);
+    assert_eq!(snapshot.kept_cancelled_count(), None);
+    let run = JournalRun::try_from(snapshot).unwrap();
+    assert_eq!(run.organizations(), labels.as_slice());
+    assert_eq!(run.kept_cancelled_count(), Some(1));
+    assert_eq!(Auditable::entries(&run), &[cancelled, created(2)]);
+}
+
+/// A new run's organization labels must each be in the request's org scope: the header's
+/// orgs when given, else the caller's accessible orgs (D-22).
+#[test]
+fn a_new_runs_labels_must_be_in_the_requests_org_scope() {
+    use journal_run::{OrgId, OrgIds};
+    let org = |s: &str| -> OrgId { s.parse().unwrap() };
+    let caller = Caller {
+        orgs: OrgAccess::Only([org("org-1"), org("org-2")].into_iter().collect()),
+        ..Caller::superuser()
+    };
+    let request = |labels: Vec<OrgId>, header: Option<&str>| CreateRun {
+        run: jr(9),
+        organizations: labels,
+        scope: RequestScope {
+            entity: None,
+            orgs: header.map(|h| OrgIds::parse(h).unwrap()),
+        },
+    };
+    let run = create_run(
+        &caller,
+        &request(vec![org("org-1"), org("org-2")], None),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(run.organizations(), &[org("org-1"), org("org-2")]);
+    assert_eq!(
+        create_run(
+            &caller,
+            &request(vec![org("org-1"), org("org-3")], None),
+            &[]
+        ),
+        Err(Rejection::OrgNotAccessible { org: org("org-3") })
+    );
+    assert_eq!(
+        create_run(&caller, &request(vec![org("org-2")], Some("org-1")), &[]),
+        Err(Rejection::OrgNotAccessible { org: org("org-2") })
+    );
+    assert!(create_run(&caller, &request(vec![org("org-1")], Some("org-1")), &[]).is_ok());
+}

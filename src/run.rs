@@ -9,6 +9,47 @@ use crate::lifecycle::RunState;
 use crate::number::{JournalEntryNumber, JournalRunNumber};
 use crate::status::JournalRunStatus;
 
+/// The read accessors a run and a snapshot of one share, written once.
+macro_rules! run_accessors {
+    ($deleted: literal) => {
+        /// The run's number.
+        #[must_use]
+        pub const fn number(&self) -> JournalRunNumber {
+            self.number
+        }
+
+        /// The entity the run belongs to (Multi-entity); `None` when Multi-entity is off.
+        #[must_use]
+        pub const fn entity(&self) -> Option<&EntityId> {
+            self.entity.as_ref()
+        }
+
+        /// The run's organization labels (empty when Multi-Org is off).
+        #[must_use]
+        pub fn organizations(&self) -> &[OrgId] {
+            &self.organizations
+        }
+
+        /// The run's life-cycle state.
+        #[must_use]
+        pub const fn state(&self) -> &RunState {
+            &self.state
+        }
+
+        #[doc = concat!("The status Zuora reports; `None` ", $deleted, ".")]
+        #[must_use]
+        pub const fn status(&self) -> Option<JournalRunStatus> {
+            self.state.status()
+        }
+
+        /// The entries, in ascending entry-number order.
+        #[must_use]
+        pub fn entries(&self) -> &[JournalEntry] {
+            &self.entries
+        }
+    };
+}
+
 /// A run as given, from an export or another system, whose invariants are not known to hold:
 /// what an auditor reads.
 ///
@@ -69,41 +110,7 @@ impl UncheckedRun {
         self
     }
 
-    /// The run's number.
-    #[must_use]
-    pub const fn number(&self) -> JournalRunNumber {
-        self.number
-    }
-
-    /// The entity the run belongs to (Multi-entity); `None` when Multi-entity is off.
-    #[must_use]
-    pub const fn entity(&self) -> Option<&EntityId> {
-        self.entity.as_ref()
-    }
-
-    /// The run's organization labels (empty when Multi-Org is off).
-    #[must_use]
-    pub fn organizations(&self) -> &[OrgId] {
-        &self.organizations
-    }
-
-    /// The run's life-cycle state.
-    #[must_use]
-    pub const fn state(&self) -> &RunState {
-        &self.state
-    }
-
-    /// The status Zuora reports; `None` for a deleted run.
-    #[must_use]
-    pub const fn status(&self) -> Option<JournalRunStatus> {
-        self.state.status()
-    }
-
-    /// The entries, in ascending entry-number order.
-    #[must_use]
-    pub fn entries(&self) -> &[JournalEntry] {
-        &self.entries
-    }
+    run_accessors!("for a deleted run");
 }
 
 /// A journal run and its summary journal entries: the aggregate every command goes through.
@@ -194,17 +201,7 @@ impl JournalRun {
         }
     }
 
-    /// The run's number.
-    #[must_use]
-    pub const fn number(&self) -> JournalRunNumber {
-        self.number
-    }
-
-    /// The entity the run belongs to (Multi-entity); `None` when Multi-entity is off.
-    #[must_use]
-    pub const fn entity(&self) -> Option<&EntityId> {
-        self.entity.as_ref()
-    }
+    run_accessors!("once the run is deleted");
 
     /// Whether the run is found from `entity` (the entity a request acts in; `None` when
     /// Multi-entity is off): a run belongs to the entity it was created in and is found only
@@ -213,30 +210,6 @@ impl JournalRun {
     #[must_use]
     pub fn in_entity(&self, entity: Option<&EntityId>) -> bool {
         self.entity.as_ref().is_none_or(|own| entity == Some(own))
-    }
-
-    /// The run's organization labels (empty when Multi-Org is off).
-    #[must_use]
-    pub fn organizations(&self) -> &[OrgId] {
-        &self.organizations
-    }
-
-    /// The run's life-cycle state.
-    #[must_use]
-    pub const fn state(&self) -> &RunState {
-        &self.state
-    }
-
-    /// The status Zuora reports; `None` once the run is deleted.
-    #[must_use]
-    pub const fn status(&self) -> Option<JournalRunStatus> {
-        self.state.status()
-    }
-
-    /// The entries, in ascending entry-number order.
-    #[must_use]
-    pub fn entries(&self) -> &[JournalEntry] {
-        &self.entries
     }
 
     /// The entry with this number, if the run holds it. O(log n).

@@ -782,7 +782,7 @@ fn copy_until(
     Ok(())
 }
 
-/// Reads and drops input bytes from `at` up to `to`.
+/// Reads and drops input bytes from `at` up to `to`: [`copy_until`] into nothing.
 fn discard(
     reader: &mut dyn Read,
     buf: &mut [u8],
@@ -790,22 +790,7 @@ fn discard(
     to: u64,
     source: &Source,
 ) -> Result<(), WriteError> {
-    while *at < to {
-        let want = usize::try_from(to - *at)
-            .unwrap_or(usize::MAX)
-            .min(buf.len());
-        let n = reader
-            .read(&mut buf[..want])
-            .map_err(|e| WriteError::Input(source.io_error(&e)))?;
-        if n == 0 {
-            return Err(WriteError::Input(InputError::new(
-                source.name(),
-                "changed while it was read",
-            )));
-        }
-        *at += n as u64;
-    }
-    Ok(())
+    copy_until(reader, buf, at, to, &mut std::io::sink(), source)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use crate::command::CommandKind;
 use crate::headers::{EntityId, OrgId};
 use crate::number::{JournalEntryNumber, JournalRunNumber};
 use crate::permission::Permission;
+use crate::query::QueryKind;
 use crate::status::{JournalRunStatus, TransferredToAccounting};
 
 /// Why [`JournalRun::decide`](crate::JournalRun::decide) rejected a command.
@@ -35,6 +36,14 @@ pub enum Rejection {
     MissingPermission {
         /// The command.
         command: CommandKind,
+        /// The permission it needs.
+        permission: Permission,
+    },
+    /// The caller lacks the permission a query needs (editing an entry's notes).
+    #[error("You do not have the \"{permission}\" permission needed to {}", .query.action())]
+    QueryPermission {
+        /// The query.
+        query: QueryKind,
         /// The permission it needs.
         permission: Permission,
     },

@@ -68,6 +68,7 @@ mod lifecycle;
 mod machine;
 mod number;
 mod permission;
+mod query;
 #[cfg(feature = "rules")]
 pub mod rules;
 mod run;
@@ -88,6 +89,7 @@ pub use lifecycle::RunState;
 pub use machine::PRECEDENCE;
 pub use number::{JournalEntryNumber, JournalRunNumber, NumberError};
 pub use permission::{Permission, PermissionKind, PermissionSet};
+pub use query::{Query, QueryKind};
 pub use run::{Auditable, JournalRun, UncheckedRun};
 pub use status::{
     JournalEntryStatus, JournalRunStatus, TransactionType, TransferredToAccounting, UnknownVariant,

@@ -27,6 +27,7 @@ use crate::headers::{EntityId, RequestScope};
 use crate::lifecycle::{step, RunState, Stage, Step};
 use crate::number::{JournalEntryNumber, JournalRunNumber};
 use crate::permission::{Permission, PermissionSet};
+use crate::query::Query;
 use crate::run::JournalRun;
 use crate::status::{JournalEntryStatus, TransferredToAccounting};
 
@@ -41,7 +42,7 @@ pub const PRECEDENCE: &[(&str, &[&str])] = &[
     ),
     (
         "for a request, the request's permissions, \"API Write Access\" first",
-        &["MissingPermission"],
+        &["MissingPermission", "QueryPermission"],
     ),
     (
         "for a request, `Zuora-Org-Ids` against the caller's orgs",
@@ -751,14 +752,27 @@ pub(crate) fn authorize_request<'a>(
     command: &Command,
     scope: &'a RequestScope,
 ) -> Result<Option<&'a EntityId>, Rejection> {
-    let entity = caller.entity_for(scope.entity.as_ref())?;
-    for &permission in command.required_permissions() {
-        if !caller.has(permission) {
-            return Err(Rejection::MissingPermission {
-                command: command.kind(),
-                permission,
-            });
+    authorize_scope(caller, scope, command.required_permissions(), |permission| {
+        Rejection::MissingPermission {
+            command: command.kind(),
+            permission,
         }
+    })
+}
+
+/// Steps 1 to 3 of [`PRECEDENCE`] for any request, command or query: the entity header
+/// against the caller's token, each of `permissions` in order (`missing` makes the
+/// rejection), the `Zuora-Org-Ids` header against the caller's orgs. Returns the entity the
+/// request acts in.
+fn authorize_scope<'a>(
+    caller: &'a Caller,
+    scope: &'a RequestScope,
+    permissions: &[Permission],
+    missing: impl FnOnce(Permission) -> Rejection,
+) -> Result<Option<&'a EntityId>, Rejection> {
+    let entity = caller.entity_for(scope.entity.as_ref())?;
+    if let Some(&permission) = permissions.iter().find(|&&p| !caller.has(p)) {
+        return Err(missing(permission));
     }
     if let Some(orgs) = &scope.orgs {
         if let Some(org) = orgs.as_slice().iter().find(|org| !caller.orgs.allows(org)) {
@@ -766,4 +780,56 @@ pub(crate) fn authorize_request<'a>(
         }
     }
     Ok(entity)
+}
+
+impl JournalRun {
+    /// Whether `caller` may make `query` on this run: steps 1 to 4 of [`PRECEDENCE`] (the
+    /// entity header, the query's permissions, `Zuora-Org-Ids`, the run's existence in the
+    /// request's scope; a deleted run is not found), then the entry the query names exists.
+    /// A query changes nothing and produces no event.
+    ///
+    /// # Errors
+    ///
+    /// The first [`Rejection`] in that order: `RunNotFound` or `EntryNotFound` for what the
+    /// request cannot see.
+    pub fn authorize_query(&self, caller: &Caller, query: &Query) -> Result<(), Rejection> {
+        let scope = query.scope();
+        let entity = authorize_scope(caller, scope, query.required_permissions(), |permission| {
+            Rejection::QueryPermission {
+                query: query.kind(),
+                permission,
+            }
+        })?;
+        let found = match query.target() {
+            Target::Run(run) => run == self.number,
+            Target::Entry(entry) => self.entry(entry).is_some(),
+        };
+        if !found || self.state == RunState::Deleted || !self.visible_in(caller, scope, entity) {
+            return Err(Self::query_not_found(query));
+        }
+        Ok(())
+    }
+
+    /// What [`authorize_query`](Self::authorize_query) answers for a query naming a run or
+    /// entry the store does not hold: the first fault of steps 1 to 3 of [`PRECEDENCE`], else
+    /// "not found".
+    #[must_use]
+    pub fn query_absent(caller: &Caller, query: &Query) -> Rejection {
+        let missing = |permission| Rejection::QueryPermission {
+            query: query.kind(),
+            permission,
+        };
+        match authorize_scope(caller, query.scope(), query.required_permissions(), missing) {
+            Err(rejection) => rejection,
+            Ok(_) => Self::query_not_found(query),
+        }
+    }
+
+    /// The "not found" answer for a query: the entry it names, or the run.
+    fn query_not_found(query: &Query) -> Rejection {
+        match query.target() {
+            Target::Run(run) => Rejection::RunNotFound { run },
+            Target::Entry(entry) => Rejection::EntryNotFound { entry },
+        }
+    }
 }

@@ -18,6 +18,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "entry",
             "cancellation",
             "command",
+            "query",
             "error",
             "caller",
             "event",

@@ -46,6 +46,10 @@ enum Commands {
     /// docs/INVARIANTS.md. Exit 0 clean, 1 violations found, 2 unusable input.
     #[command(after_help = AUDIT_HELP)]
     Audit(AuditArgs),
+    /// Start a local, stateful Zuora for journal runs (docs/SERVER.md). Prints
+    /// `listening on http://ADDR:PORT` and `oauth client: CLIENT_ID CLIENT_SECRET`, then serves
+    /// until SIGINT or SIGTERM.
+    Serve(ServeArgs),
     /// Print the transition tables and state diagram, generated from the library's rules.
     Rules {
         /// Output format.
@@ -68,6 +72,23 @@ Checked: INV-1, INV-9 and INV-10 for each snapshot (a duplicate entry and a tota
 that disagrees with the entries are INV-10), and INV-2, INV-3 and INV-11 between consecutive
 snapshots of a --history (JSON Lines, one snapshot per line, oldest first). `-` reads standard
 input.";
+
+#[derive(Args)]
+struct ServeArgs {
+    /// The address to listen on; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// The SQLite file that keeps the state; `:memory:` for a throwaway store.
+    #[arg(long, value_name = "PATH", default_value = "journal-run.db")]
+    db: String,
+    /// Snapshot files to load at start (the format `cancel` and `audit` read).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    load: Vec<PathBuf>,
+    /// A TOML config file: OAuth clients, Multi-entity, Multi-Org, the HTTP status mapping,
+    /// the jobs' pace (docs/SERVER.md, "The config file").
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
 
 #[derive(Clone, Copy, ValueEnum)]
 enum RulesFormat {
@@ -200,6 +221,35 @@ fn audit(args: AuditArgs) -> Result<u8, Failure> {
     })
 }
 
+/// `journal-run serve`: reads the config file, then runs the server until SIGINT or SIGTERM.
+fn serve(args: ServeArgs) -> Result<u8, Failure> {
+    let config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Failure::Internal(format!("{}: {e}", path.display())))?;
+            journal_run_server::config::Config::from_toml(&text)
+                .map_err(|e| Failure::Internal(format!("{}: {e}", path.display())))?
+        }
+        None => journal_run_server::config::Config::default(),
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("JOURNAL_RUN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_ansi(false)
+        .init();
+    let options = journal_run_server::config::Options {
+        listen: args.listen,
+        db: args.db,
+        load: args.load,
+        config,
+    };
+    journal_run_server::run(options)
+        .map(|()| 0)
+        .map_err(|e| Failure::Internal(e.to_string()))
+}
+
 /// Runs the command line's command; the process's exit status.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -216,6 +266,7 @@ pub fn main() -> ExitCode {
             }),
         Commands::Cancel(args) => cancel(args),
         Commands::Audit(args) => audit(args),
+        Commands::Serve(args) => serve(args),
         Commands::Rules { format } => {
             use std::io::Write;
             let text = match format {

@@ -82,7 +82,10 @@ impl ErrorCategory {
 /// |---|---|
 /// | `Number`, `UnknownVariant`, `Header`, `Snapshot`, `Document` | 20 |
 /// | `Apply` (an event that does not fit the run) | 60 |
-/// | `Request(PathNumber)`, `Request(RepeatedHeader)`, `Request(UnsupportedContentEncoding)` | 20 |
+/// | `Request(PathNumber \| PathEntryNumber \| BodyTooLarge)`, `Request(RepeatedHeader)`, `Request(UnsupportedContentEncoding)` | 20 |
+/// | `Request(QueryParameter)` | 27 |
+/// | `Request(UnknownPath)` | 40 |
+/// | `Request(NotEmulated)` | 45 |
 /// | `Request(Authorization(_))` (a repeated `Authorization` included) | 11 |
 /// | `Request(UnsupportedMethod)` | 45 |
 /// | `Body(MalformedJson)` | 90 |
@@ -108,6 +111,8 @@ pub const fn category(error: &Error) -> ErrorCategory {
 const fn request_category(error: &RequestError) -> ErrorCategory {
     match error {
         RequestError::PathNumber(_)
+        | RequestError::PathEntryNumber(_)
+        | RequestError::BodyTooLarge { .. }
         | RequestError::RepeatedHeader { .. }
         | RequestError::UnsupportedContentEncoding { .. } => ErrorCategory::InvalidValue,
         RequestError::Authorization(
@@ -115,9 +120,14 @@ const fn request_category(error: &RequestError) -> ErrorCategory {
             | AuthorizationError::Repeated { .. }
             | AuthorizationError::NotBearer
             | AuthorizationError::MissingToken
+            | AuthorizationError::InvalidToken
             | AuthorizationError::TokenCharacter { .. },
         ) => ErrorCategory::AuthenticationFailed,
-        RequestError::UnsupportedMethod { .. } => ErrorCategory::UnsupportedRequest,
+        RequestError::UnsupportedMethod { .. } | RequestError::NotEmulated { .. } => {
+            ErrorCategory::UnsupportedRequest
+        }
+        RequestError::QueryParameter { .. } => ErrorCategory::InvalidQueryParameter,
+        RequestError::UnknownPath { .. } => ErrorCategory::NotFound,
     }
 }
 
@@ -138,7 +148,7 @@ const fn body_category(error: &BodyError) -> ErrorCategory {
 /// | rejection | category |
 /// |---|---|
 /// | `EntityRequired` | 22 |
-/// | `EntityNotAccessible`, `MissingPermission`, `OrgNotAccessible`, `OverrideRequired` | 10 |
+/// | `EntityNotAccessible`, `MissingPermission`, `QueryPermission`, `OrgNotAccessible`, `OverrideRequired` | 10 |
 /// | `RunNotFound`, `EntryNotFound` | 40 |
 /// | `RunStatus`, `EntryCancelled`, `EntryNotCancelled`, `EntryTransferred`, `TransferNotAllowed`, `JobFinished`, `JobNotFinished`, `JobUnknown`, `PendingRunExists`, `RunExecuting` | 30 |
 /// | `DuplicateEntry`, `RunExists` | 20 |
@@ -148,6 +158,7 @@ pub const fn rejection_category(rejection: &Rejection) -> ErrorCategory {
         Rejection::EntityRequired { .. } => ErrorCategory::MissingRequiredField,
         Rejection::EntityNotAccessible { .. }
         | Rejection::MissingPermission { .. }
+        | Rejection::QueryPermission { .. }
         | Rejection::OrgNotAccessible { .. }
         | Rejection::OverrideRequired { .. } => ErrorCategory::PermissionDenied,
         Rejection::RunNotFound { .. } | Rejection::EntryNotFound { .. } => ErrorCategory::NotFound,

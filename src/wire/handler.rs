@@ -8,7 +8,7 @@ use crate::caller::Caller;
 use crate::command::Command;
 use crate::event::Event;
 use crate::headers::{EntityId, OrgIds, RequestScope, TrackId};
-use crate::number::JournalRunNumber;
+use crate::number::{JournalEntryNumber, JournalRunNumber};
 use crate::run::JournalRun;
 use crate::wire::category::{category, ErrorCategory};
 use crate::wire::encoding::{accepts_gzip, gzip_response};
@@ -225,13 +225,14 @@ impl CancelHandler {
         request_id: &RequestId,
         process_id: &ProcessId,
     ) -> CancelOutcome {
-        let request = CancelRequest::read(jr_number, headers);
-        let decision = request
-            .command
-            .and_then(|(number, scope)| Self::decide(number, scope, caller, runs));
+        let head = RequestHead::<JournalRunNumber, _>::read(jr_number, headers, |_| Ok(caller));
+        let decision = head
+            .request
+            .clone()
+            .and_then(|request| Self::decide(request.target, request.scope, caller, runs));
         let response = match &decision {
-            Ok(_) => Self::response(200, &request.echo, request_id, CommonResponse::success()),
-            Err(error) => self.respond_with_error(error, &request.echo, request_id, process_id),
+            Ok(_) => Self::response(200, &head.echo, request_id, CommonResponse::success()),
+            Err(error) => self.respond_with_error(error, &head.echo, request_id, process_id),
         };
         CancelOutcome { response, decision }
     }
@@ -249,6 +250,19 @@ impl CancelHandler {
         process_id: &ProcessId,
     ) -> Response {
         self.respond_with_error(error, &Echo::read(headers), request_id, process_id)
+    }
+
+    /// The response to a request read into `head` and rejected with `error`: as
+    /// [`Self::error_response`].
+    #[must_use]
+    pub fn reject<P, C>(
+        &self,
+        error: &Error,
+        head: &RequestHead<P, C>,
+        request_id: &RequestId,
+        process_id: &ProcessId,
+    ) -> Response {
+        self.respond_with_error(error, &head.echo, request_id, process_id)
     }
 
     /// [`Self::error_response`], for a request whose headers are read.
@@ -286,16 +300,9 @@ impl CancelHandler {
         request_id: &RequestId,
         body: CommonResponse,
     ) -> Response {
-        let mut response_headers = vec![
-            (CONTENT_TYPE, JSON_CONTENT_TYPE.to_owned()),
-            (ZUORA_REQUEST_ID, request_id.as_str().to_owned()),
-        ];
-        if let Some(track_id) = &echo.track_id {
-            response_headers.push((ZUORA_TRACK_ID, track_id.as_str().to_owned()));
-        }
         Response {
             status,
-            headers: response_headers,
+            headers: response_headers(echo, request_id),
             body,
             gzip_accepted: echo.gzip_accepted,
         }
@@ -336,6 +343,7 @@ impl CancelHandler {
 
 /// What a response echoes of the request, whatever the outcome: its valid `Zuora-Track-Id`,
 /// and whether its `Accept-Encoding` accepts gzip.
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Echo {
     track_id: Option<TrackId>,
     gzip_accepted: bool,
@@ -358,32 +366,92 @@ impl Echo {
     }
 }
 
-/// A cancel request, read once from the raw path parameter and headers, at the boundary: every
-/// header the handler reads is read here, once, and the handler decides on the result.
-struct CancelRequest {
-    /// The run number and the request's scope, or the first fault of steps 1 to 3 of the
-    /// precedence (authentication, the path parameter, the headers' format).
-    command: Result<(JournalRunNumber, RequestScope), Error>,
-    /// What the response echoes.
+/// The path parameter of an operation: a journal run number (`{jr-number}`), a journal entry
+/// number (`{je-number}`), or none (`()`). Sealed: these three are all.
+pub trait PathParameter: Sized + sealed::Sealed {
+    /// Reads the raw path segment.
+    ///
+    /// # Errors
+    ///
+    /// [`RequestError::PathNumber`] or [`RequestError::PathEntryNumber`].
+    fn read(raw: &str) -> Result<Self, RequestError>;
+}
+
+impl PathParameter for JournalRunNumber {
+    fn read(raw: &str) -> Result<Self, RequestError> {
+        Self::parse(raw).map_err(RequestError::PathNumber)
+    }
+}
+
+impl PathParameter for JournalEntryNumber {
+    fn read(raw: &str) -> Result<Self, RequestError> {
+        Self::parse(raw).map_err(RequestError::PathEntryNumber)
+    }
+}
+
+impl PathParameter for () {
+    fn read(_raw: &str) -> Result<Self, RequestError> {
+        Ok(())
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for crate::number::JournalRunNumber {}
+    impl Sealed for crate::number::JournalEntryNumber {}
+    impl Sealed for () {}
+}
+
+/// A request of any operation on journal runs and entries, read once from the raw path
+/// parameter and headers, at the boundary, in the order of precedence of docs/WIRE.md:
+///
+/// 1. `Authorization`: given exactly once, as `Bearer <token>`, then the token authenticated
+///    by the embedding system (category 11);
+/// 2. the path parameter (category 20);
+/// 3. `Zuora-Track-Id`, `Zuora-Entity-Ids`, `Zuora-Org-Ids`, each at most once and well
+///    formed (category 20).
+///
+/// The rules then decide on the typed request ([`JournalRun::decide`],
+/// [`JournalRun::authorize_query`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestHead<P, C> {
+    /// The typed request, or the first fault of steps 1 to 3.
+    pub request: Result<Request<P, C>, Error>,
     echo: Echo,
 }
 
-impl CancelRequest {
-    /// Reads the request: each header once; its faults in the order of precedence.
-    fn read<N: AsRef<str>, V: AsRef<str>>(jr_number: &str, headers: &[(N, V)]) -> Self {
+/// A request read at the boundary: who makes it, what it names, and its scope headers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request<P, C> {
+    /// What `authenticate` made of the bearer token: the caller.
+    pub caller: C,
+    /// The path parameter.
+    pub target: P,
+    /// The scope headers.
+    pub scope: RequestScope,
+}
+
+impl<P: PathParameter, C> RequestHead<P, C> {
+    /// Reads a request: each header once; its faults in the order of precedence.
+    /// `authenticate` resolves the bearer token to a caller (or refuses it, for example
+    /// [`AuthorizationError::InvalidToken`]); it runs only when the header's shape is right.
+    pub fn read<N: AsRef<str>, V: AsRef<str>>(
+        path_parameter: &str,
+        headers: &[(N, V)],
+        authenticate: impl FnOnce(&str) -> Result<C, AuthorizationError>,
+    ) -> Self {
         let track_id = track_id(headers);
         let echo = Echo::with_track_id(headers, track_id.as_ref().ok().cloned().flatten());
-        let command = Self::parse(jr_number, headers, track_id);
-        Self { command, echo }
+        let request = Self::parse(path_parameter, headers, track_id, authenticate);
+        Self { request, echo }
     }
 
-    /// Steps 1 to 3 of the precedence: `Authorization`'s shape, the path parameter, then the
-    /// headers `Zuora-Track-Id` (read already), `Zuora-Entity-Ids`, `Zuora-Org-Ids`.
     fn parse<N: AsRef<str>, V: AsRef<str>>(
-        jr_number: &str,
+        path_parameter: &str,
         headers: &[(N, V)],
         track_id: Result<Option<TrackId>, Error>,
-    ) -> Result<(JournalRunNumber, RequestScope), Error> {
+        authenticate: impl FnOnce(&str) -> Result<C, AuthorizationError>,
+    ) -> Result<Request<P, C>, Error> {
         let authorization = match single_header(headers, AUTHORIZATION) {
             Ok(Some(value)) => value,
             Ok(None) => return Err(RequestError::from(AuthorizationError::Missing).into()),
@@ -392,8 +460,9 @@ impl CancelRequest {
             }
             Err(other) => return Err(other.into()),
         };
-        bearer_token(authorization).map_err(RequestError::from)?;
-        let number = JournalRunNumber::parse(jr_number).map_err(RequestError::PathNumber)?;
+        let token = bearer_token(authorization).map_err(RequestError::from)?;
+        let caller = authenticate(token).map_err(RequestError::from)?;
+        let target = P::read(path_parameter)?;
         track_id?;
         let entity = single_header(headers, ZUORA_ENTITY_IDS)?
             .map(EntityId::parse)
@@ -401,8 +470,46 @@ impl CancelRequest {
         let orgs = single_header(headers, ZUORA_ORG_IDS)?
             .map(OrgIds::parse)
             .transpose()?;
-        Ok((number, RequestScope { entity, orgs }))
+        Ok(Request {
+            caller,
+            target,
+            scope: RequestScope { entity, orgs },
+        })
     }
+}
+
+impl<P, C> RequestHead<P, C> {
+    /// The request's `Zuora-Track-Id`, when it gave a valid one: echoed whatever the outcome.
+    #[must_use]
+    pub const fn track_id(&self) -> Option<&TrackId> {
+        self.echo.track_id.as_ref()
+    }
+
+    /// Whether the request's `Accept-Encoding` accepts gzip.
+    #[must_use]
+    pub const fn gzip_accepted(&self) -> bool {
+        self.echo.gzip_accepted
+    }
+
+    /// The headers of every answer to this request, in order: `Content-Type`,
+    /// `Zuora-Request-Id`, then `Zuora-Track-Id` when the request gave a valid one.
+    #[must_use]
+    pub fn response_headers(&self, request_id: &RequestId) -> Vec<(&'static str, String)> {
+        response_headers(&self.echo, request_id)
+    }
+}
+
+/// The headers of every answer: `Content-Type`, `Zuora-Request-Id`, then the request's
+/// `Zuora-Track-Id` when it is valid.
+fn response_headers(echo: &Echo, request_id: &RequestId) -> Vec<(&'static str, String)> {
+    let mut headers = vec![
+        (CONTENT_TYPE, JSON_CONTENT_TYPE.to_owned()),
+        (ZUORA_REQUEST_ID, request_id.as_str().to_owned()),
+    ];
+    if let Some(track_id) = &echo.track_id {
+        headers.push((ZUORA_TRACK_ID, track_id.as_str().to_owned()));
+    }
+    headers
 }
 
 /// The request's `Zuora-Track-Id`, if given once and valid.

@@ -52,6 +52,7 @@ mod ids;
 mod request;
 mod response;
 mod snapshot;
+mod update;
 mod value;
 
 pub use category::{category, rejection_category, ErrorCategory};
@@ -67,7 +68,10 @@ pub use encoding::{
     accepts_gzip, gzippable_content_type, should_gzip, ContentEncoding, GZIP_CONTENT_TYPES,
     GZIP_THRESHOLD,
 };
-pub use handler::{CancelHandler, CancelOutcome, Response, RunLookup, JSON_CONTENT_TYPE};
+pub use handler::{
+    CancelHandler, CancelOutcome, PathParameter, Request, RequestHead, Response, RunLookup,
+    JSON_CONTENT_TYPE,
+};
 pub use ids::{IdError, ProcessId, ReasonCode, RequestId, ResourceCode};
 pub use request::{
     bearer_token, require_method, AuthorizationError, RequestError, ACCEPT_ENCODING, AUTHORIZATION,
@@ -76,4 +80,5 @@ pub use request::{
 };
 pub use response::{CommonResponse, ErrorResponse, HttpStatusMapping, Reason};
 pub use snapshot::{DocumentError, RunSnapshot};
+pub use update::{UpdateBasicInformationRequest, NOTES_MAX_CHARS};
 pub use value::{Nullable, Value};

@@ -27,6 +27,36 @@ pub enum RequestError {
     /// The `{jr-number}` path parameter is not a journal run number.
     #[error("path parameter jr-number: {0}")]
     PathNumber(#[source] crate::number::NumberError),
+    /// The `{je-number}` path parameter is not a journal entry number.
+    #[error("path parameter je-number: {0}")]
+    PathEntryNumber(#[source] crate::number::NumberError),
+    /// A query parameter is not valid (`page`, `pageSize`).
+    #[error("query parameter {name}: {reason}")]
+    QueryParameter {
+        /// The parameter.
+        name: &'static str,
+        /// What is wrong, quoting at most 32 characters of the value.
+        reason: String,
+    },
+    /// No operation has this path.
+    #[error("no operation has the path `{path}`")]
+    UnknownPath {
+        /// The path (at most 128 characters of it, with characters outside visible US-ASCII
+        /// written `\u{..}`).
+        path: String,
+    },
+    /// The operation exists in Zuora's API, but this implementation does not carry it out.
+    #[error("{operation} is not emulated here")]
+    NotEmulated {
+        /// The operation, such as `POST /v1/journal-entries`.
+        operation: String,
+    },
+    /// The request's payload is larger than the limit.
+    #[error("the request body is larger than {limit} bytes")]
+    BodyTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// A header that may be given once is given several times (`Authorization` excepted: that
     /// is [`AuthorizationError::Repeated`]).
     #[error("{name} is given {count} times; it may be given at most once")]
@@ -95,6 +125,9 @@ pub enum AuthorizationError {
     /// The scheme is not `Bearer`.
     #[error("the Authorization header does not use the Bearer scheme; send `Authorization: Bearer <token>`")]
     NotBearer,
+    /// The token is well formed but unknown, or it has expired: request a new one.
+    #[error("the bearer token is not valid or has expired; request a new one from /oauth/token")]
+    InvalidToken,
     /// `Bearer` with no token after it.
     #[error("the Authorization header has no token after `Bearer`")]
     MissingToken,

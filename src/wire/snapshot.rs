@@ -431,13 +431,7 @@ impl RunSnapshot {
                 continue;
             };
             let mut doc = doc.clone();
-            doc.status = entry.status.as_str().to_owned();
-            let was = read_transferred(&doc.transferred_to_accounting).ok();
-            if was != Some(entry.transferred_to_accounting) {
-                doc.transferred_to_accounting =
-                    Nullable::Value(entry.transferred_to_accounting.as_str().to_owned());
-            }
-            keep_transfer_fields_only_while_yes(&mut doc, was, entry.transferred_to_accounting);
+            doc.write_back(entry);
             journal_entries.push(doc);
         }
         journal_entries.extend(
@@ -459,6 +453,23 @@ impl RunSnapshot {
             journal_entries,
             cancellation_job: run.job().copied(),
         })
+    }
+}
+
+impl GetJournalEntryDetailType {
+    /// Writes `entry`'s state back into its document: `status` and `transferredToAccounting`
+    /// take the entry's values, every other field is kept. A `transferredToAccounting` whose
+    /// value did not change keeps its form (`null`, absent or `"No"`); `transferDateTime` and
+    /// `transferredBy` are kept only while the value stays `Yes` (the rule of
+    /// [`RunSnapshot::updated`], which calls this for each entry).
+    pub fn write_back(&mut self, entry: &JournalEntry) {
+        self.status = entry.status.as_str().to_owned();
+        let was = read_transferred(&self.transferred_to_accounting).ok();
+        if was != Some(entry.transferred_to_accounting) {
+            self.transferred_to_accounting =
+                Nullable::Value(entry.transferred_to_accounting.as_str().to_owned());
+        }
+        keep_transfer_fields_only_while_yes(self, was, entry.transferred_to_accounting);
     }
 }
 

@@ -1,0 +1,795 @@
+//! Zuora's endpoints for journal runs and summary journal entries, as Zuora answers them.
+//! Every request is read by the library's wire layer ([`RequestHead`]) and decided by the
+//! library's rules; every answer carries `Zuora-Request-Id` and the request's valid
+//! `Zuora-Track-Id`, and is gzipped by the library's rule.
+
+use std::io::Read as _;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt as _;
+use journal_run::wire::{
+    BodyError, CancelHandler, CommonResponse, ContentEncoding, CreateJournalRunRequest,
+    GetJournalEntriesInJournalRunType, GetJournalEntryDetailType, GetJournalRunType,
+    OrganizationLabel, PathParameter, ProcessId, RequestError, RequestHead, RequestId, RunSnapshot,
+    UpdateBasicInformationRequest, Value, CONTENT_ENCODING,
+};
+use journal_run::{
+    Command, CreateRun, Error, JournalEntryNumber, JournalRun, JournalRunNumber, OrgId, Query,
+    Rejection,
+};
+use serde::Serialize;
+
+use crate::app::{fresh_ids, now_ms, now_rfc3339, App};
+use crate::store::{SavedAnswer, Write};
+use crate::tenant::{EntryEdit, RunKey};
+
+/// The library's request head, with the OAuth client's index as the caller.
+type Head<P> = RequestHead<P, usize>;
+
+/// An answer before it is encoded.
+pub struct Answer {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+    gzip_accepted: bool,
+}
+
+impl Answer {
+    /// An answer with this status, headers and body, never gzipped.
+    #[must_use]
+    pub const fn new(status: u16, headers: Vec<(&'static str, String)>, body: Vec<u8>) -> Self {
+        Self {
+            status,
+            headers,
+            body,
+            gzip_accepted: false,
+        }
+    }
+}
+
+/// The answer to a request whose handler failed unexpectedly: 500 with Zuora's
+/// `ErrorResponse` (category 60). Nothing was committed for it.
+pub fn internal_error() -> Response {
+    let (request_id, _) = fresh_ids();
+    let body = journal_run::wire::ErrorResponse {
+        reasons: vec![journal_run::wire::Reason {
+            code: CancelHandler::default().code(journal_run::wire::ErrorCategory::InternalError),
+            message: "an internal error occurred; nothing was changed".to_owned(),
+        }],
+    };
+    Answer::new(
+        500,
+        vec![
+            (journal_run::wire::CONTENT_TYPE, journal_run::wire::JSON_CONTENT_TYPE.to_owned()),
+            (journal_run::wire::ZUORA_REQUEST_ID, request_id.as_str().to_owned()),
+        ],
+        serde_json::to_vec(&body).unwrap_or_default(),
+    )
+    .into_response()
+}
+
+impl IntoResponse for Answer {
+    fn into_response(self) -> Response {
+        let content_type = self
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+            .map_or("", |(_, v)| v.as_str());
+        let gzip = self.gzip_accepted
+            && journal_run::wire::should_gzip(Some("gzip"), content_type, self.body.len());
+        let body = if gzip { gzip_bytes(&self.body) } else { self.body };
+        let mut response = Response::new(Body::from(body));
+        *response.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let headers = response.headers_mut();
+        for (name, value) in self.headers {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.append(name, value);
+            }
+        }
+        if gzip {
+            headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
+        response
+    }
+}
+
+fn gzip_bytes(body: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    // Writing to a Vec cannot fail.
+    let _ = encoder.write_all(body);
+    encoder.finish().unwrap_or_default()
+}
+
+/// The request's headers as name/value pairs; a value that is not UTF-8 is read lossily (the
+/// library's validation then refuses what it must).
+fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect()
+}
+
+fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Reads a request with the library: `Authorization` (the token authenticated here), the path
+/// parameter, the scope headers.
+fn read_head<P: PathParameter>(app: &App, raw: &str, headers: &HeaderMap) -> Head<P> {
+    RequestHead::read(raw, &header_pairs(headers), |token| {
+        app.authenticate(token)
+            .ok_or(journal_run::wire::AuthorizationError::InvalidToken)
+    })
+}
+
+fn handler(app: &App) -> CancelHandler {
+    CancelHandler::with_status_mapping(app.config.http_status_mapping)
+}
+
+/// The answer to a request refused with `error`.
+fn reject<P>(app: &App, error: &Error, head: &Head<P>, ids: &(RequestId, ProcessId)) -> Answer {
+    let response = handler(app).reject(error, head, &ids.0, &ids.1);
+    Answer {
+        status: response.status,
+        headers: response.headers,
+        body: serde_json::to_vec(&response.body).unwrap_or_default(),
+        gzip_accepted: response.gzip_accepted,
+    }
+}
+
+/// The answer to a request refused before its headers could be read (unknown path, method).
+fn reject_raw(app: &App, error: &Error, headers: &HeaderMap) -> Answer {
+    let (request_id, process_id) = fresh_ids();
+    let response = handler(app).error_response(error, &header_pairs(headers), &request_id, &process_id);
+    Answer {
+        status: response.status,
+        headers: response.headers,
+        body: serde_json::to_vec(&response.body).unwrap_or_default(),
+        gzip_accepted: response.gzip_accepted,
+    }
+}
+
+/// A 200 answer with `body`.
+fn ok<P, T: Serialize>(head: &Head<P>, ids: &(RequestId, ProcessId), body: &T) -> Answer {
+    Answer {
+        status: 200,
+        headers: head.response_headers(&ids.0),
+        body: serde_json::to_vec(body).unwrap_or_default(),
+        gzip_accepted: head.gzip_accepted(),
+    }
+}
+
+/// The request, or the answer to its first fault.
+macro_rules! request {
+    ($app:expr, $head:expr, $ids:expr) => {
+        match &$head.request {
+            Ok(request) => request,
+            Err(error) => return reject($app, error, &$head, &$ids),
+        }
+    };
+}
+
+/// The entity a request acts in, for the lookup (a fault of the entity header is answered by
+/// the rules, in their turn).
+fn lookup_entity(app: &App, client: usize, scope: &journal_run::RequestScope) -> Option<journal_run::EntityId> {
+    app.caller(client).entity_for(scope.entity.as_ref()).ok().flatten().cloned()
+}
+
+/// Reads a request body: `Content-Encoding` by the library's rule, the size limit, gzip.
+async fn read_body(app: &App, headers: &HeaderMap, body: Body) -> Result<Bytes, Error> {
+    let encoding = ContentEncoding::parse(header(headers, CONTENT_ENCODING))?;
+    let limit = app.config.max_body_bytes;
+    let too_large = || Error::from(RequestError::BodyTooLarge { limit });
+    let bytes = http_body_util::Limited::new(body, limit)
+        .collect()
+        .await
+        .map_err(|_| too_large())?
+        .to_bytes();
+    match encoding {
+        ContentEncoding::Identity => Ok(bytes),
+        ContentEncoding::Gzip => {
+            let mut out = Vec::new();
+            let read = flate2::read::GzDecoder::new(&bytes[..])
+                .take(limit as u64 + 1)
+                .read_to_end(&mut out);
+            match read {
+                Ok(n) if n > limit => Err(too_large()),
+                Ok(_) => Ok(Bytes::from(out)),
+                Err(e) => Err(BodyError::MalformedJson {
+                    detail: format!("the gzipped body cannot be inflated: {e}"),
+                }
+                .into()),
+            }
+        }
+    }
+}
+
+/// Reads a JSON body into the library's value: a syntax error is category 90.
+fn json_value(bytes: &[u8]) -> Result<Value, Error> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        BodyError::MalformedJson {
+            detail: e.to_string(),
+        }
+        .into()
+    })
+}
+
+/// Waits until a run's last write is committed, so that a read never shows what a crash
+/// could undo.
+async fn committed_view(app: &App, ticket: u64) {
+    if ticket > 0 {
+        app.store.committed(ticket).await;
+    }
+}
+
+/// Decides and records a command on the run `key` names (or answers as the library does for
+/// a run the store does not hold), then waits for the commit.
+async fn execute(app: &App, key: Option<RunKey>, client: usize, command: &Command) -> Result<(), Error> {
+    let caller = app.caller(client);
+    let done = {
+        let mut tenant = app.write();
+        let Some(key) = key else {
+            return Err(JournalRun::decide_absent(&caller, command).into());
+        };
+        let record = tenant.execute(&key, &caller, command, &now_rfc3339(), &app.user(client))?;
+        app.persist(&mut tenant, vec![(key, record)])
+    };
+    app.wake_jobs.notify_one();
+    done.await.map_err(|_| Error::from(RequestError::NotEmulated {
+        operation: "a write after the store stopped".to_owned(),
+    }))
+}
+
+/// `PUT /v1/journal-runs/{jr-number}/cancel`.
+pub async fn cancel_run(State(app): State<Arc<App>>, Path(number): Path<String>, headers: HeaderMap) -> Answer {
+    run_command(&app, &number, &headers, |run, scope| Command::CancelRun { run, scope }).await
+}
+
+/// `DELETE /v1/journal-runs/{jr-number}`.
+pub async fn delete_run(State(app): State<Arc<App>>, Path(number): Path<String>, headers: HeaderMap) -> Answer {
+    run_command(&app, &number, &headers, |run, scope| Command::DeleteRun { run, scope }).await
+}
+
+async fn run_command(
+    app: &App,
+    number: &str,
+    headers: &HeaderMap,
+    command: impl FnOnce(JournalRunNumber, journal_run::RequestScope) -> Command,
+) -> Answer {
+    let ids = fresh_ids();
+    let head: Head<JournalRunNumber> = read_head(app, number, headers);
+    let request = request!(app, head, ids);
+    let entity = lookup_entity(app, request.caller, &request.scope);
+    let key = app.read().find_run(entity.as_ref(), request.target);
+    let command = command(request.target, request.scope.clone());
+    match execute(app, key, request.caller, &command).await {
+        Ok(()) => ok(&head, &ids, &CommonResponse::success()),
+        Err(error) => reject(app, &error, &head, &ids),
+    }
+}
+
+/// `PUT /v1/journal-entries/{je-number}/cancel`.
+pub async fn cancel_entry(State(app): State<Arc<App>>, Path(number): Path<String>, headers: HeaderMap) -> Answer {
+    entry_command(&app, &number, &headers, |entry, scope| Command::CancelEntry { entry, scope }).await
+}
+
+/// `DELETE /v1/journal-entries/{je-number}`.
+pub async fn delete_entry(State(app): State<Arc<App>>, Path(number): Path<String>, headers: HeaderMap) -> Answer {
+    entry_command(&app, &number, &headers, |entry, scope| Command::DeleteEntry { entry, scope }).await
+}
+
+async fn entry_command(
+    app: &App,
+    number: &str,
+    headers: &HeaderMap,
+    command: impl FnOnce(JournalEntryNumber, journal_run::RequestScope) -> Command,
+) -> Answer {
+    let ids = fresh_ids();
+    let head: Head<JournalEntryNumber> = read_head(app, number, headers);
+    let request = request!(app, head, ids);
+    let entity = lookup_entity(app, request.caller, &request.scope);
+    let key = app.read().find_entry(entity.as_ref(), request.target);
+    let command = command(request.target, request.scope.clone());
+    match execute(app, key, request.caller, &command).await {
+        Ok(()) => ok(&head, &ids, &CommonResponse::success()),
+        Err(error) => reject(app, &error, &head, &ids),
+    }
+}
+
+/// `PUT /v1/journal-entries/{je-number}/basic-information`.
+pub async fn update_entry(State(app): State<Arc<App>>, Path(number): Path<String>, headers: HeaderMap, body: Body) -> Answer {
+    let ids = fresh_ids();
+    let head: Head<JournalEntryNumber> = read_head(&app, &number, &headers);
+    let request = request!(&app, head, ids);
+    let update = match read_body(&app, &headers, body)
+        .await
+        .and_then(|bytes| json_value(&bytes))
+        .and_then(|value| UpdateBasicInformationRequest::from_value(&value).map_err(Error::from))
+    {
+        Ok(update) => update,
+        Err(error) => return reject(&app, &error, &head, &ids),
+    };
+    if update.changes_items() {
+        let error = Error::from(RequestError::NotEmulated {
+            operation: "Changing journalEntryItems of a summary journal entry".to_owned(),
+        });
+        return reject(&app, &error, &head, &ids);
+    }
+    let entity = lookup_entity(&app, request.caller, &request.scope);
+    let caller = app.caller(request.caller);
+    let scope = request.scope.clone();
+    let entry = request.target;
+    let by = app.user(request.caller);
+    let done = {
+        let mut tenant = app.write();
+        let key = tenant.find_entry(entity.as_ref(), entry);
+        let at = now_rfc3339();
+        let mut records = Vec::new();
+        let edit_query = Query::EditEntry { entry, scope: scope.clone() };
+        let authorized = match key.as_ref().and_then(|k| tenant.get(k)) {
+            Some(record) => record.run.authorize_query(&caller, &edit_query),
+            None => Err(JournalRun::query_absent(&caller, &edit_query)),
+        };
+        let outcome = authorized.map_err(Error::from).and_then(|()| {
+            let Some(key) = key else {
+                return Err(Error::from(Rejection::EntryNotFound { entry }));
+            };
+            if let Some(value) = update.transferred_to_accounting() {
+                let command = Command::UpdateTransferredToAccounting { entry, value, scope };
+                records.push((key.clone(), tenant.execute(&key, &caller, &command, &at, &by)?));
+            }
+            let edit = EntryEdit {
+                entry,
+                notes: update.notes().clone(),
+                custom_fields: update.custom_fields().clone(),
+            };
+            if !edit.notes.is_absent() || !edit.custom_fields.is_empty() {
+                records.push((key.clone(), tenant.edit(&key, edit, &at, &by)?));
+            }
+            Ok(())
+        });
+        match outcome {
+            Ok(()) => app.persist(&mut tenant, records),
+            Err(error) => {
+                // A rejected request changes nothing: `execute` refused before recording.
+                return reject(&app, &error, &head, &ids);
+            }
+        }
+    };
+    match done.await {
+        Ok(()) => ok(&head, &ids, &CommonResponse::success()),
+        Err(_) => reject(&app, &stopped(), &head, &ids),
+    }
+}
+
+fn stopped() -> Error {
+    RequestError::NotEmulated {
+        operation: "a write after the store stopped".to_owned(),
+    }
+    .into()
+}
+
+/// `GET /v1/journal-runs/{jr-number}`.
+pub async fn get_run(State(app): State<Arc<App>>, Path(number): Path<String>, headers: HeaderMap) -> Answer {
+    let ids = fresh_ids();
+    let head: Head<JournalRunNumber> = read_head(&app, &number, &headers);
+    let request = request!(&app, head, ids);
+    let caller = app.caller(request.caller);
+    let query = Query::GetRun { run: request.target, scope: request.scope.clone() };
+    let entity = lookup_entity(&app, request.caller, &request.scope);
+    let found: Result<(GetJournalRunType, u64), Rejection> = {
+        let tenant = app.read();
+        match tenant.find_run(entity.as_ref(), request.target).and_then(|k| tenant.get(&k)) {
+            Some(record) => record.run.authorize_query(&caller, &query).map(|()| (record.document(), record.ticket)),
+            None => Err(JournalRun::query_absent(&caller, &query)),
+        }
+    };
+    match found {
+        Ok((doc, ticket)) => {
+            committed_view(&app, ticket).await;
+            ok(&head, &ids, &doc)
+        }
+        Err(rejection) => reject(&app, &rejection.into(), &head, &ids),
+    }
+}
+
+/// `GET /v1/journal-entries/{je-number}`.
+pub async fn get_entry(State(app): State<Arc<App>>, Path(number): Path<String>, headers: HeaderMap) -> Answer {
+    let ids = fresh_ids();
+    let head: Head<JournalEntryNumber> = read_head(&app, &number, &headers);
+    let request = request!(&app, head, ids);
+    let caller = app.caller(request.caller);
+    let query = Query::GetEntry { entry: request.target, scope: request.scope.clone() };
+    let entity = lookup_entity(&app, request.caller, &request.scope);
+    let found: Result<(GetJournalEntryDetailType, u64), Rejection> = {
+        let tenant = app.read();
+        match tenant.find_entry(entity.as_ref(), request.target).and_then(|k| tenant.get(&k)) {
+            Some(record) => record.run.authorize_query(&caller, &query).and_then(|()| {
+                let mut doc = record
+                    .entry_docs
+                    .get(&request.target)
+                    .cloned()
+                    .ok_or(Rejection::EntryNotFound { entry: request.target })?;
+                doc.success = Some(true);
+                Ok((doc, record.ticket))
+            }),
+            None => Err(JournalRun::query_absent(&caller, &query)),
+        }
+    };
+    match found {
+        Ok((doc, ticket)) => {
+            committed_view(&app, ticket).await;
+            ok(&head, &ids, &doc)
+        }
+        Err(rejection) => reject(&app, &rejection.into(), &head, &ids),
+    }
+}
+
+/// The largest `pageSize` (the spec extract: at most 300).
+pub const MAX_PAGE_SIZE: usize = 300;
+/// The default `pageSize` (the spec extract: 8).
+pub const DEFAULT_PAGE_SIZE: usize = 8;
+
+/// `page` and `pageSize` from a query string: positive integers, `pageSize` at most 300.
+fn paging(query: Option<&str>) -> Result<(usize, usize), Error> {
+    let mut page = 1;
+    let mut size = DEFAULT_PAGE_SIZE;
+    for pair in query.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let (name, slot, max) = match name {
+            "page" => ("page", &mut page, usize::MAX),
+            "pageSize" => ("pageSize", &mut size, MAX_PAGE_SIZE),
+            _ => continue,
+        };
+        let shown: String = value.chars().take(32).collect();
+        let shown = shown.escape_default().to_string();
+        *slot = match value.parse::<usize>() {
+            Ok(n) if n >= 1 && n <= max => n,
+            Ok(_) | Err(_) => {
+                return Err(RequestError::QueryParameter {
+                    name,
+                    reason: if max == MAX_PAGE_SIZE {
+                        format!("expected a whole number from 1 to {MAX_PAGE_SIZE}, found `{shown}`")
+                    } else {
+                        format!("expected a whole number from 1, found `{shown}`")
+                    },
+                }
+                .into())
+            }
+        };
+    }
+    Ok((page, size))
+}
+
+/// `GET /v1/journal-entries/journal-runs/{jr-number}`: a page of the run's entries, in
+/// entry-number order.
+pub async fn list_entries(State(app): State<Arc<App>>, Path(number): Path<String>, RawQuery(query_string): RawQuery, headers: HeaderMap) -> Answer {
+    let ids = fresh_ids();
+    let head: Head<JournalRunNumber> = read_head(&app, &number, &headers);
+    let request = request!(&app, head, ids);
+    let (page, size) = match paging(query_string.as_deref()) {
+        Ok(paging) => paging,
+        Err(error) => return reject(&app, &error, &head, &ids),
+    };
+    let caller = app.caller(request.caller);
+    let query = Query::ListEntries { run: request.target, scope: request.scope.clone() };
+    let entity = lookup_entity(&app, request.caller, &request.scope);
+    let found: Result<(GetJournalEntriesInJournalRunType, u64), Rejection> = {
+        let tenant = app.read();
+        match tenant.find_run(entity.as_ref(), request.target).and_then(|k| tenant.get(&k)) {
+            Some(record) => record.run.authorize_query(&caller, &query).map(|()| {
+                let skip = (page - 1).saturating_mul(size);
+                let entries: Vec<_> = record.entry_docs.values().skip(skip).take(size).cloned().collect();
+                let more = record.entry_docs.len() > skip.saturating_add(size);
+                let next = more.then(|| {
+                    format!(
+                        "{}/v1/journal-entries/journal-runs/{}?page={}&pageSize={size}",
+                        app.base_url,
+                        request.target,
+                        page + 1
+                    )
+                });
+                (GetJournalEntriesInJournalRunType::new(entries, next), record.ticket)
+            }),
+            None => Err(JournalRun::query_absent(&caller, &query)),
+        }
+    };
+    match found {
+        Ok((page, ticket)) => {
+            committed_view(&app, ticket).await;
+            ok(&head, &ids, &page)
+        }
+        Err(rejection) => reject(&app, &rejection.into(), &head, &ids),
+    }
+}
+
+/// The answer of `POST /v1/journal-runs`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CreatedRun {
+    journal_run_number: String,
+    success: bool,
+}
+
+/// `Idempotency-Key`: fewer than 255 characters (FACTS.md).
+const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// `POST /v1/journal-runs`: create a journal run, with `Idempotency-Key` as Zuora keeps it.
+pub async fn create_run(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Answer {
+    let ids = fresh_ids();
+    let head: Head<()> = read_head(&app, "", &headers);
+    let request = request!(&app, head, ids);
+    let client_id = app.clients.get(request.caller).map(|c| c.client_id.clone()).unwrap_or_default();
+    let key = header(&headers, IDEMPOTENCY_KEY).map(str::to_owned);
+    if let Some(key) = &key {
+        if key.chars().count() >= 255 || key.is_empty() {
+            let message = format!(
+                "Idempotency-Key must have 1 to 254 characters; it has {}",
+                key.chars().count()
+            );
+            return failure(&app, None, journal_run::wire::ErrorCategory::InvalidValue, message, &head, &ids);
+        }
+        match app.begin_idempotent(&client_id, key, "POST", "/v1/journal-runs") {
+            Ok(None) => {}
+            Ok(Some(saved)) => return replay(saved, head.gzip_accepted()),
+            Err(status) => return idempotency_conflict(&app, status, &head, &ids),
+        }
+    }
+    let saved = |answer: &Answer| {
+        key.clone().map(|key| SavedAnswer {
+            client: client_id.clone(),
+            key,
+            method: "POST".to_owned(),
+            path: "/v1/journal-runs".to_owned(),
+            status: answer.status,
+            headers: serde_json::to_string(&answer.headers).unwrap_or_default(),
+            body: answer.body.clone(),
+            saved_ms: now_ms(),
+        })
+    };
+    let (answer, done) = create(&app, &headers, body, &head, &ids, request.caller, &saved).await;
+    let done = done.or_else(|| {
+        saved(&answer).map(|saved| app.store.submit(vec![Write::Answer(saved)]).1)
+    });
+    if let Some(saved) = saved(&answer) {
+        app.end_idempotent(saved);
+    }
+    if let Some(done) = done {
+        if done.await.is_err() {
+            return reject(&app, &stopped(), &head, &ids);
+        }
+    }
+    answer
+}
+
+fn replay(saved: SavedAnswer, gzip_accepted: bool) -> Answer {
+    let pairs: Vec<(String, String)> = serde_json::from_str(&saved.headers).unwrap_or_default();
+    let headers = pairs
+        .into_iter()
+        .filter_map(|(n, v)| {
+            [journal_run::wire::CONTENT_TYPE, journal_run::wire::ZUORA_REQUEST_ID, journal_run::wire::ZUORA_TRACK_ID]
+                .into_iter()
+                .find(|known| known.eq_ignore_ascii_case(&n))
+                .map(|known| (known, v))
+        })
+        .collect();
+    Answer {
+        status: saved.status,
+        headers,
+        body: saved.body,
+        gzip_accepted,
+    }
+}
+
+/// A failure answer of `category` with `message`, outside the library's errors: the
+/// `Idempotency-Key` answers (409, 422, and a key of 255 characters or more).
+fn failure<P>(
+    app: &App,
+    status: Option<u16>,
+    category: journal_run::wire::ErrorCategory,
+    message: String,
+    head: &Head<P>,
+    ids: &(RequestId, ProcessId),
+) -> Answer {
+    let handler = handler(app);
+    let body = CommonResponse::failure(
+        &ids.0,
+        &ids.1,
+        vec![journal_run::wire::Reason {
+            code: handler.code(category),
+            message,
+        }],
+    );
+    Answer {
+        status: status.unwrap_or_else(|| app.config.http_status_mapping.status(category)),
+        headers: head.response_headers(&ids.0),
+        body: serde_json::to_vec(&body).unwrap_or_default(),
+        gzip_accepted: head.gzip_accepted(),
+    }
+}
+
+fn idempotency_conflict(app: &App, status: u16, head: &Head<()>, ids: &(RequestId, ProcessId)) -> Answer {
+    use journal_run::wire::ErrorCategory;
+    let (category, message) = if status == 409 {
+        (
+            ErrorCategory::LockingContention,
+            "a request with this Idempotency-Key is still in progress; retry after it ends",
+        )
+    } else {
+        (
+            ErrorCategory::InvalidValue,
+            "this Idempotency-Key was used with another method or path",
+        )
+    };
+    failure(app, Some(status), category, message.to_owned(), head, ids)
+}
+
+/// Creates the run: returns the answer and, when a run was created, the receiver told when
+/// its documents (and the saved answer, for a request with an `Idempotency-Key`) are
+/// committed, in one transaction submitted under the tenant's lock.
+async fn create(
+    app: &App,
+    headers: &HeaderMap,
+    body: Body,
+    head: &Head<()>,
+    ids: &(RequestId, ProcessId),
+    client: usize,
+    saved: &(dyn Fn(&Answer) -> Option<SavedAnswer> + Sync),
+) -> (Answer, Option<tokio::sync::oneshot::Receiver<()>>) {
+    let request = match &head.request {
+        Ok(request) => request,
+        Err(error) => return (reject(app, error, head, ids), None),
+    };
+    let body = match read_body(app, headers, body)
+        .await
+        .and_then(|bytes| json_value(&bytes))
+        .and_then(|value| CreateJournalRunRequest::from_value(&value).map_err(Error::from))
+    {
+        Ok(body) => body,
+        Err(error) => return (reject(app, &error, head, ids), None),
+    };
+    let organizations = match resolve_orgs(app, &body) {
+        Ok(orgs) => orgs,
+        Err(error) => return (reject(app, &error, head, ids), None),
+    };
+    let caller = app.caller(client);
+    let mut tenant = app.write();
+    let entity = caller.entity_for(request.scope.entity.as_ref()).ok().flatten().cloned();
+    let Some(number) = tenant.next_run_number(entity.as_ref()) else {
+        let last = JournalRunNumber::from_non_zero(core::num::NonZeroU64::MAX);
+        return (reject(app, &Error::from(Rejection::RunExists { run: last }), head, ids), None);
+    };
+    let create = CreateRun {
+        run: number,
+        organizations: organizations.iter().map(|(id, _)| id.clone()).collect(),
+        scope: request.scope.clone(),
+    };
+    let run = match journal_run::tenant::create_run(&caller, &create, tenant.journal_runs()) {
+        Ok(run) => run,
+        Err(rejection) => return (reject(app, &rejection.into(), head, ids), None),
+    };
+    let base = documents(&run, &body, &organizations);
+    let key = RunKey { entity: run.entity().cloned(), number };
+    if let Err(error) = tenant.insert(key.clone(), base.clone(), Vec::new()) {
+        tracing::error!(%error, "a created run could not be taken in");
+        let error = RequestError::NotEmulated {
+            operation: format!("creating this run ({error})"),
+        };
+        return (reject(app, &Error::from(error), head, ids), None);
+    }
+    let answer = ok(head, ids, &CreatedRun { journal_run_number: number.to_string(), success: true });
+    let mut writes = vec![Write::Run {
+        key: key.clone(),
+        documents: serde_json::to_string(&base).unwrap_or_default(),
+    }];
+    writes.extend(saved(&answer).map(Write::Answer));
+    let (ticket, done) = app.store.submit(writes);
+    tenant.set_ticket(&key, ticket);
+    drop(tenant);
+    app.wake_jobs.notify_one();
+    (answer, Some(done))
+}
+
+/// The org labels of a create request as (id, name): a label given by name only is found in
+/// the configured orgs.
+fn resolve_orgs(app: &App, body: &CreateJournalRunRequest) -> Result<Vec<(OrgId, Option<String>)>, Error> {
+    body.organization_labels()
+        .iter()
+        .enumerate()
+        .map(|(i, label)| match (label.organization_id(), label.organization_name()) {
+            (Some(id), name) => Ok((id.clone(), name.map(str::to_owned))),
+            (None, Some(name)) => app
+                .config
+                .orgs
+                .iter()
+                .find(|org| org.name == name)
+                .map(|org| (org.id.clone(), Some(name.to_owned())))
+                .ok_or_else(|| {
+                    BodyError::InvalidValue {
+                        field: format!("organizationLabels[{i}].organizationName"),
+                        reason: format!("no org of the tenant is named {name:?}"),
+                    }
+                    .into()
+                }),
+            (None, None) => Err(BodyError::MissingField {
+                field: format!("organizationLabels[{i}].organizationId"),
+                condition: " unless organizationName is given",
+            }
+            .into()),
+        })
+        .collect()
+}
+
+/// The documents of a new, Pending run.
+fn documents(run: &JournalRun, body: &CreateJournalRunRequest, orgs: &[(OrgId, Option<String>)]) -> RunSnapshot {
+    let labels: Vec<OrganizationLabel> = orgs
+        .iter()
+        .map(|(id, name)| OrganizationLabel {
+            organization_id: Some(id.to_string()),
+            organization_name: name.clone(),
+        })
+        .collect();
+    let doc = GetJournalRunType {
+        number: run.number().to_string(),
+        status: "Pending".to_owned(),
+        journal_entry_date: Some(body.journal_entry_date().to_string()),
+        target_start_date: body.target_start_date().map(|d| d.to_string()),
+        target_end_date: body.target_end_date().map(|d| d.to_string()),
+        transaction_types: Some(
+            body.transaction_types()
+                .iter()
+                .map(|t| journal_run::wire::GetJournalRunTransactionType {
+                    transaction_type: Some(t.as_str().to_owned()),
+                })
+                .collect(),
+        ),
+        aggregate_currency: Some(false),
+        organization_labels: (!labels.is_empty()).then_some(labels),
+        total_journal_entry_count: Some(0),
+        ..GetJournalRunType::default()
+    };
+    RunSnapshot {
+        run: doc,
+        journal_entries: Vec::new(),
+        cancellation_job: None,
+    }
+}
+
+/// `POST /v1/journal-entries` (a manual summary journal entry): not emulated.
+pub async fn create_entry(State(app): State<Arc<App>>, headers: HeaderMap) -> Answer {
+    let ids = fresh_ids();
+    let head: Head<()> = read_head(&app, "", &headers);
+    let _request = request!(&app, head, ids);
+    let error = Error::from(RequestError::NotEmulated {
+        operation: "POST /v1/journal-entries (creating a summary journal entry)".to_owned(),
+    });
+    reject(&app, &error, &head, &ids)
+}
+
+/// Any path that is no operation.
+pub async fn unknown_path(State(app): State<Arc<App>>, uri: axum::http::Uri, headers: HeaderMap) -> Answer {
+    let path: String = uri
+        .path()
+        .chars()
+        .take(128)
+        .flat_map(|c| if c.is_ascii_graphic() { vec![c] } else { c.escape_unicode().collect() })
+        .collect();
+    reject_raw(&app, &Error::from(RequestError::UnknownPath { path }), &headers)
+}
+
+/// A method the path does not support.
+pub fn method_not_allowed(app: &App, method: &Method, path: &'static str, allowed: &'static str, headers: &HeaderMap) -> Answer {
+    let error = journal_run::wire::require_method(method.as_str(), path, allowed)
+        .err()
+        .unwrap_or(RequestError::UnsupportedMethod {
+            method: method.as_str().chars().take(16).collect(),
+            path,
+            allowed,
+        });
+    reject_raw(app, &Error::from(error), headers)
+}

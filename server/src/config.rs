@@ -1,0 +1,190 @@
+//! The server's configuration: the command line's options and the TOML file (`--config`).
+//! docs/SERVER.md, "The config file", describes every key.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use journal_run::wire::HttpStatusMapping;
+use journal_run::{Caller, OrgId};
+use serde::Deserialize;
+
+/// What `journal-run serve` was asked to do.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where to listen (port 0: a free port).
+    pub listen: SocketAddr,
+    /// The SQLite file; `:memory:` for a throwaway store.
+    pub db: String,
+    /// Snapshot files to load at start (the format `cancel` and `audit` read).
+    pub load: Vec<PathBuf>,
+    /// The configuration.
+    pub config: Config,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            db: "journal-run.db".to_owned(),
+            load: Vec::new(),
+            config: Config::default(),
+        }
+    }
+}
+
+/// The TOML configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// OAuth clients. Empty: one default client with fresh random credentials whose user has
+    /// every permission.
+    pub clients: Vec<Client>,
+    /// Whether Multi-entity is on: when off, callers have no entities and runs belong to none.
+    pub multi_entity: bool,
+    /// Whether Multi-Org is on: when off, every caller can access every org.
+    pub multi_org: bool,
+    /// Orgs by name, to resolve an `organizationLabels[].organizationName` without an id.
+    pub orgs: Vec<Org>,
+    /// The HTTP status of each error category: `zuora` (default) or `rest`.
+    pub http_status_mapping: HttpStatusMapping,
+    /// How long an OAuth token lives, in seconds (Zuora: one hour).
+    pub token_lifetime_secs: u64,
+    /// The largest request body accepted, in bytes (after inflating a gzipped one).
+    pub max_body_bytes: usize,
+    /// The background jobs.
+    pub jobs: Jobs,
+    /// What processing a created run produces.
+    pub processing: Processing,
+    /// The control API.
+    pub control: Control,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            clients: Vec::new(),
+            multi_entity: true,
+            multi_org: true,
+            orgs: Vec::new(),
+            http_status_mapping: HttpStatusMapping::Zuora,
+            token_lifetime_secs: 3600,
+            max_body_bytes: 1 << 20,
+            jobs: Jobs::default(),
+            processing: Processing::default(),
+            control: Control::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads a TOML document.
+    ///
+    /// # Errors
+    ///
+    /// The TOML parser's message, naming the line and the key.
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+}
+
+/// An OAuth client and its user.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    /// The client id (Zuora's official client requires exactly 36 characters).
+    pub client_id: String,
+    /// The client secret (Zuora's official client accepts at most 42 characters).
+    pub client_secret: String,
+    /// The user's name, written as `transferredBy` of the transfers the user makes.
+    #[serde(default = "default_user")]
+    pub user: String,
+    /// The user: permissions, accessible orgs, entities (the library's caller document:
+    /// `permissions`, `platformPermissions`, `orgs`, `entities`). Absent: every permission.
+    #[serde(default = "Caller::superuser")]
+    pub caller: Caller,
+}
+
+fn default_user() -> String {
+    "api-user".to_owned()
+}
+
+/// An org of the tenant.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Org {
+    /// Its id.
+    pub id: OrgId,
+    /// Its name.
+    pub name: String,
+}
+
+/// Who drives the background jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobMode {
+    /// The server steps every job at its pace.
+    Auto,
+    /// Nothing moves until the control API steps it.
+    Manual,
+}
+
+/// The background jobs' pace.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Jobs {
+    /// `auto` (default) or `manual`.
+    pub mode: JobMode,
+    /// Milliseconds between two steps of a job (a cancellation attempts one entry per step;
+    /// processing starts, then completes, one step each). 0: unpaced, as fast as the store
+    /// commits.
+    pub step_interval_ms: u64,
+}
+
+impl Default for Jobs {
+    fn default() -> Self {
+        Self {
+            mode: JobMode::Auto,
+            step_interval_ms: 50,
+        }
+    }
+}
+
+impl Jobs {
+    /// The pause between steps.
+    #[must_use]
+    pub const fn interval(&self) -> Duration {
+        Duration::from_millis(self.step_interval_ms)
+    }
+}
+
+/// What processing a created run produces: a deterministic source of entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default, rename_all = "camelCase")]
+pub struct Processing {
+    /// How many summary journal entries processing creates, numbered on from the entity's
+    /// highest entry number.
+    pub entries: u32,
+    /// Whether processing ends in `Error` (with its entries) instead of `Completed`.
+    pub fail: bool,
+}
+
+impl Default for Processing {
+    fn default() -> Self {
+        Self {
+            entries: 10,
+            fail: false,
+        }
+    }
+}
+
+/// The control API's guard.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Control {
+    /// Whether the control API answers requests from other hosts than loopback. When it does,
+    /// `token` is required.
+    pub allow_remote: bool,
+    /// The token a remote request must send as `Authorization: Bearer <token>`.
+    pub token: Option<String>,
+}

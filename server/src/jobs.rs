@@ -1,0 +1,91 @@
+//! Zuora's asynchronous work: processing a created run, the cancellation job entry by entry,
+//! finishing a deletion. Each step is a command of the library, decided and recorded like a
+//! request's; a job's state is the run's state, so a restarted server resumes every job
+//! where its log stopped, and ends it as an uninterrupted one would.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use journal_run::Command;
+use tokio::sync::watch;
+
+use crate::app::{now_rfc3339, App};
+use crate::config::JobMode;
+use crate::tenant::{system, LogRecord, RunKey, Tenant};
+
+/// Who the log names as the author of background steps.
+pub const ZUORA: &str = "zuora";
+
+/// How many steps a run's job takes in one turn when jobs are unpaced.
+const UNPACED_BURST: usize = 4096;
+
+/// Takes the next step of run `key`'s background work, if it has one now: the command, and
+/// its log record to persist.
+pub fn step(app: &App, tenant: &mut Tenant, key: &RunKey) -> Option<(Command, LogRecord)> {
+    let command = tenant.next_job_command(key, app.processing())?;
+    match tenant.execute(key, &system(), &command, &now_rfc3339(), ZUORA) {
+        Ok(record) => Some((command, record)),
+        Err(error) => {
+            tracing::warn!(run = %key.number, %error, "a job step was refused");
+            None
+        }
+    }
+}
+
+/// One turn of every job that is not paused: up to `burst` steps each. Returns whether any
+/// step was taken.
+fn turn(app: &App, burst: usize) -> bool {
+    let mut tenant = app.write();
+    let keys: Vec<RunKey> = tenant
+        .runs()
+        .filter(|(_, r)| !r.paused)
+        .map(|(k, _)| k.clone())
+        .collect();
+    let mut records = Vec::new();
+    for key in keys {
+        for _ in 0..burst {
+            match step(app, &mut tenant, &key) {
+                Some((_, record)) => records.push((key.clone(), record)),
+                None => break,
+            }
+        }
+    }
+    let worked = !records.is_empty();
+    if worked {
+        // The jobs do not wait for the commit: a step lost in a crash is taken again, the
+        // same, from the committed state.
+        drop(app.persist(&mut tenant, records));
+    }
+    worked
+}
+
+/// Drives the jobs until `shutdown` turns true. In manual mode nothing moves by itself.
+pub async fn drive(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
+    if app.config.jobs.mode == JobMode::Manual {
+        return;
+    }
+    let interval = app.config.jobs.interval();
+    let burst = if interval.is_zero() { UNPACED_BURST } else { 1 };
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let worked = !app.paused() && turn(&app, burst);
+        let wait = if worked && interval.is_zero() {
+            Duration::ZERO
+        } else if worked {
+            interval
+        } else {
+            // Idle: wait for a change that may give work, or poll at the pace.
+            interval.max(Duration::from_millis(50))
+        };
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = app.wake_jobs.notified(), if !worked => {}
+            _ = shutdown.changed() => return,
+        }
+        if wait.is_zero() {
+            tokio::task::yield_now().await;
+        }
+    }
+}

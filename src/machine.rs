@@ -752,12 +752,15 @@ pub(crate) fn authorize_request<'a>(
     command: &Command,
     scope: &'a RequestScope,
 ) -> Result<Option<&'a EntityId>, Rejection> {
-    authorize_scope(caller, scope, command.required_permissions(), |permission| {
-        Rejection::MissingPermission {
+    authorize_scope(
+        caller,
+        scope,
+        command.required_permissions(),
+        |permission| Rejection::MissingPermission {
             command: command.kind(),
             permission,
-        }
-    })
+        },
+    )
 }
 
 /// Steps 1 to 3 of [`PRECEDENCE`] for any request, command or query: the entity header

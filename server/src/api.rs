@@ -64,8 +64,14 @@ pub fn internal_error() -> Response {
     Answer::new(
         500,
         vec![
-            (journal_run::wire::CONTENT_TYPE, journal_run::wire::JSON_CONTENT_TYPE.to_owned()),
-            (journal_run::wire::ZUORA_REQUEST_ID, request_id.as_str().to_owned()),
+            (
+                journal_run::wire::CONTENT_TYPE,
+                journal_run::wire::JSON_CONTENT_TYPE.to_owned(),
+            ),
+            (
+                journal_run::wire::ZUORA_REQUEST_ID,
+                request_id.as_str().to_owned(),
+            ),
         ],
         serde_json::to_vec(&body).unwrap_or_default(),
     )
@@ -81,9 +87,14 @@ impl IntoResponse for Answer {
             .map_or("", |(_, v)| v.as_str());
         let gzip = self.gzip_accepted
             && journal_run::wire::should_gzip(Some("gzip"), content_type, self.body.len());
-        let body = if gzip { gzip_bytes(&self.body) } else { self.body };
+        let body = if gzip {
+            gzip_bytes(&self.body)
+        } else {
+            self.body
+        };
         let mut response = Response::new(Body::from(body));
-        *response.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        *response.status_mut() =
+            StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let headers = response.headers_mut();
         for (name, value) in self.headers {
             if let Ok(value) = HeaderValue::from_str(&value) {
@@ -110,7 +121,12 @@ fn gzip_bytes(body: &[u8]) -> Vec<u8> {
 fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
-        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(n, v)| {
+            (
+                n.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect()
 }
 
@@ -145,7 +161,8 @@ fn reject<P>(app: &App, error: &Error, head: &Head<P>, ids: &(RequestId, Process
 /// The answer to a request refused before its headers could be read (unknown path, method).
 fn reject_raw(app: &App, error: &Error, headers: &HeaderMap) -> Answer {
     let (request_id, process_id) = fresh_ids();
-    let response = handler(app).error_response(error, &header_pairs(headers), &request_id, &process_id);
+    let response =
+        handler(app).error_response(error, &header_pairs(headers), &request_id, &process_id);
     Answer {
         status: response.status,
         headers: response.headers,
@@ -176,8 +193,16 @@ macro_rules! request {
 
 /// The entity a request acts in, for the lookup (a fault of the entity header is answered by
 /// the rules, in their turn).
-fn lookup_entity(app: &App, client: usize, scope: &journal_run::RequestScope) -> Option<journal_run::EntityId> {
-    app.caller(client).entity_for(scope.entity.as_ref()).ok().flatten().cloned()
+fn lookup_entity(
+    app: &App,
+    client: usize,
+    scope: &journal_run::RequestScope,
+) -> Option<journal_run::EntityId> {
+    app.caller(client)
+        .entity_for(scope.entity.as_ref())
+        .ok()
+        .flatten()
+        .cloned()
 }
 
 /// Reads a request body: `Content-Encoding` by the library's rule, the size limit, gzip.
@@ -229,7 +254,12 @@ async fn committed_view(app: &App, ticket: u64) {
 
 /// Decides and records a command on the run `key` names (or answers as the library does for
 /// a run the store does not hold), then waits for the commit.
-async fn execute(app: &App, key: Option<RunKey>, client: usize, command: &Command) -> Result<(), Error> {
+async fn execute(
+    app: &App,
+    key: Option<RunKey>,
+    client: usize,
+    command: &Command,
+) -> Result<(), Error> {
     let caller = app.caller(client);
     let done = {
         let mut tenant = app.write();
@@ -240,19 +270,37 @@ async fn execute(app: &App, key: Option<RunKey>, client: usize, command: &Comman
         app.persist(&mut tenant, vec![(key, record)])
     };
     app.wake_jobs.notify_one();
-    done.await.map_err(|_| Error::from(RequestError::NotEmulated {
-        operation: "a write after the store stopped".to_owned(),
-    }))
+    done.await.map_err(|_| {
+        Error::from(RequestError::NotEmulated {
+            operation: "a write after the store stopped".to_owned(),
+        })
+    })
 }
 
 /// `PUT /v1/journal-runs/{jr-number}/cancel`.
-pub async fn cancel_run(State(app): State<Arc<App>>, Path(number): Path<String>, headers: HeaderMap) -> Answer {
-    run_command(&app, &number, &headers, |run, scope| Command::CancelRun { run, scope }).await
+pub async fn cancel_run(
+    State(app): State<Arc<App>>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+) -> Answer {
+    run_command(&app, &number, &headers, |run, scope| Command::CancelRun {
+        run,
+        scope,
+    })
+    .await
 }
 
 /// `DELETE /v1/journal-runs/{jr-number}`.
-pub async fn delete_run(State(app): State<Arc<App>>, Path(number): Path<String>, headers: HeaderMap) -> Answer {
-    run_command(&app, &number, &headers, |run, scope| Command::DeleteRun { run, scope }).await
+pub async fn delete_run(
+    State(app): State<Arc<App>>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+) -> Answer {
+    run_command(&app, &number, &headers, |run, scope| Command::DeleteRun {
+        run,
+        scope,
+    })
+    .await
 }
 
 async fn run_command(
@@ -274,13 +322,27 @@ async fn run_command(
 }
 
 /// `PUT /v1/journal-entries/{je-number}/cancel`.
-pub async fn cancel_entry(State(app): State<Arc<App>>, Path(number): Path<String>, headers: HeaderMap) -> Answer {
-    entry_command(&app, &number, &headers, |entry, scope| Command::CancelEntry { entry, scope }).await
+pub async fn cancel_entry(
+    State(app): State<Arc<App>>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+) -> Answer {
+    entry_command(&app, &number, &headers, |entry, scope| {
+        Command::CancelEntry { entry, scope }
+    })
+    .await
 }
 
 /// `DELETE /v1/journal-entries/{je-number}`.
-pub async fn delete_entry(State(app): State<Arc<App>>, Path(number): Path<String>, headers: HeaderMap) -> Answer {
-    entry_command(&app, &number, &headers, |entry, scope| Command::DeleteEntry { entry, scope }).await
+pub async fn delete_entry(
+    State(app): State<Arc<App>>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+) -> Answer {
+    entry_command(&app, &number, &headers, |entry, scope| {
+        Command::DeleteEntry { entry, scope }
+    })
+    .await
 }
 
 async fn entry_command(
@@ -302,7 +364,12 @@ async fn entry_command(
 }
 
 /// `PUT /v1/journal-entries/{je-number}/basic-information`.
-pub async fn update_entry(State(app): State<Arc<App>>, Path(number): Path<String>, headers: HeaderMap, body: Body) -> Answer {
+pub async fn update_entry(
+    State(app): State<Arc<App>>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Answer {
     let ids = fresh_ids();
     let head: Head<JournalEntryNumber> = read_head(&app, &number, &headers);
     let request = request!(&app, head, ids);
@@ -330,7 +397,10 @@ pub async fn update_entry(State(app): State<Arc<App>>, Path(number): Path<String
         let key = tenant.find_entry(entity.as_ref(), entry);
         let at = now_rfc3339();
         let mut records = Vec::new();
-        let edit_query = Query::EditEntry { entry, scope: scope.clone() };
+        let edit_query = Query::EditEntry {
+            entry,
+            scope: scope.clone(),
+        };
         let authorized = match key.as_ref().and_then(|k| tenant.get(k)) {
             Some(record) => record.run.authorize_query(&caller, &edit_query),
             None => Err(JournalRun::query_absent(&caller, &edit_query)),
@@ -340,8 +410,15 @@ pub async fn update_entry(State(app): State<Arc<App>>, Path(number): Path<String
                 return Err(Error::from(Rejection::EntryNotFound { entry }));
             };
             if let Some(value) = update.transferred_to_accounting() {
-                let command = Command::UpdateTransferredToAccounting { entry, value, scope };
-                records.push((key.clone(), tenant.execute(&key, &caller, &command, &at, &by)?));
+                let command = Command::UpdateTransferredToAccounting {
+                    entry,
+                    value,
+                    scope,
+                };
+                records.push((
+                    key.clone(),
+                    tenant.execute(&key, &caller, &command, &at, &by)?,
+                ));
             }
             let edit = EntryEdit {
                 entry,
@@ -375,17 +452,30 @@ fn stopped() -> Error {
 }
 
 /// `GET /v1/journal-runs/{jr-number}`.
-pub async fn get_run(State(app): State<Arc<App>>, Path(number): Path<String>, headers: HeaderMap) -> Answer {
+pub async fn get_run(
+    State(app): State<Arc<App>>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+) -> Answer {
     let ids = fresh_ids();
     let head: Head<JournalRunNumber> = read_head(&app, &number, &headers);
     let request = request!(&app, head, ids);
     let caller = app.caller(request.caller);
-    let query = Query::GetRun { run: request.target, scope: request.scope.clone() };
+    let query = Query::GetRun {
+        run: request.target,
+        scope: request.scope.clone(),
+    };
     let entity = lookup_entity(&app, request.caller, &request.scope);
     let found: Result<(GetJournalRunType, u64), Rejection> = {
         let tenant = app.read();
-        match tenant.find_run(entity.as_ref(), request.target).and_then(|k| tenant.get(&k)) {
-            Some(record) => record.run.authorize_query(&caller, &query).map(|()| (record.document(), record.ticket)),
+        match tenant
+            .find_run(entity.as_ref(), request.target)
+            .and_then(|k| tenant.get(&k))
+        {
+            Some(record) => record
+                .run
+                .authorize_query(&caller, &query)
+                .map(|()| (record.document(), record.ticket)),
             None => Err(JournalRun::query_absent(&caller, &query)),
         }
     };
@@ -399,22 +489,32 @@ pub async fn get_run(State(app): State<Arc<App>>, Path(number): Path<String>, he
 }
 
 /// `GET /v1/journal-entries/{je-number}`.
-pub async fn get_entry(State(app): State<Arc<App>>, Path(number): Path<String>, headers: HeaderMap) -> Answer {
+pub async fn get_entry(
+    State(app): State<Arc<App>>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+) -> Answer {
     let ids = fresh_ids();
     let head: Head<JournalEntryNumber> = read_head(&app, &number, &headers);
     let request = request!(&app, head, ids);
     let caller = app.caller(request.caller);
-    let query = Query::GetEntry { entry: request.target, scope: request.scope.clone() };
+    let query = Query::GetEntry {
+        entry: request.target,
+        scope: request.scope.clone(),
+    };
     let entity = lookup_entity(&app, request.caller, &request.scope);
     let found: Result<(GetJournalEntryDetailType, u64), Rejection> = {
         let tenant = app.read();
-        match tenant.find_entry(entity.as_ref(), request.target).and_then(|k| tenant.get(&k)) {
+        match tenant
+            .find_entry(entity.as_ref(), request.target)
+            .and_then(|k| tenant.get(&k))
+        {
             Some(record) => record.run.authorize_query(&caller, &query).and_then(|()| {
-                let mut doc = record
-                    .entry_docs
-                    .get(&request.target)
-                    .cloned()
-                    .ok_or(Rejection::EntryNotFound { entry: request.target })?;
+                let mut doc = record.entry_docs.get(&request.target).cloned().ok_or(
+                    Rejection::EntryNotFound {
+                        entry: request.target,
+                    },
+                )?;
                 doc.success = Some(true);
                 Ok((doc, record.ticket))
             }),
@@ -439,7 +539,11 @@ pub const DEFAULT_PAGE_SIZE: usize = 8;
 fn paging(query: Option<&str>) -> Result<(usize, usize), Error> {
     let mut page = 1;
     let mut size = DEFAULT_PAGE_SIZE;
-    for pair in query.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
         let (name, slot, max) = match name {
             "page" => ("page", &mut page, usize::MAX),
@@ -448,27 +552,33 @@ fn paging(query: Option<&str>) -> Result<(usize, usize), Error> {
         };
         let shown: String = value.chars().take(32).collect();
         let shown = shown.escape_default().to_string();
-        *slot = match value.parse::<usize>() {
-            Ok(n) if n >= 1 && n <= max => n,
-            Ok(_) | Err(_) => {
-                return Err(RequestError::QueryParameter {
+        *slot =
+            match value.parse::<usize>() {
+                Ok(n) if n >= 1 && n <= max => n,
+                Ok(_) | Err(_) => return Err(RequestError::QueryParameter {
                     name,
                     reason: if max == MAX_PAGE_SIZE {
-                        format!("expected a whole number from 1 to {MAX_PAGE_SIZE}, found `{shown}`")
+                        format!(
+                            "expected a whole number from 1 to {MAX_PAGE_SIZE}, found `{shown}`"
+                        )
                     } else {
                         format!("expected a whole number from 1, found `{shown}`")
                     },
                 }
-                .into())
-            }
-        };
+                .into()),
+            };
     }
     Ok((page, size))
 }
 
 /// `GET /v1/journal-entries/journal-runs/{jr-number}`: a page of the run's entries, in
 /// entry-number order.
-pub async fn list_entries(State(app): State<Arc<App>>, Path(number): Path<String>, RawQuery(query_string): RawQuery, headers: HeaderMap) -> Answer {
+pub async fn list_entries(
+    State(app): State<Arc<App>>,
+    Path(number): Path<String>,
+    RawQuery(query_string): RawQuery,
+    headers: HeaderMap,
+) -> Answer {
     let ids = fresh_ids();
     let head: Head<JournalRunNumber> = read_head(&app, &number, &headers);
     let request = request!(&app, head, ids);
@@ -477,14 +587,26 @@ pub async fn list_entries(State(app): State<Arc<App>>, Path(number): Path<String
         Err(error) => return reject(&app, &error, &head, &ids),
     };
     let caller = app.caller(request.caller);
-    let query = Query::ListEntries { run: request.target, scope: request.scope.clone() };
+    let query = Query::ListEntries {
+        run: request.target,
+        scope: request.scope.clone(),
+    };
     let entity = lookup_entity(&app, request.caller, &request.scope);
     let found: Result<(GetJournalEntriesInJournalRunType, u64), Rejection> = {
         let tenant = app.read();
-        match tenant.find_run(entity.as_ref(), request.target).and_then(|k| tenant.get(&k)) {
+        match tenant
+            .find_run(entity.as_ref(), request.target)
+            .and_then(|k| tenant.get(&k))
+        {
             Some(record) => record.run.authorize_query(&caller, &query).map(|()| {
                 let skip = (page - 1).saturating_mul(size);
-                let entries: Vec<_> = record.entry_docs.values().skip(skip).take(size).cloned().collect();
+                let entries: Vec<_> = record
+                    .entry_docs
+                    .values()
+                    .skip(skip)
+                    .take(size)
+                    .cloned()
+                    .collect();
                 let more = record.entry_docs.len() > skip.saturating_add(size);
                 let next = more.then(|| {
                     format!(
@@ -494,7 +616,10 @@ pub async fn list_entries(State(app): State<Arc<App>>, Path(number): Path<String
                         page + 1
                     )
                 });
-                (GetJournalEntriesInJournalRunType::new(entries, next), record.ticket)
+                (
+                    GetJournalEntriesInJournalRunType::new(entries, next),
+                    record.ticket,
+                )
             }),
             None => Err(JournalRun::query_absent(&caller, &query)),
         }
@@ -524,7 +649,11 @@ pub async fn create_run(State(app): State<Arc<App>>, headers: HeaderMap, body: B
     let ids = fresh_ids();
     let head: Head<()> = read_head(&app, "", &headers);
     let request = request!(&app, head, ids);
-    let client_id = app.clients.get(request.caller).map(|c| c.client_id.clone()).unwrap_or_default();
+    let client_id = app
+        .clients
+        .get(request.caller)
+        .map(|c| c.client_id.clone())
+        .unwrap_or_default();
     let key = header(&headers, IDEMPOTENCY_KEY).map(str::to_owned);
     if let Some(key) = &key {
         if key.chars().count() >= 255 || key.is_empty() {
@@ -532,7 +661,14 @@ pub async fn create_run(State(app): State<Arc<App>>, headers: HeaderMap, body: B
                 "Idempotency-Key must have 1 to 254 characters; it has {}",
                 key.chars().count()
             );
-            return failure(&app, None, journal_run::wire::ErrorCategory::InvalidValue, message, &head, &ids);
+            return failure(
+                &app,
+                None,
+                journal_run::wire::ErrorCategory::InvalidValue,
+                message,
+                &head,
+                &ids,
+            );
         }
         match app.begin_idempotent(&client_id, key, "POST", "/v1/journal-runs") {
             Ok(None) => {}
@@ -553,9 +689,8 @@ pub async fn create_run(State(app): State<Arc<App>>, headers: HeaderMap, body: B
         })
     };
     let (answer, done) = create(&app, &headers, body, &head, &ids, request.caller, &saved).await;
-    let done = done.or_else(|| {
-        saved(&answer).map(|saved| app.store.submit(vec![Write::Answer(saved)]).1)
-    });
+    let done =
+        done.or_else(|| saved(&answer).map(|saved| app.store.submit(vec![Write::Answer(saved)]).1));
     if let Some(saved) = saved(&answer) {
         app.end_idempotent(saved);
     }
@@ -572,10 +707,14 @@ fn replay(saved: SavedAnswer, gzip_accepted: bool) -> Answer {
     let headers = pairs
         .into_iter()
         .filter_map(|(n, v)| {
-            [journal_run::wire::CONTENT_TYPE, journal_run::wire::ZUORA_REQUEST_ID, journal_run::wire::ZUORA_TRACK_ID]
-                .into_iter()
-                .find(|known| known.eq_ignore_ascii_case(&n))
-                .map(|known| (known, v))
+            [
+                journal_run::wire::CONTENT_TYPE,
+                journal_run::wire::ZUORA_REQUEST_ID,
+                journal_run::wire::ZUORA_TRACK_ID,
+            ]
+            .into_iter()
+            .find(|known| known.eq_ignore_ascii_case(&n))
+            .map(|known| (known, v))
         })
         .collect();
     Answer {
@@ -613,7 +752,12 @@ fn failure<P>(
     }
 }
 
-fn idempotency_conflict(app: &App, status: u16, head: &Head<()>, ids: &(RequestId, ProcessId)) -> Answer {
+fn idempotency_conflict(
+    app: &App,
+    status: u16,
+    head: &Head<()>,
+    ids: &(RequestId, ProcessId),
+) -> Answer {
     use journal_run::wire::ErrorCategory;
     let (category, message) = if status == 409 {
         (
@@ -659,10 +803,22 @@ async fn create(
     };
     let caller = app.caller(client);
     let mut tenant = app.write();
-    let entity = caller.entity_for(request.scope.entity.as_ref()).ok().flatten().cloned();
+    let entity = caller
+        .entity_for(request.scope.entity.as_ref())
+        .ok()
+        .flatten()
+        .cloned();
     let Some(number) = tenant.next_run_number(entity.as_ref()) else {
         let last = JournalRunNumber::from_non_zero(core::num::NonZeroU64::MAX);
-        return (reject(app, &Error::from(Rejection::RunExists { run: last }), head, ids), None);
+        return (
+            reject(
+                app,
+                &Error::from(Rejection::RunExists { run: last }),
+                head,
+                ids,
+            ),
+            None,
+        );
     };
     let create = CreateRun {
         run: number,
@@ -674,7 +830,10 @@ async fn create(
         Err(rejection) => return (reject(app, &rejection.into(), head, ids), None),
     };
     let base = documents(&run, &body, &organizations);
-    let key = RunKey { entity: run.entity().cloned(), number };
+    let key = RunKey {
+        entity: run.entity().cloned(),
+        number,
+    };
     if let Err(error) = tenant.insert(key.clone(), base.clone(), Vec::new()) {
         tracing::error!(%error, "a created run could not be taken in");
         let error = RequestError::NotEmulated {
@@ -682,7 +841,14 @@ async fn create(
         };
         return (reject(app, &Error::from(error), head, ids), None);
     }
-    let answer = ok(head, ids, &CreatedRun { journal_run_number: number.to_string(), success: true });
+    let answer = ok(
+        head,
+        ids,
+        &CreatedRun {
+            journal_run_number: number.to_string(),
+            success: true,
+        },
+    );
     let mut writes = vec![Write::Run {
         key: key.clone(),
         documents: serde_json::to_string(&base).unwrap_or_default(),
@@ -697,36 +863,45 @@ async fn create(
 
 /// The org labels of a create request as (id, name): a label given by name only is found in
 /// the configured orgs.
-fn resolve_orgs(app: &App, body: &CreateJournalRunRequest) -> Result<Vec<(OrgId, Option<String>)>, Error> {
+fn resolve_orgs(
+    app: &App,
+    body: &CreateJournalRunRequest,
+) -> Result<Vec<(OrgId, Option<String>)>, Error> {
     body.organization_labels()
         .iter()
         .enumerate()
-        .map(|(i, label)| match (label.organization_id(), label.organization_name()) {
-            (Some(id), name) => Ok((id.clone(), name.map(str::to_owned))),
-            (None, Some(name)) => app
-                .config
-                .orgs
-                .iter()
-                .find(|org| org.name == name)
-                .map(|org| (org.id.clone(), Some(name.to_owned())))
-                .ok_or_else(|| {
-                    BodyError::InvalidValue {
-                        field: format!("organizationLabels[{i}].organizationName"),
-                        reason: format!("no org of the tenant is named {name:?}"),
-                    }
-                    .into()
-                }),
-            (None, None) => Err(BodyError::MissingField {
-                field: format!("organizationLabels[{i}].organizationId"),
-                condition: " unless organizationName is given",
-            }
-            .into()),
-        })
+        .map(
+            |(i, label)| match (label.organization_id(), label.organization_name()) {
+                (Some(id), name) => Ok((id.clone(), name.map(str::to_owned))),
+                (None, Some(name)) => app
+                    .config
+                    .orgs
+                    .iter()
+                    .find(|org| org.name == name)
+                    .map(|org| (org.id.clone(), Some(name.to_owned())))
+                    .ok_or_else(|| {
+                        BodyError::InvalidValue {
+                            field: format!("organizationLabels[{i}].organizationName"),
+                            reason: format!("no org of the tenant is named {name:?}"),
+                        }
+                        .into()
+                    }),
+                (None, None) => Err(BodyError::MissingField {
+                    field: format!("organizationLabels[{i}].organizationId"),
+                    condition: " unless organizationName is given",
+                }
+                .into()),
+            },
+        )
         .collect()
 }
 
 /// The documents of a new, Pending run.
-fn documents(run: &JournalRun, body: &CreateJournalRunRequest, orgs: &[(OrgId, Option<String>)]) -> RunSnapshot {
+fn documents(
+    run: &JournalRun,
+    body: &CreateJournalRunRequest,
+    orgs: &[(OrgId, Option<String>)],
+) -> RunSnapshot {
     let labels: Vec<OrganizationLabel> = orgs
         .iter()
         .map(|(id, name)| OrganizationLabel {
@@ -772,18 +947,38 @@ pub async fn create_entry(State(app): State<Arc<App>>, headers: HeaderMap) -> An
 }
 
 /// Any path that is no operation.
-pub async fn unknown_path(State(app): State<Arc<App>>, uri: axum::http::Uri, headers: HeaderMap) -> Answer {
+pub async fn unknown_path(
+    State(app): State<Arc<App>>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Answer {
     let path: String = uri
         .path()
         .chars()
         .take(128)
-        .flat_map(|c| if c.is_ascii_graphic() { vec![c] } else { c.escape_unicode().collect() })
+        .flat_map(|c| {
+            if c.is_ascii_graphic() {
+                vec![c]
+            } else {
+                c.escape_unicode().collect()
+            }
+        })
         .collect();
-    reject_raw(&app, &Error::from(RequestError::UnknownPath { path }), &headers)
+    reject_raw(
+        &app,
+        &Error::from(RequestError::UnknownPath { path }),
+        &headers,
+    )
 }
 
 /// A method the path does not support.
-pub fn method_not_allowed(app: &App, method: &Method, path: &'static str, allowed: &'static str, headers: &HeaderMap) -> Answer {
+pub fn method_not_allowed(
+    app: &App,
+    method: &Method,
+    path: &'static str,
+    allowed: &'static str,
+    headers: &HeaderMap,
+) -> Answer {
     let error = journal_run::wire::require_method(method.as_str(), path, allowed)
         .err()
         .unwrap_or(RequestError::UnsupportedMethod {

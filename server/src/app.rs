@@ -66,7 +66,14 @@ fn unpoison<T>(result: Result<T, PoisonError<T>>) -> T {
 impl App {
     /// The shared state.
     #[must_use]
-    pub fn new(config: Config, clients: Vec<Client>, base_url: String, tenant: Tenant, store: Store, answers: Vec<SavedAnswer>) -> Self {
+    pub fn new(
+        config: Config,
+        clients: Vec<Client>,
+        base_url: String,
+        tenant: Tenant,
+        store: Store,
+        answers: Vec<SavedAnswer>,
+    ) -> Self {
         let processing = config.processing;
         let now = now_ms();
         let idempotency = answers
@@ -111,7 +118,11 @@ impl App {
     /// Submits the log records just appended to runs (under the tenant's lock, so that the
     /// store's order is the log's), and notes each run's ticket. Returns a receiver told
     /// when they are committed.
-    pub fn persist(&self, tenant: &mut Tenant, records: Vec<(RunKey, LogRecord)>) -> tokio::sync::oneshot::Receiver<()> {
+    pub fn persist(
+        &self,
+        tenant: &mut Tenant,
+        records: Vec<(RunKey, LogRecord)>,
+    ) -> tokio::sync::oneshot::Receiver<()> {
         let keys: Vec<RunKey> = records.iter().map(|(k, _)| k.clone()).collect();
         let writes = records
             .into_iter()
@@ -194,12 +205,20 @@ impl App {
     /// Begins a request with an `Idempotency-Key`: `Ok(None)` to carry it out (it is then
     /// in progress), `Ok(Some(answer))` to replay a saved answer, `Err(status)` for 409 (the
     /// first is still in progress) or 422 (the key was used with another method or path).
-    pub fn begin_idempotent(&self, client: &str, key: &str, method: &str, path: &str) -> Result<Option<SavedAnswer>, u16> {
+    pub fn begin_idempotent(
+        &self,
+        client: &str,
+        key: &str,
+        method: &str,
+        path: &str,
+    ) -> Result<Option<SavedAnswer>, u16> {
         let mut map = unpoison(self.idempotency.lock());
         let id = (client.to_owned(), key.to_owned());
         match map.get(&id) {
             Some(Idempotent::InProgress { .. }) => Err(409),
-            Some(Idempotent::Answered(saved)) if now_ms().saturating_sub(saved.saved_ms) < window_ms() => {
+            Some(Idempotent::Answered(saved))
+                if now_ms().saturating_sub(saved.saved_ms) < window_ms() =>
+            {
                 if saved.method == method && saved.path == path {
                     Ok(Some(saved.clone()))
                 } else {
@@ -221,7 +240,10 @@ impl App {
 
     /// Ends a request with an `Idempotency-Key`: its answer is saved.
     pub fn end_idempotent(&self, answer: SavedAnswer) {
-        unpoison(self.idempotency.lock()).insert((answer.client.clone(), answer.key.clone()), Idempotent::Answered(answer));
+        unpoison(self.idempotency.lock()).insert(
+            (answer.client.clone(), answer.key.clone()),
+            Idempotent::Answered(answer),
+        );
     }
 
     /// Forgets the saved answers (reset).
@@ -311,4 +333,3 @@ fn fallback_ids() -> (RequestId, ProcessId) {
         ProcessId::parse("0000000000000000").expect("a valid process id"),
     )
 }
-

@@ -14,7 +14,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use journal_run::wire::RunSnapshot;
-use journal_run::{Command, EntityId, JournalEntryNumber, JournalRun, JournalRunNumber, TransferResult};
+use journal_run::{
+    Command, EntityId, JournalEntryNumber, JournalRun, JournalRunNumber, TransferResult,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -57,18 +59,26 @@ fn not_found(message: impl Into<String>) -> ControlError {
 
 /// Refuses a control request from another host than loopback, unless the config allows it;
 /// then the request must carry the control token.
-pub async fn guard(State(app): State<Arc<App>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, headers: HeaderMap, request: Request, next: Next) -> Response {
+pub async fn guard(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    request: Request,
+    next: Next,
+) -> Response {
     let control = &app.config.control;
     if !peer.ip().is_loopback() {
         let token = headers
             .get("authorization")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| journal_run::wire::bearer_token(v).ok());
-        let allowed = control.allow_remote && control.token.is_some() && token == control.token.as_deref();
+        let allowed =
+            control.allow_remote && control.token.is_some() && token == control.token.as_deref();
         if !allowed {
             return ControlError(
                 StatusCode::FORBIDDEN,
-                "the control API answers loopback only, or remote callers with the control token".to_owned(),
+                "the control API answers loopback only, or remote callers with the control token"
+                    .to_owned(),
             )
             .into_response();
         }
@@ -89,12 +99,17 @@ fn entity(query: &EntityQuery) -> Result<Option<EntityId>, ControlError> {
     query
         .entity
         .as_deref()
-        .map(|e| e.parse().map_err(|e: journal_run::HeaderError| bad(format!("entity: {e}"))))
+        .map(|e| {
+            e.parse()
+                .map_err(|e: journal_run::HeaderError| bad(format!("entity: {e}")))
+        })
         .transpose()
 }
 
 fn run_key(app: &App, number: &str, query: &EntityQuery) -> Result<RunKey, ControlError> {
-    let number: JournalRunNumber = number.parse().map_err(|e: journal_run::NumberError| bad(format!("jr-number: {e}")))?;
+    let number: JournalRunNumber = number
+        .parse()
+        .map_err(|e: journal_run::NumberError| bad(format!("jr-number: {e}")))?;
     let entity = entity(query)?;
     app.read()
         .find_run(entity.as_ref(), number)
@@ -168,7 +183,11 @@ pub async fn list(State(app): State<Arc<App>>) -> Json<Vec<RunSummary>> {
             .map(|(key, record)| RunSummary {
                 entity: key.entity.as_ref().map(ToString::to_string),
                 number: key.number.to_string(),
-                status: record.run.status().map_or("Deleted", |s| s.as_str()).to_owned(),
+                status: record
+                    .run
+                    .status()
+                    .map_or("Deleted", |s| s.as_str())
+                    .to_owned(),
                 entries: record.run.entries().len(),
                 cancelled: record.run.cancelled_count(),
                 job: record.run.job().copied(),
@@ -181,8 +200,13 @@ pub async fn list(State(app): State<Arc<App>>) -> Json<Vec<RunSummary>> {
 
 /// `POST /_control/runs?entity=E`: load or replace a run from a snapshot (the format `cancel`
 /// and `audit` read).
-pub async fn load(State(app): State<Arc<App>>, Query(query): Query<EntityQuery>, body: Bytes) -> Result<Json<serde_json::Value>, ControlError> {
-    let snapshot: SnapshotFile = serde_json::from_slice(&body).map_err(|e| bad(format!("the snapshot: {e}")))?;
+pub async fn load(
+    State(app): State<Arc<App>>,
+    Query(query): Query<EntityQuery>,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ControlError> {
+    let snapshot: SnapshotFile =
+        serde_json::from_slice(&body).map_err(|e| bad(format!("the snapshot: {e}")))?;
     let entity = entity(&query)?;
     let number = load_snapshot(&app, entity, snapshot.into()).await?;
     Ok(Json(json!({ "loaded": number.to_string() })))
@@ -193,24 +217,44 @@ pub async fn load(State(app): State<Arc<App>>, Query(query): Query<EntityQuery>,
 /// # Errors
 ///
 /// A 400 naming what is wrong with the snapshot.
-pub async fn load_snapshot(app: &App, entity: Option<EntityId>, snapshot: RunSnapshot) -> Result<JournalRunNumber, ControlError> {
-    let number = JournalRun::try_from(&snapshot).map_err(|e| bad(e.to_string()))?.number();
+pub async fn load_snapshot(
+    app: &App,
+    entity: Option<EntityId>,
+    snapshot: RunSnapshot,
+) -> Result<JournalRunNumber, ControlError> {
+    let number = JournalRun::try_from(&snapshot)
+        .map_err(|e| bad(e.to_string()))?
+        .number();
     let key = RunKey { entity, number };
     let documents = serde_json::to_string(&snapshot).map_err(|e| bad(e.to_string()))?;
     let done = {
         let mut tenant = app.write();
-        tenant.insert(key.clone(), snapshot, Vec::new()).map_err(|e| bad(e.to_string()))?;
-        let (ticket, done) = app.store.submit(vec![Write::Run { key: key.clone(), documents }]);
+        tenant
+            .insert(key.clone(), snapshot, Vec::new())
+            .map_err(|e| bad(e.to_string()))?;
+        let (ticket, done) = app.store.submit(vec![Write::Run {
+            key: key.clone(),
+            documents,
+        }]);
         tenant.set_ticket(&key, ticket);
         done
     };
     app.wake_jobs.notify_one();
-    done.await.map_err(|_| ControlError(StatusCode::SERVICE_UNAVAILABLE, "the store stopped".to_owned()))?;
+    done.await.map_err(|_| {
+        ControlError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the store stopped".to_owned(),
+        )
+    })?;
     Ok(number)
 }
 
 /// `GET /_control/runs/{jr}?entity=E`: the run as a snapshot, with its job's state.
-pub async fn export(State(app): State<Arc<App>>, Path(number): Path<String>, Query(query): Query<EntityQuery>) -> Result<Json<SnapshotFile>, ControlError> {
+pub async fn export(
+    State(app): State<Arc<App>>,
+    Path(number): Path<String>,
+    Query(query): Query<EntityQuery>,
+) -> Result<Json<SnapshotFile>, ControlError> {
     let key = run_key(&app, &number, &query)?;
     let tenant = app.read();
     let record = tenant.get(&key).ok_or_else(|| not_found("gone"))?;
@@ -221,15 +265,25 @@ pub async fn export(State(app): State<Arc<App>>, Path(number): Path<String>, Que
 }
 
 /// `GET /_control/runs/{jr}/log?entity=E`: the run's log.
-pub async fn log(State(app): State<Arc<App>>, Path(number): Path<String>, Query(query): Query<EntityQuery>) -> Result<Json<Vec<LogRecord>>, ControlError> {
+pub async fn log(
+    State(app): State<Arc<App>>,
+    Path(number): Path<String>,
+    Query(query): Query<EntityQuery>,
+) -> Result<Json<Vec<LogRecord>>, ControlError> {
     let key = run_key(&app, &number, &query)?;
     let tenant = app.read();
-    Ok(Json(tenant.get(&key).map(|r| r.log.clone()).unwrap_or_default()))
+    Ok(Json(
+        tenant.get(&key).map(|r| r.log.clone()).unwrap_or_default(),
+    ))
 }
 
 /// `GET /_control/runs/{jr}/replay?entity=E`: rebuilds the run from its base documents and
 /// its log with the library, and says whether that equals the run the server holds.
-pub async fn replay(State(app): State<Arc<App>>, Path(number): Path<String>, Query(query): Query<EntityQuery>) -> Result<Json<serde_json::Value>, ControlError> {
+pub async fn replay(
+    State(app): State<Arc<App>>,
+    Path(number): Path<String>,
+    Query(query): Query<EntityQuery>,
+) -> Result<Json<serde_json::Value>, ControlError> {
     let key = run_key(&app, &number, &query)?;
     let (base, log, run) = {
         let tenant = app.read();
@@ -238,13 +292,19 @@ pub async fn replay(State(app): State<Arc<App>>, Path(number): Path<String>, Que
     };
     let mut rebuilt = crate::tenant::Tenant::default();
     let records = log.len();
-    rebuilt.insert(key.clone(), base, log).map_err(|e| bad(e.to_string()))?;
+    rebuilt
+        .insert(key.clone(), base, log)
+        .map_err(|e| bad(e.to_string()))?;
     let equal = rebuilt.get(&key).is_some_and(|r| r.run == run);
     Ok(Json(json!({ "equal": equal, "records": records })))
 }
 
 /// `POST /_control/runs/{jr}/job/{action}?entity=E`: `step`, `finish`, `pause` or `resume`.
-pub async fn job(State(app): State<Arc<App>>, Path((number, action)): Path<(String, String)>, Query(query): Query<EntityQuery>) -> Result<Json<serde_json::Value>, ControlError> {
+pub async fn job(
+    State(app): State<Arc<App>>,
+    Path((number, action)): Path<(String, String)>,
+    Query(query): Query<EntityQuery>,
+) -> Result<Json<serde_json::Value>, ControlError> {
     let key = run_key(&app, &number, &query)?;
     match action.as_str() {
         "pause" | "resume" => {
@@ -269,20 +329,40 @@ pub async fn job(State(app): State<Arc<App>>, Path((number, action)): Path<(Stri
                 }
                 (commands, app.persist(&mut tenant, records))
             };
-            done.await.map_err(|_| ControlError(StatusCode::SERVICE_UNAVAILABLE, "the store stopped".to_owned()))?;
-            let status = app.read().get(&key).and_then(|r| r.run.status()).map_or("Deleted", |s| s.as_str());
-            Ok(Json(json!({ "steps": steps.len(), "last": steps.last(), "status": status })))
+            done.await.map_err(|_| {
+                ControlError(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "the store stopped".to_owned(),
+                )
+            })?;
+            let status = app
+                .read()
+                .get(&key)
+                .and_then(|r| r.run.status())
+                .map_or("Deleted", |s| s.as_str());
+            Ok(Json(
+                json!({ "steps": steps.len(), "last": steps.last(), "status": status }),
+            ))
         }
-        other => Err(not_found(format!("no job action {other:?}: use step, finish, pause or resume"))),
+        other => Err(not_found(format!(
+            "no job action {other:?}: use step, finish, pause or resume"
+        ))),
     }
 }
 
 /// `POST /_control/jobs/{pause|resume}`: every job.
-pub async fn jobs_switch(State(app): State<Arc<App>>, Path(action): Path<String>) -> Result<Json<serde_json::Value>, ControlError> {
+pub async fn jobs_switch(
+    State(app): State<Arc<App>>,
+    Path(action): Path<String>,
+) -> Result<Json<serde_json::Value>, ControlError> {
     let paused = match action.as_str() {
         "pause" => true,
         "resume" => false,
-        other => return Err(not_found(format!("no jobs action {other:?}: use pause or resume"))),
+        other => {
+            return Err(not_found(format!(
+                "no jobs action {other:?}: use pause or resume"
+            )))
+        }
     };
     app.jobs_paused.store(paused, Ordering::SeqCst);
     app.wake_jobs.notify_one();
@@ -295,7 +375,10 @@ pub async fn get_processing(State(app): State<Arc<App>>) -> Json<Processing> {
 }
 
 /// `PUT /_control/processing`.
-pub async fn set_processing(State(app): State<Arc<App>>, body: Bytes) -> Result<Json<Processing>, ControlError> {
+pub async fn set_processing(
+    State(app): State<Arc<App>>,
+    body: Bytes,
+) -> Result<Json<Processing>, ControlError> {
     let processing: Processing = serde_json::from_slice(&body).map_err(|e| bad(e.to_string()))?;
     app.set_processing(processing);
     Ok(Json(processing))
@@ -311,14 +394,31 @@ pub struct Transfer {
 
 /// `POST /_control/entries/{je}/transfer?entity=E`: the accounting integration moves an
 /// entry's Transferred to Accounting (`No -> Processing -> Yes | Error`), by the rules.
-pub async fn transfer(State(app): State<Arc<App>>, Path(number): Path<String>, Query(query): Query<EntityQuery>, body: Bytes) -> Result<Json<serde_json::Value>, ControlError> {
+pub async fn transfer(
+    State(app): State<Arc<App>>,
+    Path(number): Path<String>,
+    Query(query): Query<EntityQuery>,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ControlError> {
     let transfer: Transfer = serde_json::from_slice(&body).map_err(|e| bad(e.to_string()))?;
-    let entry: JournalEntryNumber = number.parse().map_err(|e: journal_run::NumberError| bad(format!("je-number: {e}")))?;
+    let entry: JournalEntryNumber = number
+        .parse()
+        .map_err(|e: journal_run::NumberError| bad(format!("je-number: {e}")))?;
     let command = match transfer.to.as_str() {
         "Processing" => Command::BeginTransfer { entry },
-        "Yes" => Command::FinishTransfer { entry, result: TransferResult::Yes },
-        "Error" => Command::FinishTransfer { entry, result: TransferResult::Error },
-        other => return Err(bad(format!("to: expected Processing, Yes or Error, found {other:?}"))),
+        "Yes" => Command::FinishTransfer {
+            entry,
+            result: TransferResult::Yes,
+        },
+        "Error" => Command::FinishTransfer {
+            entry,
+            result: TransferResult::Error,
+        },
+        other => {
+            return Err(bad(format!(
+                "to: expected Processing, Yes or Error, found {other:?}"
+            )))
+        }
     };
     let entity = entity(&query)?;
     let done = {
@@ -331,8 +431,15 @@ pub async fn transfer(State(app): State<Arc<App>>, Path(number): Path<String>, Q
             .map_err(|e| ControlError(StatusCode::CONFLICT, e.to_string()))?;
         app.persist(&mut tenant, vec![(key, record)])
     };
-    done.await.map_err(|_| ControlError(StatusCode::SERVICE_UNAVAILABLE, "the store stopped".to_owned()))?;
-    Ok(Json(json!({ "entry": entry.to_string(), "transferredToAccounting": transfer.to })))
+    done.await.map_err(|_| {
+        ControlError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the store stopped".to_owned(),
+        )
+    })?;
+    Ok(Json(
+        json!({ "entry": entry.to_string(), "transferredToAccounting": transfer.to }),
+    ))
 }
 
 /// The body of `POST /_control/tokens/expire` (optional).
@@ -345,7 +452,10 @@ pub struct Expire {
 }
 
 /// `POST /_control/tokens/expire`: expires every token, or the one given.
-pub async fn expire(State(app): State<Arc<App>>, body: Bytes) -> Result<Json<serde_json::Value>, ControlError> {
+pub async fn expire(
+    State(app): State<Arc<App>>,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ControlError> {
     let expire: Expire = if body.is_empty() {
         Expire::default()
     } else {
@@ -364,7 +474,12 @@ pub async fn reset(State(app): State<Arc<App>>) -> Result<Json<serde_json::Value
     };
     app.clear_idempotency();
     app.expire_tokens(None);
-    done.await.map_err(|_| ControlError(StatusCode::SERVICE_UNAVAILABLE, "the store stopped".to_owned()))?;
+    done.await.map_err(|_| {
+        ControlError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the store stopped".to_owned(),
+        )
+    })?;
     Ok(Json(json!({ "reset": true })))
 }
 

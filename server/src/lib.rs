@@ -73,10 +73,17 @@ pub enum StartError {
 }
 
 /// A method the route does not support, answered as Zuora's category 45.
-fn method_fallback(path: &'static str, allowed: &'static str) -> axum::routing::MethodRouter<Arc<App>> {
-    any(move |axum::extract::State(app): axum::extract::State<Arc<App>>, method: Method, headers: HeaderMap| async move {
-        api::method_not_allowed(&app, &method, path, allowed, &headers)
-    })
+fn method_fallback(
+    path: &'static str,
+    allowed: &'static str,
+) -> axum::routing::MethodRouter<Arc<App>> {
+    any(
+        move |axum::extract::State(app): axum::extract::State<Arc<App>>,
+              method: Method,
+              headers: HeaderMap| async move {
+            api::method_not_allowed(&app, &method, path, allowed, &headers)
+        },
+    )
 }
 
 /// The router: Zuora's paths, OAuth, the control API under [`control::PREFIX`].
@@ -89,13 +96,22 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/runs/{jr}/replay", get(control::replay))
         .route("/runs/{jr}/job/{action}", post(control::job))
         .route("/jobs/{action}", post(control::jobs_switch))
-        .route("/processing", get(control::get_processing).put(control::set_processing))
+        .route(
+            "/processing",
+            get(control::get_processing).put(control::set_processing),
+        )
         .route("/entries/{je}/transfer", post(control::transfer))
         .route("/tokens/expire", post(control::expire))
         .route("/reset", post(control::reset))
-        .layer(axum::middleware::from_fn_with_state(app.clone(), control::guard));
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            control::guard,
+        ));
     Router::new()
-        .route("/oauth/token", post(oauth::token).fallback(method_fallback("/oauth/token", "POST")))
+        .route(
+            "/oauth/token",
+            post(oauth::token).fallback(method_fallback("/oauth/token", "POST")),
+        )
         .route(
             "/v1/journal-runs",
             post(api::create_run).fallback(method_fallback("/v1/journal-runs", "POST")),
@@ -104,11 +120,17 @@ pub fn router(app: Arc<App>) -> Router {
             "/v1/journal-runs/{jr}",
             get(api::get_run)
                 .delete(api::delete_run)
-                .fallback(method_fallback("/v1/journal-runs/{jr-number}", "GET or DELETE")),
+                .fallback(method_fallback(
+                    "/v1/journal-runs/{jr-number}",
+                    "GET or DELETE",
+                )),
         )
         .route(
             "/v1/journal-runs/{jr}/cancel",
-            put(api::cancel_run).fallback(method_fallback("/v1/journal-runs/{jr-number}/cancel", "PUT")),
+            put(api::cancel_run).fallback(method_fallback(
+                "/v1/journal-runs/{jr-number}/cancel",
+                "PUT",
+            )),
         )
         .route(
             "/v1/journal-entries",
@@ -118,20 +140,31 @@ pub fn router(app: Arc<App>) -> Router {
             "/v1/journal-entries/{je}",
             get(api::get_entry)
                 .delete(api::delete_entry)
-                .fallback(method_fallback("/v1/journal-entries/{je-number}", "GET or DELETE")),
+                .fallback(method_fallback(
+                    "/v1/journal-entries/{je-number}",
+                    "GET or DELETE",
+                )),
         )
         .route(
             "/v1/journal-entries/journal-runs/{jr}",
-            get(api::list_entries).fallback(method_fallback("/v1/journal-entries/journal-runs/{jr-number}", "GET")),
+            get(api::list_entries).fallback(method_fallback(
+                "/v1/journal-entries/journal-runs/{jr-number}",
+                "GET",
+            )),
         )
         .route(
             "/v1/journal-entries/{je}/cancel",
-            put(api::cancel_entry).fallback(method_fallback("/v1/journal-entries/{je-number}/cancel", "PUT")),
+            put(api::cancel_entry).fallback(method_fallback(
+                "/v1/journal-entries/{je-number}/cancel",
+                "PUT",
+            )),
         )
         .route(
             "/v1/journal-entries/{je}/basic-information",
-            put(api::update_entry)
-                .fallback(method_fallback("/v1/journal-entries/{je-number}/basic-information", "PUT")),
+            put(api::update_entry).fallback(method_fallback(
+                "/v1/journal-entries/{je-number}/basic-information",
+                "PUT",
+            )),
         )
         .nest(control::PREFIX, control)
         .fallback(api::unknown_path)
@@ -179,20 +212,24 @@ pub async fn start(options: Options) -> Result<Started, StartError> {
             run: key.number.to_string(),
             reason,
         };
-        let base: RunSnapshot = serde_json::from_str(&documents).map_err(|e| stored(e.to_string()))?;
+        let base: RunSnapshot =
+            serde_json::from_str(&documents).map_err(|e| stored(e.to_string()))?;
         let log = records
             .into_iter()
             .map(|(_, record)| serde_json::from_str::<LogRecord>(&record))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| stored(e.to_string()))?;
-        tenant.insert(key.clone(), base, log).map_err(|e| stored(e.to_string()))?;
+        tenant
+            .insert(key.clone(), base, log)
+            .map_err(|e| stored(e.to_string()))?;
     }
-    let listener = TcpListener::bind(options.listen)
-        .await
-        .map_err(|source| StartError::Listen {
-            addr: options.listen,
-            source,
-        })?;
+    let listener =
+        TcpListener::bind(options.listen)
+            .await
+            .map_err(|source| StartError::Listen {
+                addr: options.listen,
+                source,
+            })?;
     let addr = listener.local_addr()?;
     let mut clients = options.config.clients.clone();
     if clients.is_empty() {
@@ -216,7 +253,8 @@ pub async fn start(options: Options) -> Result<Started, StartError> {
             reason,
         };
         let text = std::fs::read(path).map_err(|e| load_error(e.to_string()))?;
-        let snapshot: control::SnapshotFile = serde_json::from_slice(&text).map_err(|e| load_error(e.to_string()))?;
+        let snapshot: control::SnapshotFile =
+            serde_json::from_slice(&text).map_err(|e| load_error(e.to_string()))?;
         control::load_snapshot(&app, None, snapshot.into())
             .await
             .map_err(|e| load_error(e.message().to_owned()))?;
@@ -242,7 +280,10 @@ impl Started {
     /// # Errors
     ///
     /// An I/O error of the listener.
-    pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<(), StartError> {
+    pub async fn serve(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartError> {
         let (stop_jobs, jobs_stopped) = watch::channel(false);
         let jobs = tokio::spawn(jobs::drive(self.app.clone(), jobs_stopped));
         let service = router(self.app.clone()).into_make_service_with_connect_info::<SocketAddr>();
@@ -263,13 +304,14 @@ pub async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(_) => {
-                let _ = interrupt.await;
-                return;
-            }
-        };
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = interrupt => {}
             _ = terminate.recv() => {}
@@ -288,12 +330,18 @@ pub async fn shutdown_signal() {
 ///
 /// A [`StartError`].
 pub fn run(options: Options) -> Result<(), StartError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let started = start(options).await?;
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on http://{}", started.addr)?;
-        writeln!(out, "oauth client: {} {}", started.client.0, started.client.1)?;
+        writeln!(
+            out,
+            "oauth client: {} {}",
+            started.client.0, started.client.1
+        )?;
         out.flush()?;
         drop(out);
         tracing::info!(addr = %started.addr, "serving");

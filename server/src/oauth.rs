@@ -7,8 +7,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use journal_run::wire::{
-    BodyError, CancelHandler, CommonResponse, ErrorCategory, Reason, CONTENT_TYPE,
-    ZUORA_REQUEST_ID,
+    BodyError, CancelHandler, CommonResponse, ErrorCategory, Reason, CONTENT_TYPE, ZUORA_REQUEST_ID,
 };
 use serde::Serialize;
 
@@ -54,7 +53,9 @@ fn decode(bytes: &[u8]) -> String {
         match b {
             b'+' => out.push(b' '),
             b'%' => {
-                let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok());
                 match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                     Some(v) => {
                         out.push(v);
@@ -88,7 +89,10 @@ fn failure(app: &App, category: ErrorCategory, message: String) -> Answer {
     Answer::new(
         status,
         vec![
-            (CONTENT_TYPE, journal_run::wire::JSON_CONTENT_TYPE.to_owned()),
+            (
+                CONTENT_TYPE,
+                journal_run::wire::JSON_CONTENT_TYPE.to_owned(),
+            ),
             (ZUORA_REQUEST_ID, request_id.as_str().to_owned()),
         ],
         serde_json::to_vec(&body).unwrap_or_default(),
@@ -100,7 +104,12 @@ fn failure(app: &App, category: ErrorCategory, message: String) -> Answer {
 /// type is 400 (docs/SERVER.md, "OAuth").
 pub async fn token(State(app): State<Arc<App>>, _headers: HeaderMap, body: Bytes) -> Answer {
     let fields = form(&body);
-    let field = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
     for name in ["client_id", "client_secret", "grant_type"] {
         if field(name).is_none() {
             let error = BodyError::MissingField {
@@ -140,7 +149,10 @@ pub async fn token(State(app): State<Arc<App>>, _headers: HeaderMap, body: Bytes
     Answer::new(
         200,
         vec![
-            (CONTENT_TYPE, journal_run::wire::JSON_CONTENT_TYPE.to_owned()),
+            (
+                CONTENT_TYPE,
+                journal_run::wire::JSON_CONTENT_TYPE.to_owned(),
+            ),
             (ZUORA_REQUEST_ID, request_id.as_str().to_owned()),
         ],
         serde_json::to_vec(&answer).unwrap_or_default(),

@@ -134,7 +134,11 @@ fn run_key(entity: &str, number: i64) -> Result<RunKey, StoreError> {
     let entity = if entity.is_empty() {
         None
     } else {
-        Some(entity.parse().map_err(|_| StoreError::Key(entity.to_owned()))?)
+        Some(
+            entity
+                .parse()
+                .map_err(|_| StoreError::Key(entity.to_owned()))?,
+        )
     };
     let number = u64::try_from(number)
         .ok()
@@ -215,19 +219,30 @@ impl Drop for Store {
 
 fn load(connection: &Connection) -> Result<Loaded, StoreError> {
     let mut loaded = Loaded::default();
-    let mut runs = connection.prepare("SELECT entity, number, documents FROM runs ORDER BY entity, number")?;
-    let mut log = connection.prepare("SELECT seq, record FROM log WHERE entity = ?1 AND number = ?2 ORDER BY seq")?;
+    let mut runs =
+        connection.prepare("SELECT entity, number, documents FROM runs ORDER BY entity, number")?;
+    let mut log = connection
+        .prepare("SELECT seq, record FROM log WHERE entity = ?1 AND number = ?2 ORDER BY seq")?;
     let rows = runs.query_map([], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?))
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, i64>(1)?,
+            row.get::<_, String>(2)?,
+        ))
     })?;
     for row in rows {
         let (entity, number, documents) = row?;
         let records = log
             .query_map(params![entity, number], |row| {
-                Ok((u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0), row.get::<_, String>(1)?))
+                Ok((
+                    u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0),
+                    row.get::<_, String>(1)?,
+                ))
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        loaded.runs.push((run_key(&entity, number)?, documents, records));
+        loaded
+            .runs
+            .push((run_key(&entity, number)?, documents, records));
     }
     let mut answers = connection.prepare(
         "SELECT client, key, method, path, status, headers, body, saved_ms FROM answers",
@@ -251,7 +266,11 @@ fn load(connection: &Connection) -> Result<Loaded, StoreError> {
 
 /// The writer: takes every batch waiting, commits them in one transaction, then tells each
 /// submitter.
-fn write_loop(mut connection: Connection, receiver: mpsc::Receiver<Batch>, committed: watch::Sender<u64>) {
+fn write_loop(
+    mut connection: Connection,
+    receiver: mpsc::Receiver<Batch>,
+    committed: watch::Sender<u64>,
+) {
     while let Ok(first) = receiver.recv() {
         let mut group = vec![first];
         while let Ok(more) = receiver.try_recv() {
@@ -278,7 +297,8 @@ fn commit(connection: &mut Connection, group: &[Batch]) -> rusqlite::Result<()> 
         let mut put_run = tx.prepare_cached(
             "INSERT OR REPLACE INTO runs (entity, number, documents) VALUES (?1, ?2, ?3)",
         )?;
-        let mut clear_log = tx.prepare_cached("DELETE FROM log WHERE entity = ?1 AND number = ?2")?;
+        let mut clear_log =
+            tx.prepare_cached("DELETE FROM log WHERE entity = ?1 AND number = ?2")?;
         let mut put_record = tx.prepare_cached(
             "INSERT INTO log (entity, number, seq, record) VALUES (?1, ?2, ?3, ?4)",
         )?;

@@ -218,12 +218,15 @@ impl Tenant {
 
     /// The key of the run that holds entry `entry`, as a request in `entity` sees it.
     #[must_use]
-    pub fn find_entry(&self, entity: Option<&EntityId>, entry: JournalEntryNumber) -> Option<RunKey> {
+    pub fn find_entry(
+        &self,
+        entity: Option<&EntityId>,
+        entry: JournalEntryNumber,
+    ) -> Option<RunKey> {
         [entity.cloned(), None].into_iter().find_map(|e| {
-            self.entries.get(&(e.clone(), entry)).map(|&number| RunKey {
-                entity: e,
-                number,
-            })
+            self.entries
+                .get(&(e.clone(), entry))
+                .map(|&number| RunKey { entity: e, number })
         })
     }
 
@@ -246,7 +249,12 @@ impl Tenant {
     ///
     /// A [`LoadError`] when the documents or the log are not a valid run, or an entry
     /// belongs to another run of the entity. Nothing changes then.
-    pub fn insert(&mut self, key: RunKey, base: RunSnapshot, log: Vec<LogRecord>) -> Result<(), LoadError> {
+    pub fn insert(
+        &mut self,
+        key: RunKey,
+        base: RunSnapshot,
+        log: Vec<LogRecord>,
+    ) -> Result<(), LoadError> {
         let read = JournalRun::try_from(&base)?;
         let run = JournalRun::try_from(UncheckedRun::from(read).with_entity(key.entity.clone()))?;
         if let Some(entry) = run.entries().iter().find_map(|e| {
@@ -304,7 +312,8 @@ impl Tenant {
         let highest = self.highest_run.entry(key.entity.clone()).or_insert(0);
         *highest = (*highest).max(key.number.get());
         for number in record.entry_docs.keys() {
-            self.entries.insert((key.entity.clone(), *number), key.number);
+            self.entries
+                .insert((key.entity.clone(), *number), key.number);
             let highest = self.highest_entry.entry(key.entity.clone()).or_insert(0);
             *highest = (*highest).max(number.get());
         }
@@ -387,7 +396,8 @@ impl Tenant {
             self.entries.remove(&(key.entity.clone(), number));
         }
         for number in added {
-            self.entries.insert((key.entity.clone(), number), key.number);
+            self.entries
+                .insert((key.entity.clone(), number), key.number);
             let highest = self.highest_entry.entry(key.entity.clone()).or_insert(0);
             *highest = (*highest).max(number.get());
         }
@@ -400,7 +410,11 @@ impl Tenant {
     /// run executes at a time), for a job whose state the run's export did not show, and for
     /// a run at rest.
     #[must_use]
-    pub fn next_job_command(&self, key: &RunKey, processing: crate::config::Processing) -> Option<Command> {
+    pub fn next_job_command(
+        &self,
+        key: &RunKey,
+        processing: crate::config::Processing,
+    ) -> Option<Command> {
         let record = self.runs.get(key)?;
         let run = &record.run;
         match run.state() {
@@ -440,10 +454,10 @@ impl Tenant {
 fn apply_record(record: &mut RunRecord, item: &LogRecord) -> Result<(), LoadError> {
     match &item.change {
         Change::Event(event) => {
-            record
-                .run
-                .apply(event)
-                .map_err(|source| LoadError::Apply { seq: item.seq, source })?;
+            record.run.apply(event).map_err(|source| LoadError::Apply {
+                seq: item.seq,
+                source,
+            })?;
             update_documents(record, event, item);
             Ok(())
         }
@@ -500,14 +514,18 @@ fn update_documents(record: &mut RunRecord, event: &Event, item: &LogRecord) {
 }
 
 fn write_back(record: &mut RunRecord, number: JournalEntryNumber) {
-    if let (Some(doc), Some(entry)) = (record.entry_docs.get_mut(&number), record.run.entry(number)) {
+    if let (Some(doc), Some(entry)) = (record.entry_docs.get_mut(&number), record.run.entry(number))
+    {
         doc.write_back(entry);
     }
 }
 
 /// The document of an entry that processing created: deterministic, from the run's document
 /// and the entry's number (docs/SERVER.md, "Processing").
-fn generated_entry(run: &GetJournalRunType, number: JournalEntryNumber) -> GetJournalEntryDetailType {
+fn generated_entry(
+    run: &GetJournalRunType,
+    number: JournalEntryNumber,
+) -> GetJournalEntryDetailType {
     let amount = format!("{}.00", number.get() * 10);
     let item = |item_type: &str, code: &str| GetJournalEntryItemType {
         accounting_code_name: Some(code.to_owned()),
@@ -540,7 +558,11 @@ fn generated_entry(run: &GetJournalRunType, number: JournalEntryNumber) -> GetJo
             .organization_labels
             .as_ref()
             .and_then(|labels| labels.first())
-            .and_then(|l| l.organization_name.clone().or_else(|| l.organization_id.clone())),
+            .and_then(|l| {
+                l.organization_name
+                    .clone()
+                    .or_else(|| l.organization_id.clone())
+            }),
         journal_entry_items: Some(vec![
             item("Debit", "Accounts Receivable"),
             item("Credit", "Sales Revenue"),

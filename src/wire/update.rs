@@ -57,12 +57,14 @@ impl UpdateBasicInformationRequest {
         }
         let transferred_to_accounting = match fields.get(TRANSFERRED_TO_ACCOUNTING) {
             None | Some(Value::Null) => None,
-            Some(Value::String(text)) => Some(text.parse().map_err(
-                |e: crate::status::UnknownVariant| BodyError::InvalidValue {
-                    field: TRANSFERRED_TO_ACCOUNTING.to_owned(),
-                    reason: e.to_string(),
-                },
-            )?),
+            Some(Value::String(text)) => {
+                Some(text.parse().map_err(|e: crate::status::UnknownVariant| {
+                    BodyError::InvalidValue {
+                        field: TRANSFERRED_TO_ACCOUNTING.to_owned(),
+                        reason: e.to_string(),
+                    }
+                })?)
+            }
             Some(other) => {
                 return Err(BodyError::InvalidValue {
                     field: TRANSFERRED_TO_ACCOUNTING.to_owned(),

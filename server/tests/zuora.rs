@@ -1,0 +1,847 @@
+//! Zuora's endpoints, driven over HTTP on 127.0.0.1 with a real client: the documented
+//! example end to end, creating runs, entries, paging, compression, and refusals.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{category, example, manual, Server};
+use journal_run_server::config::Config;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// Polls the run until it leaves `CancelInprogress`; returns the statuses seen, in order.
+async fn poll_until_settled(server: &Server, token: &str, number: &str) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for _ in 0..400 {
+        let (status, _, body) = server
+            .call(
+                Method::GET,
+                &format!("/v1/journal-runs/{number}"),
+                token,
+                &[],
+                None,
+            )
+            .await;
+        assert_eq!(status, 200);
+        let run_status = body["status"].as_str().expect("a status").to_owned();
+        if seen.last() != Some(&run_status) {
+            seen.push(run_status.clone());
+        }
+        if run_status != "CancelInprogress" {
+            return seen;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the run stayed CancelInprogress: {seen:?}");
+}
+
+/// Every entry of a run, following `nextPage`.
+async fn all_entries(server: &Server, token: &str, number: &str, page_size: usize) -> Vec<Value> {
+    let mut entries = Vec::new();
+    let mut url = format!("/v1/journal-entries/journal-runs/{number}?pageSize={page_size}");
+    loop {
+        let (status, _, page) = server.call(Method::GET, &url, token, &[], None).await;
+        assert_eq!(status, 200);
+        assert_eq!(page["success"], true, "{page}");
+        let items = page["journalEntries"].as_array().expect("entries");
+        assert!(items.len() <= page_size);
+        entries.extend(items.iter().cloned());
+        match page["nextPage"].as_str() {
+            Some(next) => {
+                url = next
+                    .strip_prefix(&server.base)
+                    .expect("a URL of this server")
+                    .to_owned()
+            }
+            None => return entries,
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_documented_example_end_to_end() {
+    let server = Server::start(Config::default()).await;
+    server.load(&example(), None).await;
+    let token = server.token().await;
+
+    let (status, headers, body) = server
+        .call(
+            Method::PUT,
+            "/v1/journal-runs/JR-00000075/cancel",
+            &token,
+            &[("Zuora-Track-Id", "close-2026-01")],
+            None,
+        )
+        .await;
+    assert_eq!((status, body), (200, json!({"success": true})));
+    assert_eq!(headers["zuora-track-id"], "close-2026-01");
+    assert_eq!(headers["zuora-request-id"].len(), 36);
+    // While the job runs, another cancel is refused by the status rule: HTTP 200,
+    // success false, category 30.
+    let (status, _, body) = server
+        .call(
+            Method::PUT,
+            "/v1/journal-runs/JR-00000075/cancel",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!((status, &body["success"]), (200, &json!(false)));
+    assert_eq!(category(&body), "30");
+
+    let seen = poll_until_settled(&server, &token, "JR-00000075").await;
+    assert_eq!(
+        seen,
+        ["CancelInprogress", "Completed"],
+        "a client sees the job run, then the run keep its status"
+    );
+
+    let entries = all_entries(&server, &token, "JR-00000075", 4).await;
+    assert_eq!(entries.len(), 10);
+    let cancelled: Vec<&str> = entries
+        .iter()
+        .filter(|e| e["status"] == "Cancelled")
+        .map(|e| e["number"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(cancelled.len(), 9);
+    assert!(!cancelled.contains(&"JE-00000004"));
+    let transferred = entries
+        .iter()
+        .find(|e| e["number"] == "JE-00000004")
+        .expect("JE-00000004");
+    assert_eq!(transferred["status"], "Created");
+    assert_eq!(transferred["transferredToAccounting"], "Yes");
+
+    // The run's log replays to the same run with the library.
+    let replay = server.control_get("/runs/JR-00000075/replay").await;
+    assert_eq!(replay["equal"], true);
+    assert_eq!(replay["records"], 12, "requested, ten attempts, settled");
+
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_created_run_is_processed_and_one_pending_run_blocks_the_next() {
+    let server = Server::start(manual()).await;
+    let token = server.token().await;
+    let request = json!({
+        "journalEntryDate": "2026-01-31",
+        "targetStartDate": "2026-01-01",
+        "targetEndDate": "2026-01-31",
+        "transactionTypes": [{"type": "Invoice Item"}]
+    });
+    let (status, _, body) = server
+        .call(
+            Method::POST,
+            "/v1/journal-runs",
+            &token,
+            &[],
+            Some(&request),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["success"], true);
+    assert_eq!(body["journalRunNumber"], "JR-00000001");
+
+    let (_, _, refused) = server
+        .call(
+            Method::POST,
+            "/v1/journal-runs",
+            &token,
+            &[],
+            Some(&request),
+        )
+        .await;
+    assert_eq!(refused["success"], false);
+    assert_eq!(category(&refused), "30");
+    assert!(refused["reasons"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("JR-00000001 is pending"));
+
+    let (_, _, run) = server
+        .call(
+            Method::GET,
+            "/v1/journal-runs/JR-00000001",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(run["status"], "Pending");
+    assert_eq!(run["journalEntryDate"], "2026-01-31");
+    assert_eq!(run["transactionTypes"], json!([{"type": "Invoice Item"}]));
+
+    let finished = server.control("/runs/JR-00000001/job/finish", None).await;
+    assert_eq!(finished["status"], "Completed");
+    assert_eq!(
+        finished["steps"], 2,
+        "start processing, complete processing"
+    );
+    let (_, _, run) = server
+        .call(
+            Method::GET,
+            "/v1/journal-runs/JR-00000001",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(run["status"], "Completed");
+    assert_eq!(run["totalJournalEntryCount"], 10);
+    let entries = all_entries(&server, &token, "JR-00000001", 300).await;
+    let numbers: Vec<&str> = entries
+        .iter()
+        .map(|e| e["number"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(numbers.first(), Some(&"JE-00000001"));
+    assert_eq!(numbers.last(), Some(&"JE-00000010"));
+
+    // Now a second run can be created.
+    let (_, _, second) = server
+        .call(
+            Method::POST,
+            "/v1/journal-runs",
+            &token,
+            &[],
+            Some(&request),
+        )
+        .await;
+    assert_eq!(second["journalRunNumber"], "JR-00000002");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn entries_are_cancelled_updated_and_deleted_by_the_rules() {
+    let server = Server::start(manual()).await;
+    server.load(&example(), None).await;
+    let token = server.token().await;
+
+    // Transferred to Accounting Yes stops a cancellation: category 30.
+    let (_, _, body) = server
+        .call(
+            Method::PUT,
+            "/v1/journal-entries/JE-00000004/cancel",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(
+        (body["success"].clone(), category(&body)),
+        (json!(false), "30".to_owned())
+    );
+    // A Created entry cannot be deleted.
+    let (_, _, body) = server
+        .call(
+            Method::DELETE,
+            "/v1/journal-entries/JE-00000001",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(category(&body), "30");
+    // Cancel, then delete.
+    let (_, _, body) = server
+        .call(
+            Method::PUT,
+            "/v1/journal-entries/JE-00000001/cancel",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(body, json!({"success": true}));
+    let (_, _, body) = server
+        .call(
+            Method::DELETE,
+            "/v1/journal-entries/JE-00000001",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(body, json!({"success": true}));
+    let (_, _, body) = server
+        .call(
+            Method::GET,
+            "/v1/journal-entries/JE-00000001",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(category(&body), "40");
+
+    // Notes and Transferred to Accounting.
+    let update = json!({"notes": "checked", "transferredToAccounting": "Processing"});
+    let (_, _, body) = server
+        .call(
+            Method::PUT,
+            "/v1/journal-entries/JE-00000002/basic-information",
+            &token,
+            &[],
+            Some(&update),
+        )
+        .await;
+    assert_eq!(body, json!({"success": true}));
+    let (_, _, entry) = server
+        .call(
+            Method::GET,
+            "/v1/journal-entries/JE-00000002",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(entry["notes"], "checked");
+    assert_eq!(entry["transferredToAccounting"], "Processing");
+    assert_eq!(entry["success"], true);
+    // Processing also stops a cancellation.
+    let (_, _, body) = server
+        .call(
+            Method::PUT,
+            "/v1/journal-entries/JE-00000002/cancel",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(category(&body), "30");
+    // The accounting integration finishes the transfer: Yes, stamped.
+    let done = server
+        .control("/entries/JE-00000002/transfer", Some(&json!({"to": "Yes"})))
+        .await;
+    assert_eq!(done["transferredToAccounting"], "Yes");
+    let (_, _, entry) = server
+        .call(
+            Method::GET,
+            "/v1/journal-entries/JE-00000002",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(entry["transferredToAccounting"], "Yes");
+    assert_eq!(entry["transferredBy"], "accounting integration");
+    assert!(entry["transferDateTime"]
+        .as_str()
+        .is_some_and(|t| t.ends_with('Z')));
+
+    // Notes over 2,000 characters, an unknown field, items: refused, nothing changes.
+    let long = json!({"notes": "x".repeat(2001)});
+    let (_, _, body) = server
+        .call(
+            Method::PUT,
+            "/v1/journal-entries/JE-00000003/basic-information",
+            &token,
+            &[],
+            Some(&long),
+        )
+        .await;
+    assert_eq!(category(&body), "20");
+    let unknown = json!({"note": "typo"});
+    let (_, _, body) = server
+        .call(
+            Method::PUT,
+            "/v1/journal-entries/JE-00000003/basic-information",
+            &token,
+            &[],
+            Some(&unknown),
+        )
+        .await;
+    assert_eq!(category(&body), "21");
+    let items = json!({"journalEntryItems": []});
+    let (_, _, body) = server
+        .call(
+            Method::PUT,
+            "/v1/journal-entries/JE-00000003/basic-information",
+            &token,
+            &[],
+            Some(&items),
+        )
+        .await;
+    assert_eq!(category(&body), "45");
+    let (_, _, entry) = server
+        .call(
+            Method::GET,
+            "/v1/journal-entries/JE-00000003",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(entry["notes"], "January close, batch 3");
+    let replay = server.control_get("/runs/JR-00000075/replay").await;
+    assert_eq!(replay["equal"], true);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bad_requests_get_zuoras_answers_and_change_nothing() {
+    let server = Server::start(manual()).await;
+    server.load(&example(), None).await;
+    let token = server.token().await;
+    let before = server.control_get("/runs").await;
+
+    // No token, a wrong token: 401 with category 11 and WWW-Authenticate.
+    let response = server
+        .http
+        .put(server.url("/v1/journal-runs/JR-00000075/cancel"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 401);
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    let (status, _, body) = server
+        .call(
+            Method::PUT,
+            "/v1/journal-runs/JR-00000075/cancel",
+            "not-a-token",
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!((status, category(&body)), (401, "11".to_owned()));
+    // A malformed path number: 20; a malformed track id: 20.
+    let (_, _, body) = server
+        .call(
+            Method::PUT,
+            "/v1/journal-runs/JR-75/cancel",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(category(&body), "20");
+    let (_, headers, body) = server
+        .call(
+            Method::PUT,
+            "/v1/journal-runs/JR-00000075/cancel",
+            &token,
+            &[("Zuora-Track-Id", "a:b")],
+            None,
+        )
+        .await;
+    assert_eq!(category(&body), "20");
+    assert!(
+        headers.get("zuora-track-id").is_none(),
+        "an invalid track id is not echoed"
+    );
+    // Malformed JSON: 90. Unknown field: 21. Missing field: 22.
+    let response = server
+        .http
+        .post(server.url("/v1/journal-runs"))
+        .header("Authorization", format!("Bearer {token}"))
+        .body("{\"journalEntryDate\": ")
+        .send()
+        .await
+        .expect("sent");
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(category(&body), "90");
+    let (_, _, body) = server
+        .call(Method::POST, "/v1/journal-runs", &token, &[], Some(&json!({"journalEntryDate": "2026-01-31", "transactionTypes": [{"type": "Invoice Item"}], "accountingPeriodName": "Jan-2026", "colour": "red"})))
+        .await;
+    assert_eq!(category(&body), "21");
+    let (_, _, body) = server
+        .call(
+            Method::POST,
+            "/v1/journal-runs",
+            &token,
+            &[],
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(category(&body), "22");
+    // Too large a body: 20.
+    let response = server
+        .http
+        .post(server.url("/v1/journal-runs"))
+        .header("Authorization", format!("Bearer {token}"))
+        .body(vec![b' '; (1 << 20) + 1])
+        .send()
+        .await
+        .expect("sent");
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(category(&body), "20");
+    // An unknown path: 40. A method the path does not support: 45. Not emulated: 45.
+    let (_, headers, body) = server
+        .call(Method::GET, "/v1/journal-runz", &token, &[], None)
+        .await;
+    assert_eq!(category(&body), "40");
+    assert_eq!(headers["zuora-request-id"].len(), 36);
+    let (_, _, body) = server
+        .call(
+            Method::POST,
+            "/v1/journal-runs/JR-00000075/cancel",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(category(&body), "45");
+    let (_, _, body) = server
+        .call(
+            Method::POST,
+            "/v1/journal-entries",
+            &token,
+            &[],
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(category(&body), "45");
+    // Paging parameters: 27.
+    let (_, _, body) = server
+        .call(
+            Method::GET,
+            "/v1/journal-entries/journal-runs/JR-00000075?pageSize=301",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(category(&body), "27");
+
+    let after = server.control_get("/runs").await;
+    assert_eq!(before, after, "no refused request changed anything");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn large_answers_are_gzipped_and_gzipped_bodies_are_read() {
+    use std::io::{Read, Write};
+    let server = Server::start(manual()).await;
+    server.load(&example(), None).await;
+    let token = server.token().await;
+    let (_, headers, _) = server
+        .call(
+            Method::GET,
+            "/v1/journal-entries/journal-runs/JR-00000075?pageSize=300",
+            &token,
+            &[("Accept-Encoding", "gzip")],
+            None,
+        )
+        .await;
+    assert_eq!(headers["content-encoding"], "gzip");
+    let response = server
+        .http
+        .get(server.url("/v1/journal-entries/journal-runs/JR-00000075?pageSize=300"))
+        .header("Authorization", format!("Bearer {token}"))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .expect("sent");
+    let bytes = response.bytes().await.expect("a body");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut text)
+        .expect("gzip");
+    let page: Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(page["journalEntries"].as_array().map(Vec::len), Some(10));
+    // A small answer is not gzipped.
+    let (_, headers, _) = server
+        .call(
+            Method::GET,
+            "/v1/journal-runs/JR-00000075",
+            &token,
+            &[("Accept-Encoding", "gzip")],
+            None,
+        )
+        .await;
+    assert!(headers.get("content-encoding").is_none());
+    // A gzipped request body.
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(br#"{"notes": "zipped"}"#).expect("gzip");
+    let zipped = encoder.finish().expect("gzip");
+    let response = server
+        .http
+        .put(server.url("/v1/journal-entries/JE-00000001/basic-information"))
+        .header("Authorization", format!("Bearer {token}"))
+        .header("Content-Encoding", "gzip")
+        .body(zipped)
+        .send()
+        .await
+        .expect("sent");
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(body, json!({"success": true}));
+    let (_, _, entry) = server
+        .call(
+            Method::GET,
+            "/v1/journal-entries/JE-00000001",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(entry["notes"], "zipped");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn tokens_expire() {
+    let mut config = manual();
+    config.token_lifetime_secs = 1;
+    let server = Server::start(config).await;
+    server.load(&example(), None).await;
+    let token = server.token().await;
+    let (status, _, _) = server
+        .call(
+            Method::GET,
+            "/v1/journal-runs/JR-00000075",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (status, _, body) = server
+        .call(
+            Method::GET,
+            "/v1/journal-runs/JR-00000075",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!((status, category(&body)), (401, "11".to_owned()));
+    // The control API expires tokens on demand.
+    let fresh = server.token().await;
+    let expired = server.control("/tokens/expire", None).await;
+    assert_eq!(expired["expired"], 1);
+    let (status, _, _) = server
+        .call(
+            Method::GET,
+            "/v1/journal-runs/JR-00000075",
+            &fresh,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(status, 401);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn runs_are_scoped_by_entity() {
+    let config: Config = Config::from_toml(
+        r#"
+        [jobs]
+        mode = "manual"
+        [[clients]]
+        client_id = "11111111-1111-4111-8111-111111111111"
+        client_secret = "secret-one"
+        caller = { entities = ["entity-a", "entity-b"] }
+        [[clients]]
+        client_id = "22222222-2222-4222-8222-222222222222"
+        client_secret = "secret-two"
+        caller = { permissions = ["Edit Journal Entry"], entities = ["entity-b"] }
+        "#,
+    )
+    .expect("a config");
+    let server = Server::start(config).await;
+    server.load(&example(), Some("entity-a")).await;
+    let token = server.token().await;
+    let (_, _, body) = server
+        .call(
+            Method::GET,
+            "/v1/journal-runs/JR-00000075",
+            &token,
+            &[("Zuora-Entity-Ids", "entity-b")],
+            None,
+        )
+        .await;
+    assert_eq!(category(&body), "40");
+    let (_, _, body) = server
+        .call(
+            Method::GET,
+            "/v1/journal-runs/JR-00000075",
+            &token,
+            &[("Zuora-Entity-Ids", "entity-a")],
+            None,
+        )
+        .await;
+    assert_eq!(body["status"], "Completed");
+    let (_, _, body) = server
+        .call(
+            Method::GET,
+            "/v1/journal-runs/JR-00000075",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(category(&body), "22");
+    let (_, _, body) = server
+        .call(
+            Method::GET,
+            "/v1/journal-entries/JE-00000001",
+            &token,
+            &[("Zuora-Entity-Ids", "entity-b")],
+            None,
+        )
+        .await;
+    assert_eq!(category(&body), "40");
+    // The second client: one entity, no cancel permission.
+    let other = server
+        .token_for("22222222-2222-4222-8222-222222222222", "secret-two")
+        .await;
+    let (_, _, body) = server
+        .call(
+            Method::PUT,
+            "/v1/journal-runs/JR-00000075/cancel",
+            &other,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(category(&body), "10");
+    assert!(body["reasons"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("\"Cancel Journal Run\""));
+    let (_, _, body) = server
+        .call(
+            Method::GET,
+            "/v1/journal-runs/JR-00000075",
+            &other,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(
+        category(&body),
+        "40",
+        "entity-b's only token does not see entity-a's run"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn idempotency_keys_replay_the_first_answer() {
+    let server = Server::start(manual()).await;
+    let token = server.token().await;
+    let request = json!({"journalEntryDate": "2026-01-31", "accountingPeriodName": "Jan-2026", "transactionTypes": [{"type": "Invoice Item"}]});
+    let (s1, h1, b1) = server
+        .call(
+            Method::POST,
+            "/v1/journal-runs",
+            &token,
+            &[("Idempotency-Key", "k-1")],
+            Some(&request),
+        )
+        .await;
+    let (s2, h2, b2) = server
+        .call(
+            Method::POST,
+            "/v1/journal-runs",
+            &token,
+            &[("Idempotency-Key", "k-1")],
+            Some(&request),
+        )
+        .await;
+    assert_eq!((s1, &b1), (s2, &b2));
+    assert_eq!(b1["journalRunNumber"], "JR-00000001");
+    assert_eq!(
+        h1["zuora-request-id"], h2["zuora-request-id"],
+        "the saved headers are returned"
+    );
+    // Another key is another request: refused by the tenant rule, and saved too.
+    let (_, _, b3) = server
+        .call(
+            Method::POST,
+            "/v1/journal-runs",
+            &token,
+            &[("Idempotency-Key", "k-2")],
+            Some(&request),
+        )
+        .await;
+    assert_eq!(category(&b3), "30");
+    let (_, _, b4) = server
+        .call(
+            Method::POST,
+            "/v1/journal-runs",
+            &token,
+            &[("Idempotency-Key", "k-2")],
+            Some(&request),
+        )
+        .await;
+    assert_eq!(b3, b4);
+    let (_, _, long) = server
+        .call(
+            Method::POST,
+            "/v1/journal-runs",
+            &token,
+            &[("Idempotency-Key", &"k".repeat(255))],
+            Some(&request),
+        )
+        .await;
+    assert_eq!(category(&long), "20");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_respect_the_rules() {
+    let server = std::sync::Arc::new(Server::start(manual()).await);
+    server.load(&example(), None).await;
+    let token = server.token().await;
+    // 32 concurrent cancels of one run: exactly one is accepted.
+    let cancels = (0..32).map(|_| {
+        let server = server.clone();
+        let token = token.clone();
+        tokio::spawn(async move {
+            server
+                .call(
+                    Method::PUT,
+                    "/v1/journal-runs/JR-00000075/cancel",
+                    &token,
+                    &[],
+                    None,
+                )
+                .await
+                .2
+        })
+    });
+    let mut accepted = 0;
+    for answer in cancels {
+        let body = answer.await.expect("the task ends");
+        if body["success"] == true {
+            accepted += 1;
+        } else {
+            assert_eq!(category(&body), "30");
+        }
+    }
+    assert_eq!(accepted, 1);
+    // 32 concurrent creates: exactly one (a pending run blocks the others).
+    let request = json!({"journalEntryDate": "2026-01-31", "accountingPeriodName": "Jan-2026", "transactionTypes": [{"type": "Invoice Item"}]});
+    let creates = (0..32).map(|_| {
+        let server = server.clone();
+        let token = token.clone();
+        let request = request.clone();
+        tokio::spawn(async move {
+            server
+                .call(
+                    Method::POST,
+                    "/v1/journal-runs",
+                    &token,
+                    &[],
+                    Some(&request),
+                )
+                .await
+                .2
+        })
+    });
+    let mut created = Vec::new();
+    for answer in creates {
+        let body = answer.await.expect("the task ends");
+        if body["success"] == true {
+            created.push(body["journalRunNumber"].clone());
+        }
+    }
+    assert_eq!(created.len(), 1, "{created:?}");
+    let runs = server.control_get("/runs").await;
+    assert_eq!(runs.as_array().map(Vec::len), Some(2));
+}

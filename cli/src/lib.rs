@@ -163,6 +163,8 @@ pub enum Failure {
     Output(io::Error),
     /// The library refused something it should not have (a bug).
     Internal(String),
+    /// `serve` could not start: its config, its store, its address or a `--load` file.
+    Serve(String),
 }
 
 impl From<InputError> for Failure {
@@ -226,9 +228,9 @@ fn serve(args: ServeArgs) -> Result<u8, Failure> {
     let config = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
-                .map_err(|e| Failure::Internal(format!("{}: {e}", path.display())))?;
+                .map_err(|e| Failure::Serve(format!("{}: {e}", path.display())))?;
             journal_run_server::config::Config::from_toml(&text)
-                .map_err(|e| Failure::Internal(format!("{}: {e}", path.display())))?
+                .map_err(|e| Failure::Serve(format!("{}: {e}", path.display())))?
         }
         None => journal_run_server::config::Config::default(),
     };
@@ -247,7 +249,7 @@ fn serve(args: ServeArgs) -> Result<u8, Failure> {
     };
     journal_run_server::run(options)
         .map(|()| 0)
-        .map_err(|e| Failure::Internal(e.to_string()))
+        .map_err(|e| Failure::Serve(e.to_string()))
 }
 
 /// Runs the command line's command; the process's exit status.
@@ -296,6 +298,10 @@ pub fn main() -> ExitCode {
                 "error: internal error (please report it): {}",
                 render::clean(&e)
             );
+            ExitCode::from(2)
+        }
+        Err(Failure::Serve(e)) => {
+            eprintln!("error: {}", render::clean(&e));
             ExitCode::from(2)
         }
     }

@@ -552,10 +552,10 @@ fn paging(query: Option<&str>) -> Result<(usize, usize), Error> {
         };
         let shown: String = value.chars().take(32).collect();
         let shown = shown.escape_default().to_string();
-        *slot =
-            match value.parse::<usize>() {
-                Ok(n) if n >= 1 && n <= max => n,
-                Ok(_) | Err(_) => return Err(RequestError::QueryParameter {
+        *slot = match value.parse::<usize>() {
+            Ok(n) if n >= 1 && n <= max => n,
+            Ok(_) | Err(_) => {
+                return Err(RequestError::QueryParameter {
                     name,
                     reason: if max == MAX_PAGE_SIZE {
                         format!(
@@ -565,8 +565,9 @@ fn paging(query: Option<&str>) -> Result<(usize, usize), Error> {
                         format!("expected a whole number from 1, found `{shown}`")
                     },
                 }
-                .into()),
-            };
+                .into())
+            }
+        };
     }
     Ok((page, size))
 }

@@ -233,8 +233,17 @@ impl Tenant {
     /// The next run number of `entity`: numbers are never reused.
     #[must_use]
     pub fn next_run_number(&self, entity: Option<&EntityId>) -> Option<JournalRunNumber> {
-        let highest = self.highest_run.get(&entity.cloned()).copied().unwrap_or(0);
+        // A run that belongs to no entity is found from every entity: its number is taken
+        // in each.
+        let highest = self.highest(&self.highest_run, entity);
         JournalRunNumber::new(highest.checked_add(1)?)
+    }
+
+    /// The highest number of `entity` in `table`, counting those of no entity too.
+    fn highest(&self, table: &HashMap<Option<EntityId>, u64>, entity: Option<&EntityId>) -> u64 {
+        let own = table.get(&entity.cloned()).copied().unwrap_or(0);
+        let unowned = table.get(&None).copied().unwrap_or(0);
+        own.max(unowned)
     }
 
     /// The runs of the tenant, for the tenant rules.
@@ -426,7 +435,7 @@ impl Tenant {
             .ok()
             .map(|()| Command::StartProcessing),
             RunState::Processing => {
-                let first = self.highest_entry.get(&key.entity).copied().unwrap_or(0) + 1;
+                let first = self.highest(&self.highest_entry, key.entity.as_ref()) + 1;
                 let entries = (first..first + u64::from(processing.entries))
                     .filter_map(JournalEntryNumber::new)
                     .collect();

@@ -69,11 +69,14 @@ struct Batch {
     done: Option<oneshot::Sender<()>>,
 }
 
+/// A stored run: its key, its base documents (JSON), its log records (seq, JSON) in order.
+pub type StoredRun = (RunKey, String, Vec<(u64, String)>);
+
 /// What the store held at start.
 #[derive(Debug, Default)]
 pub struct Loaded {
-    /// Each run: key, base documents, log records (JSON) in order.
-    pub runs: Vec<(RunKey, String, Vec<(u64, String)>)>,
+    /// Each run.
+    pub runs: Vec<StoredRun>,
     /// The saved answers.
     pub answers: Vec<SavedAnswer>,
 }

@@ -1,5 +1,5 @@
 //! The tenant's state in memory: every run with its documents and its log, and the indexes
-//! that find a run or an entry in an entity. Every change goes through [`Tenant::record`],
+//! that find a run or an entry in an entity. Every change goes through [`Tenant::execute`] (or `Tenant::edit`),
 //! which applies one log record with the library; the same function replays the log at
 //! start, so a run is always the replay of its log.
 

@@ -1,7 +1,8 @@
 //! The tenant's state in memory: every run with its documents and its log, and the indexes
-//! that find a run or an entry in an entity. Every change goes through [`Tenant::execute`] (or `Tenant::edit`),
-//! which applies one log record with the library; the same function replays the log at
-//! start, so a run is always the replay of its log.
+//! that find a run or an entry in an entity. Every change goes through [`Tenant::execute`] (a
+//! command the library's rules decide) or [`Tenant::edit`] (an entry's notes), which append a
+//! log record and apply it with `apply_record`; replaying a stored log at start uses the same
+//! function, so a run is always the replay of its log.
 
 use std::collections::{BTreeMap, HashMap};
 

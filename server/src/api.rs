@@ -650,45 +650,12 @@ pub async fn create_run(State(app): State<Arc<App>>, headers: HeaderMap, body: B
     let ids = fresh_ids();
     let head: Head<()> = read_head(&app, "", &headers);
     let request = request!(&app, head, ids);
-    let client_id = app
-        .clients
-        .get(request.caller)
-        .map(|c| c.client_id.clone())
-        .unwrap_or_default();
-    let key = header(&headers, IDEMPOTENCY_KEY).map(str::to_owned);
-    if let Some(key) = &key {
-        if key.chars().count() >= 255 || key.is_empty() {
-            let message = format!(
-                "Idempotency-Key must have 1 to 254 characters; it has {}",
-                key.chars().count()
-            );
-            return failure(
-                &app,
-                None,
-                journal_run::wire::ErrorCategory::InvalidValue,
-                message,
-                &head,
-                &ids,
-            );
-        }
-        match app.begin_idempotent(&client_id, key, "POST", "/v1/journal-runs") {
-            Ok(None) => {}
-            Ok(Some(saved)) => return replay(saved, head.gzip_accepted()),
-            Err(status) => return idempotency_conflict(&app, status, &head, &ids),
-        }
-    }
-    let saved = |answer: &Answer| {
-        key.clone().map(|key| SavedAnswer {
-            client: client_id.clone(),
-            key,
-            method: "POST".to_owned(),
-            path: "/v1/journal-runs".to_owned(),
-            status: answer.status,
-            headers: serde_json::to_string(&answer.headers).unwrap_or_default(),
-            body: answer.body.clone(),
-            saved_ms: now_ms(),
-        })
+    let client_id = client_id(&app, request.caller);
+    let key = match begin_key(&app, &headers, &head, &ids, &client_id, CREATE_RUN_PATH) {
+        Ok(key) => key,
+        Err(answer) => return answer,
     };
+    let saved = |answer: &Answer| saved_answer(key.as_deref(), &client_id, CREATE_RUN_PATH, answer);
     let (answer, done) = create(&app, &headers, body, &head, &ids, request.caller, &saved).await;
     let done =
         done.or_else(|| saved(&answer).map(|saved| app.store.submit(vec![Write::Answer(saved)]).1));
@@ -701,6 +668,62 @@ pub async fn create_run(State(app): State<Arc<App>>, headers: HeaderMap, body: B
         }
     }
     answer
+}
+
+const CREATE_RUN_PATH: &str = "/v1/journal-runs";
+const CREATE_ENTRY_PATH: &str = "/v1/journal-entries";
+
+fn client_id(app: &App, client: usize) -> String {
+    app.clients
+        .get(client)
+        .map(|c| c.client_id.clone())
+        .unwrap_or_default()
+}
+
+/// A POST's `Idempotency-Key`: `Ok(None)` without one, `Ok(Some(key))` to carry the request
+/// out (it is then in progress), `Err(answer)` for a saved answer to replay, a conflict (409,
+/// 422) or a key of the wrong length.
+fn begin_key<P>(
+    app: &App,
+    headers: &HeaderMap,
+    head: &Head<P>,
+    ids: &(RequestId, ProcessId),
+    client_id: &str,
+    path: &str,
+) -> Result<Option<String>, Answer> {
+    let Some(key) = header(headers, IDEMPOTENCY_KEY) else {
+        return Ok(None);
+    };
+    let length = key.chars().count();
+    if length >= 255 || key.is_empty() {
+        let message = format!("Idempotency-Key must have 1 to 254 characters; it has {length}");
+        let category = journal_run::wire::ErrorCategory::InvalidValue;
+        return Err(failure(app, None, category, message, head, ids));
+    }
+    match app.begin_idempotent(client_id, key, "POST", path) {
+        Ok(None) => Ok(Some(key.to_owned())),
+        Ok(Some(saved)) => Err(replay(saved, head.gzip_accepted())),
+        Err(status) => Err(idempotency_conflict(app, status, head, ids)),
+    }
+}
+
+/// The answer to save for a request made with `key`.
+fn saved_answer(
+    key: Option<&str>,
+    client_id: &str,
+    path: &str,
+    answer: &Answer,
+) -> Option<SavedAnswer> {
+    key.map(|key| SavedAnswer {
+        client: client_id.to_owned(),
+        key: key.to_owned(),
+        method: "POST".to_owned(),
+        path: path.to_owned(),
+        status: answer.status,
+        headers: serde_json::to_string(&answer.headers).unwrap_or_default(),
+        body: answer.body.clone(),
+        saved_ms: now_ms(),
+    })
 }
 
 fn replay(saved: SavedAnswer, gzip_accepted: bool) -> Answer {
@@ -753,10 +776,10 @@ fn failure<P>(
     }
 }
 
-fn idempotency_conflict(
+fn idempotency_conflict<P>(
     app: &App,
     status: u16,
-    head: &Head<()>,
+    head: &Head<P>,
     ids: &(RequestId, ProcessId),
 ) -> Answer {
     use journal_run::wire::ErrorCategory;
@@ -940,11 +963,29 @@ fn documents(
 pub async fn create_entry(State(app): State<Arc<App>>, headers: HeaderMap) -> Answer {
     let ids = fresh_ids();
     let head: Head<()> = read_head(&app, "", &headers);
-    let _request = request!(&app, head, ids);
+    let request = request!(&app, head, ids);
+    let client_id = client_id(&app, request.caller);
+    let key = match begin_key(&app, &headers, &head, &ids, &client_id, CREATE_ENTRY_PATH) {
+        Ok(key) => key,
+        Err(answer) => return answer,
+    };
     let error = Error::from(RequestError::NotEmulated {
         operation: "POST /v1/journal-entries (creating a summary journal entry)".to_owned(),
     });
-    reject(&app, &error, &head, &ids)
+    let answer = reject(&app, &error, &head, &ids);
+    if let Some(saved) = saved_answer(key.as_deref(), &client_id, CREATE_ENTRY_PATH, &answer) {
+        app.end_idempotent(saved.clone());
+        if app
+            .store
+            .submit(vec![Write::Answer(saved)])
+            .1
+            .await
+            .is_err()
+        {
+            return reject(&app, &stopped(), &head, &ids);
+        }
+    }
+    answer
 }
 
 /// Any path that is no operation.

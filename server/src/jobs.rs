@@ -37,7 +37,7 @@ pub fn step(app: &App, tenant: &mut Tenant, key: &RunKey) -> Option<(Command, Lo
 fn turn(app: &App, burst: usize) -> bool {
     let mut tenant = app.write();
     let keys: Vec<RunKey> = tenant
-        .runs()
+        .active()
         .filter(|(_, r)| !r.paused)
         .map(|(k, _)| k.clone())
         .collect();

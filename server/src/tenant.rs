@@ -155,6 +155,20 @@ pub struct Tenant {
     entries: HashMap<(Option<EntityId>, JournalEntryNumber), JournalRunNumber>,
     highest_run: HashMap<Option<EntityId>, u64>,
     highest_entry: HashMap<Option<EntityId>, u64>,
+    /// The runs that may have background work (Pending, Processing, CancelInprogress,
+    /// DeleteInprogress): what the jobs visit.
+    active: std::collections::BTreeSet<RunKey>,
+}
+
+/// Whether a run in `state` may have background work.
+const fn is_active(state: &RunState) -> bool {
+    match state {
+        RunState::Pending
+        | RunState::Processing
+        | RunState::CancelInprogress(_)
+        | RunState::DeleteInprogress => true,
+        RunState::Completed | RunState::Error | RunState::Cancelled | RunState::Deleted => false,
+    }
 }
 
 /// The caller the background jobs and the accounting integration act as: their commands
@@ -164,6 +178,25 @@ pub fn system() -> Caller {
 }
 
 impl Tenant {
+    /// The runs that may have background work, in entity and number order.
+    pub fn active(&self) -> impl Iterator<Item = (&RunKey, &RunRecord)> {
+        self.active
+            .iter()
+            .filter_map(|key| self.runs.get_key_value(key))
+    }
+
+    /// Notes whether run `key` may have background work now.
+    fn mark(&mut self, key: &RunKey) {
+        match self.runs.get(key) {
+            Some(record) if is_active(record.run.state()) => {
+                self.active.insert(key.clone());
+            }
+            Some(_) | None => {
+                self.active.remove(key);
+            }
+        }
+    }
+
     /// The runs, in entity and number order.
     pub fn runs(&self) -> impl Iterator<Item = (&RunKey, &RunRecord)> {
         self.runs.iter()
@@ -300,12 +333,14 @@ impl Tenant {
         }
         self.remove(&key);
         self.index(&key, &record);
-        self.runs.insert(key, record);
+        self.runs.insert(key.clone(), record);
+        self.mark(&key);
         Ok(())
     }
 
     /// Removes a run (the control API's replace and reset).
     pub fn remove(&mut self, key: &RunKey) {
+        self.active.remove(key);
         if let Some(old) = self.runs.remove(key) {
             for number in old.entry_docs.keys() {
                 self.entries.remove(&(key.entity.clone(), *number));
@@ -402,6 +437,7 @@ impl Tenant {
             LoadError::EntryTaken { entry, .. } => Rejection::DuplicateEntry { entry }.into(),
         })?;
         record.log.push(item.clone());
+        self.mark(key);
         for number in removed {
             self.entries.remove(&(key.entity.clone(), number));
         }

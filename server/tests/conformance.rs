@@ -24,6 +24,10 @@ fn success_schema(spec: &Spec, path: &str, method: &str) -> String {
         .to_owned()
 }
 
+/// A call of the session: the operation (method and path as the spec writes them), the HTTP
+/// method, the path with its query, the body.
+type Call = ((&'static str, &'static str), Method, String, Option<Value>);
+
 struct Check<'s> {
     spec: &'s Spec,
     common: Validator,
@@ -74,7 +78,7 @@ async fn every_answer_of_every_operation_conforms_to_the_spec() {
     let list = ("get", "/v1/journal-entries/journal-runs/{jr-number}");
     let create_entry = ("post", "/v1/journal-entries");
 
-    let calls: Vec<((&str, &str), Method, String, Option<Value>)> = vec![
+    let calls: Vec<Call> = vec![
         (
             runs,
             Method::POST,

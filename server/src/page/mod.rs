@@ -200,14 +200,12 @@ fn find(app: &App, number: &str, entity: Option<&str>) -> Result<RunKey, (Status
         .parse()
         .map_err(|e| (StatusCode::BAD_REQUEST, format!("jr-number: {e}")))?;
     let entity = parse_entity(entity).map_err(|e| (StatusCode::BAD_REQUEST, e))?;
-    app.read()
-        .find_run(entity.as_ref(), number)
-        .ok_or_else(|| {
-            (
-                StatusCode::NOT_FOUND,
-                format!("journal run {number} not found"),
-            )
-        })
+    app.read().find_run(entity.as_ref(), number).ok_or_else(|| {
+        (
+            StatusCode::NOT_FOUND,
+            format!("journal run {number} not found"),
+        )
+    })
 }
 
 fn view_of(app: &App, key: &RunKey, query: &RunQuery) -> Option<(model::RunView, u64)> {
@@ -452,12 +450,21 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
         assert!(!cross_site(&headers), "curl says nothing");
-        headers.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:8080"));
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:8080"),
+        );
         headers.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
         assert!(!cross_site(&headers));
-        headers.insert(header::ORIGIN, HeaderValue::from_static("http://evil.example"));
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://evil.example"),
+        );
         assert!(cross_site(&headers));
-        headers.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:8080"));
+        headers.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:8080"),
+        );
         headers.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
         assert!(cross_site(&headers));
         headers.remove("sec-fetch-site");

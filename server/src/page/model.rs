@@ -4,8 +4,8 @@
 
 use journal_run::wire::Value;
 use journal_run::{
-    AttemptOutcome, Command, Event, JournalEntryNumber, JournalRunStatus, RunState,
-    TransferResult, TransferredToAccounting,
+    AttemptOutcome, Command, Event, JournalEntryNumber, JournalRunStatus, RunState, TransferResult,
+    TransferredToAccounting,
 };
 
 use crate::app::App;
@@ -197,7 +197,11 @@ impl JobView {
             ),
         };
         for failure in self.failures.iter().take(FAILURES_NAMED) {
-            line.push_str(if line.contains(" failed: ") { "; " } else { ", " });
+            line.push_str(if line.contains(" failed: ") {
+                "; "
+            } else {
+                ", "
+            });
             line.push_str(&format!(
                 "{} failed: Transferred to Accounting is {}",
                 failure.entry, failure.transferred_to_accounting
@@ -232,12 +236,10 @@ pub fn job_view(record: &RunRecord) -> Option<JobView> {
             });
         }
     }
-    let start = record.log.iter().rposition(|r| {
-        matches!(
-            r.change,
-            Change::Event(Event::CancellationRequested { .. })
-        )
-    });
+    let start = record
+        .log
+        .iter()
+        .rposition(|r| matches!(r.change, Change::Event(Event::CancellationRequested { .. })));
     let running = record.run.job().is_some();
     if start.is_none() && !running {
         return None;
@@ -431,10 +433,7 @@ fn pages(len: usize, per_page: usize) -> usize {
 /// The page of entries that holds entry `entry` (from 1).
 #[must_use]
 pub fn page_of(record: &RunRecord, entry: JournalEntryNumber) -> usize {
-    let position = record
-        .run
-        .entries()
-        .partition_point(|e| e.number < entry);
+    let position = record.run.entries().partition_point(|e| e.number < entry);
     position / ENTRIES_PER_PAGE + 1
 }
 

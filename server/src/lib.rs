@@ -13,6 +13,7 @@ pub mod config;
 pub mod control;
 pub mod jobs;
 pub mod oauth;
+pub mod page;
 pub mod store;
 pub mod tenant;
 
@@ -89,6 +90,7 @@ fn method_fallback(
 /// The router: Zuora's paths, OAuth, the control API under [`control::PREFIX`].
 pub fn router(app: Arc<App>) -> Router {
     let control = Router::new()
+        .merge(page::routes())
         .route("/health", get(control::health))
         .route("/runs", get(control::list).post(control::load))
         .route("/runs/{jr}", get(control::export))
@@ -108,6 +110,14 @@ pub fn router(app: Arc<App>) -> Router {
             control::guard,
         ));
     Router::new()
+        .route("/", get(page::root).fallback(api::unknown_path))
+        .route(
+            page::PAGE_ROOT,
+            get(page::index).route_layer(axum::middleware::from_fn_with_state(
+                app.clone(),
+                control::guard,
+            )),
+        )
         .route(
             "/oauth/token",
             post(oauth::token).fallback(method_fallback("/oauth/token", "POST")),

@@ -1042,6 +1042,7 @@ pub async fn create_entry(State(app): State<Arc<App>>, headers: HeaderMap) -> An
 /// Any path that is no operation.
 pub async fn unknown_path(
     State(app): State<Arc<App>>,
+    method: Method,
     uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> Answer {
@@ -1057,11 +1058,24 @@ pub async fn unknown_path(
             }
         })
         .collect();
-    reject_raw(
-        &app,
-        &Error::from(RequestError::UnknownPath { path }),
-        &headers,
+    not_a_tunnel(
+        &method,
+        reject_raw(
+            &app,
+            &Error::from(RequestError::UnknownPath { path }),
+            &headers,
+        ),
     )
+}
+
+/// A refusal of a `CONNECT` request is never 2xx: a 2xx answer to `CONNECT` tells the client
+/// that its tunnel is open and carries no body (RFC 9110, 9.3.6). It is 405, the status of
+/// category 45 when statuses follow REST, with Zuora's body.
+fn not_a_tunnel(method: &Method, mut answer: Answer) -> Answer {
+    if method == Method::CONNECT && (200..300).contains(&answer.status) {
+        answer.status = 405;
+    }
+    answer
 }
 
 /// A method the path does not support.
@@ -1079,5 +1093,5 @@ pub fn method_not_allowed(
             path,
             allowed,
         });
-    reject_raw(app, &Error::from(error), headers)
+    not_a_tunnel(method, reject_raw(app, &Error::from(error), headers))
 }

@@ -7,7 +7,7 @@ use std::io::Read as _;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt as _;
@@ -132,6 +132,57 @@ fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
 
 fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The path parameter of a Zuora route (`{jr-number}`, `{je-number}`), percent-decoded. One
+/// whose bytes are not UTF-8 is read lossily, so that the library answers it as a malformed
+/// number (axum's own rejection is plain text, not Zuora's answer).
+pub struct Param(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Param {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        if let Ok(Path(value)) = Path::<String>::from_request_parts(parts, state).await {
+            return Ok(Self(value));
+        }
+        // The one rejection these routes can meet: the parameter is not UTF-8 once decoded.
+        // It is the segment that is not (the routes' other segments are ASCII).
+        let param = parts
+            .uri
+            .path()
+            .split('/')
+            .map(percent_decode)
+            .find(|bytes| std::str::from_utf8(bytes).is_err())
+            .unwrap_or_default();
+        Ok(Self(String::from_utf8_lossy(&param).into_owned()))
+    }
+}
+
+fn percent_decode(raw: &str) -> Vec<u8> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (b, hex) {
+            (b'%', Some(v)) => {
+                out.push(v);
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// Reads a request with the library: `Authorization` (the token authenticated here), the path
@@ -280,7 +331,7 @@ async fn execute(
 /// `PUT /v1/journal-runs/{jr-number}/cancel`.
 pub async fn cancel_run(
     State(app): State<Arc<App>>,
-    Path(number): Path<String>,
+    Param(number): Param,
     headers: HeaderMap,
 ) -> Answer {
     run_command(&app, &number, &headers, |run, scope| Command::CancelRun {
@@ -293,7 +344,7 @@ pub async fn cancel_run(
 /// `DELETE /v1/journal-runs/{jr-number}`.
 pub async fn delete_run(
     State(app): State<Arc<App>>,
-    Path(number): Path<String>,
+    Param(number): Param,
     headers: HeaderMap,
 ) -> Answer {
     run_command(&app, &number, &headers, |run, scope| Command::DeleteRun {
@@ -324,7 +375,7 @@ async fn run_command(
 /// `PUT /v1/journal-entries/{je-number}/cancel`.
 pub async fn cancel_entry(
     State(app): State<Arc<App>>,
-    Path(number): Path<String>,
+    Param(number): Param,
     headers: HeaderMap,
 ) -> Answer {
     entry_command(&app, &number, &headers, |entry, scope| {
@@ -336,7 +387,7 @@ pub async fn cancel_entry(
 /// `DELETE /v1/journal-entries/{je-number}`.
 pub async fn delete_entry(
     State(app): State<Arc<App>>,
-    Path(number): Path<String>,
+    Param(number): Param,
     headers: HeaderMap,
 ) -> Answer {
     entry_command(&app, &number, &headers, |entry, scope| {
@@ -366,7 +417,7 @@ async fn entry_command(
 /// `PUT /v1/journal-entries/{je-number}/basic-information`.
 pub async fn update_entry(
     State(app): State<Arc<App>>,
-    Path(number): Path<String>,
+    Param(number): Param,
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
@@ -454,7 +505,7 @@ fn stopped() -> Error {
 /// `GET /v1/journal-runs/{jr-number}`.
 pub async fn get_run(
     State(app): State<Arc<App>>,
-    Path(number): Path<String>,
+    Param(number): Param,
     headers: HeaderMap,
 ) -> Answer {
     let ids = fresh_ids();
@@ -491,7 +542,7 @@ pub async fn get_run(
 /// `GET /v1/journal-entries/{je-number}`.
 pub async fn get_entry(
     State(app): State<Arc<App>>,
-    Path(number): Path<String>,
+    Param(number): Param,
     headers: HeaderMap,
 ) -> Answer {
     let ids = fresh_ids();
@@ -576,7 +627,7 @@ fn paging(query: Option<&str>) -> Result<(usize, usize), Error> {
 /// entry-number order.
 pub async fn list_entries(
     State(app): State<Arc<App>>,
-    Path(number): Path<String>,
+    Param(number): Param,
     RawQuery(query_string): RawQuery,
     headers: HeaderMap,
 ) -> Answer {
@@ -991,6 +1042,7 @@ pub async fn create_entry(State(app): State<Arc<App>>, headers: HeaderMap) -> An
 /// Any path that is no operation.
 pub async fn unknown_path(
     State(app): State<Arc<App>>,
+    method: Method,
     uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> Answer {
@@ -1006,11 +1058,24 @@ pub async fn unknown_path(
             }
         })
         .collect();
-    reject_raw(
-        &app,
-        &Error::from(RequestError::UnknownPath { path }),
-        &headers,
+    not_a_tunnel(
+        &method,
+        reject_raw(
+            &app,
+            &Error::from(RequestError::UnknownPath { path }),
+            &headers,
+        ),
     )
+}
+
+/// A refusal of a `CONNECT` request is never 2xx: a 2xx answer to `CONNECT` tells the client
+/// that its tunnel is open and carries no body (RFC 9110, 9.3.6). It is 405, the status of
+/// category 45 when statuses follow REST, with Zuora's body.
+fn not_a_tunnel(method: &Method, mut answer: Answer) -> Answer {
+    if method == Method::CONNECT && (200..300).contains(&answer.status) {
+        answer.status = 405;
+    }
+    answer
 }
 
 /// A method the path does not support.
@@ -1028,5 +1093,5 @@ pub fn method_not_allowed(
             path,
             allowed,
         });
-    reject_raw(app, &Error::from(error), headers)
+    not_a_tunnel(method, reject_raw(app, &Error::from(error), headers))
 }

@@ -333,6 +333,26 @@ impl Tenant {
         }
         self.remove(&key);
         self.index(&key, &record);
+        // Entry numbers are never reused: the entity's highest counts every entry the run
+        // ever held (its documents and what processing created), deleted ones included, as it
+        // did before a restart.
+        let ever = record
+            .base
+            .journal_entries
+            .iter()
+            .filter_map(|doc| doc.number.parse::<JournalEntryNumber>().ok())
+            .chain(record.log.iter().flat_map(|item| match &item.change {
+                Change::Event(
+                    Event::ProcessingCompleted { entries } | Event::ProcessingFailed { entries },
+                ) => entries.clone(),
+                Change::Event(_) | Change::Edit(_) => Vec::new(),
+            }))
+            .map(JournalEntryNumber::get)
+            .max();
+        if let Some(ever) = ever {
+            let highest = self.highest_entry.entry(key.entity.clone()).or_insert(0);
+            *highest = (*highest).max(ever);
+        }
         self.runs.insert(key.clone(), record);
         self.mark(&key);
         Ok(())

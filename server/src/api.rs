@@ -708,15 +708,21 @@ pub async fn create_run(State(app): State<Arc<App>>, headers: HeaderMap, body: B
     };
     let saved = |answer: &Answer| saved_answer(key.as_deref(), &client_id, CREATE_RUN_PATH, answer);
     let (answer, done) = create(&app, &headers, body, &head, &ids, request.caller, &saved).await;
-    let done =
-        done.or_else(|| saved(&answer).map(|saved| app.store.submit(vec![Write::Answer(saved)]).1));
-    if let Some(saved) = saved(&answer) {
-        app.end_idempotent(saved);
-    }
+    let saved = saved(&answer);
+    let done = done.or_else(|| {
+        saved
+            .clone()
+            .map(|saved| app.store.submit(vec![Write::Answer(saved)]).1)
+    });
     if let Some(done) = done {
         if done.await.is_err() {
             return reject(&app, &stopped(), &head, &ids);
         }
+    }
+    // Only once it is durable is the answer replayed to a retry with the same key (until
+    // then a retry gets 409).
+    if let Some(saved) = saved {
+        app.end_idempotent(saved);
     }
     answer
 }
@@ -1025,16 +1031,16 @@ pub async fn create_entry(State(app): State<Arc<App>>, headers: HeaderMap) -> An
     });
     let answer = reject(&app, &error, &head, &ids);
     if let Some(saved) = saved_answer(key.as_deref(), &client_id, CREATE_ENTRY_PATH, &answer) {
-        app.end_idempotent(saved.clone());
         if app
             .store
-            .submit(vec![Write::Answer(saved)])
+            .submit(vec![Write::Answer(saved.clone())])
             .1
             .await
             .is_err()
         {
             return reject(&app, &stopped(), &head, &ids);
         }
+        app.end_idempotent(saved);
     }
     answer
 }

@@ -57,6 +57,25 @@ fn not_found(message: impl Into<String>) -> ControlError {
     ControlError(StatusCode::NOT_FOUND, message.into())
 }
 
+/// Answers the extractors' own refusals (a malformed path or query, a missing route) in the
+/// control API's form, `{"error": "..."}`, instead of axum's plain text.
+pub async fn json_errors(response: Response) -> Response {
+    let plain = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    let status = response.status();
+    if !(plain && (status.is_client_error() || status.is_server_error())) {
+        return response;
+    }
+    let text = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default();
+    ControlError(status, text).into_response()
+}
+
 /// Refuses a control request from another host than loopback, unless the config allows it;
 /// then the request must carry the control token.
 pub async fn guard(

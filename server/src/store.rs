@@ -9,7 +9,7 @@
 //! never answered, and a restart rebuilds the state from what was committed.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
 use rusqlite::{params, Connection};
@@ -83,7 +83,7 @@ pub struct Loaded {
 
 /// The store's handle.
 pub struct Store {
-    sender: Option<mpsc::Sender<Batch>>,
+    sender: Mutex<Option<mpsc::Sender<Batch>>>,
     next_ticket: AtomicU64,
     committed: watch::Receiver<u64>,
     writer: Option<JoinHandle<()>>,
@@ -173,7 +173,7 @@ impl Store {
             .map_err(|e| StoreError::Key(format!("cannot start the writer thread: {e}")))?;
         Ok((
             Self {
-                sender: Some(sender),
+                sender: Mutex::new(Some(sender)),
                 next_ticket: AtomicU64::new(1),
                 committed,
                 writer: Some(writer),
@@ -186,8 +186,10 @@ impl Store {
     /// receiver told when they are committed.
     pub fn submit(&self, writes: Vec<Write>) -> (u64, oneshot::Receiver<()>) {
         let (done, receiver) = oneshot::channel();
+        // Tickets are queued in their order: the writer's "committed up to" is then exact.
+        let sender = self.sender.lock().unwrap_or_else(PoisonError::into_inner);
         let ticket = self.next_ticket.fetch_add(1, Ordering::SeqCst);
-        if let Some(sender) = &self.sender {
+        if let Some(sender) = sender.as_ref() {
             // A closed channel means the writer stopped: the receiver then reports it.
             let _ = sender.send(Batch {
                 ticket,
@@ -207,7 +209,7 @@ impl Store {
 
     /// Stops the writer after it has committed everything submitted.
     pub fn close(&mut self) {
-        self.sender = None;
+        *self.sender.lock().unwrap_or_else(PoisonError::into_inner) = None;
         if let Some(writer) = self.writer.take() {
             let _ = writer.join();
         }

@@ -95,3 +95,48 @@ async fn the_control_api_answers_loopback_and_remote_callers_with_the_token_only
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn the_control_api_answers_malformed_paths_and_queries_in_json() {
+    let started = journal_run_server::start(Options {
+        listen: "127.0.0.1:0".parse().expect("an address"),
+        db: ":memory:".to_owned(),
+        load: Vec::new(),
+        config: Config::default(),
+    })
+    .await
+    .expect("the server starts");
+    let peer: SocketAddr = "127.0.0.1:40000".parse().expect("a peer");
+    let router = journal_run_server::router(started.app()).layer(MockConnectInfo(peer));
+    for uri in [
+        "/_control/runs/JR-00000001?colour=red",
+        "/_control/runs/JR-1",
+        "/_control/runs/JR-00000001/job/jump",
+    ] {
+        let response = router
+            .clone()
+            .oneshot(
+                Request::builder()
+                    .uri(uri)
+                    .method(if uri.contains("job") { "POST" } else { "GET" })
+                    .body(Body::empty())
+                    .expect("a request"),
+            )
+            .await
+            .expect("an answer");
+        assert!(
+            response.status().is_client_error(),
+            "{uri}: {}",
+            response.status()
+        );
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .expect("a body");
+        let body: serde_json::Value =
+            serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{uri}: {e}: {bytes:?}"));
+        assert!(
+            body["error"].as_str().is_some_and(|e| !e.is_empty()),
+            "{uri}: {body}"
+        );
+    }
+}

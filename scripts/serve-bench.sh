@@ -102,6 +102,8 @@ RESULTS=$WORK/results.tsv
 printf '[jobs]\nmode = "manual"\n' >"$WORK/manual.toml"
 printf '[jobs]\nstep_interval_ms = 0\n' >"$WORK/unpaced.toml"
 
+declare -A URLS TOKENS SERVERS
+
 # start NAME DB CONFIG [ARGS...]: starts a server; sets URL and TOKEN.
 start() {
   local name=$1 db=$2 config=$3
@@ -127,13 +129,22 @@ stop() {
   wait "$1" 2>/dev/null || true
 }
 
-# cell STORE OP C URL [OHA ARGS...]: one oha run, its figures appended to the results.
+# sched PID: the seconds its threads ran, and waited runnable for a CPU (schedstat), summed.
+sched() {
+  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{r += $1; w += $2} END {printf "%.3f %.3f", r / 1e9, w / 1e9}'
+}
+
+# cell STORE OP C URL [OHA ARGS...]: one oha run, its figures appended to the results, with
+# the CPU time the server's threads had and the time they waited for one.
 cell() {
   local store=$1 op=$2 c=$3 url=$4
   shift 4
+  local pid=${SERVERS[$store]:-0} before after
+  before=$(sched "$pid")
   "$OHA" --no-tui --output-format json -c "$c" "$@" --rand-regex-url "$url" \
     >"$WORK/oha-$store-$op-$c.json" 2>"$WORK/oha.err" || { cat "$WORK/oha.err" >&2; exit 1; }
-  python3 "$HERE/report.py" cell "$store" "$op" "$c" "$WORK/oha-$store-$op-$c.json" >>"$RESULTS"
+  after=$(sched "$pid")
+  python3 "$HERE/report.py" cell "$store" "$op" "$c" "$WORK/oha-$store-$op-$c.json" "$before $after" >>"$RESULTS"
   tail -n 1 "$RESULTS" | tr '\t' ' ' | sed 's/^/serve-bench: /' >&2
 }
 
@@ -157,7 +168,6 @@ EOF
 
 # seed STORE: starts the server of STORE (jobs manual) and loads the GET runs and the three
 # PUT blocks; sets URL_<n> and TOKEN_<n>.
-declare -A URLS TOKENS SERVERS
 seed() {
   local store=$1 db=$2
   start "$store" "$db" "$WORK/manual.toml"
@@ -238,12 +248,10 @@ bench_job() {
 
 bench_list() {
   start list ":memory:" "$WORK/manual.toml"
-  local pid=$SERVER_PID
+  SERVERS[list]=$SERVER_PID
   python3 "$HERE/seed.py" load "$URL" 1 1000 2>/dev/null
-  "$OHA" --no-tui --output-format json -n 200 -c 1 "$URL/_control/runs" >"$WORK/oha-list.json"
-  python3 "$HERE/report.py" cell ":memory:" "list-1000" 1 "$WORK/oha-list.json" >>"$RESULTS"
-  tail -n 1 "$RESULTS" | tr '\t' ' ' | sed 's/^/serve-bench: /' >&2
-  stop "$pid"
+  cell list list-1000 1 "$URL/_control/runs" -n 200
+  stop "${SERVERS[list]}"
 }
 
 say "SQLite files in $WORK ($(df -T "$WORK" | awk 'NR==2 {print $2 " on " $1}'))"

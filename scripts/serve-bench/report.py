@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Figures for scripts/serve-bench.sh: one line of results.tsv per measure, and the table.
 
-  report.py cell STORE OP C OHA_JSON           a cell from oha's JSON output
+  report.py cell STORE OP C OHA_JSON [SCHED]   a cell from oha's JSON output; SCHED: the
+                                               server's run and wait seconds before and after
   report.py accepted STORE POOL RUNS_JSON      accepted cancels per PUT block (GET /_control/runs)
   report.py job STORE URL TOKEN RUN ENTRIES    runs the cancellation job and times it
   report.py table RESULTS_TSV PRISM            the markdown table
@@ -12,7 +13,8 @@ import time
 import urllib.request
 
 
-def cell(store, op, c, path):
+def cell(store, op, c, path, sched="0 0 0 0"):
+    b_run, b_wait, a_run, a_wait = map(float, sched.split())
     with open(path) as f:
         r = json.load(f)
     m = r["metrics"]
@@ -23,6 +25,7 @@ def cell(store, op, c, path):
         "cell", store, op, c, "%.0f" % m["requests_per_sec"], "%.3f" % m["latency_ms"]["p50"],
         "%.3f" % m["latency_ms"]["p99"], "%.3f" % r["summary"]["total"], answered,
         json.dumps(codes, separators=(",", ":")), json.dumps(errors, separators=(",", ":")),
+        "%.3f" % (a_run - b_run), "%.3f" % (a_wait - b_wait),
     ])))
 
 
@@ -116,14 +119,31 @@ def table(path, prism):
             r = rows[len(rows) // 2]
             print("| %s | %s | %s | %s | %s |" % (s, fmt_rate(r[2]), r[3], fmt_rate(r[4]),
                                                 ", ".join(fmt_rate(x[4]) for x in jobs[s])))
-    r = cells.get((":memory:", "list-1000", 1))
+    print()
+    print("The server's threads in each cell: CPU seconds used, and seconds spent runnable but waiting "
+          "for a CPU (schedstat; other processes, oha among them, held both cores), per 1,000 answers.")
+    print()
+    print("| request | c |" + "".join(" %s CPU ms / 1k | waited ms / 1k |" % s for s in stores))
+    print("|---|--:|" + "--:|--:|" * len(stores))
+    for op in ("GET", "PUT"):
+        for c in (1, 16, 64):
+            line = "| %s | %d |" % ("GET run" if op == "GET" else "PUT cancel", c)
+            for s in stores:
+                r = cells.get((s, op, c))
+                if r and len(r) > 12 and int(r[8]):
+                    k = int(r[8]) / 1000.0
+                    line += " %.0f | %.0f |" % (1000 * float(r[11]) / k, 1000 * float(r[12]) / k)
+                else:
+                    line += " - | - |"
+            print(line)
+    r = cells.get(("list", "list-1000", 1))
     if r:
         print()
         print("GET /_control/runs with 1,000 runs (c=1): %s req/s, p50 %s ms, p99 %s ms" % (fmt_rate(r[4]), r[5], r[6]))
 
 
 def main(argv):
-    if argv[:1] == ["cell"] and len(argv) == 5:
+    if argv[:1] == ["cell"] and len(argv) in (5, 6):
         cell(*argv[1:])
     elif argv[:1] == ["accepted"] and len(argv) == 4:
         accepted(*argv[1:])

@@ -212,6 +212,52 @@ fn the_category_of_every_error_is_documented_as_the_code_maps_it() {
             RequestError::UnsupportedContentEncoding { value: "br".into() }.into(),
         ),
         (
+            "Request(PathEntryNumber)",
+            RequestError::PathEntryNumber(journal_run::NumberError::MissingPrefix {
+                prefix: "JE-",
+                input: "1".into(),
+            })
+            .into(),
+        ),
+        (
+            "Request(QueryParameter)",
+            RequestError::QueryParameter {
+                name: "pageSize",
+                reason: "expected a whole number from 1 to 300, found `0`".into(),
+            }
+            .into(),
+        ),
+        (
+            "Request(UnknownPath)",
+            RequestError::UnknownPath {
+                path: "/v2/x".into(),
+            }
+            .into(),
+        ),
+        (
+            "Request(NotEmulated)",
+            RequestError::NotEmulated {
+                operation: "POST /v1/journal-entries".into(),
+            }
+            .into(),
+        ),
+        (
+            "Request(BodyTooLarge)",
+            RequestError::BodyTooLarge { limit: 1 }.into(),
+        ),
+        (
+            "Request(Authorization(InvalidToken))",
+            RequestError::Authorization(AuthorizationError::InvalidToken).into(),
+        ),
+        (
+            "Rejection(QueryPermission)",
+            Rejection::QueryPermission {
+                query: journal_run::QueryKind::EditEntry,
+                permission: journal_run::Permission::EditJournalEntry,
+            }
+            .into(),
+        ),
+        (
             "Request(UnsupportedMethod)",
             RequestError::UnsupportedMethod {
                 method: "GET".into(),

@@ -118,15 +118,10 @@ fn gzip_bytes(body: &[u8]) -> Vec<u8> {
 
 /// The request's headers as name/value pairs; a value that is not UTF-8 is read lossily (the
 /// library's validation then refuses what it must).
-fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
+fn header_pairs(headers: &HeaderMap) -> Vec<(&str, std::borrow::Cow<'_, str>)> {
     headers
         .iter()
-        .map(|(n, v)| {
-            (
-                n.as_str().to_owned(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
+        .map(|(n, v)| (n.as_str(), String::from_utf8_lossy(v.as_bytes())))
         .collect()
 }
 
@@ -228,6 +223,16 @@ fn ok<P, T: Serialize>(head: &Head<P>, ids: &(RequestId, ProcessId), body: &T) -
         status: 200,
         headers: head.response_headers(&ids.0),
         body: serde_json::to_vec(body).unwrap_or_default(),
+        gzip_accepted: head.gzip_accepted(),
+    }
+}
+
+/// A 200 answer with a body serialized already.
+fn ok_bytes<P>(head: &Head<P>, ids: &(RequestId, ProcessId), body: Vec<u8>) -> Answer {
+    Answer {
+        status: 200,
+        headers: head.response_headers(&ids.0),
+        body,
         gzip_accepted: head.gzip_accepted(),
     }
 }
@@ -517,7 +522,7 @@ pub async fn get_run(
         scope: request.scope.clone(),
     };
     let entity = lookup_entity(&app, request.caller, &request.scope);
-    let found: Result<(GetJournalRunType, u64), Rejection> = {
+    let found: Result<(Vec<u8>, u64), Rejection> = {
         let tenant = app.read();
         match tenant
             .find_run(entity.as_ref(), request.target)
@@ -526,14 +531,14 @@ pub async fn get_run(
             Some(record) => record
                 .run
                 .authorize_query(&caller, &query)
-                .map(|()| (record.document(), record.ticket)),
+                .map(|()| (record.document_json().to_vec(), record.ticket)),
             None => Err(JournalRun::query_absent(&caller, &query)),
         }
     };
     match found {
         Ok((doc, ticket)) => {
             committed_view(&app, ticket).await;
-            ok(&head, &ids, &doc)
+            ok_bytes(&head, &ids, doc)
         }
         Err(rejection) => reject(&app, &rejection.into(), &head, &ids),
     }

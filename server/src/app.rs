@@ -314,14 +314,69 @@ pub fn random_hex(n: usize) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A fresh `Zuora-Request-Id` (a UUID) and `processId` (16 upper-case hex digits).
+thread_local! {
+    /// The state of this thread's generator of ids (wyrand), seeded from the operating system.
+    static IDS: std::cell::Cell<u64> = std::cell::Cell::new(seed());
+}
+
+fn seed() -> u64 {
+    let mut bytes = [0u8; 8];
+    if getrandom::fill(&mut bytes).is_err() {
+        return now_ms() ^ 0x9e37_79b9_7f4a_7c15;
+    }
+    u64::from_le_bytes(bytes)
+}
+
+/// The next 64 random bits of this thread's id generator (wyrand: fast, not for secrets; the
+/// tokens use the operating system's generator).
+fn next_id_bits() -> u64 {
+    IDS.with(|state| {
+        let s = state.get().wrapping_add(0xa076_1d64_78bd_642f);
+        state.set(s);
+        let t = u128::from(s) * u128::from(s ^ 0xe703_7ed1_a0b4_28db);
+        ((t >> 64) ^ t) as u64
+    })
+}
+
+const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+fn hex_into(out: &mut String, bytes: &[u8], digits: &[u8; 16]) {
+    for b in bytes {
+        out.push(char::from(digits[usize::from(b >> 4)]));
+        out.push(char::from(digits[usize::from(b & 0x0f)]));
+    }
+}
+
+/// A fresh `Zuora-Request-Id` (a version 4 UUID) and `processId` (16 upper-case hex digits).
 #[must_use]
 pub fn fresh_ids() -> (RequestId, ProcessId) {
-    let request = RequestId::parse(&uuid::Uuid::new_v4().to_string());
-    let process = ProcessId::parse(&random_hex(8).to_ascii_uppercase());
-    match (request, process) {
+    let mut uuid = [0u8; 16];
+    uuid[..8].copy_from_slice(&next_id_bits().to_le_bytes());
+    uuid[8..].copy_from_slice(&next_id_bits().to_le_bytes());
+    uuid[6] = (uuid[6] & 0x0f) | 0x40;
+    uuid[8] = (uuid[8] & 0x3f) | 0x80;
+    let mut text = String::with_capacity(36);
+    for (i, part) in [
+        &uuid[0..4],
+        &uuid[4..6],
+        &uuid[6..8],
+        &uuid[8..10],
+        &uuid[10..16],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if i > 0 {
+            text.push('-');
+        }
+        hex_into(&mut text, part, HEX_LOWER);
+    }
+    let mut process = String::with_capacity(16);
+    hex_into(&mut process, &next_id_bits().to_le_bytes(), HEX_UPPER);
+    match (RequestId::parse(&text), ProcessId::parse(&process)) {
         (Ok(r), Ok(p)) => (r, p),
-        // Both generators make valid ids by construction.
+        // Both are well formed by construction.
         _ => fallback_ids(),
     }
 }

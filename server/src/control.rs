@@ -338,7 +338,7 @@ pub async fn job(
                 let mut records = Vec::new();
                 let mut commands = Vec::new();
                 while records.len() < limit {
-                    match jobs::step(&app, &mut tenant, &key) {
+                    match jobs::step(&app, &mut tenant, &key, &now_rfc3339()) {
                         Some((command, record)) => {
                             commands.push(command.kind().as_str());
                             records.push((key.clone(), record));

@@ -21,9 +21,14 @@ const UNPACED_BURST: usize = 4096;
 
 /// Takes the next step of run `key`'s background work, if it has one now: the command, and
 /// its log record to persist.
-pub fn step(app: &App, tenant: &mut Tenant, key: &RunKey) -> Option<(Command, LogRecord)> {
+pub fn step(
+    app: &App,
+    tenant: &mut Tenant,
+    key: &RunKey,
+    at: &str,
+) -> Option<(Command, LogRecord)> {
     let command = tenant.next_job_command(key, app.processing())?;
-    match tenant.execute(key, &system(), &command, &now_rfc3339(), ZUORA) {
+    match tenant.execute(key, &system(), &command, at, ZUORA) {
         Ok(record) => Some((command, record)),
         Err(error) => {
             tracing::warn!(run = %key.number, %error, "a job step was refused");
@@ -42,9 +47,10 @@ fn turn(app: &App, burst: usize) -> bool {
         .map(|(k, _)| k.clone())
         .collect();
     let mut records = Vec::new();
+    let at = now_rfc3339();
     for key in keys {
         for _ in 0..burst {
-            match step(app, &mut tenant, &key) {
+            match step(app, &mut tenant, &key, &at) {
                 Some((_, record)) => records.push((key.clone(), record)),
                 None => break,
             }

@@ -8,6 +8,7 @@
 //! only after that. A failed commit stops the server (fail-stop): the changes it held were
 //! never answered, and a restart rebuilds the state from what was committed.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -103,18 +104,21 @@ pub enum StoreError {
 const SCHEMA: &str = "
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
+PRAGMA wal_autocheckpoint = 0;
 CREATE TABLE IF NOT EXISTS runs (
     entity TEXT NOT NULL,
     number INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
     documents TEXT NOT NULL,
     PRIMARY KEY (entity, number)
 );
 CREATE TABLE IF NOT EXISTS log (
+    id INTEGER PRIMARY KEY,
     entity TEXT NOT NULL,
     number INTEGER NOT NULL,
+    generation INTEGER NOT NULL,
     seq INTEGER NOT NULL,
-    record TEXT NOT NULL,
-    PRIMARY KEY (entity, number, seq)
+    record TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS answers (
     client TEXT NOT NULL,
@@ -126,6 +130,11 @@ CREATE TABLE IF NOT EXISTS answers (
     body BLOB NOT NULL,
     saved_ms INTEGER NOT NULL,
     PRIMARY KEY (client, key)
+);
+-- Log records of replaced runs (an older generation) are garbage: dropped at each start.
+DELETE FROM log WHERE NOT EXISTS (
+    SELECT 1 FROM runs r
+    WHERE r.entity = log.entity AND r.number = log.number AND r.generation = log.generation
 );
 ";
 
@@ -164,12 +173,12 @@ impl Store {
     pub fn open(path: &str) -> Result<(Self, Loaded), StoreError> {
         let connection = Connection::open(path)?;
         connection.execute_batch(SCHEMA)?;
-        let loaded = load(&connection)?;
+        let (loaded, generations) = load(&connection)?;
         let (sender, receiver) = mpsc::channel::<Batch>();
         let (committed_tx, committed) = watch::channel(0);
         let writer = std::thread::Builder::new()
             .name("store-writer".to_owned())
-            .spawn(move || write_loop(connection, receiver, committed_tx))
+            .spawn(move || write_loop(connection, generations, receiver, committed_tx))
             .map_err(|e| StoreError::Key(format!("cannot start the writer thread: {e}")))?;
         Ok((
             Self {
@@ -222,32 +231,54 @@ impl Drop for Store {
     }
 }
 
-fn load(connection: &Connection) -> Result<Loaded, StoreError> {
+/// The current generation of each run: a replaced run's new documents and log get the next
+/// one, so that its old log records (left in place: the log is append-only) are not read.
+type Generations = HashMap<(String, i64), i64>;
+
+fn load(connection: &Connection) -> Result<(Loaded, Generations), StoreError> {
     let mut loaded = Loaded::default();
-    let mut runs =
-        connection.prepare("SELECT entity, number, documents FROM runs ORDER BY entity, number")?;
-    let mut log = connection
-        .prepare("SELECT seq, record FROM log WHERE entity = ?1 AND number = ?2 ORDER BY seq")?;
+    let mut generations = Generations::new();
+    let mut runs = connection.prepare(
+        "SELECT entity, number, generation, documents FROM runs ORDER BY entity, number",
+    )?;
     let rows = runs.query_map([], |row| {
         Ok((
             row.get::<_, String>(0)?,
             row.get::<_, i64>(1)?,
-            row.get::<_, String>(2)?,
+            row.get::<_, i64>(2)?,
+            row.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut index = HashMap::new();
+    for row in rows {
+        let (entity, number, generation, documents) = row?;
+        index.insert((entity.clone(), number), loaded.runs.len());
+        generations.insert((entity.clone(), number), generation);
+        loaded
+            .runs
+            .push((run_key(&entity, number)?, documents, Vec::new()));
+    }
+    // The log in the order it was written; each record goes to its run.
+    let mut log = connection
+        .prepare("SELECT entity, number, generation, seq, record FROM log ORDER BY id")?;
+    let rows = log.query_map([], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, i64>(1)?,
+            row.get::<_, i64>(2)?,
+            row.get::<_, i64>(3)?,
+            row.get::<_, String>(4)?,
         ))
     })?;
     for row in rows {
-        let (entity, number, documents) = row?;
-        let records = log
-            .query_map(params![entity, number], |row| {
-                Ok((
-                    u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0),
-                    row.get::<_, String>(1)?,
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        loaded
-            .runs
-            .push((run_key(&entity, number)?, documents, records));
+        let (entity, number, generation, seq, record) = row?;
+        let id = (entity, number);
+        if generations.get(&id) != Some(&generation) {
+            continue;
+        }
+        if let Some(run) = index.get(&id).and_then(|&i| loaded.runs.get_mut(i)) {
+            run.2.push((u64::try_from(seq).unwrap_or(0), record));
+        }
     }
     let mut answers = connection.prepare(
         "SELECT client, key, method, path, status, headers, body, saved_ms FROM answers",
@@ -266,22 +297,54 @@ fn load(connection: &Connection) -> Result<Loaded, StoreError> {
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(loaded)
+    Ok((loaded, generations))
+}
+
+/// How many commits may pass between two checkpoints of the write-ahead log while writes keep
+/// coming.
+const CHECKPOINT_EVERY: usize = 512;
+
+/// How long the writer waits without a write before it checkpoints.
+const IDLE: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Copies the write-ahead log into the database. A failed checkpoint loses nothing: the records
+/// stay committed in the WAL, and the next checkpoint tries again.
+fn checkpoint(connection: &Connection) {
+    if let Err(error) = connection.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+        tracing::warn!(%error, "a checkpoint failed; it is retried later");
+    }
 }
 
 /// The writer: takes every batch waiting, commits them in one transaction, then tells each
-/// submitter.
+/// submitter. After `IDLE` without a write (or every `CHECKPOINT_EVERY` commits) it
+/// checkpoints the write-ahead log into the database, off the path of the answers.
 fn write_loop(
     mut connection: Connection,
+    mut generations: Generations,
     receiver: mpsc::Receiver<Batch>,
     committed: watch::Sender<u64>,
 ) {
-    while let Ok(first) = receiver.recv() {
+    let mut since_checkpoint = 0;
+    loop {
+        let first = match receiver.recv_timeout(IDLE) {
+            Ok(batch) => batch,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if since_checkpoint > 0 {
+                    checkpoint(&connection);
+                    since_checkpoint = 0;
+                }
+                match receiver.recv() {
+                    Ok(batch) => batch,
+                    Err(_) => break,
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        };
         let mut group = vec![first];
         while let Ok(more) = receiver.try_recv() {
             group.push(more);
         }
-        if let Err(error) = commit(&mut connection, &group) {
+        if let Err(error) = commit(&mut connection, &mut generations, &group) {
             tracing::error!(%error, "the store cannot commit; stopping (nothing uncommitted was answered)");
             eprintln!("journal-run serve: the store cannot commit ({error}); stopping");
             std::process::exit(70);
@@ -293,19 +356,27 @@ fn write_loop(
                 let _ = done.send(());
             }
         }
+        since_checkpoint += 1;
+        if since_checkpoint >= CHECKPOINT_EVERY {
+            checkpoint(&connection);
+            since_checkpoint = 0;
+        }
     }
+    let _ = connection.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
 }
 
-fn commit(connection: &mut Connection, group: &[Batch]) -> rusqlite::Result<()> {
+fn commit(
+    connection: &mut Connection,
+    generations: &mut Generations,
+    group: &[Batch],
+) -> rusqlite::Result<()> {
     let tx = connection.transaction()?;
     {
         let mut put_run = tx.prepare_cached(
-            "INSERT OR REPLACE INTO runs (entity, number, documents) VALUES (?1, ?2, ?3)",
+            "INSERT OR REPLACE INTO runs (entity, number, generation, documents) VALUES (?1, ?2, ?3, ?4)",
         )?;
-        let mut clear_log =
-            tx.prepare_cached("DELETE FROM log WHERE entity = ?1 AND number = ?2")?;
         let mut put_record = tx.prepare_cached(
-            "INSERT INTO log (entity, number, seq, record) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO log (entity, number, generation, seq, record) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
         let mut put_answer = tx.prepare_cached(
             "INSERT OR REPLACE INTO answers (client, key, method, path, status, headers, body, saved_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -313,12 +384,16 @@ fn commit(connection: &mut Connection, group: &[Batch]) -> rusqlite::Result<()> 
         for write in group.iter().flat_map(|b| &b.writes) {
             match write {
                 Write::Run { key, documents } => {
-                    put_run.execute(params![entity_text(key), number_sql(key), documents])?;
-                    clear_log.execute(params![entity_text(key), number_sql(key)])?;
+                    let id = (entity_text(key).to_owned(), number_sql(key));
+                    let generation = generations.get(&id).map_or(1, |g| g + 1);
+                    put_run.execute(params![id.0, id.1, generation, documents])?;
+                    generations.insert(id, generation);
                 }
                 Write::Record { key, seq, record } => {
+                    let id = (entity_text(key).to_owned(), number_sql(key));
+                    let generation = generations.get(&id).copied().unwrap_or(1);
                     let seq = i64::try_from(*seq).unwrap_or(i64::MAX);
-                    put_record.execute(params![entity_text(key), number_sql(key), seq, record])?;
+                    put_record.execute(params![id.0, id.1, generation, seq, record])?;
                 }
                 Write::Answer(a) => {
                     put_answer.execute(params![
@@ -334,6 +409,7 @@ fn commit(connection: &mut Connection, group: &[Batch]) -> rusqlite::Result<()> 
                 }
                 Write::Reset => {
                     tx.execute_batch("DELETE FROM runs; DELETE FROM log; DELETE FROM answers;")?;
+                    generations.clear();
                 }
             }
         }

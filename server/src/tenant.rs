@@ -84,6 +84,9 @@ pub struct RunRecord {
     pub ticket: u64,
     /// Whether the run's background job is paused.
     pub paused: bool,
+    /// The run's document as a GET answers it, serialized: made at the first GET after a
+    /// change.
+    document_json: std::sync::OnceLock<Vec<u8>>,
 }
 
 impl RunRecord {
@@ -97,6 +100,13 @@ impl RunRecord {
         doc.total_journal_entry_count = Some(self.run.entries().len() as u64);
         doc.success = Some(true);
         doc
+    }
+
+    /// [`Self::document`], serialized (kept until the run changes).
+    #[must_use]
+    pub fn document_json(&self) -> &[u8] {
+        self.document_json
+            .get_or_init(|| serde_json::to_vec(&self.document()).unwrap_or_default())
     }
 
     /// The run and its entries as a snapshot (the format `journal-run audit` reads), with the
@@ -323,6 +333,7 @@ impl Tenant {
             log: Vec::new(),
             ticket: 0,
             paused: false,
+            document_json: std::sync::OnceLock::new(),
         };
         for entry in record.entry_docs.values_mut() {
             entry.success = None;
@@ -457,6 +468,7 @@ impl Tenant {
             LoadError::EntryTaken { entry, .. } => Rejection::DuplicateEntry { entry }.into(),
         })?;
         record.log.push(item.clone());
+        record.document_json = std::sync::OnceLock::new();
         self.mark(key);
         for number in removed {
             self.entries.remove(&(key.entity.clone(), number));
@@ -502,13 +514,15 @@ impl Tenant {
                     Command::CompleteProcessing { entries }
                 })
             }
-            RunState::CancelInprogress(_) => {
-                match run.decide(&system(), &Command::StepCancellation) {
-                    Ok(_) => Some(Command::StepCancellation),
-                    Err(Rejection::JobFinished { .. }) => Some(Command::SettleCancellation),
-                    Err(_) => None,
+            // The job's next step: an entry to attempt, else settling; none when the export
+            // the run came from did not show the job's state.
+            RunState::CancelInprogress(_) => run.job().map(|job| {
+                if job.next < run.entries().len() {
+                    Command::StepCancellation
+                } else {
+                    Command::SettleCancellation
                 }
-            }
+            }),
             RunState::DeleteInprogress => Some(Command::FinishDeletion),
             RunState::Completed | RunState::Error | RunState::Cancelled | RunState::Deleted => None,
         }

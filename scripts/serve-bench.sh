@@ -8,7 +8,8 @@
 #   - the unpaced cancellation job of 10^5 entries (`[jobs] step_interval_ms = 0`): entries/s
 #     from the PUT cancel until GET shows the run Cancelled (a GET waits for the commit of the
 #     run's last write, so the figure is durable), SQLite and :memory:;
-#   - GET /_control/runs with 1,000 runs loaded.
+#   - GET /_control/runs (JSON) and GET /_control/ (the live page's list, HTML) with 1,000
+#     runs loaded.
 #
 #   scripts/serve-bench.sh [SECONDS]        (default 5 s per cell; a full run takes ~6 minutes)
 #
@@ -251,6 +252,8 @@ bench_list() {
   SERVERS[list]=$SERVER_PID
   python3 "$HERE/seed.py" load "$URL" 1 1000 2>/dev/null
   cell list list-1000 1 "$URL/_control/runs" -n 200
+  # The live page's list of the same runs (HTML, issue 14: under 100 ms).
+  cell list page-1000 1 "$URL/_control/" -n 200
   stop "${SERVERS[list]}"
 }
 

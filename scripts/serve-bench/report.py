@@ -140,6 +140,9 @@ def table(path, prism):
     if r:
         print()
         print("GET /_control/runs with 1,000 runs (c=1): %s req/s, p50 %s ms, p99 %s ms" % (fmt_rate(r[4]), r[5], r[6]))
+    r = cells.get(("list", "page-1000", 1))
+    if r:
+        print("GET /_control/ (the live page's list) with 1,000 runs (c=1): %s req/s, p50 %s ms, p99 %s ms" % (fmt_rate(r[4]), r[5], r[6]))
 
 
 def main(argv):

@@ -1993,6 +1993,41 @@ fn rejection_messages_name_the_operation_in_words() {
     }
 }
 
+/// The core's rejections know nothing of HTTP: the entity and org faults are said in Zuora's
+/// domain words (entity, accessible orgs); the wire's `Error`, which Zuora's answer carries,
+/// names the request header the fault came in.
+#[test]
+fn core_rejections_name_no_header_and_the_wire_names_it() {
+    let entity = Rejection::EntityRequired { entities: 2 };
+    let org = Rejection::OrgNotAccessible {
+        org: OrgId::parse("org-3").unwrap(),
+    };
+    assert_eq!(
+        entity.to_string(),
+        "the request names no entity, and the token is valid for 2 entities: it must name one"
+    );
+    assert_eq!(
+        org.to_string(),
+        "the request names org `org-3`, which is not one of the caller's accessible orgs"
+    );
+    assert_eq!(
+        journal_run::Error::from(entity).to_string(),
+        "Zuora-Entity-Ids is required: the token is valid for 2 entities"
+    );
+    assert_eq!(
+        journal_run::Error::from(org).to_string(),
+        "Zuora-Org-Ids names org `org-3`, which the caller cannot access"
+    );
+    // Every other rejection reads the same in the core and on the wire.
+    let other = Rejection::EntityNotAccessible {
+        entity: EntityId::parse("ent-9").unwrap(),
+    };
+    assert_eq!(
+        journal_run::Error::from(other.clone()).to_string(),
+        other.to_string()
+    );
+}
+
 /// Documents read from users' files name what was expected in words, never a Rust type.
 #[test]
 fn deserialization_messages_never_name_a_rust_type() {

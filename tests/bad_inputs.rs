@@ -4,6 +4,10 @@
 //!
 //! docs/VERIFICATION.md counts the cases; every table below is one category.
 
+mod support;
+
+use support::{entry, je, jr};
+
 use journal_run::invariants::Invariant;
 use journal_run::wire::ErrorCategory;
 use journal_run::CharacterFault;
@@ -14,14 +18,6 @@ use journal_run::{
     RequestScope, RunState, TrackId, TransferResult, TransferredToAccounting, UncheckedRun,
     UnknownVariant,
 };
-
-fn je(n: u64) -> JournalEntryNumber {
-    JournalEntryNumber::new(n).unwrap()
-}
-
-fn jr(n: u64) -> JournalRunNumber {
-    JournalRunNumber::new(n).unwrap()
-}
 
 // ---------------------------------------------------------------------------------------------
 // Numbers
@@ -445,14 +441,6 @@ fn misspelt_statuses_in_json_are_rejected() {
 
 // ---------------------------------------------------------------------------------------------
 // JSON documents of the core types
-
-fn entry(n: u64, status: JournalEntryStatus, tta: TransferredToAccounting) -> JournalEntry {
-    JournalEntry {
-        number: je(n),
-        status,
-        transferred_to_accounting: tta,
-    }
-}
 
 /// A snapshot's state and entries, and the invariants it breaks (with the entries involved).
 type SnapshotCase = (

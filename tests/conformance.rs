@@ -30,6 +30,10 @@
 //! checked to be *rejected* (negative controls: a typo, an unknown status, a numeric code),
 //! so a validator that accepted everything would fail this file.
 
+mod support;
+
+use support::je;
+
 mod wire_support;
 
 use std::cell::Cell;
@@ -43,8 +47,8 @@ use journal_run::wire::{
     ZUORA_ENTITY_IDS, ZUORA_ORG_IDS, ZUORA_TRACK_ID,
 };
 use journal_run::{
-    Caller, CancellableStatus, CancellationJob, Command, JournalEntry, JournalEntryNumber,
-    JournalEntryStatus, JournalRun, RequestScope, RunState, TrackId, TransferredToAccounting,
+    Caller, CancellableStatus, CancellationJob, Command, JournalEntry, JournalEntryStatus,
+    JournalRun, RequestScope, RunState, TrackId, TransferredToAccounting,
 };
 use serde_json::{json, Map, Value};
 use strum::VariantArray;
@@ -384,10 +388,6 @@ fn failure_bodies_of_every_category_conform() {
         }
     }
     summary("failure bodies");
-}
-
-fn je(n: u64) -> JournalEntryNumber {
-    JournalEntryNumber::new(n).unwrap()
 }
 
 /// A run in each state a document can show.

@@ -10,6 +10,10 @@
 //!
 //! Cases: proptest's default (256), or `PROPTEST_CASES`.
 
+mod support;
+
+use support::{je, jr, org};
+
 #[path = "model/checks.rs"]
 mod checks;
 #[path = "model/reference.rs"]
@@ -19,8 +23,8 @@ use std::collections::BTreeSet;
 
 use journal_run::{
     Caller, Command, Event, JournalEntry, JournalEntryNumber, JournalEntryStatus, JournalRun,
-    JournalRunNumber, JournalRunStatus, OrgAccess, OrgId, OrgIds, PermissionSet, Rejection,
-    RequestScope, RunState, TransferResult, TransferredToAccounting,
+    JournalRunStatus, OrgAccess, OrgId, OrgIds, PermissionSet, Rejection, RequestScope, RunState,
+    TransferResult, TransferredToAccounting,
 };
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
@@ -33,18 +37,6 @@ const ORGS: [&str; 3] = ["org-1", "org-2", "org-3"];
 const ENTITIES: [&str; 2] = ["entity-1", "entity-2"];
 /// An entry number no run in these tests ever creates.
 const ABSENT_ENTRY: u64 = 99;
-
-fn je(n: u64) -> JournalEntryNumber {
-    JournalEntryNumber::new(n).unwrap()
-}
-
-fn jr(n: u64) -> JournalRunNumber {
-    JournalRunNumber::new(n).unwrap()
-}
-
-fn org(name: &str) -> OrgId {
-    name.parse().unwrap()
-}
 
 fn tta() -> impl Strategy<Value = TransferredToAccounting> {
     select(vec![

@@ -10,15 +10,19 @@
 //! library's own auditor (`check_state`, `check_transition`) is called as well, where it
 //! applies.
 
+mod support;
+
+use support::{entity, je, jr, org};
+
 use std::collections::{BTreeSet, HashSet};
 
 use journal_run::invariants::{check_state, check_transition, Invariant, Violation};
 use journal_run::CharacterFault;
 use journal_run::{
     AttemptOutcome, Caller, CancellableStatus, CancellationJob, Command, CommandKind, CreateRun,
-    EntityId, Event, HeaderError, Job, JournalEntry, JournalEntryNumber, JournalEntryStatus,
-    JournalRun, JournalRunNumber, JournalRunStatus, OrgAccess, OrgId, OrgIds, Permission,
-    PermissionSet, Rejection, RequestScope, RunState, Settlement, TrackId, TransferResult,
+    Event, HeaderError, Job, JournalEntry, JournalEntryNumber, JournalEntryStatus, JournalRun,
+    JournalRunNumber, JournalRunStatus, OrgAccess, OrgId, OrgIds, Permission, PermissionSet,
+    Rejection, RequestScope, RunState, Settlement, TrackId, TransferResult,
     TransferredToAccounting as Tta,
 };
 use proptest::prelude::*;
@@ -35,22 +39,6 @@ const ORGS: [&str; 4] = ["org-a", "org-b", "org-c", "org-d"];
 const FOREIGN_ORG: &str = "org-z";
 const ENTITIES: [&str; 3] = ["ent-1", "ent-2", "ent-3"];
 const FOREIGN_ENTITY: &str = "ent-9";
-
-fn jr(n: u64) -> JournalRunNumber {
-    JournalRunNumber::new(n).unwrap()
-}
-
-fn je(n: u64) -> JournalEntryNumber {
-    JournalEntryNumber::new(n).unwrap()
-}
-
-fn org(s: &str) -> OrgId {
-    OrgId::parse(s).unwrap()
-}
-
-fn entity(s: &str) -> EntityId {
-    EntityId::parse(s).unwrap()
-}
 
 fn is_cancelled(e: &JournalEntry) -> bool {
     e.status == JournalEntryStatus::Cancelled

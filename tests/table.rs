@@ -6,15 +6,19 @@
 //! The tables iterate `CommandKind::VARIANTS` and match on the kind with no default arm, so a
 //! new command kind does not compile until its row is written.
 
+mod support;
+
+use support::{entity, entry, je, jr, org, org_ids};
+
 use std::collections::BTreeSet;
 
 use journal_run::invariants::{check_state, check_transition};
 use journal_run::wire::ErrorCategory;
 use journal_run::{
     AttemptOutcome, Caller, CancellableStatus, CancellationJob, Command, CommandKind, CreateRun,
-    EntityId, Event, Job, JournalEntry, JournalEntryNumber, JournalEntryStatus, JournalRun,
-    JournalRunNumber, JournalRunStatus, OrgAccess, OrgId, OrgIds, Permission, PermissionSet,
-    Rejection, RequestScope, RunState, Settlement, TransferResult, TransferredToAccounting,
+    EntityId, Event, Job, JournalEntry, JournalEntryStatus, JournalRun, JournalRunStatus,
+    OrgAccess, OrgIds, Permission, PermissionSet, Rejection, RequestScope, RunState, Settlement,
+    TransferResult, TransferredToAccounting,
 };
 use strum::VariantArray;
 
@@ -26,32 +30,8 @@ type Answer = Result<Event, Rejection>;
 
 const RUN: u64 = 75;
 
-fn jr(n: u64) -> JournalRunNumber {
-    JournalRunNumber::new(n).unwrap()
-}
-
-fn je(n: u64) -> JournalEntryNumber {
-    JournalEntryNumber::new(n).unwrap()
-}
-
-fn entry(n: u64, status: JournalEntryStatus, tta: Tta) -> JournalEntry {
-    JournalEntry {
-        number: je(n),
-        status,
-        transferred_to_accounting: tta,
-    }
-}
-
-fn org(s: &str) -> OrgId {
-    OrgId::parse(s).unwrap()
-}
-
-fn entity(s: &str) -> EntityId {
-    EntityId::parse(s).unwrap()
-}
-
 fn header(s: &str) -> Option<OrgIds> {
-    Some(OrgIds::parse(s).unwrap())
+    Some(org_ids(s))
 }
 
 fn snapshot(state: RunState, organizations: &[&str], entries: Vec<JournalEntry>) -> JournalRun {

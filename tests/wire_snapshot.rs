@@ -1,6 +1,10 @@
 //! Conversions between Zuora's documents and the core types: what is read, what is rejected
 //! (naming the field), and what is written back.
 
+mod support;
+
+use support::je;
+
 mod wire_support;
 
 use journal_run::wire::ErrorCategory;
@@ -16,10 +20,6 @@ use journal_run::{
 use proptest::prelude::*;
 use serde_json::json;
 use wire_support::*;
-
-fn je(n: u64) -> JournalEntryNumber {
-    JournalEntryNumber::new(n).unwrap()
-}
 
 /// The field a document error names.
 fn field(error: &DocumentError) -> &str {

@@ -21,6 +21,7 @@ use crate::status::JournalRunStatus;
 /// is known of the cancellation job while one runs, and the fact of deletion).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(expecting = "a journal run state")]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum RunState {
     /// Pending: queued for processing. No entries yet.
     Pending,

@@ -206,6 +206,20 @@ macro_rules! number_type {
             }
         }
 
+        /// Any number: eight bytes of the input as the value, zero read as 1 (no number is
+        /// zero). Feature `arbitrary`.
+        #[cfg(feature = "arbitrary")]
+        impl<'a> arbitrary::Arbitrary<'a> for $name {
+            fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+                let value = <u64 as arbitrary::Arbitrary>::arbitrary(u)?;
+                Ok(Self(NonZeroU64::new(value).unwrap_or(NonZeroU64::MIN)))
+            }
+
+            fn size_hint(depth: usize) -> (usize, Option<usize>) {
+                <u64 as arbitrary::Arbitrary>::size_hint(depth)
+            }
+        }
+
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 struct NumberVisitor;

@@ -30,10 +30,6 @@
 //! checked to be *rejected* (negative controls: a typo, an unknown status, a numeric code),
 //! so a validator that accepted everything would fail this file.
 
-mod support;
-
-use support::je;
-
 mod wire_support;
 
 use std::cell::Cell;

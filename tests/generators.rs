@@ -288,8 +288,11 @@ fn arbitrary_values_are_valid() {
         assert!(!ids.as_slice().is_empty());
         assert_eq!(OrgIds::parse(&ids.to_string()), Ok(ids.clone()));
     }
+    // Small numbers often, so that a fuzz input's numbers meet; any number too.
     let numbers: Vec<JournalRunNumber> = arbitrary_values(500);
     assert!(numbers.iter().any(|n| n.get() > u64::from(u32::MAX)));
+    let small = numbers.iter().filter(|n| n.get() <= 256).count();
+    assert!((150..350).contains(&small), "{small} of 500");
     assert_eq!(
         JournalRunNumber::arbitrary(&mut Unstructured::new(&[0; 8])).map(JournalRunNumber::get),
         Ok(1),

@@ -1,7 +1,6 @@
 //! docs/WIRE.md says what the code does: its example bodies are the handler's answers, and its
 //! tables of categories, codes and HTTP statuses are the code's.
 
-mod support;
 mod wire_support;
 
 use journal_run::wire::ErrorCategory;

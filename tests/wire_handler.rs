@@ -1,6 +1,5 @@
 //! The cancel handler: responses, headers, codes, and the order of precedence (docs/WIRE.md).
 
-mod support;
 mod wire_support;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -1,10 +1,6 @@
 //! Conversions between Zuora's documents and the core types: what is read, what is rejected
 //! (naming the field), and what is written back.
 
-mod support;
-
-use support::je;
-
 mod wire_support;
 
 use journal_run::strategy;

@@ -1,7 +1,6 @@
 //! The wire's value types: ids, codes, response bodies, the category -> HTTP status table, and
 //! the hand-written fixtures.
 
-mod support;
 mod wire_support;
 
 use journal_run::wire::ErrorCategory;

@@ -1,6 +1,6 @@
 //! Shared by the wire tests: the fixtures, and one request scenario per kind of answer of the
-//! cancel handler (docs/WIRE.md shows each scenario's body; tests/wire_docs.rs checks it). A
-//! test crate that includes it includes `tests/support` too (`mod support;`).
+//! cancel handler (docs/WIRE.md shows each scenario's body; tests/wire_docs.rs checks it). It
+//! re-exports the shared helpers of `tests/support`, so a wire test crate has them too.
 
 #![allow(dead_code)] // each test crate uses a part of this module
 
@@ -47,7 +47,10 @@ pub fn worked_example_run() -> JournalRun {
     JournalRun::try_from(&worked_example_snapshot()).expect("the fixture is consistent")
 }
 
-pub use crate::support::{entity, org};
+#[path = "../support/mod.rs"]
+mod support;
+
+pub use support::*;
 
 pub fn request_id() -> RequestId {
     RequestId::parse(REQUEST_ID).unwrap()

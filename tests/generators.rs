@@ -54,6 +54,7 @@ fn generated_runs_obey_the_rules_in_every_state() {
     let mut states = BTreeSet::new();
     let mut labels = BTreeSet::new();
     let (mut cancelled, mut most, mut job_past_start, mut listing) = (0, 0, false, false);
+    let mut transferred = 0;
     for run in &runs {
         assert_eq!(check_state(run), vec![], "{run:?}");
         assert_eq!(run.number(), RUN);
@@ -65,6 +66,9 @@ fn generated_runs_obey_the_rules_in_every_state() {
         for entry in run.entries() {
             assert!((1..=HELD_ENTRIES).contains(&entry.number.get()), "{run:?}");
             cancelled += usize::from(entry.status == JournalEntryStatus::Cancelled);
+            transferred += usize::from(
+                !entry.is_cancelled() && entry.transferred_to_accounting.blocks_cancellation(),
+            );
         }
         job_past_start |= run.job().is_some_and(|job| job.next > 0);
         listing |= run.status() == Some(journal_run::JournalRunStatus::Processing)
@@ -73,7 +77,8 @@ fn generated_runs_obey_the_rules_in_every_state() {
     assert_eq!(states.into_iter().collect::<Vec<_>>(), EVERY_STATE);
     assert_eq!(labels.into_iter().collect::<Vec<_>>(), ORGS);
     assert_eq!(most, 12);
-    assert!(cancelled > 0 && job_past_start && listing);
+    // Entries a job cannot cancel (Created, Yes or Processing) are kept as they are.
+    assert!(cancelled > 0 && transferred > 0 && job_past_start && listing);
 }
 
 #[test]
@@ -244,14 +249,21 @@ fn arbitrary_runs_obey_the_rules_in_every_state_and_snapshots_need_not() {
     let runs: Vec<JournalRun> = arbitrary_values(3000);
     assert_eq!(runs.len(), 3000, "an arbitrary run is always built");
     let mut states = BTreeSet::new();
-    let mut with_entries = 0;
+    let (mut with_entries, mut transferred) = (0, 0);
     for run in &runs {
         assert_eq!(check_state(run), vec![], "{run:?}");
         states.insert(state_name(run.state()));
         with_entries += usize::from(!run.entries().is_empty());
+        transferred += run
+            .entries()
+            .iter()
+            .filter(|e| !e.is_cancelled() && e.transferred_to_accounting.blocks_cancellation())
+            .count();
     }
     assert_eq!(states.into_iter().collect::<Vec<_>>(), EVERY_STATE);
     assert!(with_entries > 100, "{with_entries}");
+    // The repair changes only what breaks a rule: an entry a job cannot cancel stays so.
+    assert!(transferred > 50, "{transferred}");
     let snapshots: Vec<UncheckedRun> = arbitrary_values(3000);
     let unsound = snapshots
         .iter()

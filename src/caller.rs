@@ -15,6 +15,7 @@ use crate::permission::{Permission, PermissionSet};
     rename_all = "camelCase",
     expecting = "\"all\" or {\"only\": [org ids]}"
 )]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum OrgAccess {
     /// No org limit: Multi-Org is off, or the caller can access every org.
     All,
@@ -52,6 +53,7 @@ impl OrgAccess {
 /// always present.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "CallerRepr", into = "CallerRepr")]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct Caller {
     /// The caller's Zuora permissions, Finance and Platform.
     pub permissions: PermissionSet,

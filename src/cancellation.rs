@@ -10,6 +10,7 @@ use crate::status::{JournalRunStatus, TransferredToAccounting};
 /// "Completed"" (Zuora, `PUT_JournalRun`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(expecting = "Pending, Error or Completed")]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum CancellableStatus {
     /// Pending.
     Pending,
@@ -43,6 +44,7 @@ impl From<CancellableStatus> for JournalRunStatus {
     deny_unknown_fields,
     expecting = "a cancellation job: {\"previous\": ..., \"next\": ...}"
 )]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct CancellationJob {
     /// The status the run had when the request was accepted, and goes back to unless every
     /// entry ends up cancelled.
@@ -84,6 +86,7 @@ fn position<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<usize, 
 /// Serialized as the job's object when known and as `null` when unknown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "Option<CancellationJob>", into = "Option<CancellationJob>")]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Job {
     /// The job's state is known: it can be stepped, settled and resumed.
     Known(CancellationJob),
@@ -123,6 +126,7 @@ impl From<CancellationJob> for Job {
 /// What one step of the job did to the entry it attempted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", expecting = "an attempt's outcome")]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum AttemptOutcome {
     /// The entry was cancelled.
     Cancelled,
@@ -142,6 +146,7 @@ pub enum AttemptOutcome {
     rename_all = "camelCase",
     expecting = "a settlement: cancelled or restored"
 )]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Settlement {
     /// Every entry is cancelled: the run becomes `Cancelled`.
     Cancelled,

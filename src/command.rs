@@ -38,6 +38,7 @@ use crate::status::TransferredToAccounting;
     strum(serialize_all = "camelCase"),
     doc = "The kind of a [`Command`], without its data."
 )]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Command {
     /// `POST /v1/journal-runs`: create a journal run. Needs "Create Journal Run". Creating is
     /// the tenant's decision ([`crate::tenant::create_run`]); addressed to a run that exists,
@@ -125,6 +126,7 @@ pub enum Command {
 /// A request to create a journal run (`POST /v1/journal-runs`), once its body has been read.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", expecting = "a create journal run request")]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct CreateRun {
     /// The number the tenant gives the new run (Zuora numbers runs itself; the embedding
     /// system chooses it).
@@ -232,6 +234,14 @@ impl CommandKind {
             Self::BeginTransfer => "begin transferring a summary journal entry to accounting",
             Self::FinishTransfer => "finish transferring a summary journal entry to accounting",
         }
+    }
+}
+
+/// Any kind. Feature `arbitrary`.
+#[cfg(feature = "arbitrary")]
+impl<'a> arbitrary::Arbitrary<'a> for CommandKind {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        u.choose(Self::VARIANTS).copied()
     }
 }
 

@@ -18,6 +18,7 @@ use crate::status::{JournalEntryStatus, TransferredToAccounting};
     rename_all = "camelCase",
     expecting = "a journal entry: an object with `number`, `status` and `transferredToAccounting`"
 )]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct JournalEntry {
     /// The entry's number.
     pub number: JournalEntryNumber,
@@ -29,6 +30,7 @@ pub struct JournalEntry {
 
 /// Whether an entry can be cancelled now, and if not, why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Cancellability {
     /// The entry can be cancelled.
     Cancellable,
@@ -41,6 +43,7 @@ pub enum Cancellability {
 /// What the accounting integration reports at the end of a transfer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(expecting = "Yes or Error")]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum TransferResult {
     /// The entry was transferred: Transferred to Accounting becomes `Yes`.
     Yes,

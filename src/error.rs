@@ -1,6 +1,7 @@
 //! Why the rules refuse a command ([`Rejection`]) and why an event does not fit a run
-//! ([`ApplyError`]). They say what rule was broken, in Zuora's words; how Zuora's API reports
-//! them (the error category, the HTTP status) is the wire layer's concern.
+//! ([`ApplyError`]). They say what rule was broken, in Zuora's words, and know nothing of HTTP:
+//! how Zuora's API reports them (the error category, the HTTP status, the request header a
+//! fault came in) is the wire layer's concern.
 
 use strum::IntoStaticStr;
 
@@ -20,7 +21,7 @@ use crate::status::{JournalRunStatus, TransferredToAccounting};
 #[non_exhaustive]
 pub enum Rejection {
     /// The caller's token is valid for several entities and the request names none.
-    #[error("Zuora-Entity-Ids is required: the token is valid for {entities} entities")]
+    #[error("the request names no entity, and the token is valid for {entities} entities: it must name one")]
     EntityRequired {
         /// How many entities the token is valid for.
         entities: usize,
@@ -47,8 +48,8 @@ pub enum Rejection {
         /// The permission it needs.
         permission: Permission,
     },
-    /// `Zuora-Org-Ids` names an org the caller cannot access.
-    #[error("Zuora-Org-Ids names org `{org}`, which the caller cannot access")]
+    /// The request's org scope names an org that is not one of the caller's accessible orgs.
+    #[error("the request names org `{org}`, which is not one of the caller's accessible orgs")]
     OrgNotAccessible {
         /// The org.
         org: OrgId,

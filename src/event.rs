@@ -11,6 +11,7 @@ use crate::status::TransferredToAccounting;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, IntoStaticStr)]
 #[serde(rename_all = "camelCase", tag = "event", expecting = "an event")]
 #[strum(serialize_all = "camelCase")]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Event {
     /// `Pending -> Processing`.
     ProcessingStarted,

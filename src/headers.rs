@@ -215,6 +215,27 @@ impl Identifier {
     }
 }
 
+/// The characters of an identifier, for the `Arbitrary` impls (D-7).
+#[cfg(feature = "arbitrary")]
+const IDENTIFIER_CHARACTERS: &[u8] =
+    b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.";
+
+/// Up to `max` characters drawn from `characters` (at least `min`), for the `Arbitrary` impls.
+#[cfg(feature = "arbitrary")]
+fn arbitrary_text(
+    u: &mut arbitrary::Unstructured<'_>,
+    characters: &[u8],
+    min: usize,
+    max: usize,
+) -> arbitrary::Result<String> {
+    let length = u.int_in_range(min..=max)?;
+    let mut text = String::with_capacity(length);
+    for _ in 0..length {
+        text.push(char::from(*u.choose(characters)?));
+    }
+    Ok(text)
+}
+
 macro_rules! identifier_type {
     ($(#[$doc:meta])* $name:ident, $header:literal) => {
         $(#[$doc])*
@@ -263,6 +284,15 @@ macro_rules! identifier_type {
             type Err = HeaderError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 Self::parse(s)
+            }
+        }
+
+        /// Any valid id: 1 to 64 characters of `A-Z a-z 0-9 - _ .`. Feature `arbitrary`.
+        #[cfg(feature = "arbitrary")]
+        impl<'a> arbitrary::Arbitrary<'a> for $name {
+            fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+                let text = arbitrary_text(u, IDENTIFIER_CHARACTERS, 1, Identifier::MAX_LEN)?;
+                Self::parse(&text).map_err(|_| arbitrary::Error::IncorrectFormat)
             }
         }
 
@@ -336,6 +366,16 @@ impl OrgIds {
     }
 }
 
+/// Any list: one org id or more. Feature `arbitrary`.
+#[cfg(feature = "arbitrary")]
+impl<'a> arbitrary::Arbitrary<'a> for OrgIds {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let first: OrgId = u.arbitrary()?;
+        let rest: Vec<OrgId> = u.arbitrary()?;
+        Ok(Self(core::iter::once(first).chain(rest).collect()))
+    }
+}
+
 impl fmt::Display for OrgIds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, org) in self.0.iter().enumerate() {
@@ -371,6 +411,17 @@ impl TryFrom<String> for OrgIds {
 impl From<OrgIds> for String {
     fn from(v: OrgIds) -> String {
         v.to_string()
+    }
+}
+
+/// Any valid value: up to 64 US-ASCII characters, none a control character or one of
+/// `: ; " '`. Feature `arbitrary`.
+#[cfg(feature = "arbitrary")]
+impl<'a> arbitrary::Arbitrary<'a> for TrackId {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        const ALLOWED: &[u8] = b" !#$%&()*+,-./0123456789<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+        let text = arbitrary_text(u, ALLOWED, 0, Self::MAX_LEN)?;
+        Self::parse(&text).map_err(|_| arbitrary::Error::IncorrectFormat)
     }
 }
 
@@ -415,6 +466,7 @@ impl From<TrackId> for String {
     rename_all = "camelCase",
     expecting = "a request scope: an object with `entity` and `orgs` (both optional)"
 )]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct RequestScope {
     /// `Zuora-Entity-Ids`, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]

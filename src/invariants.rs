@@ -417,6 +417,58 @@ impl TryFrom<UncheckedRun> for JournalRun {
     }
 }
 
+/// The repair the generators make (features `arbitrary` and `proptest`).
+#[cfg(any(feature = "arbitrary", feature = "proptest"))]
+impl UncheckedRun {
+    /// The nearest snapshot that breaks no invariant of [`check_state`]: an entry listed twice
+    /// is kept once; a run that holds no entries (Pending, deleted, in a job started from
+    /// Pending) holds none; a Cancelled or DeleteInprogress run's entries are cancelled; a
+    /// cancelled entry that shows Yes or Processing shows No, the value it could have been
+    /// cancelled with (INV-3); a known job's position is within the entries.
+    pub(crate) fn repaired(mut self) -> Self {
+        use crate::status::{JournalEntryStatus, TransferredToAccounting};
+        self.entries.dedup_by_key(|entry| entry.number);
+        let (holds_none, cancels_all) = match &self.state {
+            RunState::Pending | RunState::Deleted => (true, false),
+            RunState::CancelInprogress(Job::Known(job)) => {
+                (job.previous == CancellableStatus::Pending, false)
+            }
+            RunState::Cancelled | RunState::DeleteInprogress => (false, true),
+            RunState::Processing
+            | RunState::Completed
+            | RunState::Error
+            | RunState::CancelInprogress(Job::Unknown) => (false, false),
+        };
+        if holds_none {
+            self.entries.clear();
+        }
+        for entry in &mut self.entries {
+            if cancels_all {
+                entry.status = JournalEntryStatus::Cancelled;
+            }
+            if entry.is_cancelled() && entry.transferred_to_accounting.blocks_cancellation() {
+                entry.transferred_to_accounting = TransferredToAccounting::No;
+            }
+        }
+        if let RunState::CancelInprogress(Job::Known(job)) = &mut self.state {
+            job.next %= self.entries.len().saturating_add(1);
+        }
+        self
+    }
+}
+
+/// Any run that obeys the rules, in any state: an arbitrary [`UncheckedRun`] made sound (an
+/// entry listed twice kept once, entries dropped or cancelled where the state says, a
+/// cancelled entry showing No rather than Yes or Processing, a job's position within the
+/// entries). Feature `arbitrary`.
+#[cfg(feature = "arbitrary")]
+impl<'a> arbitrary::Arbitrary<'a> for JournalRun {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let snapshot: UncheckedRun = u.arbitrary()?;
+        Self::try_from(snapshot.repaired()).map_err(|_| arbitrary::Error::IncorrectFormat)
+    }
+}
+
 impl JournalRun {
     /// A run rebuilt from a snapshot: its state and its entries, in any order, in no entity.
     /// The same as `JournalRun::try_from(UncheckedRun::new(..).with_organizations(..))`.

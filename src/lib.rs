@@ -40,6 +40,20 @@
 //!
 //! Start with docs/ARCHITECTURE.md in the repository; docs/INVARIANTS.md lists what the
 //! crate guarantees and the tests that check it.
+//!
+//! # Features
+//!
+//! All off by default; the default build depends on `serde`, `thiserror` and `strum` only.
+//!
+//! - `arbitrary`: [`arbitrary::Arbitrary`](https://docs.rs/arbitrary) for the value types
+//!   (numbers, statuses, ids, permissions, callers, request scopes), commands, events,
+//!   snapshots ([`UncheckedRun`], any) and runs ([`JournalRun`], always sound, in any state),
+//!   for fuzzing code built around this crate.
+//! - `proptest`: `journal_run::strategy`, the [proptest](https://docs.rs/proptest) strategies
+//!   this crate's own tests use: valid runs in every state, callers, request scopes, commands
+//!   and events.
+//! - `rules`: `journal_run::rules`, the generator of docs/STATE_MACHINE.md (the CLI's
+//!   `journal-run rules`).
 
 #![forbid(unsafe_code)]
 #![cfg_attr(
@@ -73,6 +87,8 @@ mod query;
 pub mod rules;
 mod run;
 mod status;
+#[cfg(feature = "proptest")]
+pub mod strategy;
 pub mod tenant;
 pub mod wire;
 

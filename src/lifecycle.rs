@@ -1,6 +1,7 @@
 //! The life cycle of a run: its states ([`RunState`]) and which status may follow which,
-//! stated once ([`step`]): `decide` consults it for the status rule of every command, and the
-//! auditor's [`status_can_follow`](crate::invariants::status_can_follow) is its closure.
+//! stated once ([`step`]): `decide` consults it for the status rule of every command, `apply`
+//! moves a run to the stage it names ([`Stage::entered`]), and the auditor's
+//! [`status_can_follow`](crate::invariants::status_can_follow) is its closure.
 //!
 //! ```text
 //! Pending --startProcessing--> Processing --completeProcessing--> Completed
@@ -20,6 +21,7 @@ use crate::status::JournalRunStatus;
 /// is known of the cancellation job while one runs, and the fact of deletion).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(expecting = "a journal run state")]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum RunState {
     /// Pending: queued for processing. No entries yet.
     Pending,
@@ -164,6 +166,25 @@ impl Stage {
     const fn cancelling(previous: CancellableStatus) -> Self {
         Self::CancelInprogress(Some(previous))
     }
+
+    /// The state of a run that a step of the life cycle has just moved to this stage: a
+    /// cancellation job starts at its first entry. (No step moves a run to a job whose state is
+    /// unknown; that stage is only ever read from an export.)
+    pub(crate) const fn entered(self) -> RunState {
+        match self {
+            Self::Pending => RunState::Pending,
+            Self::Processing => RunState::Processing,
+            Self::Completed => RunState::Completed,
+            Self::Error => RunState::Error,
+            Self::CancelInprogress(Some(previous)) => {
+                RunState::CancelInprogress(Job::Known(CancellationJob { previous, next: 0 }))
+            }
+            Self::CancelInprogress(None) => RunState::CancelInprogress(Job::Unknown),
+            Self::Cancelled => RunState::Cancelled,
+            Self::DeleteInprogress => RunState::DeleteInprogress,
+            Self::Deleted => RunState::Deleted,
+        }
+    }
 }
 
 /// What a command does to a run's status, by the life cycle.
@@ -182,8 +203,9 @@ pub(crate) enum Step {
 
 /// The life cycle, stated once: what a command of `kind` does to the status of a run at
 /// `stage`. [`JournalRun::decide`](crate::JournalRun::decide) answers `RunStatus` (or, for a
-/// deleted run, "not found") where it is [`Step::Refused`]; the auditor's
-/// [`status_can_follow`](crate::invariants::status_can_follow) follows its moves.
+/// deleted run, "not found") where it is [`Step::Refused`];
+/// [`JournalRun::apply`](crate::JournalRun::apply) moves the run to the stage of [`Step::To`];
+/// the auditor's [`status_can_follow`](crate::invariants::status_can_follow) follows its moves.
 pub(crate) const fn step(stage: Stage, kind: CommandKind) -> Step {
     use CommandKind as K;
     use Stage as S;

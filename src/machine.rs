@@ -555,20 +555,20 @@ impl JournalRun {
     }
 
     /// Applies an event the rules produced from this very state. Infallible: every fact the
-    /// event needs (the entry it names, the job's position) was checked by the rules.
+    /// event needs (the entry it names, the job's position) was checked by the rules. The
+    /// status the run moves to is the life cycle's ([`Self::advance`]), never restated here.
     fn apply_decided(&mut self, event: &Event) {
         match event {
-            Event::ProcessingStarted => self.state = RunState::Processing,
+            Event::ProcessingStarted => self.advance(CommandKind::StartProcessing),
             Event::ProcessingCompleted { entries } => {
-                self.add_created(entries, RunState::Completed);
+                self.add_created(entries);
+                self.advance(CommandKind::CompleteProcessing);
             }
-            Event::ProcessingFailed { entries } => self.add_created(entries, RunState::Error),
-            Event::CancellationRequested { previous } => {
-                self.state = RunState::CancelInprogress(Job::Known(CancellationJob {
-                    previous: *previous,
-                    next: 0,
-                }));
+            Event::ProcessingFailed { entries } => {
+                self.add_created(entries);
+                self.advance(CommandKind::FailProcessing);
             }
+            Event::CancellationRequested { .. } => self.advance(CommandKind::CancelRun),
             Event::EntryAttempted { outcome, .. } => {
                 if let RunState::CancelInprogress(Job::Known(job)) = &mut self.state {
                     if let Some(target) = self.entries.get_mut(job.next) {
@@ -604,17 +604,28 @@ impl JournalRun {
                     target.transferred_to_accounting = *to;
                 }
             }
-            Event::DeletionStarted => self.state = RunState::DeleteInprogress,
+            Event::DeletionStarted => self.advance(CommandKind::DeleteRun),
             Event::RunDeleted => {
-                self.state = RunState::Deleted;
+                self.advance(CommandKind::FinishDeletion);
                 self.entries = Vec::new();
                 self.cancelled = 0;
             }
         }
     }
 
-    /// Adds the entries processing created (ascending, none already held) and moves to `state`.
-    fn add_created(&mut self, entries: &[JournalEntryNumber], state: RunState) {
+    /// Moves the run to the stage the life cycle ([`lifecycle::step`](crate::lifecycle)) gives
+    /// an accepted command of `kind`, entered as the life cycle enters it (a cancellation job
+    /// at its first entry). Where the status stays, it stays; settling goes where the job's
+    /// [`Settlement`] says, which the event carries.
+    fn advance(&mut self, kind: CommandKind) {
+        match step(Stage::of(&self.state), kind) {
+            Step::To(stage) => self.state = stage.entered(),
+            Step::Stays | Step::Settles | Step::Refused => {}
+        }
+    }
+
+    /// Adds the entries processing created (ascending, none already held).
+    fn add_created(&mut self, entries: &[JournalEntryNumber]) {
         let created = entries.iter().copied().map(JournalEntry::new);
         if self.entries.is_empty() {
             self.entries = created.collect();
@@ -622,7 +633,6 @@ impl JournalRun {
             self.entries.extend(created);
             self.entries.sort_unstable_by_key(|e| e.number);
         }
-        self.state = state;
     }
 
     fn entry_mut(&mut self, number: JournalEntryNumber) -> Option<&mut JournalEntry> {

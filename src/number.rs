@@ -206,6 +206,25 @@ macro_rules! number_type {
             }
         }
 
+        /// Any number, small ones often: as often as not a number from 1 to 256 (one byte),
+        /// so that the numbers a fuzz input names meet those of its runs and entries; else any
+        /// value (eight bytes), zero read as 1 (no number is zero). Feature `arbitrary`.
+        #[cfg(feature = "arbitrary")]
+        impl<'a> arbitrary::Arbitrary<'a> for $name {
+            fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+                let value = if u.arbitrary::<bool>()? {
+                    u64::from(u.arbitrary::<u8>()?) + 1
+                } else {
+                    u.arbitrary::<u64>()?
+                };
+                Ok(Self(NonZeroU64::new(value).unwrap_or(NonZeroU64::MIN)))
+            }
+
+            fn size_hint(_depth: usize) -> (usize, Option<usize>) {
+                (1, Some(9))
+            }
+        }
+
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 struct NumberVisitor;

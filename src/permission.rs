@@ -28,6 +28,7 @@ use crate::status::UnknownVariant;
     VariantArray,
     EnumCount,
 )]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Permission {
     /// "Create Journal Run".
     #[serde(rename = "Create Journal Run")]
@@ -72,6 +73,7 @@ pub enum Permission {
 
 /// The two kinds of permission a Zuora user's role grants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum PermissionKind {
     /// A Zuora Finance permission ("Cancel Journal Run", ...).
     Finance,
@@ -240,6 +242,19 @@ impl PermissionSet {
             .iter()
             .copied()
             .filter(move |p| self.contains(*p))
+    }
+}
+
+/// Any set: sixteen bits of the input, those beyond the known permissions dropped. Feature
+/// `arbitrary`.
+#[cfg(feature = "arbitrary")]
+impl<'a> arbitrary::Arbitrary<'a> for PermissionSet {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        Ok(Self::from_bits_truncate(u.arbitrary()?))
+    }
+
+    fn size_hint(depth: usize) -> (usize, Option<usize>) {
+        <u16 as arbitrary::Arbitrary>::size_hint(depth)
     }
 }
 

@@ -113,6 +113,22 @@ impl UncheckedRun {
     run_accessors!("for a deleted run");
 }
 
+/// Any snapshot, sound or not: a number, an entity or none, organization labels, a state and
+/// entries in any order (sorted, as [`UncheckedRun::new`] sorts them). Feature `arbitrary`.
+#[cfg(feature = "arbitrary")]
+impl<'a> arbitrary::Arbitrary<'a> for UncheckedRun {
+    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
+        let number = u.arbitrary()?;
+        let entity = u.arbitrary()?;
+        let organizations = u.arbitrary()?;
+        let state = u.arbitrary()?;
+        let entries = u.arbitrary()?;
+        Ok(Self::new(number, state, entries)
+            .with_entity(entity)
+            .with_organizations(organizations))
+    }
+}
+
 /// A journal run and its summary journal entries: the aggregate every command goes through.
 ///
 /// Change it only with [`decide`](Self::decide) and [`apply`](Self::apply) (or

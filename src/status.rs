@@ -59,6 +59,7 @@ macro_rules! status_enum {
             Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash,
             Serialize, Deserialize, IntoStaticStr, VariantArray, EnumCount,
         )]
+        #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
         pub enum $name {
             $(
                 $(#[$vdoc])*

@@ -6,13 +6,17 @@
 //! here would allocate while these count. The counting allocator is `stats_alloc`'s wrapper of
 //! the system allocator, declared as this test binary's global allocator.
 
+mod support;
+
+use support::{je, jr};
+
 use std::alloc::System;
 use std::hint::black_box;
 
 use journal_run::{
     AttemptOutcome, Caller, CancellableStatus, CancellationJob, Command, Event, Job, JournalEntry,
-    JournalEntryNumber, JournalEntryStatus, JournalRun, JournalRunNumber, JournalRunStatus,
-    Rejection, RunState, Settlement, TransferredToAccounting,
+    JournalEntryStatus, JournalRun, JournalRunStatus, Rejection, RunState, Settlement,
+    TransferredToAccounting,
 };
 use stats_alloc::{Region, Stats, StatsAlloc, INSTRUMENTED_SYSTEM};
 
@@ -20,10 +24,6 @@ use stats_alloc::{Region, Stats, StatsAlloc, INSTRUMENTED_SYSTEM};
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
 const ENTRIES: u64 = 1_000;
-
-fn je(n: u64) -> JournalEntryNumber {
-    JournalEntryNumber::new(n).unwrap()
-}
 
 /// A run of 1,000 entries in a cancellation job at its start. `blocked` says whether it holds
 /// entries the job cannot cancel: then a quarter of them are transferred (Yes or Processing),
@@ -50,7 +50,7 @@ fn run_in_job(blocked: bool) -> JournalRun {
         })
         .collect();
     JournalRun::from_snapshot(
-        JournalRunNumber::new(75).unwrap(),
+        jr(75),
         Vec::new(),
         RunState::CancelInprogress(Job::Known(CancellationJob {
             previous: CancellableStatus::Completed,

@@ -1,8 +1,15 @@
 //! The bad-input catalogue: malformed numbers, headers, statuses and JSON documents, and commands
 //! in the wrong state. Each case asserts the exact rejection (variant and fields), and each
-//! command case also asserts that the run did not change (INV-4).
+//! command case also asserts that the run did not change (INV-4). The whole message of every
+//! case is pinned too: each table's messages are an insta snapshot in tests/snapshots/
+//! (`bad_inputs__<test>.snap`), so a change of any word shows in review; after a deliberate
+//! change, review it with `cargo insta review` or rerun with `INSTA_UPDATE=always`.
 //!
 //! docs/VERIFICATION.md counts the cases; every table below is one category.
+
+mod support;
+
+use support::{entry, je, jr};
 
 use journal_run::invariants::Invariant;
 use journal_run::wire::ErrorCategory;
@@ -15,12 +22,16 @@ use journal_run::{
     UnknownVariant,
 };
 
-fn je(n: u64) -> JournalEntryNumber {
-    JournalEntryNumber::new(n).unwrap()
-}
+/// The whole messages of one table of the catalogue: each case's input, then the message it
+/// gets, indented; pinned with `insta::assert_snapshot!`.
+#[derive(Default)]
+struct Messages(String);
 
-fn jr(n: u64) -> JournalRunNumber {
-    JournalRunNumber::new(n).unwrap()
+impl Messages {
+    fn add(&mut self, given: impl std::fmt::Display, message: impl std::fmt::Display) {
+        use std::fmt::Write;
+        writeln!(self.0, "{given}\n    {message}").unwrap();
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -164,9 +175,16 @@ fn malformed_run_numbers_are_rejected_with_the_fault() {
             },
         ),
     ];
+    let mut messages = Messages::default();
     for (input, expected) in cases {
-        assert_eq!(JournalRunNumber::parse(input), Err(expected), "{input:?}");
+        assert_eq!(
+            JournalRunNumber::parse(input),
+            Err(expected.clone()),
+            "{input:?}"
+        );
+        messages.add(format_args!("{input:?}"), expected);
     }
+    insta::assert_snapshot!(messages.0);
 }
 
 #[test]
@@ -207,9 +225,16 @@ fn malformed_entry_numbers_are_rejected_with_the_fault() {
             },
         ),
     ];
+    let mut messages = Messages::default();
     for (input, expected) in cases {
-        assert_eq!(JournalEntryNumber::parse(input), Err(expected), "{input:?}");
+        assert_eq!(
+            JournalEntryNumber::parse(input),
+            Err(expected.clone()),
+            "{input:?}"
+        );
+        messages.add(format_args!("{input:?}"), expected);
     }
+    insta::assert_snapshot!(messages.0);
 }
 
 #[test]
@@ -234,6 +259,18 @@ fn numbers_in_json_must_be_canonical_strings() {
             .starts_with("invalid type: null, expected a journal entry number"),
         "{err}"
     );
+    let mut messages = Messages::default();
+    for json in ["75", "\"JR-75\""] {
+        messages.add(
+            json,
+            serde_json::from_str::<JournalRunNumber>(json).unwrap_err(),
+        );
+    }
+    messages.add(
+        "null",
+        serde_json::from_str::<JournalEntryNumber>("null").unwrap_err(),
+    );
+    insta::assert_snapshot!(messages.0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -271,9 +308,12 @@ fn malformed_track_ids_are_rejected_with_the_fault() {
         // A bad character is reported before the length.
         (&long_then_colon, char_fault(':', 70, Forbidden)),
     ];
+    let mut messages = Messages::default();
     for (input, expected) in cases {
-        assert_eq!(TrackId::parse(input), Err(expected), "{input:?}");
+        assert_eq!(TrackId::parse(input), Err(expected.clone()), "{input:?}");
+        messages.add(format_args!("{input:?}"), expected);
     }
+    insta::assert_snapshot!(messages.0);
 }
 
 #[test]
@@ -325,18 +365,20 @@ fn malformed_org_ids_headers_are_rejected_with_the_fault() {
             },
         ),
     ];
+    let mut messages = Messages::default();
     for (input, expected) in cases {
-        assert_eq!(OrgIds::parse(input), Err(expected), "{input:?}");
+        assert_eq!(OrgIds::parse(input), Err(expected.clone()), "{input:?}");
+        messages.add(format_args!("{input:?}"), expected);
     }
-    assert_eq!(
-        OrgId::parse("x/y"),
-        Err(HeaderError::IdentifierCharacter {
-            header: h,
-            value: "x/y".into(),
-            found: '/',
-            position: 1,
-        })
-    );
+    let one = HeaderError::IdentifierCharacter {
+        header: h,
+        value: "x/y".into(),
+        found: '/',
+        position: 1,
+    };
+    assert_eq!(OrgId::parse("x/y"), Err(one.clone()));
+    messages.add("one org id: \"x/y\"", one);
+    insta::assert_snapshot!(messages.0);
 }
 
 #[test]
@@ -366,16 +408,21 @@ fn malformed_entity_ids_are_rejected_with_the_fault() {
             },
         ),
     ];
+    let mut messages = Messages::default();
     for (input, expected) in cases {
-        assert_eq!(EntityId::parse(input), Err(expected), "{input:?}");
+        assert_eq!(EntityId::parse(input), Err(expected.clone()), "{input:?}");
+        messages.add(format_args!("{input:?}"), expected);
     }
+    insta::assert_snapshot!(messages.0);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Statuses and permissions
 
-/// `UnknownVariant` is `#[non_exhaustive]`: compared field by field.
+/// `UnknownVariant` is `#[non_exhaustive]`: compared field by field; its message goes to
+/// `messages`.
 fn assert_unknown<T: std::fmt::Debug>(
+    messages: &mut Messages,
     got: Result<T, UnknownVariant>,
     kind: &str,
     found: &str,
@@ -387,10 +434,12 @@ fn assert_unknown<T: std::fmt::Debug>(
         (kind, found, expected),
         "{found:?}"
     );
+    messages.add(format_args!("{kind}: {found:?}"), err);
 }
 
 #[test]
 fn misspelt_statuses_are_rejected_with_the_accepted_spellings() {
+    let mut messages = Messages::default();
     for input in [
         "Canceled",
         "cancelled",
@@ -402,6 +451,7 @@ fn misspelt_statuses_are_rejected_with_the_accepted_spellings() {
         "",
     ] {
         assert_unknown(
+            &mut messages,
             input.parse::<JournalRunStatus>(),
             "journal run status",
             input,
@@ -409,6 +459,7 @@ fn misspelt_statuses_are_rejected_with_the_accepted_spellings() {
         );
     }
     assert_unknown(
+        &mut messages,
         "Canceled".parse::<JournalEntryStatus>(),
         "journal entry status",
         "Canceled",
@@ -416,6 +467,7 @@ fn misspelt_statuses_are_rejected_with_the_accepted_spellings() {
     );
     for input in ["yes", "YES", "null", "", "Transferred"] {
         assert_unknown(
+            &mut messages,
             input.parse::<TransferredToAccounting>(),
             "Transferred to Accounting value",
             input,
@@ -423,11 +475,13 @@ fn misspelt_statuses_are_rejected_with_the_accepted_spellings() {
         );
     }
     assert_unknown(
+        &mut messages,
         "Cancel journal run".parse::<Permission>(),
         "permission",
         "Cancel journal run",
         Permission::NAMES,
     );
+    insta::assert_snapshot!(messages.0);
 }
 
 #[test]
@@ -438,21 +492,20 @@ fn misspelt_statuses_in_json_are_rejected() {
         "{err}"
     );
     // The core type has no null (the wire layer reads null as No, D-3).
-    let err =
+    let null =
         serde_json::from_value::<TransferredToAccounting>(serde_json::Value::Null).unwrap_err();
-    assert!(err.to_string().starts_with("invalid type: null"), "{err}");
+    assert!(null.to_string().starts_with("invalid type: null"), "{null}");
+    let mut messages = Messages::default();
+    messages.add(
+        "journal run status \"Canceled\"",
+        serde_json::from_str::<JournalRunStatus>("\"Canceled\"").unwrap_err(),
+    );
+    messages.add("Transferred to Accounting null", null);
+    insta::assert_snapshot!(messages.0);
 }
 
 // ---------------------------------------------------------------------------------------------
 // JSON documents of the core types
-
-fn entry(n: u64, status: JournalEntryStatus, tta: TransferredToAccounting) -> JournalEntry {
-    JournalEntry {
-        number: je(n),
-        status,
-        transferred_to_accounting: tta,
-    }
-}
 
 /// A snapshot's state and entries, and the invariants it breaks (with the entries involved).
 type SnapshotCase = (
@@ -525,8 +578,10 @@ fn unsound_snapshots_are_refused_with_the_broken_invariant() {
             vec![(Invariant::WellFormed, vec![])],
         ),
     ];
+    let mut messages = Messages::default();
     for (state, entries, expected) in cases {
         let err = JournalRun::from_snapshot(jr(1), vec![], state, entries.clone()).unwrap_err();
+        messages.add(format_args!("{state:?} {entries:?}"), &err);
         let got: Vec<_> = err
             .violations
             .iter()
@@ -541,6 +596,7 @@ fn unsound_snapshots_are_refused_with_the_broken_invariant() {
         let json_err = serde_json::from_value::<JournalRun>(document).unwrap_err();
         assert_eq!(json_err.to_string(), err.to_string(), "{state:?}");
     }
+    insta::assert_snapshot!(messages.0);
 }
 
 #[test]
@@ -644,13 +700,16 @@ fn malformed_run_documents_are_refused_with_the_fault() {
             "unknown field `done`, expected `previous` or `next`",
         ),
     ];
+    let mut messages = Messages::default();
     for (document, expected) in cases {
         let err = serde_json::from_value::<JournalRun>(document.clone()).unwrap_err();
         assert!(
             err.to_string().starts_with(expected),
             "{document}: expected `{expected}`, got `{err}`"
         );
+        messages.add(&document, err);
     }
+    insta::assert_snapshot!(messages.0);
 }
 
 #[test]
@@ -682,13 +741,16 @@ fn malformed_command_documents_are_refused_with_the_fault() {
             "Zuora-Org-Ids: item 1 is empty",
         ),
     ];
+    let mut messages = Messages::default();
     for (document, expected) in cases {
         let err = serde_json::from_value::<Command>(document.clone()).unwrap_err();
         assert!(
             err.to_string().starts_with(expected),
             "{document}: expected `{expected}`, got `{err}`"
         );
+        messages.add(&document, err);
     }
+    insta::assert_snapshot!(messages.0);
 }
 
 #[test]
@@ -707,13 +769,16 @@ fn malformed_caller_documents_are_refused_with_the_fault() {
             "Zuora-Org-Ids: `org 1` may only hold ASCII letters, digits",
         ),
     ];
+    let mut messages = Messages::default();
     for (document, expected) in cases {
         let err = serde_json::from_value::<Caller>(document.clone()).unwrap_err();
         assert!(
             err.to_string().starts_with(expected),
             "{document}: expected `{expected}`, got `{err}`"
         );
+        messages.add(&document, err);
     }
+    insta::assert_snapshot!(messages.0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1161,10 +1226,12 @@ fn commands_in_the_wrong_state_are_rejected_and_change_nothing() {
             ErrorCategory::NotFound,
         ),
     ];
+    let mut messages = Messages::default();
     for (name, run, caller, command, expected, category) in cases {
         let mut after = run.clone();
         let got = after.execute(&caller, &command);
         assert_eq!(got, Err(expected.clone()), "{name}");
+        messages.add(name, &expected);
         assert_eq!(
             journal_run::wire::rejection_category(&expected),
             category,
@@ -1172,6 +1239,7 @@ fn commands_in_the_wrong_state_are_rejected_and_change_nothing() {
         );
         assert_eq!(after, run, "{name}: the run changed");
     }
+    insta::assert_snapshot!(messages.0);
 }
 
 #[test]
@@ -1309,7 +1377,9 @@ fn requests_outside_the_callers_rights_are_rejected_and_change_nothing() {
             ErrorCategory::PermissionDenied,
         ),
     ];
+    let mut messages = Messages::default();
     for (name, caller, command, expected, category) in cases {
+        messages.add(name, &expected);
         let run = if name == "no permission and a wrong status" {
             cancelled_run()
         } else {
@@ -1328,6 +1398,7 @@ fn requests_outside_the_callers_rights_are_rejected_and_change_nothing() {
         );
         assert_eq!(after, run, "{name}: the run changed");
     }
+    insta::assert_snapshot!(messages.0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1439,7 +1510,14 @@ fn the_auditor_refuses_each_kind_of_bad_transition() {
             vec![(Invariant::LifeCycle, vec![])],
         ),
     ];
+    let mut messages = Messages::default();
     for (name, before, after, one_command, any_number) in cases {
+        for violation in check_transition(&before, &after) {
+            messages.add(format_args!("{name} (one command)"), violation);
+        }
+        for violation in check_history(&before, &after) {
+            messages.add(format_args!("{name} (any number)"), violation);
+        }
         assert_eq!(
             found(check_transition(&before, &after)),
             one_command,
@@ -1447,6 +1525,7 @@ fn the_auditor_refuses_each_kind_of_bad_transition() {
         );
         assert_eq!(found(check_history(&before, &after)), any_number, "{name}");
     }
+    insta::assert_snapshot!(messages.0);
     // Sound transitions pass: a cancel, an entry deleted, processing creating entries.
     let sound = [
         (
@@ -1812,7 +1891,9 @@ fn events_that_do_not_fit_are_refused_and_change_nothing() {
             ),
         ),
     ];
+    let mut messages = Messages::default();
     for (name, run, event, expected) in cases {
+        messages.add(name, &expected);
         let mut after = run.clone();
         assert_eq!(after.apply(&event), Err(expected.clone()), "{name}");
         assert_eq!(after, run, "{name}: the run changed");
@@ -1823,6 +1904,7 @@ fn events_that_do_not_fit_are_refused_and_change_nothing() {
             "{name}"
         );
     }
+    insta::assert_snapshot!(messages.0);
 }
 
 /// Zuora's two-digit categories (FACTS.md, "Responses and errors"), and the category of every
@@ -1889,9 +1971,12 @@ fn every_error_maps_to_zuoras_category() {
             C::InternalError,
         ),
     ];
+    let mut messages = Messages::default();
     for (error, category) in cases {
         assert_eq!(journal_run::wire::category(&error), category, "{error:?}");
+        messages.add(format_args!("{category:?}"), &error);
     }
+    insta::assert_snapshot!(messages.0);
     assert_eq!(Rejection::JobFinished { run: jr(1) }.name(), "JobFinished");
     assert_eq!(
         Rejection::DuplicateEntry { entry: je(1) }.name(),
@@ -1993,6 +2078,41 @@ fn rejection_messages_name_the_operation_in_words() {
     }
 }
 
+/// The core's rejections know nothing of HTTP: the entity and org faults are said in Zuora's
+/// domain words (entity, accessible orgs); the wire's `Error`, which Zuora's answer carries,
+/// names the request header the fault came in.
+#[test]
+fn core_rejections_name_no_header_and_the_wire_names_it() {
+    let entity = Rejection::EntityRequired { entities: 2 };
+    let org = Rejection::OrgNotAccessible {
+        org: OrgId::parse("org-3").unwrap(),
+    };
+    assert_eq!(
+        entity.to_string(),
+        "the request names no entity, and the token is valid for 2 entities: it must name one"
+    );
+    assert_eq!(
+        org.to_string(),
+        "the request names org `org-3`, which is not one of the caller's accessible orgs"
+    );
+    assert_eq!(
+        journal_run::Error::from(entity).to_string(),
+        "Zuora-Entity-Ids is required: the token is valid for 2 entities"
+    );
+    assert_eq!(
+        journal_run::Error::from(org).to_string(),
+        "Zuora-Org-Ids names org `org-3`, which the caller cannot access"
+    );
+    // Every other rejection reads the same in the core and on the wire.
+    let other = Rejection::EntityNotAccessible {
+        entity: EntityId::parse("ent-9").unwrap(),
+    };
+    assert_eq!(
+        journal_run::Error::from(other.clone()).to_string(),
+        other.to_string()
+    );
+}
+
 /// Documents read from users' files name what was expected in words, never a Rust type.
 #[test]
 fn deserialization_messages_never_name_a_rust_type() {
@@ -2033,12 +2153,15 @@ fn deserialization_messages_never_name_a_rust_type() {
             "invalid type: sequence, expected a Create journal run body: a JSON object with journalEntryDate and transactionTypes",
         ),
     ];
+    let mut messages = Messages::default();
     for (got, want) in cases {
         assert!(got.starts_with(want), "got `{got}`, want `{want}`");
         for rust_name in ["struct ", "GetJournal", "RequestScope", "JournalEntry "] {
             assert!(!got.contains(rust_name), "{got}");
         }
+        messages.add(format_args!("starts with: {want}"), got);
     }
+    insta::assert_snapshot!(messages.0);
 }
 
 /// A character in a message is quoted as it is seen, never as a Rust escape (`'\''`, `'\n'`).

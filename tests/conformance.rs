@@ -40,8 +40,8 @@ use journal_run::wire::{
     ZUORA_ENTITY_IDS, ZUORA_ORG_IDS, ZUORA_TRACK_ID,
 };
 use journal_run::{
-    Caller, CancellableStatus, CancellationJob, Command, JournalEntry, JournalEntryNumber,
-    JournalEntryStatus, JournalRun, RequestScope, RunState, TrackId, TransferredToAccounting,
+    Caller, CancellableStatus, CancellationJob, Command, JournalEntry, JournalEntryStatus,
+    JournalRun, RequestScope, RunState, TrackId, TransferredToAccounting,
 };
 use serde_json::{json, Value};
 use spec_support::{spec, Validator, VALIDATED};
@@ -186,10 +186,6 @@ fn failure_bodies_of_every_category_conform() {
         }
     }
     summary("failure bodies");
-}
-
-fn je(n: u64) -> JournalEntryNumber {
-    JournalEntryNumber::new(n).unwrap()
 }
 
 /// A run in each state a document can show.

@@ -11,6 +11,10 @@
 //! (event or rejection, INV-13), and every command invariant holds (INV-2..8, 11, 16).
 //! It prints how many states and transitions it explored (docs/VERIFICATION.md records them).
 
+mod support;
+
+use support::{je, jr};
+
 #[path = "model/checks.rs"]
 mod checks;
 #[path = "model/reference.rs"]
@@ -20,9 +24,9 @@ mod small_runs;
 use std::collections::HashSet;
 
 use journal_run::{
-    AttemptOutcome, Caller, CancellableStatus, Command, CreateRun, Event, JournalEntryNumber,
-    JournalRun, JournalRunNumber, Permission, PermissionSet, RequestScope, Settlement,
-    TransferResult, TransferredToAccounting,
+    AttemptOutcome, Caller, CancellableStatus, Command, CreateRun, Event, JournalRun,
+    JournalRunNumber, Permission, PermissionSet, RequestScope, Settlement, TransferResult,
+    TransferredToAccounting,
 };
 
 use checks::{state_faults, transition_faults};
@@ -39,12 +43,8 @@ fn max_entries() -> u64 {
         .unwrap_or(4)
 }
 
-fn je(n: u64) -> JournalEntryNumber {
-    JournalEntryNumber::new(n).unwrap()
-}
-
 fn run_number() -> JournalRunNumber {
-    JournalRunNumber::new(75).unwrap()
+    jr(75)
 }
 
 /// Every initial run the snapshot constructor accepts, and how many candidate snapshots it

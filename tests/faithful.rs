@@ -2,40 +2,19 @@
 //! is usable input, runs are scoped by entity, REST writes need "API Write Access", and the
 //! tenant rules for creating and processing runs (INV-18).
 
+mod support;
+
+use support::{created, entity, entry, je, jr, org_ids};
+
 use journal_run::tenant::{check_tenant, create_run, TenantAction};
 use journal_run::wire::{CancelHandler, ProcessId, RequestId};
 use journal_run::{
-    Caller, CancellableStatus, CancellationJob, Command, CommandKind, CreateRun, EntityId, Event,
-    Job, JournalEntry, JournalEntryNumber, JournalEntryStatus, JournalRun, JournalRunNumber,
-    JournalRunStatus, OrgAccess, Permission, PermissionSet, Rejection, RequestScope, RunState,
-    TransferredToAccounting, UncheckedRun,
+    Caller, CancellableStatus, CancellationJob, Command, CommandKind, CreateRun, Event, Job,
+    JournalEntry, JournalEntryStatus, JournalRun, JournalRunStatus, OrgAccess, Permission,
+    PermissionSet, Rejection, RequestScope, RunState, TransferredToAccounting, UncheckedRun,
 };
 use proptest::prelude::*;
 use proptest::sample::select;
-
-fn jr(n: u64) -> JournalRunNumber {
-    JournalRunNumber::new(n).unwrap()
-}
-
-fn je(n: u64) -> JournalEntryNumber {
-    JournalEntryNumber::new(n).unwrap()
-}
-
-fn entity(s: &str) -> EntityId {
-    EntityId::parse(s).unwrap()
-}
-
-fn entry(n: u64, status: JournalEntryStatus, tta: TransferredToAccounting) -> JournalEntry {
-    JournalEntry {
-        number: je(n),
-        status,
-        transferred_to_accounting: tta,
-    }
-}
-
-fn created(n: u64) -> JournalEntry {
-    entry(n, JournalEntryStatus::Created, TransferredToAccounting::No)
-}
 
 fn run_in(
     entity_id: Option<&str>,
@@ -554,7 +533,7 @@ proptest! {
                     }
                 }
                 TenantOp::Finish { run, fail } if run < runs.len() => {
-                    let entries = vec![journal_run::JournalEntryNumber::new(1).unwrap()];
+                    let entries = vec![je(1)];
                     let command = if fail {
                         Command::FailProcessing { entries }
                     } else {
@@ -675,7 +654,7 @@ fn a_snapshot_keeps_its_labels_and_entries() {
 /// orgs when given, else the caller's accessible orgs (D-22).
 #[test]
 fn a_new_runs_labels_must_be_in_the_requests_org_scope() {
-    use journal_run::{OrgId, OrgIds};
+    use journal_run::OrgId;
     let org = |s: &str| -> OrgId { s.parse().unwrap() };
     let caller = Caller {
         orgs: OrgAccess::Only([org("org-1"), org("org-2")].into_iter().collect()),
@@ -686,7 +665,7 @@ fn a_new_runs_labels_must_be_in_the_requests_org_scope() {
         organizations: labels,
         scope: RequestScope {
             entity: None,
-            orgs: header.map(|h| OrgIds::parse(h).unwrap()),
+            orgs: header.map(org_ids),
         },
     };
     let run = create_run(

@@ -29,6 +29,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("invariants and audit", &["invariants"]),
     ("wire", &["wire"]),
     ("the generated documents (feature `rules`)", &["rules"]),
+    ("the test generators (feature `proptest`)", &["strategy"]),
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

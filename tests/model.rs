@@ -3,112 +3,38 @@
 //! Random command sequences (users with random permission sets, entities and org scopes; cancel
 //! requests; the job's steps interleaved with entry cancels, deletions and Transferred to
 //! Accounting overrides; transfers to accounting starting and finishing; processing; a process
-//! that stops and resumes from the serialized state) drive the library and the naive model of
-//! `tests/model/reference.rs`. After every step both must give the same outcome (the same event,
+//! that stops and resumes from the serialized state), from runs in every state, drive the
+//! library and the naive model of `tests/model/reference.rs`; the runs, callers, scopes and
+//! values are drawn with the library's own generators (`journal_run::strategy`). After every step both must give the same outcome (the same event,
 //! or the same rejection) and the same whole state, and every invariant of docs/INVARIANTS.md
 //! that a step can break must hold (`tests/model/checks.rs`).
 //!
 //! Cases: proptest's default (256), or `PROPTEST_CASES`.
+
+mod support;
+
+use support::{je, jr, org};
 
 #[path = "model/checks.rs"]
 mod checks;
 #[path = "model/reference.rs"]
 mod reference;
 
-use std::collections::BTreeSet;
-
+use journal_run::strategy::{self, OTHER_RUN, RUN};
 use journal_run::{
-    Caller, Command, Event, JournalEntry, JournalEntryNumber, JournalEntryStatus, JournalRun,
-    JournalRunNumber, JournalRunStatus, OrgAccess, OrgId, OrgIds, PermissionSet, Rejection,
-    RequestScope, RunState, TransferResult, TransferredToAccounting,
+    Caller, Command, Event, JournalEntryNumber, JournalRun, JournalRunStatus, OrgAccess, OrgIds,
+    PermissionSet, Rejection, RequestScope, TransferResult,
 };
 use proptest::prelude::*;
-use proptest::sample::{select, subsequence};
+use proptest::sample::select;
 use proptest_state_machine::{prop_state_machine, ReferenceStateMachine, StateMachineTest};
 
 use checks::{command_faults, state_faults, JobTracker};
 use reference::{view_of_run, Model};
 
-const ORGS: [&str; 3] = ["org-1", "org-2", "org-3"];
-const ENTITIES: [&str; 2] = ["entity-1", "entity-2"];
-/// An entry number no run in these tests ever creates.
+/// An entry number no run in these tests ever holds or creates (the library's generators draw
+/// from 1 to `strategy::ENTRY_NUMBERS`).
 const ABSENT_ENTRY: u64 = 99;
-
-fn je(n: u64) -> JournalEntryNumber {
-    JournalEntryNumber::new(n).unwrap()
-}
-
-fn jr(n: u64) -> JournalRunNumber {
-    JournalRunNumber::new(n).unwrap()
-}
-
-fn org(name: &str) -> OrgId {
-    name.parse().unwrap()
-}
-
-fn tta() -> impl Strategy<Value = TransferredToAccounting> {
-    select(vec![
-        TransferredToAccounting::No,
-        TransferredToAccounting::Processing,
-        TransferredToAccounting::Yes,
-        TransferredToAccounting::Error,
-        TransferredToAccounting::Ignore,
-    ])
-}
-
-fn org_subset() -> impl Strategy<Value = Vec<OrgId>> {
-    subsequence(ORGS.to_vec(), 0..=ORGS.len())
-        .prop_map(|names| names.into_iter().map(org).collect())
-}
-
-/// A user: mostly every permission, sometimes a random set; mostly every org, sometimes a few;
-/// mostly no Multi-entity, sometimes one or two entities.
-fn caller() -> impl Strategy<Value = Caller> {
-    let permissions = prop_oneof![
-        8 => Just(PermissionSet::ALL),
-        2 => any::<u16>().prop_map(PermissionSet::from_bits_truncate),
-        2 => (0..9u16).prop_map(|bit| PermissionSet::from_bits_truncate(!(1 << bit))),
-    ];
-    let orgs = prop_oneof![
-        6 => Just(OrgAccess::All),
-        1 => org_subset().prop_map(|orgs| OrgAccess::Only(orgs.into_iter().collect::<BTreeSet<_>>())),
-    ];
-    let entities = prop_oneof![
-        12 => Just(Vec::new()),
-        1 => Just(vec![ENTITIES[0].parse().unwrap()]),
-        1 => Just(ENTITIES.iter().map(|e| e.parse().unwrap()).collect()),
-    ];
-    (permissions, orgs, entities).prop_map(|(permissions, orgs, entities)| Caller {
-        permissions,
-        orgs,
-        entities,
-    })
-}
-
-/// Scope headers: mostly none, sometimes an entity or an org list.
-fn scope() -> impl Strategy<Value = RequestScope> {
-    let entity = prop_oneof![
-        12 => Just(None),
-        1 => select(ENTITIES.to_vec()).prop_map(|e| Some(e.parse().unwrap())),
-    ];
-    let orgs = prop_oneof![
-        5 => Just(None),
-        2 => subsequence(ORGS.to_vec(), 1..=ORGS.len())
-            .prop_map(|names| Some(OrgIds::parse(&names.join(",")).unwrap())),
-    ];
-    (entity, orgs).prop_map(|(entity, orgs)| RequestScope { entity, orgs })
-}
-
-/// The entries processing creates: mostly distinct numbers in any order, sometimes with a
-/// repeat (which is rejected).
-fn created_entries() -> impl Strategy<Value = Vec<JournalEntryNumber>> {
-    prop_oneof![
-        6 => subsequence((1..=12u64).collect::<Vec<_>>(), 0..=8)
-            .prop_shuffle()
-            .prop_map(|ns| ns.into_iter().map(je).collect()),
-        1 => proptest::collection::vec(1..=4u64, 2..5).prop_map(|ns| ns.into_iter().map(je).collect()),
-    ]
-}
 
 #[derive(Debug, Clone)]
 enum Transition {
@@ -127,56 +53,6 @@ struct RefState {
     last: Option<Result<Event, Rejection>>,
 }
 
-/// A valid snapshot to start from: Completed or Error with any mix of entries, or Cancelled
-/// with cancelled entries.
-fn snapshot() -> impl Strategy<Value = JournalRun> {
-    let entries = subsequence((1..=10u64).collect::<Vec<_>>(), 0..=6).prop_flat_map(|ns| {
-        let n = ns.len();
-        (
-            Just(ns),
-            proptest::collection::vec((any::<bool>(), tta()), n),
-        )
-    });
-    (
-        select(vec![
-            JournalRunStatus::Completed,
-            JournalRunStatus::Error,
-            JournalRunStatus::Cancelled,
-        ]),
-        org_subset(),
-        entries,
-    )
-        .prop_map(|(status, labels, (numbers, looks))| {
-            let entries = numbers
-                .into_iter()
-                .zip(looks)
-                .map(|(n, (cancelled, tta))| {
-                    let cancelled = cancelled || status == JournalRunStatus::Cancelled;
-                    JournalEntry {
-                        number: je(n),
-                        status: if cancelled {
-                            JournalEntryStatus::Cancelled
-                        } else {
-                            JournalEntryStatus::Created
-                        },
-                        // A cancelled entry was cancelled while No, Error or Ignore (INV-3),
-                        // and keeps that value.
-                        transferred_to_accounting: match tta {
-                            TransferredToAccounting::Yes | TransferredToAccounting::Processing
-                                if cancelled =>
-                            {
-                                TransferredToAccounting::No
-                            }
-                            other => other,
-                        },
-                    }
-                })
-                .collect();
-            JournalRun::from_snapshot(jr(75), labels, RunState::from_status(status), entries)
-                .unwrap()
-        })
-}
-
 struct Reference;
 
 impl ReferenceStateMachine for Reference {
@@ -185,8 +61,8 @@ impl ReferenceStateMachine for Reference {
 
     fn init_state() -> BoxedStrategy<RefState> {
         prop_oneof![
-            3 => org_subset().prop_map(|labels| JournalRun::new(jr(75), labels)),
-            1 => snapshot(),
+            3 => strategy::labels().prop_map(|labels| JournalRun::new(RUN, labels)),
+            1 => strategy::run(),
         ]
         .prop_map(|initial| RefState {
             model: Model::from_run(&initial),
@@ -199,12 +75,13 @@ impl ReferenceStateMachine for Reference {
     fn transitions(state: &RefState) -> BoxedStrategy<Transition> {
         let model = &state.model;
         let known: Vec<JournalEntryNumber> = model.entries.keys().copied().collect();
+        let absent = je(ABSENT_ENTRY);
         let entry = if known.is_empty() {
-            Just(je(ABSENT_ENTRY)).boxed()
+            Just(absent).boxed()
         } else {
-            prop_oneof![12 => select(known), 1 => Just(je(ABSENT_ENTRY))].boxed()
+            prop_oneof![12 => select(known), 1 => Just(absent)].boxed()
         };
-        let run = prop_oneof![9 => Just(model.number), 1 => Just(jr(76))];
+        let run = prop_oneof![9 => Just(model.number), 1 => Just(OTHER_RUN)];
         // Commands that fit the run's state are drawn six times as often as the others (which
         // still come, and must be rejected alike).
         use JournalRunStatus as S;
@@ -222,16 +99,16 @@ impl ReferenceStateMachine for Reference {
         let w_settle = fit(in_status(&[S::CancelInprogress]) && !job_left) * 2;
         let w_finish = fit(in_status(&[S::DeleteInprogress]));
         let command = prop_oneof![
-            w_cancel => (run.clone(), scope()).prop_map(|(run, scope)| Command::CancelRun { run, scope }),
-            w_delete => (run, scope()).prop_map(|(run, scope)| Command::DeleteRun { run, scope }),
-            w_entry => (entry.clone(), scope()).prop_map(|(entry, scope)| Command::CancelEntry { entry, scope }),
-            w_entry => (entry.clone(), scope()).prop_map(|(entry, scope)| Command::DeleteEntry { entry, scope }),
-            w_entry => (entry.clone(), tta(), scope()).prop_map(|(entry, value, scope)| {
+            w_cancel => (run.clone(), strategy::scope()).prop_map(|(run, scope)| Command::CancelRun { run, scope }),
+            w_delete => (run, strategy::scope()).prop_map(|(run, scope)| Command::DeleteRun { run, scope }),
+            w_entry => (entry.clone(), strategy::scope()).prop_map(|(entry, scope)| Command::CancelEntry { entry, scope }),
+            w_entry => (entry.clone(), strategy::scope()).prop_map(|(entry, scope)| Command::DeleteEntry { entry, scope }),
+            w_entry => (entry.clone(), strategy::transferred_to_accounting(), strategy::scope()).prop_map(|(entry, value, scope)| {
                 Command::UpdateTransferredToAccounting { entry, value, scope }
             }),
             w_start => Just(Command::StartProcessing),
-            w_process => created_entries().prop_map(|entries| Command::CompleteProcessing { entries }),
-            w_process => created_entries().prop_map(|entries| Command::FailProcessing { entries }),
+            w_process => strategy::created_entries().prop_map(|entries| Command::CompleteProcessing { entries }),
+            w_process => strategy::created_entries().prop_map(|entries| Command::FailProcessing { entries }),
             w_step => Just(Command::StepCancellation),
             w_settle => Just(Command::SettleCancellation),
             w_finish => Just(Command::FinishDeletion),
@@ -240,7 +117,7 @@ impl ReferenceStateMachine for Reference {
                 .prop_map(|(entry, result)| Command::FinishTransfer { entry, result }),
         ];
         prop_oneof![
-            20 => (caller(), command).prop_map(|(caller, command)| Transition::Execute { caller, command }),
+            20 => (strategy::caller(), command).prop_map(|(caller, command)| Transition::Execute { caller, command }),
             1 => Just(Transition::Restart),
         ]
         .boxed()

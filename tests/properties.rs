@@ -3,54 +3,32 @@
 //! Runs are generated as snapshots (0 to 12 entries with random statuses and Transferred to
 //! Accounting values, in every state, jobs at random positions, random organization labels)
 //! and then driven by random command sequences from random callers (random permissions, org
-//! access, entities and scope headers). The case count is proptest's default (256), or
-//! `PROPTEST_CASES`.
+//! access, entities and scope headers): the library's own generators, `journal_run::strategy`
+//! (feature `proptest`). The case count is proptest's default (256), or `PROPTEST_CASES`.
 //!
 //! The expectations here are written independently of the library's rule functions; the
 //! library's own auditor (`check_state`, `check_transition`) is called as well, where it
 //! applies.
 
+mod support;
+
+use support::je;
+
 use std::collections::{BTreeSet, HashSet};
 
 use journal_run::invariants::{check_state, check_transition, Invariant, Violation};
+use journal_run::strategy::{self, Move, ENTRY_NUMBERS, OTHER_RUN, RUN};
 use journal_run::CharacterFault;
 use journal_run::{
     AttemptOutcome, Caller, CancellableStatus, CancellationJob, Command, CommandKind, CreateRun,
-    EntityId, Event, HeaderError, Job, JournalEntry, JournalEntryNumber, JournalEntryStatus,
-    JournalRun, JournalRunNumber, JournalRunStatus, OrgAccess, OrgId, OrgIds, Permission,
-    PermissionSet, Rejection, RequestScope, RunState, Settlement, TrackId, TransferResult,
-    TransferredToAccounting as Tta,
+    Event, HeaderError, Job, JournalEntry, JournalEntryNumber, JournalEntryStatus, JournalRun,
+    JournalRunNumber, JournalRunStatus, OrgAccess, OrgId, Permission, PermissionSet, Rejection,
+    RequestScope, RunState, Settlement, TrackId, TransferResult, TransferredToAccounting as Tta,
 };
 use proptest::prelude::*;
-use proptest::sample::{select, subsequence, Index};
+use proptest::sample::{select, Index};
 use proptest::test_runner::TestCaseError;
 use strum::VariantArray;
-
-const RUN: u64 = 75;
-const OTHER_RUN: u64 = 76;
-/// Snapshot entries are numbered from 1 to this; commands also name absent ones above it.
-const HELD_MAX: u64 = 30;
-const NUMBER_MAX: u64 = 40;
-const ORGS: [&str; 4] = ["org-a", "org-b", "org-c", "org-d"];
-const FOREIGN_ORG: &str = "org-z";
-const ENTITIES: [&str; 3] = ["ent-1", "ent-2", "ent-3"];
-const FOREIGN_ENTITY: &str = "ent-9";
-
-fn jr(n: u64) -> JournalRunNumber {
-    JournalRunNumber::new(n).unwrap()
-}
-
-fn je(n: u64) -> JournalEntryNumber {
-    JournalEntryNumber::new(n).unwrap()
-}
-
-fn org(s: &str) -> OrgId {
-    OrgId::parse(s).unwrap()
-}
-
-fn entity(s: &str) -> EntityId {
-    EntityId::parse(s).unwrap()
-}
 
 fn is_cancelled(e: &JournalEntry) -> bool {
     e.status == JournalEntryStatus::Cancelled
@@ -74,387 +52,6 @@ fn of_invariant(invariant: Invariant, violations: Vec<Violation>) -> Vec<Violati
         .into_iter()
         .filter(|v| v.invariant == invariant)
         .collect()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Generators
-// ---------------------------------------------------------------------------------------------
-
-/// The state a generated snapshot is in; a job carries a seed for its position.
-#[derive(Debug, Clone, Copy)]
-enum Shape {
-    Pending,
-    Processing,
-    Completed,
-    Error,
-    Job(CancellableStatus, Index),
-    /// `CancelInprogress` as Zuora exports it: the job's state unknown.
-    UnknownJob,
-    Cancelled,
-    DeleteInprogress,
-    Deleted,
-}
-
-fn arb_tta() -> impl Strategy<Value = Tta> {
-    select(Tta::VARIANTS)
-}
-
-fn arb_previous() -> impl Strategy<Value = CancellableStatus> {
-    select(vec![
-        CancellableStatus::Pending,
-        CancellableStatus::Error,
-        CancellableStatus::Completed,
-    ])
-}
-
-fn arb_job() -> impl Strategy<Value = Shape> {
-    (arb_previous(), any::<Index>()).prop_map(|(p, i)| Shape::Job(p, i))
-}
-
-fn arb_shape() -> impl Strategy<Value = Shape> {
-    prop_oneof![
-        1 => Just(Shape::Pending),
-        1 => Just(Shape::Processing),
-        3 => Just(Shape::Completed),
-        2 => Just(Shape::Error),
-        3 => arb_job(),
-        1 => Just(Shape::UnknownJob),
-        1 => Just(Shape::Cancelled),
-        1 => Just(Shape::DeleteInprogress),
-        1 => Just(Shape::Deleted),
-    ]
-}
-
-/// Runs that hold entries a job can work on: Completed, Error, or in a job.
-fn arb_job_shape() -> impl Strategy<Value = Shape> {
-    prop_oneof![
-        2 => Just(Shape::Completed),
-        1 => Just(Shape::Error),
-        2 => arb_job(),
-    ]
-}
-
-/// 0 to 12 entries with distinct numbers, random status and Transferred to Accounting, in a
-/// random order (snapshots may list entries in any order).
-fn arb_entries() -> impl Strategy<Value = Vec<JournalEntry>> {
-    subsequence((1..=HELD_MAX).collect::<Vec<u64>>(), 0..=12)
-        .prop_flat_map(|numbers| {
-            let n = numbers.len();
-            (
-                Just(numbers),
-                proptest::collection::vec((prop::bool::weighted(0.3), arb_tta()), n),
-            )
-        })
-        .prop_map(|(numbers, attributes)| {
-            numbers
-                .into_iter()
-                .zip(attributes)
-                .map(|(n, (cancelled, tta))| JournalEntry {
-                    number: je(n),
-                    status: if cancelled {
-                        JournalEntryStatus::Cancelled
-                    } else {
-                        JournalEntryStatus::Created
-                    },
-                    transferred_to_accounting: reachable(cancelled, tta),
-                })
-                .collect::<Vec<_>>()
-        })
-        .prop_shuffle()
-}
-
-/// A Transferred to Accounting an entry can show: a cancelled entry was cancelled while No,
-/// Error or Ignore and keeps that value (INV-3), so Yes and Processing become No.
-fn reachable(cancelled: bool, tta: Tta) -> Tta {
-    match tta {
-        Tta::Yes | Tta::Processing if cancelled => Tta::No,
-        other => other,
-    }
-}
-
-/// A snapshot of the shape: entries are dropped where the state holds none, and cancelled
-/// where it holds only cancelled ones.
-fn build_run(shape: Shape, mut entries: Vec<JournalEntry>, labels: &[&str]) -> JournalRun {
-    match shape {
-        // A run cancelled from Pending was Pending: it holds no entries. A Processing run may
-        // list the entries created so far.
-        Shape::Pending | Shape::Deleted | Shape::Job(CancellableStatus::Pending, _) => {
-            entries.clear();
-        }
-        Shape::Cancelled | Shape::DeleteInprogress => {
-            for e in &mut entries {
-                e.status = JournalEntryStatus::Cancelled;
-                e.transferred_to_accounting = reachable(true, e.transferred_to_accounting);
-            }
-        }
-        Shape::Processing
-        | Shape::Completed
-        | Shape::Error
-        | Shape::Job(_, _)
-        | Shape::UnknownJob => {}
-    }
-    let state = match shape {
-        Shape::Pending => RunState::Pending,
-        Shape::Processing => RunState::Processing,
-        Shape::Completed => RunState::Completed,
-        Shape::Error => RunState::Error,
-        Shape::Job(previous, position) => RunState::CancelInprogress(Job::Known(CancellationJob {
-            previous,
-            next: position.index(entries.len() + 1),
-        })),
-        Shape::UnknownJob => RunState::CancelInprogress(Job::Unknown),
-        Shape::Cancelled => RunState::Cancelled,
-        Shape::DeleteInprogress => RunState::DeleteInprogress,
-        Shape::Deleted => RunState::Deleted,
-    };
-    JournalRun::from_snapshot(
-        jr(RUN),
-        labels.iter().map(|l| org(l)).collect(),
-        state,
-        entries,
-    )
-    .unwrap()
-}
-
-fn arb_run_of(shapes: impl Strategy<Value = Shape>) -> impl Strategy<Value = JournalRun> {
-    (shapes, arb_entries(), subsequence(ORGS.to_vec(), 0..=2))
-        .prop_map(|(shape, entries, labels)| build_run(shape, entries, &labels))
-}
-
-fn arb_run() -> impl Strategy<Value = JournalRun> {
-    arb_run_of(arb_shape())
-}
-
-fn arb_org_access() -> impl Strategy<Value = OrgAccess> {
-    prop_oneof![
-        1 => Just(OrgAccess::All),
-        2 => subsequence(ORGS.to_vec(), 0..=4)
-            .prop_map(|orgs| OrgAccess::Only(orgs.into_iter().map(org).collect())),
-    ]
-}
-
-/// Any caller: random permissions (often all but one), org access and token entities (often
-/// none or one, so that later faults get their turn).
-fn arb_any_caller() -> impl Strategy<Value = Caller> {
-    let permissions = prop_oneof![
-        1 => Just(PermissionSet::ALL),
-        2 => select(Permission::VARIANTS).prop_map(|p| PermissionSet::ALL.without(p)),
-        2 => any::<u16>().prop_map(PermissionSet::from_bits_truncate),
-    ];
-    let entities = prop_oneof![
-        2 => Just(vec![]),
-        2 => select(ENTITIES.to_vec()).prop_map(|e| vec![e]),
-        1 => subsequence(ENTITIES.to_vec(), 2),
-    ];
-    (permissions, arb_org_access(), entities).prop_map(|(permissions, orgs, entities)| Caller {
-        permissions,
-        orgs,
-        entities: entities.into_iter().map(entity).collect(),
-    })
-}
-
-/// Mostly a superuser, so that sequences get far; sometimes any caller.
-fn arb_caller() -> impl Strategy<Value = Caller> {
-    prop_oneof![3 => Just(Caller::superuser()), 2 => arb_any_caller()]
-}
-
-/// Any scope headers: an entity (one the token may lack) and orgs (one the caller may lack).
-fn arb_any_scope() -> impl Strategy<Value = RequestScope> {
-    let mut entities = ENTITIES.to_vec();
-    entities.push(FOREIGN_ENTITY);
-    let mut orgs = ORGS.to_vec();
-    orgs.push(FOREIGN_ORG);
-    (
-        proptest::option::weighted(0.3, select(entities)),
-        proptest::option::of(subsequence(orgs, 1..=3).prop_shuffle()),
-    )
-        .prop_map(|(entity_id, orgs)| RequestScope {
-            entity: entity_id.map(entity),
-            orgs: orgs.map(|o| OrgIds::parse(&o.join(",")).unwrap()),
-        })
-}
-
-fn arb_scope() -> impl Strategy<Value = RequestScope> {
-    prop_oneof![3 => Just(RequestScope::default()), 1 => arb_any_scope()]
-}
-
-/// Which entry a command names: one the run holds (by position, at the time the command is
-/// made), or a number the run probably does not hold.
-#[derive(Debug, Clone, Copy)]
-enum Pick {
-    Held(Index),
-    Absent(u64),
-}
-
-fn arb_pick() -> impl Strategy<Value = Pick> {
-    prop_oneof![
-        9 => any::<Index>().prop_map(Pick::Held),
-        1 => (HELD_MAX + 1..=NUMBER_MAX).prop_map(Pick::Absent),
-    ]
-}
-
-/// The entries processing creates: any numbers, sometimes one twice.
-fn arb_created() -> impl Strategy<Value = Vec<u64>> {
-    (
-        subsequence((1..=NUMBER_MAX).collect::<Vec<u64>>(), 0..=6).prop_shuffle(),
-        prop::bool::weighted(0.1),
-    )
-        .prop_map(|(mut numbers, twice)| {
-            if let (true, Some(&first)) = (twice, numbers.first()) {
-                numbers.push(first);
-            }
-            numbers
-        })
-}
-
-/// A command to make, resolved against the run when it is made.
-#[derive(Debug, Clone)]
-struct Op {
-    kind: CommandKind,
-    pick: Pick,
-    value: Tta,
-    result: TransferResult,
-    run: u64,
-    scope: RequestScope,
-    created: Vec<u64>,
-    caller: Caller,
-}
-
-impl Op {
-    fn command(&self, run: &JournalRun) -> Command {
-        let entry = match self.pick {
-            Pick::Held(i) if !run.entries().is_empty() => {
-                run.entries()[i.index(run.entries().len())].number
-            }
-            Pick::Held(_) => je(NUMBER_MAX),
-            Pick::Absent(n) => je(n),
-        };
-        let scope = self.scope.clone();
-        let created = || self.created.iter().map(|&n| je(n)).collect();
-        match self.kind {
-            CommandKind::CreateRun => Command::CreateRun(CreateRun {
-                run: jr(self.run),
-                organizations: vec![],
-                scope,
-            }),
-            CommandKind::CancelRun => Command::CancelRun {
-                run: jr(self.run),
-                scope,
-            },
-            CommandKind::DeleteRun => Command::DeleteRun {
-                run: jr(self.run),
-                scope,
-            },
-            CommandKind::CancelEntry => Command::CancelEntry { entry, scope },
-            CommandKind::DeleteEntry => Command::DeleteEntry { entry, scope },
-            CommandKind::UpdateTransferredToAccounting => Command::UpdateTransferredToAccounting {
-                entry,
-                value: self.value,
-                scope,
-            },
-            CommandKind::StartProcessing => Command::StartProcessing,
-            CommandKind::CompleteProcessing => Command::CompleteProcessing { entries: created() },
-            CommandKind::FailProcessing => Command::FailProcessing { entries: created() },
-            CommandKind::StepCancellation => Command::StepCancellation,
-            CommandKind::SettleCancellation => Command::SettleCancellation,
-            CommandKind::FinishDeletion => Command::FinishDeletion,
-            CommandKind::BeginTransfer => Command::BeginTransfer { entry },
-            CommandKind::FinishTransfer => Command::FinishTransfer {
-                entry,
-                result: self.result,
-            },
-        }
-    }
-}
-
-fn arb_op_of(
-    kinds: impl Strategy<Value = CommandKind>,
-    callers: impl Strategy<Value = Caller>,
-    scopes: impl Strategy<Value = RequestScope>,
-) -> impl Strategy<Value = Op> {
-    (
-        kinds,
-        arb_pick(),
-        arb_tta(),
-        select(vec![TransferResult::Yes, TransferResult::Error]),
-        prop_oneof![19 => Just(RUN), 1 => Just(OTHER_RUN)],
-        scopes,
-        arb_created(),
-        callers,
-    )
-        .prop_map(
-            |(kind, pick, value, result, run, scope, created, caller)| Op {
-                kind,
-                pick,
-                value,
-                result,
-                run,
-                scope,
-                created,
-                caller,
-            },
-        )
-}
-
-/// Any command kind, the job's steps more often.
-fn arb_kind() -> impl Strategy<Value = CommandKind> {
-    prop_oneof![
-        4 => Just(CommandKind::StepCancellation),
-        1 => Just(CommandKind::SettleCancellation),
-        8 => select(CommandKind::VARIANTS),
-    ]
-}
-
-/// Up to 40 commands of any kind, from any caller, in any scope.
-fn arb_ops() -> impl Strategy<Value = Vec<Op>> {
-    proptest::collection::vec(arb_op_of(arb_kind(), arb_caller(), arb_scope()), 0..40)
-}
-
-/// Commands for a job: a cancel request first, then mostly steps, interleaved with entry
-/// commands (cancel, delete, transfer) and early settle attempts, mostly by a superuser.
-fn arb_job_ops() -> impl Strategy<Value = Vec<Op>> {
-    use CommandKind as K;
-    let kinds = prop_oneof![
-        6 => Just(K::StepCancellation),
-        1 => Just(K::SettleCancellation),
-        1 => Just(K::CancelRun),
-        2 => Just(K::CancelEntry),
-        2 => Just(K::DeleteEntry),
-        2 => Just(K::UpdateTransferredToAccounting),
-        1 => Just(K::BeginTransfer),
-        1 => Just(K::FinishTransfer),
-    ];
-    let callers = prop_oneof![5 => Just(Caller::superuser()), 1 => arb_any_caller()];
-    let request = Op {
-        kind: K::CancelRun,
-        pick: Pick::Absent(NUMBER_MAX),
-        value: Tta::No,
-        result: TransferResult::Yes,
-        run: RUN,
-        scope: RequestScope::default(),
-        created: vec![],
-        caller: Caller::superuser(),
-    };
-    proptest::collection::vec(arb_op_of(kinds, callers, arb_scope()), 0..40).prop_map(move |ops| {
-        let mut all = vec![request.clone()];
-        all.extend(ops);
-        all
-    })
-}
-
-/// Requests only, from any caller, in any scope.
-fn arb_request_op() -> impl Strategy<Value = Op> {
-    use CommandKind as K;
-    let kinds = select(vec![
-        K::CancelRun,
-        K::DeleteRun,
-        K::CancelEntry,
-        K::DeleteEntry,
-        K::UpdateTransferredToAccounting,
-    ]);
-    let callers = prop_oneof![1 => Just(Caller::superuser()), 3 => arb_any_caller()];
-    let scopes = prop_oneof![1 => Just(RequestScope::default()), 2 => arb_any_scope()];
-    arb_op_of(kinds, callers, scopes)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -484,7 +81,7 @@ fn execute_step(run: &mut JournalRun, caller: &Caller, command: Command) -> Step
 }
 
 /// Makes the commands of `ops` in order.
-fn drive(initial: &JournalRun, ops: &[Op]) -> Vec<Step> {
+fn drive(initial: &JournalRun, ops: &[Move]) -> Vec<Step> {
     let mut run = initial.clone();
     ops.iter()
         .map(|op| {
@@ -496,7 +93,7 @@ fn drive(initial: &JournalRun, ops: &[Op]) -> Vec<Step> {
 
 /// Makes the commands of `ops`, then, if a job is still running, steps it to its end and
 /// settles it (as Zuora's own process would).
-fn history(initial: &JournalRun, ops: &[Op]) -> Vec<Step> {
+fn history(initial: &JournalRun, ops: &[Move]) -> Vec<Step> {
     let mut steps = drive(initial, ops);
     let mut run = final_state(initial, &steps);
     let system = Caller::superuser();
@@ -733,7 +330,7 @@ proptest! {
     /// INV-1: a Cancelled or DeleteInprogress run holds only cancelled entries, after every
     /// command of any sequence.
     #[test]
-    fn inv_1_cancelled_runs_hold_only_cancelled_entries(run in arb_run(), ops in arb_ops()) {
+    fn inv_1_cancelled_runs_hold_only_cancelled_entries(run in strategy::run(), ops in strategy::moves()) {
         for step in history(&run, &ops) {
             if matches!(
                 step.after.status(),
@@ -752,7 +349,7 @@ proptest! {
     /// refused, naming exactly those entries.
     #[test]
     fn inv_1_snapshot_with_an_uncancelled_entry_is_refused(
-        entries in arb_entries(),
+        entries in strategy::entries(),
         state in select(vec![RunState::Cancelled, RunState::DeleteInprogress]),
     ) {
         let uncancelled: Vec<_> = {
@@ -760,7 +357,7 @@ proptest! {
             v.sort();
             v
         };
-        match JournalRun::from_snapshot(jr(RUN), vec![], state, entries) {
+        match JournalRun::from_snapshot(RUN, vec![], state, entries) {
             Ok(run) => prop_assert!(uncancelled.is_empty(), "accepted {:?}", run),
             Err(error) => {
                 let broken = of_invariant(Invariant::CancelledRunHasOnlyCancelledEntries, error.violations);
@@ -773,7 +370,7 @@ proptest! {
     /// INV-2: a cancelled entry stays exactly as it is until deleted, and a deleted entry never
     /// appears again.
     #[test]
-    fn inv_2_cancelled_entries_are_final(run in arb_run(), ops in arb_ops()) {
+    fn inv_2_cancelled_entries_are_final(run in strategy::run(), ops in strategy::moves()) {
         let mut gone: BTreeSet<JournalEntryNumber> = BTreeSet::new();
         for step in history(&run, &ops) {
             for old in step.before.entries() {
@@ -798,7 +395,7 @@ proptest! {
     /// INV-3: an entry whose Transferred to Accounting is Yes or Processing is never
     /// cancelled, by a step of the job or by a single-entry cancel.
     #[test]
-    fn inv_3_transferred_entries_are_never_cancelled(run in arb_run(), ops in arb_job_ops()) {
+    fn inv_3_transferred_entries_are_never_cancelled(run in strategy::run(), ops in strategy::job_moves()) {
         for step in history(&run, &ops) {
             for old in step.before.entries() {
                 if !is_cancelled(old) && transferred(old.transferred_to_accounting) {
@@ -824,7 +421,7 @@ proptest! {
 
     /// INV-4: a rejected command changes nothing, and `decide` gives the same answer again.
     #[test]
-    fn inv_4_rejected_commands_change_nothing(run in arb_run(), ops in arb_ops()) {
+    fn inv_4_rejected_commands_change_nothing(run in strategy::run(), ops in strategy::moves()) {
         for step in history(&run, &ops) {
             prop_assert_eq!(step.before.decide(&step.caller, &step.command), step.outcome.clone());
             if let Err(rejection) = &step.outcome {
@@ -839,7 +436,7 @@ proptest! {
     /// INV-5: a job settles Cancelled exactly when every entry is cancelled at that moment
     /// (also with no entries), and otherwise to the status the run had before the request.
     #[test]
-    fn inv_5_settled_status_follows_a_recount(run in arb_run_of(arb_job_shape()), ops in arb_job_ops()) {
+    fn inv_5_settled_status_follows_a_recount(run in strategy::run_with_a_job(), ops in strategy::job_moves()) {
         let mut requested_from: Option<JournalRunStatus> = None;
         for step in history(&run, &ops) {
             match &step.outcome {
@@ -865,7 +462,7 @@ proptest! {
     /// deletions, cancellations and transfers interleaved; the job can step exactly while an
     /// entry is left and settle exactly when none is.
     #[test]
-    fn inv_6_each_entry_attempted_once_in_order(run in arb_run_of(arb_job_shape()), ops in arb_job_ops()) {
+    fn inv_6_each_entry_attempted_once_in_order(run in strategy::run_with_a_job(), ops in strategy::job_moves()) {
         let system = Caller::superuser();
         let mut attempted: Vec<JournalEntryNumber> = run
             .job()
@@ -897,11 +494,11 @@ proptest! {
                         prop_assert_eq!(next_step, Ok(Event::EntryAttempted { entry: next.number, outcome }));
                         prop_assert_eq!(
                             settle,
-                            Err(Rejection::JobNotFinished { run: jr(RUN), remaining: left.len() })
+                            Err(Rejection::JobNotFinished { run: RUN, remaining: left.len() })
                         );
                     }
                     None => {
-                        prop_assert_eq!(next_step, Err(Rejection::JobFinished { run: jr(RUN) }));
+                        prop_assert_eq!(next_step, Err(Rejection::JobFinished { run: RUN }));
                         prop_assert!(settle.is_ok());
                     }
                 }
@@ -933,7 +530,7 @@ proptest! {
     /// INV-7: replaying the events from the initial state rebuilds the live run, after every
     /// prefix, also from events that went through JSON.
     #[test]
-    fn inv_7_replay_equals_live(run in arb_run(), ops in arb_ops()) {
+    fn inv_7_replay_equals_live(run in strategy::run(), ops in strategy::moves()) {
         let steps = history(&run, &ops);
         let mut log = Vec::new();
         for step in &steps {
@@ -954,9 +551,9 @@ proptest! {
     /// at its first entry.
     #[test]
     fn inv_8_cancel_accepted_exactly_in_scope_with_permission(
-        run in arb_run(),
-        caller in arb_any_caller(),
-        scope in arb_scope(),
+        run in strategy::run(),
+        caller in strategy::any_caller(),
+        scope in strategy::scope(),
         named in prop_oneof![4 => Just(RUN), 1 => Just(OTHER_RUN)],
     ) {
         let entity_ok = match &scope.entity {
@@ -973,7 +570,7 @@ proptest! {
             RunState::Completed => Some(CancellableStatus::Completed),
             _ => None,
         };
-        let command = Command::CancelRun { run: jr(named), scope };
+        let command = Command::CancelRun { run: named, scope };
         let mut after = run.clone();
         let outcome = after.execute(&caller, &command);
         match (entity_ok && permission_ok && header_ok && visible, previous) {
@@ -988,7 +585,7 @@ proptest! {
     /// INV-8: once accepted, the run shows CancelInprogress until its job settles, and nothing
     /// else starts a job.
     #[test]
-    fn inv_8_cancel_inprogress_until_settled(run in arb_run(), ops in arb_ops()) {
+    fn inv_8_cancel_inprogress_until_settled(run in strategy::run(), ops in strategy::moves()) {
         for step in history(&run, &ops) {
             let was = step.before.status() == Some(JournalRunStatus::CancelInprogress);
             let is = step.after.status() == Some(JournalRunStatus::CancelInprogress);
@@ -1006,7 +603,7 @@ proptest! {
     /// INV-9: the kept count of cancelled entries equals a recount, after every command and
     /// after a JSON round trip (which does not carry the count).
     #[test]
-    fn inv_9_cancelled_count_equals_a_recount(run in arb_run(), ops in arb_ops()) {
+    fn inv_9_cancelled_count_equals_a_recount(run in strategy::run(), ops in strategy::moves()) {
         for step in history(&run, &ops) {
             let recount = step.after.entries().iter().filter(|e| is_cancelled(e)).count();
             prop_assert_eq!(step.after.cancelled_count(), recount);
@@ -1020,7 +617,7 @@ proptest! {
     /// Processing run may list those created so far); a job's position is at most the number
     /// of entries.
     #[test]
-    fn inv_10_runs_stay_well_formed(run in arb_run(), ops in arb_ops()) {
+    fn inv_10_runs_stay_well_formed(run in strategy::run(), ops in strategy::moves()) {
         for step in history(&run, &ops) {
             let entries = step.after.entries();
             prop_assert!(entries.windows(2).all(|w| w[0].number < w[1].number), "{:?}", entries);
@@ -1037,16 +634,16 @@ proptest! {
     /// INV-10: a snapshot's entries come in any order and are held sorted; a number listed
     /// twice is refused.
     #[test]
-    fn inv_10_snapshots_are_sorted_and_duplicates_refused(entries in arb_entries(), twice in any::<Index>()) {
+    fn inv_10_snapshots_are_sorted_and_duplicates_refused(entries in strategy::entries(), twice in any::<Index>()) {
         let mut sorted = entries.clone();
         sorted.sort_by_key(|e| e.number);
-        let run = JournalRun::from_snapshot(jr(RUN), vec![], RunState::Completed, entries.clone()).unwrap();
+        let run = JournalRun::from_snapshot(RUN, vec![], RunState::Completed, entries.clone()).unwrap();
         prop_assert_eq!(run.entries(), &sorted[..]);
         if !entries.is_empty() {
             let mut doubled = entries.clone();
             let copy = entries[twice.index(entries.len())];
             doubled.push(copy);
-            let error = JournalRun::from_snapshot(jr(RUN), vec![], RunState::Completed, doubled).unwrap_err();
+            let error = JournalRun::from_snapshot(RUN, vec![], RunState::Completed, doubled).unwrap_err();
             let broken = of_invariant(Invariant::WellFormed, error.violations);
             prop_assert_eq!(broken.len(), 1);
             prop_assert_eq!(&broken[0].entries, &vec![copy.number]);
@@ -1056,7 +653,7 @@ proptest! {
     /// INV-11: every accepted command moves the run along the life cycle, and a Cancelled run
     /// never becomes anything but DeleteInprogress or deleted.
     #[test]
-    fn inv_11_status_follows_the_life_cycle(run in arb_run(), ops in arb_ops()) {
+    fn inv_11_status_follows_the_life_cycle(run in strategy::run(), ops in strategy::moves()) {
         let mut cancelled_seen = false;
         for step in history(&run, &ops) {
             prop_assert!(
@@ -1081,7 +678,7 @@ proptest! {
 
     /// INV-12: every state reached round-trips through JSON to an equal run.
     #[test]
-    fn inv_12_every_state_round_trips(run in arb_run(), ops in arb_ops()) {
+    fn inv_12_every_state_round_trips(run in strategy::run(), ops in strategy::moves()) {
         let json = serde_json::to_string(&run).unwrap();
         prop_assert_eq!(serde_json::from_str::<JournalRun>(&json).unwrap(), run.clone());
         for step in history(&run, &ops) {
@@ -1096,8 +693,8 @@ proptest! {
     /// same events and the same final state as one that never stopped.
     #[test]
     fn inv_12_resumed_job_settles_like_one_never_stopped(
-        run in arb_run_of(arb_job_shape()),
-        ops in arb_job_ops(),
+        run in strategy::run_with_a_job(),
+        ops in strategy::job_moves(),
         split in any::<Index>(),
     ) {
         let live = history(&run, &ops);
@@ -1119,8 +716,8 @@ proptest! {
     /// and one with none is accepted.
     #[test]
     fn inv_13_first_fault_in_order_of_precedence(
-        run in prop_oneof![1 => arb_run(), 2 => arb_run_of(arb_job_shape())],
-        op in arb_request_op(),
+        run in prop_oneof![1 => strategy::run(), 2 => strategy::run_with_a_job()],
+        op in strategy::request_move(),
     ) {
         let command = op.command(&run);
         let faults = request_faults(&run, &op.caller, &command);
@@ -1234,7 +831,7 @@ proptest! {
     /// "Override Transferred to Accounting"; the accounting integration only moves
     /// No -> Processing -> Yes or Error; nothing else changes the value.
     #[test]
-    fn inv_16_transferred_to_accounting_changes_only_as_allowed(run in arb_run(), ops in arb_job_ops()) {
+    fn inv_16_transferred_to_accounting_changes_only_as_allowed(run in strategy::run(), ops in strategy::job_moves()) {
         for step in history(&run, &ops) {
             for old in step.before.entries() {
                 let Some(new) = step.after.entry(old.number) else { continue };
@@ -1268,13 +865,13 @@ proptest! {
     /// whatever else the caller holds.
     #[test]
     fn inv_16_leaving_yes_needs_override(
-        to in arb_tta(),
+        to in strategy::transferred_to_accounting(),
         bits in any::<u16>(),
     ) {
         // A cancelled entry is never Yes (INV-3), so the entry is Created.
         let caller = Caller::with_permissions(PermissionSet::from_bits_truncate(bits));
         let run = JournalRun::from_snapshot(
-            jr(RUN),
+            RUN,
             vec![],
             RunState::Completed,
             vec![JournalEntry { number: je(1), status: JournalEntryStatus::Created, transferred_to_accounting: Tta::Yes }],
@@ -1299,7 +896,7 @@ proptest! {
     /// same order, the same settlement and the same final run. On a run without a job it is
     /// rejected like a step and changes nothing (INV-4).
     #[test]
-    fn inv_6_finish_job_equals_the_steps_then_settling(run in arb_run()) {
+    fn inv_6_finish_job_equals_the_steps_then_settling(run in strategy::run()) {
         let system = Caller::superuser();
         let mut stepped = run.clone();
         let mut step_events = Vec::new();
@@ -1339,47 +936,6 @@ proptest! {
 // INV-17: `apply` accepts an event exactly when some `decide` could have produced it.
 // ---------------------------------------------------------------------------------------------
 
-fn arb_entry_list() -> impl Strategy<Value = Vec<JournalEntryNumber>> {
-    prop_oneof![
-        3 => subsequence((1..=NUMBER_MAX).collect::<Vec<u64>>(), 0..=4)
-            .prop_shuffle()
-            .prop_map(|ns| ns.into_iter().map(je).collect()),
-        1 => (1..=NUMBER_MAX).prop_map(|n| vec![je(n), je(n)]),
-    ]
-}
-
-/// Any event at all, with entry numbers held or not, outcomes and settlements that may or may
-/// not fit: what a foreign or corrupted log can hold.
-fn arb_event() -> impl Strategy<Value = Event> {
-    let entry = || (1..=NUMBER_MAX).prop_map(je);
-    let outcome = prop_oneof![
-        Just(AttemptOutcome::Cancelled),
-        Just(AttemptOutcome::AlreadyCancelled),
-        arb_tta().prop_map(|t| AttemptOutcome::Failed {
-            transferred_to_accounting: t
-        }),
-    ];
-    let settlement = prop_oneof![
-        Just(Settlement::Cancelled),
-        arb_previous().prop_map(Settlement::Restored),
-    ];
-    prop_oneof![
-        Just(Event::ProcessingStarted),
-        arb_entry_list().prop_map(|entries| Event::ProcessingCompleted { entries }),
-        arb_entry_list().prop_map(|entries| Event::ProcessingFailed { entries }),
-        arb_previous().prop_map(|previous| Event::CancellationRequested { previous }),
-        (entry(), outcome).prop_map(|(entry, outcome)| Event::EntryAttempted { entry, outcome }),
-        settlement.prop_map(|settlement| Event::CancellationSettled { settlement }),
-        entry().prop_map(|entry| Event::EntryCancelled { entry }),
-        entry().prop_map(|entry| Event::EntryDeleted { entry }),
-        (entry(), arb_tta(), arb_tta()).prop_map(|(entry, from, to)| {
-            Event::TransferredToAccountingChanged { entry, from, to }
-        }),
-        Just(Event::DeletionStarted),
-        Just(Event::RunDeleted),
-    ]
-}
-
 /// Every event some command can produce from `run`: every command of every kind, on every
 /// entry number in play, from a caller allowed everything; processing commands with the lists
 /// `lists`. (Permissions and scope only restrict which of these a given caller gets.)
@@ -1413,7 +969,7 @@ fn producible(run: &JournalRun, lists: &[Vec<JournalEntryNumber>]) -> HashSet<Ev
             entries: entries.clone(),
         });
     }
-    for n in 1..=NUMBER_MAX {
+    for n in 1..=ENTRY_NUMBERS {
         let entry = je(n);
         commands.push(Command::CancelEntry {
             entry,
@@ -1448,8 +1004,8 @@ proptest! {
     /// refused one changes nothing.
     #[test]
     fn inv_17_apply_accepts_exactly_what_decide_could_produce(
-        run in arb_run(),
-        events in proptest::collection::vec(arb_event(), 1..8),
+        run in strategy::run(),
+        events in proptest::collection::vec(strategy::event(), 1..8),
     ) {
         let lists: Vec<Vec<JournalEntryNumber>> = events
             .iter()

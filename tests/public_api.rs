@@ -4,9 +4,11 @@
 //!
 //! The paths are read from the source, as rustc resolves them: the crate root's `pub use`
 //! re-exports and `pub mod` namespaces, and in each public namespace (`wire`, `invariants`,
-//! `tenant`, and `rules` behind its feature) its `pub use` re-exports and its own top-level
-//! `pub` items. Every other module is private (`mod`), so its items are public only through a
-//! re-export. Regenerate the list with `PUBLIC_API=overwrite cargo test --test public_api`.
+//! `tenant`, and `rules` and `strategy` behind their features) its `pub use` re-exports and
+//! its own top-level `pub` items. Every other module is private (`mod`), so its items are
+//! public only through a re-export. The types that implement `arbitrary::Arbitrary` (feature
+//! `arbitrary`) are listed too, as `impl arbitrary::Arbitrary for journal_run::Type`.
+//! Regenerate the list with `PUBLIC_API=overwrite cargo test --test public_api`.
 
 use std::fs;
 use std::path::Path;
@@ -39,21 +41,21 @@ fn use_names(statement: &str) -> Vec<String> {
         .collect()
 }
 
-/// The public items of one module file, as (name, feature-gated namespace) pairs: its
+/// The public items of one module file, as (name, the feature it is behind) pairs: its
 /// `pub use` re-exports, `pub mod` namespaces and own top-level `pub` items. Items nested in
 /// braces (fields, methods, enum variants) are not items of the module.
-fn public_items(source: &str) -> Vec<(String, bool)> {
+fn public_items(source: &str) -> Vec<(String, Option<String>)> {
     let code = code_lines(source);
     let mut items = Vec::new();
     let mut depth = 0usize;
     let mut statement = String::new();
-    let mut gated = false;
+    let mut gated: Option<String> = None;
     let mut skip_next = false;
     for line in code.lines() {
         let trimmed = line.trim();
         if depth == 0 && statement.is_empty() {
-            if trimmed.starts_with("#[cfg(feature") {
-                gated = true;
+            if let Some(rest) = trimmed.strip_prefix("#[cfg(feature = \"") {
+                gated = rest.split('"').next().map(str::to_owned);
                 continue;
             }
             if trimmed.starts_with("#[cfg(doctest)]") {
@@ -77,11 +79,11 @@ fn public_items(source: &str) -> Vec<(String, bool)> {
                 };
                 if let Some(name) = name.filter(|_| !std::mem::take(&mut skip_next)) {
                     let prefix = if rest.starts_with("mod ") { "mod " } else { "" };
-                    items.push((format!("{prefix}{name}"), gated));
+                    items.push((format!("{prefix}{name}"), gated.clone()));
                 }
-                gated = false;
+                gated = None;
             } else if !trimmed.starts_with('#') && !trimmed.is_empty() {
-                gated = false;
+                gated = None;
             }
         } else if !statement.is_empty() {
             statement.push(' ');
@@ -89,10 +91,10 @@ fn public_items(source: &str) -> Vec<(String, bool)> {
         }
         if !statement.is_empty() && statement.ends_with(';') {
             for name in use_names(statement.trim_start_matches("pub use ")) {
-                items.push((name, gated));
+                items.push((name, gated.clone()));
             }
             statement.clear();
-            gated = false;
+            gated = None;
             continue;
         }
         if statement.is_empty() {
@@ -104,14 +106,14 @@ fn public_items(source: &str) -> Vec<(String, bool)> {
 }
 
 /// Every public path of the library, sorted: `journal_run::Item`, `journal_run::wire::Item`,
-/// namespaces as `mod journal_run::wire`; a path behind the `rules` feature ends with
+/// namespaces as `mod journal_run::wire`; a path behind a feature ends with the feature, as
 /// `(feature rules)`.
 fn public_api() -> Vec<String> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let read = |path: &str| fs::read_to_string(src.join(path)).unwrap();
     let mut paths = Vec::new();
     for (name, gated) in public_items(&read("lib.rs")) {
-        let suffix = if gated { " (feature rules)" } else { "" };
+        let suffix = gated.map_or_else(String::new, |feature| format!(" (feature {feature})"));
         match name.strip_prefix("mod ") {
             Some(module) => {
                 paths.push(format!("mod journal_run::{module}{suffix}"));
@@ -127,8 +129,92 @@ fn public_api() -> Vec<String> {
             None => paths.push(format!("journal_run::{name}{suffix}")),
         }
     }
+    for name in arbitrary_types(&src) {
+        paths.push(format!(
+            "impl arbitrary::Arbitrary for journal_run::{name} (feature arbitrary)"
+        ));
+    }
     paths.sort();
     paths
+}
+
+/// The types that implement `arbitrary::Arbitrary`, read from the source: each
+/// `derive(arbitrary::Arbitrary)` with the type it is on, and each
+/// `impl<'a> arbitrary::Arbitrary<'a> for Type`; inside a `macro_rules!`, `$name` stands for
+/// the first name of each invocation of the macro.
+fn arbitrary_types(src: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    let mut dirs = vec![src.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let mut names = Vec::new();
+    for file in files {
+        let code = code_lines(&fs::read_to_string(&file).unwrap());
+        let lines: Vec<&str> = code.lines().map(str::trim).collect();
+        for (i, line) in lines.iter().enumerate() {
+            let name = if line.contains("derive(arbitrary::Arbitrary)") {
+                lines[i + 1..]
+                    .iter()
+                    .find_map(|l| {
+                        let rest = l.strip_prefix("pub ")?;
+                        let rest = rest
+                            .strip_prefix("struct ")
+                            .or_else(|| rest.strip_prefix("enum "))?;
+                        rest.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
+                            .next()
+                    })
+                    .unwrap()
+            } else if let Some(rest) = line
+                .strip_prefix("impl<'a> arbitrary::Arbitrary<'a> for ")
+                .map(|rest| rest.trim_end_matches(" {"))
+            {
+                rest
+            } else {
+                continue;
+            };
+            match name.strip_prefix('$') {
+                None => names.push(name.to_owned()),
+                Some(_) => names.extend(macro_names(&lines, i)),
+            }
+        }
+    }
+    names.sort();
+    names
+}
+
+/// The first name of each invocation of the `macro_rules!` that line `at` is in.
+fn macro_names(lines: &[&str], at: usize) -> Vec<String> {
+    let definition = lines[..at]
+        .iter()
+        .rev()
+        .find_map(|l| l.strip_prefix("macro_rules! "))
+        .unwrap();
+    let invocation = format!("{}!(", definition.trim_end_matches(" {"));
+    let mut names = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if *line == invocation {
+            let first = lines[i + 1..]
+                .iter()
+                .find(|l| !l.is_empty() && !l.starts_with('#'))
+                .unwrap();
+            names.push(
+                first
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+    }
+    names
 }
 
 #[test]
@@ -163,7 +249,10 @@ fn every_module_but_the_public_namespaces_is_private() {
         .into_iter()
         .filter_map(|(name, _)| name.strip_prefix("mod ").map(str::to_owned))
         .collect();
-    assert_eq!(namespaces, ["invariants", "rules", "tenant", "wire"]);
+    assert_eq!(
+        namespaces,
+        ["invariants", "rules", "strategy", "tenant", "wire"]
+    );
 }
 
 /// The reading of the source finds items, re-exports, namespaces and the feature gate, and
@@ -193,22 +282,22 @@ pub trait T {}
 #[cfg(doctest)]
 pub struct OnlyForDoctests;
 ";
-    let items: Vec<(String, bool)> = public_items(source);
-    let expected: Vec<(String, bool)> = [
-        ("mod open", false),
-        ("mod gated", true),
-        ("B", false),
-        ("D", false),
-        ("F", false),
-        ("H", false),
-        ("konst", false),
-        ("S", false),
-        ("En", false),
-        ("N", false),
-        ("T", false),
+    let items: Vec<(String, Option<String>)> = public_items(source);
+    let expected: Vec<(String, Option<String>)> = [
+        ("mod open", None),
+        ("mod gated", Some("rules")),
+        ("B", None),
+        ("D", None),
+        ("F", None),
+        ("H", None),
+        ("konst", None),
+        ("S", None),
+        ("En", None),
+        ("N", None),
+        ("T", None),
     ]
     .into_iter()
-    .map(|(n, g)| (n.to_owned(), g))
+    .map(|(n, g)| (n.to_owned(), g.map(str::to_owned)))
     .collect();
     assert_eq!(items, expected);
 }
@@ -223,6 +312,12 @@ mod every_path_compiles {
     };
     #[cfg(feature = "rules")]
     use journal_run::rules::{entry_table, markdown, mermaid, run_table, Outcome, Row};
+    use journal_run::strategy::{
+        any_caller, any_scope, caller, cancellable_status, created_entries, entries, event,
+        job_moves, labels, moves, request_move, run, run_with_a_job, scope,
+        transferred_to_accounting, Move, ENTITIES, ENTRY_NUMBERS, FOREIGN_ENTITY, FOREIGN_ORG,
+        HELD_ENTRIES, ORGS, OTHER_RUN, RUN,
+    };
     use journal_run::tenant::{check_tenant, create_run, TenantAction};
     use journal_run::wire::{
         accepts_gzip, bearer_token, category, gzippable_content_type, rejection_category,
@@ -246,4 +341,41 @@ mod every_path_compiles {
         Rejection, RequestScope, RunState, Settlement, TrackId, TransactionType, TransferResult,
         TransferredToAccounting, UncheckedRun, UnknownVariant, PRECEDENCE,
     };
+
+    /// Every type pinned as implementing `arbitrary::Arbitrary` does.
+    #[test]
+    fn the_arbitrary_types_implement_it() {
+        fn arbitrary<T: for<'a> arbitrary::Arbitrary<'a>>() {}
+        arbitrary::<AttemptOutcome>();
+        arbitrary::<Caller>();
+        arbitrary::<Cancellability>();
+        arbitrary::<CancellableStatus>();
+        arbitrary::<CancellationJob>();
+        arbitrary::<Command>();
+        arbitrary::<CommandKind>();
+        arbitrary::<CreateRun>();
+        arbitrary::<EntityId>();
+        arbitrary::<Event>();
+        arbitrary::<Job>();
+        arbitrary::<JournalEntry>();
+        arbitrary::<JournalEntryNumber>();
+        arbitrary::<JournalEntryStatus>();
+        arbitrary::<JournalRun>();
+        arbitrary::<JournalRunNumber>();
+        arbitrary::<JournalRunStatus>();
+        arbitrary::<OrgAccess>();
+        arbitrary::<OrgId>();
+        arbitrary::<OrgIds>();
+        arbitrary::<Permission>();
+        arbitrary::<PermissionKind>();
+        arbitrary::<PermissionSet>();
+        arbitrary::<RequestScope>();
+        arbitrary::<RunState>();
+        arbitrary::<Settlement>();
+        arbitrary::<TrackId>();
+        arbitrary::<TransactionType>();
+        arbitrary::<TransferResult>();
+        arbitrary::<TransferredToAccounting>();
+        arbitrary::<UncheckedRun>();
+    }
 }

@@ -9,18 +9,10 @@ use journal_run::wire::{
     UpdateBasicInformationRequest, Value, NOTES_MAX_CHARS,
 };
 use journal_run::{
-    Caller, Command, Error, JournalEntryNumber, JournalRun, JournalRunNumber, OrgAccess, OrgIds,
-    Permission, PermissionSet, Query, QueryKind, Rejection, RequestScope, TransferredToAccounting,
+    Caller, Command, Error, JournalEntryNumber, JournalRun, OrgAccess, OrgIds, Permission,
+    PermissionSet, Query, QueryKind, Rejection, RequestScope, TransferredToAccounting,
 };
-use wire_support::{entity, org, org_2_run, worked_example_run};
-
-fn je(n: u64) -> JournalEntryNumber {
-    JournalEntryNumber::new(n).expect("non-zero")
-}
-
-fn jr(n: u64) -> JournalRunNumber {
-    JournalRunNumber::new(n).expect("non-zero")
-}
+use wire_support::{entity, je, jr, org, org_2_run, worked_example_run};
 
 fn scope() -> RequestScope {
     RequestScope::default()

@@ -2,28 +2,19 @@
 //! run resumed from its serialized form goes on exactly as one that never stopped: same events,
 //! same final run, same saved bytes.
 
+mod support;
+
+use support::{je, jr, org};
+
 use journal_run::{
-    Caller, Command, Event, JournalEntryNumber, JournalRun, JournalRunNumber, OrgAccess, OrgId,
-    OrgIds, Permission, PermissionSet, RequestScope, RunState, TransferResult,
-    TransferredToAccounting,
+    Caller, Command, Event, JournalEntryNumber, JournalRun, JournalRunNumber, OrgAccess, OrgIds,
+    Permission, PermissionSet, RequestScope, RunState, TransferResult, TransferredToAccounting,
 };
 use proptest::prelude::*;
 use small_runs::{entry_mixes as mixes, run_states as states};
 use strum::VariantArray;
 
 mod small_runs;
-
-fn je(n: u64) -> JournalEntryNumber {
-    JournalEntryNumber::new(n).unwrap()
-}
-
-fn jr(n: u64) -> JournalRunNumber {
-    JournalRunNumber::new(n).unwrap()
-}
-
-fn org(name: &str) -> OrgId {
-    name.parse().unwrap()
-}
 
 /// Saves and loads `run`; checks the loaded run is equal and saves to the same bytes.
 fn round_trip(run: &JournalRun) -> JournalRun {

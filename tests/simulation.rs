@@ -13,6 +13,7 @@ mod checks;
 #[path = "model/reference.rs"]
 mod reference;
 mod sim;
+mod support;
 
 use journal_run::{Caller, Command, Event, JournalRun, Rejection};
 

@@ -6,15 +6,19 @@
 //! The tables iterate `CommandKind::VARIANTS` and match on the kind with no default arm, so a
 //! new command kind does not compile until its row is written.
 
+mod support;
+
+use support::{entity, entry, je, jr, org, org_ids};
+
 use std::collections::BTreeSet;
 
 use journal_run::invariants::{check_state, check_transition};
 use journal_run::wire::ErrorCategory;
 use journal_run::{
     AttemptOutcome, Caller, CancellableStatus, CancellationJob, Command, CommandKind, CreateRun,
-    EntityId, Event, Job, JournalEntry, JournalEntryNumber, JournalEntryStatus, JournalRun,
-    JournalRunNumber, JournalRunStatus, OrgAccess, OrgId, OrgIds, Permission, PermissionSet,
-    Rejection, RequestScope, RunState, Settlement, TransferResult, TransferredToAccounting,
+    EntityId, Event, Job, JournalEntry, JournalEntryStatus, JournalRun, JournalRunStatus,
+    OrgAccess, OrgIds, Permission, PermissionSet, Rejection, RequestScope, RunState, Settlement,
+    TransferResult, TransferredToAccounting,
 };
 use strum::VariantArray;
 
@@ -26,32 +30,8 @@ type Answer = Result<Event, Rejection>;
 
 const RUN: u64 = 75;
 
-fn jr(n: u64) -> JournalRunNumber {
-    JournalRunNumber::new(n).unwrap()
-}
-
-fn je(n: u64) -> JournalEntryNumber {
-    JournalEntryNumber::new(n).unwrap()
-}
-
-fn entry(n: u64, status: JournalEntryStatus, tta: Tta) -> JournalEntry {
-    JournalEntry {
-        number: je(n),
-        status,
-        transferred_to_accounting: tta,
-    }
-}
-
-fn org(s: &str) -> OrgId {
-    OrgId::parse(s).unwrap()
-}
-
-fn entity(s: &str) -> EntityId {
-    EntityId::parse(s).unwrap()
-}
-
 fn header(s: &str) -> Option<OrgIds> {
-    Some(OrgIds::parse(s).unwrap())
+    Some(org_ids(s))
 }
 
 fn snapshot(state: RunState, organizations: &[&str], entries: Vec<JournalEntry>) -> JournalRun {
@@ -859,25 +839,63 @@ fn entry_commands_in_a_run_being_deleted_are_refused() {
 // INV-13: the order of precedence
 // ---------------------------------------------------------------------------------------------
 
-/// Checks every combination of `faults` faults: `build(active)` makes the request with the
-/// faults whose bits are set; `expect(first, active)` is the expected answer, where `first` is
-/// the lowest set bit (the first fault in the documented order), `None` when there is none.
-fn every_combination(
-    faults: u32,
-    build: impl Fn(u32) -> (Caller, Command, JournalRun),
-    expect: impl Fn(Option<u32>, u32) -> Answer,
+/// The faults a request of one kind can have, declared in the documented order of precedence:
+/// when a request has several, the first declared is the one `decide` answers.
+trait Fault: Copy + std::fmt::Debug + PartialEq + VariantArray + 'static {}
+
+impl<F: Copy + std::fmt::Debug + PartialEq + VariantArray + 'static> Fault for F {}
+
+/// The faults one request has: a set of `F`.
+#[derive(Clone, Copy)]
+struct Faults<F: Fault> {
+    bits: u32,
+    kind: std::marker::PhantomData<F>,
+}
+
+impl<F: Fault> Faults<F> {
+    fn position(fault: F) -> usize {
+        F::VARIANTS.iter().position(|f| *f == fault).unwrap()
+    }
+
+    /// Whether the request has `fault`.
+    fn has(self, fault: F) -> bool {
+        self.bits & (1 << Self::position(fault)) != 0
+    }
+
+    /// The fault that comes first in the order of precedence; `None` for a sound request.
+    fn first(self) -> Option<F> {
+        F::VARIANTS.iter().copied().find(|f| self.has(*f))
+    }
+
+    /// Every set of faults of `F`, the empty one included.
+    fn every() -> impl Iterator<Item = Self> {
+        (0..1u32 << F::VARIANTS.len()).map(|bits| Self {
+            bits,
+            kind: std::marker::PhantomData,
+        })
+    }
+}
+
+impl<F: Fault> std::fmt::Debug for Faults<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set()
+            .entries(F::VARIANTS.iter().filter(|fault| self.has(**fault)))
+            .finish()
+    }
+}
+
+/// Checks every combination of the faults of `F`: `build(faults)` makes the request with
+/// those faults; `expect(first, faults)` is the expected answer, where `first` is the fault
+/// that comes first in the documented order, `None` when there is none.
+fn every_combination<F: Fault>(
+    build: impl Fn(Faults<F>) -> (Caller, Command, JournalRun),
+    expect: impl Fn(Option<F>, Faults<F>) -> Answer,
 ) -> usize {
     let mut checked = 0;
-    for active in 0..(1u32 << faults) {
-        let (caller, command, run) = build(active);
-        let first = (active != 0).then(|| active.trailing_zeros());
+    for faults in Faults::<F>::every() {
+        let (caller, command, run) = build(faults);
         let got = run.decide(&caller, &command);
-        assert_eq!(
-            got,
-            expect(first, active),
-            "faults {active:0width$b}",
-            width = faults as usize
-        );
+        assert_eq!(got, expect(faults.first(), faults), "faults {faults:?}");
         if got.is_err() {
             let mut after = run.clone();
             assert!(after.execute(&caller, &command).is_err());
@@ -888,7 +906,7 @@ fn every_combination(
     checked
 }
 
-/// Fault 0 of the precedence tests: which entity fault the request has.
+/// The entity fault of the precedence tests: which one the request has.
 #[derive(Debug, Clone, Copy)]
 enum EntityFault {
     /// The token is valid for two entities and the request names none.
@@ -916,10 +934,6 @@ impl EntityFault {
             },
         }
     }
-}
-
-fn bit(active: u32, fault: u32) -> bool {
-    active & (1 << fault) != 0
 }
 
 /// A caller with two entities and three orgs, holding every permission but `without`.
@@ -951,27 +965,43 @@ fn labels(outside: bool) -> &'static [&'static str] {
     }
 }
 
+/// The faults of a cancel request, in the order of precedence.
+#[derive(Debug, Clone, Copy, PartialEq, VariantArray)]
+enum CancelRunFault {
+    /// The entity header: missing, or not the token's ([`EntityFault`]).
+    Entity,
+    /// The caller lacks "Cancel Journal Run".
+    MissingPermission,
+    /// `Zuora-Org-Ids` names an org the caller cannot access.
+    ForeignOrgHeader,
+    /// The run is labelled with an org outside the request's scope.
+    RunOutsideScope,
+    /// The request names another run's number.
+    OtherRun,
+    /// The run is Processing.
+    WrongStatus,
+}
+
 #[test]
 fn inv_13_cancel_run_with_any_faults_gets_the_first() {
-    // 0 entity, 1 permission, 2 org header, 3 run outside the scope, 4 another run's number,
-    // 5 run status.
+    use CancelRunFault as F;
     for entity_fault in EntityFault::BOTH {
+        let named = |faults: Faults<F>| jr(if faults.has(F::OtherRun) { 76 } else { RUN });
         let checked = every_combination(
-            6,
-            |active| {
-                let caller = restricted_caller(if bit(active, 1) {
+            |faults: Faults<F>| {
+                let caller = restricted_caller(if faults.has(F::MissingPermission) {
                     &[Permission::CancelJournalRun]
                 } else {
                     &[]
                 });
                 let command = Command::CancelRun {
-                    run: jr(if bit(active, 4) { 76 } else { RUN }),
+                    run: named(faults),
                     scope: RequestScope {
-                        entity: entity_fault.scope_entity(bit(active, 0)),
-                        orgs: org_header(bit(active, 2)),
+                        entity: entity_fault.scope_entity(faults.has(F::Entity)),
+                        orgs: org_header(faults.has(F::ForeignOrgHeader)),
                     },
                 };
-                let (state, entries) = if bit(active, 5) {
+                let (state, entries) = if faults.has(F::WrongStatus) {
                     (RunState::Processing, vec![])
                 } else {
                     (RunState::Completed, vec![entry(1, Created, Tta::No)])
@@ -979,25 +1009,24 @@ fn inv_13_cancel_run_with_any_faults_gets_the_first() {
                 (
                     caller,
                     command,
-                    snapshot(state, labels(bit(active, 3)), entries),
+                    snapshot(state, labels(faults.has(F::RunOutsideScope)), entries),
                 )
             },
-            |first, active| match first {
-                Some(0) => Err(entity_fault.rejection()),
-                Some(1) => Err(Rejection::MissingPermission {
+            |first, faults| match first {
+                Some(F::Entity) => Err(entity_fault.rejection()),
+                Some(F::MissingPermission) => Err(Rejection::MissingPermission {
                     command: CommandKind::CancelRun,
                     permission: Permission::CancelJournalRun,
                 }),
-                Some(2) => Err(Rejection::OrgNotAccessible { org: org("org-9") }),
-                Some(3 | 4) => Err(Rejection::RunNotFound {
-                    run: jr(if bit(active, 4) { 76 } else { RUN }),
-                }),
-                Some(5) => Err(Rejection::RunStatus {
+                Some(F::ForeignOrgHeader) => Err(Rejection::OrgNotAccessible { org: org("org-9") }),
+                Some(F::RunOutsideScope | F::OtherRun) => {
+                    Err(Rejection::RunNotFound { run: named(faults) })
+                }
+                Some(F::WrongStatus) => Err(Rejection::RunStatus {
                     command: CommandKind::CancelRun,
                     run: jr(RUN),
                     status: JournalRunStatus::Processing,
                 }),
-                Some(other) => panic!("no fault {other}"),
                 None => Ok(Event::CancellationRequested {
                     previous: CancellableStatus::Completed,
                 }),
@@ -1007,39 +1036,60 @@ fn inv_13_cancel_run_with_any_faults_gets_the_first() {
     }
 }
 
+/// The faults of a request changing Transferred to Accounting (Yes -> No), in the order of
+/// precedence.
+#[derive(Debug, Clone, Copy, PartialEq, VariantArray)]
+enum UpdateFault {
+    /// The entity header: missing, or not the token's ([`EntityFault`]).
+    Entity,
+    /// The caller lacks "Edit Journal Entry".
+    MissingPermission,
+    /// `Zuora-Org-Ids` names an org the caller cannot access.
+    ForeignOrgHeader,
+    /// The run is labelled with an org outside the request's scope.
+    RunOutsideScope,
+    /// The run is DeleteInprogress.
+    WrongStatus,
+    /// The run holds no such entry.
+    NoSuchEntry,
+    /// The caller lacks "Override Transferred to Accounting".
+    MissingOverride,
+    /// The entry is cancelled.
+    EntryCancelled,
+}
+
 #[test]
 fn inv_13_update_transferred_to_accounting_with_any_faults_gets_the_first() {
-    // 0 entity, 1 permission (Edit), 2 org header, 3 run outside the scope, 4 run status
-    // (DeleteInprogress), 5 no such entry, 6 Override missing (Yes -> No), 7 entry cancelled.
+    use UpdateFault as F;
     for entity_fault in EntityFault::BOTH {
+        let named = |faults: Faults<F>| je(if faults.has(F::NoSuchEntry) { 9 } else { 5 });
         let checked = every_combination(
-            8,
-            |active| {
+            |faults: Faults<F>| {
                 let mut without = vec![];
-                if bit(active, 1) {
+                if faults.has(F::MissingPermission) {
                     without.push(Permission::EditJournalEntry);
                 }
-                if bit(active, 6) {
+                if faults.has(F::MissingOverride) {
                     without.push(Permission::OverrideTransferredToAccounting);
                 }
                 let command = Command::UpdateTransferredToAccounting {
-                    entry: je(if bit(active, 5) { 9 } else { 5 }),
+                    entry: named(faults),
                     value: Tta::No,
                     scope: RequestScope {
-                        entity: entity_fault.scope_entity(bit(active, 0)),
-                        orgs: org_header(bit(active, 2)),
+                        entity: entity_fault.scope_entity(faults.has(F::Entity)),
+                        orgs: org_header(faults.has(F::ForeignOrgHeader)),
                     },
                 };
                 // A run being deleted holds only cancelled entries.
-                let (state, status) = if bit(active, 4) {
+                let (state, status) = if faults.has(F::WrongStatus) {
                     (RunState::DeleteInprogress, EntryCancelledStatus)
-                } else if bit(active, 7) {
+                } else if faults.has(F::EntryCancelled) {
                     (RunState::Completed, EntryCancelledStatus)
                 } else {
                     (RunState::Completed, Created)
                 };
                 // A cancelled entry is never Yes (INV-3): it shows No, and changing it to No
-                // needs no Override, so fault 6 exists only for a created entry.
+                // needs no Override, so a missing Override is a fault only of a created entry.
                 let entries = vec![
                     entry(3, EntryCancelledStatus, Tta::No),
                     entry(
@@ -1051,80 +1101,101 @@ fn inv_13_update_transferred_to_accounting_with_any_faults_gets_the_first() {
                 (
                     restricted_caller(&without),
                     command,
-                    snapshot(state, labels(bit(active, 3)), entries),
+                    snapshot(state, labels(faults.has(F::RunOutsideScope)), entries),
                 )
             },
-            |first, active| {
-                let named = je(if bit(active, 5) { 9 } else { 5 });
-                match first {
-                    Some(0) => Err(entity_fault.rejection()),
-                    Some(1) => Err(Rejection::MissingPermission {
-                        command: CommandKind::UpdateTransferredToAccounting,
-                        permission: Permission::EditJournalEntry,
-                    }),
-                    Some(2) => Err(Rejection::OrgNotAccessible { org: org("org-9") }),
-                    Some(3) => Err(Rejection::EntryNotFound { entry: named }),
-                    Some(4) => Err(Rejection::RunStatus {
-                        command: CommandKind::UpdateTransferredToAccounting,
-                        run: jr(RUN),
-                        status: JournalRunStatus::DeleteInprogress,
-                    }),
-                    Some(5) => Err(Rejection::EntryNotFound { entry: je(9) }),
-                    Some(6) if bit(active, 7) => Err(Rejection::EntryCancelled {
-                        command: CommandKind::UpdateTransferredToAccounting,
-                        entry: je(5),
-                    }),
-                    Some(6) => Err(Rejection::OverrideRequired {
-                        entry: je(5),
-                        to: Tta::No,
-                    }),
-                    Some(7) => Err(Rejection::EntryCancelled {
+            |first, faults| match first {
+                Some(F::Entity) => Err(entity_fault.rejection()),
+                Some(F::MissingPermission) => Err(Rejection::MissingPermission {
+                    command: CommandKind::UpdateTransferredToAccounting,
+                    permission: Permission::EditJournalEntry,
+                }),
+                Some(F::ForeignOrgHeader) => Err(Rejection::OrgNotAccessible { org: org("org-9") }),
+                Some(F::RunOutsideScope) => Err(Rejection::EntryNotFound {
+                    entry: named(faults),
+                }),
+                Some(F::WrongStatus) => Err(Rejection::RunStatus {
+                    command: CommandKind::UpdateTransferredToAccounting,
+                    run: jr(RUN),
+                    status: JournalRunStatus::DeleteInprogress,
+                }),
+                Some(F::NoSuchEntry) => Err(Rejection::EntryNotFound { entry: je(9) }),
+                Some(F::MissingOverride) if faults.has(F::EntryCancelled) => {
+                    Err(Rejection::EntryCancelled {
                         command: CommandKind::UpdateTransferredToAccounting,
                         entry: je(5),
-                    }),
-                    Some(other) => panic!("no fault {other}"),
-                    None => Ok(Event::TransferredToAccountingChanged {
-                        entry: je(5),
-                        from: Tta::Yes,
-                        to: Tta::No,
-                    }),
+                    })
                 }
+                Some(F::MissingOverride) => Err(Rejection::OverrideRequired {
+                    entry: je(5),
+                    to: Tta::No,
+                }),
+                Some(F::EntryCancelled) => Err(Rejection::EntryCancelled {
+                    command: CommandKind::UpdateTransferredToAccounting,
+                    entry: je(5),
+                }),
+                None => Ok(Event::TransferredToAccountingChanged {
+                    entry: je(5),
+                    from: Tta::Yes,
+                    to: Tta::No,
+                }),
             },
         );
         assert_eq!(checked, 256);
     }
 }
 
+/// The faults of a request cancelling one entry, in the order of precedence.
+#[derive(Debug, Clone, Copy, PartialEq, VariantArray)]
+enum CancelEntryFault {
+    /// The entity header: missing, or not the token's ([`EntityFault`]).
+    Entity,
+    /// The caller lacks "Cancel Journal Entry".
+    MissingPermission,
+    /// `Zuora-Org-Ids` names an org the caller cannot access.
+    ForeignOrgHeader,
+    /// The run is labelled with an org outside the request's scope.
+    RunOutsideScope,
+    /// The run is DeleteInprogress.
+    WrongStatus,
+    /// The run holds no such entry.
+    NoSuchEntry,
+    /// The entry is cancelled.
+    EntryCancelled,
+    /// The entry's Transferred to Accounting is Processing.
+    EntryTransferred,
+}
+
 #[test]
 fn inv_13_cancel_entry_with_any_faults_gets_the_first() {
-    // 0 entity, 1 permission (Cancel Journal Entry), 2 org header, 3 run outside the scope,
-    // 4 run status (DeleteInprogress), 5 no such entry, 6 entry cancelled, 7 entry transferred.
+    use CancelEntryFault as F;
     for entity_fault in EntityFault::BOTH {
+        let named = |faults: Faults<F>| je(if faults.has(F::NoSuchEntry) { 9 } else { 5 });
         let checked = every_combination(
-            8,
-            |active| {
-                let caller = restricted_caller(if bit(active, 1) {
+            |faults: Faults<F>| {
+                let caller = restricted_caller(if faults.has(F::MissingPermission) {
                     &[Permission::CancelJournalEntry]
                 } else {
                     &[]
                 });
                 let command = Command::CancelEntry {
-                    entry: je(if bit(active, 5) { 9 } else { 5 }),
+                    entry: named(faults),
                     scope: RequestScope {
-                        entity: entity_fault.scope_entity(bit(active, 0)),
-                        orgs: org_header(bit(active, 2)),
+                        entity: entity_fault.scope_entity(faults.has(F::Entity)),
+                        orgs: org_header(faults.has(F::ForeignOrgHeader)),
                     },
                 };
-                let (state, status) = if bit(active, 4) {
+                let (state, status) = if faults.has(F::WrongStatus) {
                     (RunState::DeleteInprogress, EntryCancelledStatus)
-                } else if bit(active, 6) {
+                } else if faults.has(F::EntryCancelled) {
                     (RunState::Error, EntryCancelledStatus)
                 } else {
                     (RunState::Error, Created)
                 };
-                // A cancelled entry is never Processing (INV-3): fault 7 needs a created entry,
-                // and with 4 or 6 active it comes later in the order anyway.
-                let tta = if bit(active, 7) && status == Created {
+                // A cancelled entry is never Processing (INV-3): a transferred entry needs a
+                // created one, and with a wrong status or a cancelled entry it comes later in
+                // the order anyway.
+                let tta = if faults.has(F::EntryTransferred) && status == Created {
                     Tta::Processing
                 } else {
                     Tta::Error
@@ -1138,51 +1209,62 @@ fn inv_13_cancel_entry_with_any_faults_gets_the_first() {
                 (
                     caller,
                     command,
-                    snapshot(state, labels(bit(active, 3)), entries),
+                    snapshot(state, labels(faults.has(F::RunOutsideScope)), entries),
                 )
             },
-            |first, active| {
-                let named = je(if bit(active, 5) { 9 } else { 5 });
-                match first {
-                    Some(0) => Err(entity_fault.rejection()),
-                    Some(1) => Err(Rejection::MissingPermission {
-                        command: CommandKind::CancelEntry,
-                        permission: Permission::CancelJournalEntry,
-                    }),
-                    Some(2) => Err(Rejection::OrgNotAccessible { org: org("org-9") }),
-                    Some(3) => Err(Rejection::EntryNotFound { entry: named }),
-                    Some(4) => Err(Rejection::RunStatus {
-                        command: CommandKind::CancelEntry,
-                        run: jr(RUN),
-                        status: JournalRunStatus::DeleteInprogress,
-                    }),
-                    Some(5) => Err(Rejection::EntryNotFound { entry: je(9) }),
-                    Some(6) => Err(Rejection::EntryCancelled {
-                        command: CommandKind::CancelEntry,
-                        entry: je(5),
-                    }),
-                    Some(7) => Err(Rejection::EntryTransferred {
-                        entry: je(5),
-                        transferred_to_accounting: Tta::Processing,
-                    }),
-                    Some(other) => panic!("no fault {other}"),
-                    None => Ok(Event::EntryCancelled { entry: je(5) }),
-                }
+            |first, faults| match first {
+                Some(F::Entity) => Err(entity_fault.rejection()),
+                Some(F::MissingPermission) => Err(Rejection::MissingPermission {
+                    command: CommandKind::CancelEntry,
+                    permission: Permission::CancelJournalEntry,
+                }),
+                Some(F::ForeignOrgHeader) => Err(Rejection::OrgNotAccessible { org: org("org-9") }),
+                Some(F::RunOutsideScope) => Err(Rejection::EntryNotFound {
+                    entry: named(faults),
+                }),
+                Some(F::WrongStatus) => Err(Rejection::RunStatus {
+                    command: CommandKind::CancelEntry,
+                    run: jr(RUN),
+                    status: JournalRunStatus::DeleteInprogress,
+                }),
+                Some(F::NoSuchEntry) => Err(Rejection::EntryNotFound { entry: je(9) }),
+                Some(F::EntryCancelled) => Err(Rejection::EntryCancelled {
+                    command: CommandKind::CancelEntry,
+                    entry: je(5),
+                }),
+                Some(F::EntryTransferred) => Err(Rejection::EntryTransferred {
+                    entry: je(5),
+                    transferred_to_accounting: Tta::Processing,
+                }),
+                None => Ok(Event::EntryCancelled { entry: je(5) }),
             },
         );
         assert_eq!(checked, 256);
     }
 }
 
+/// The faults of a request deleting a run, in the order of precedence.
+#[derive(Debug, Clone, Copy, PartialEq, VariantArray)]
+enum DeleteRunFault {
+    /// The entity header: missing, or not the token's ([`EntityFault`]).
+    Entity,
+    /// The caller lacks "Delete Cancelled Journal Run".
+    MissingPermission,
+    /// `Zuora-Org-Ids` names an org the caller cannot access.
+    ForeignOrgHeader,
+    /// The run is labelled with an org outside the request's scope.
+    RunOutsideScope,
+    /// The run is Completed, not Cancelled.
+    WrongStatus,
+}
+
 #[test]
 fn inv_13_delete_run_with_any_faults_gets_the_first() {
-    // 0 entity, 1 permission (Delete Cancelled Journal Run), 2 org header, 3 run outside the
-    // scope, 4 run status (Completed, not Cancelled).
+    use DeleteRunFault as F;
     for entity_fault in EntityFault::BOTH {
         let checked = every_combination(
-            5,
-            |active| {
-                let caller = restricted_caller(if bit(active, 1) {
+            |faults: Faults<F>| {
+                let caller = restricted_caller(if faults.has(F::MissingPermission) {
                     &[Permission::DeleteCancelledJournalRun]
                 } else {
                     &[]
@@ -1190,11 +1272,11 @@ fn inv_13_delete_run_with_any_faults_gets_the_first() {
                 let command = Command::DeleteRun {
                     run: jr(RUN),
                     scope: RequestScope {
-                        entity: entity_fault.scope_entity(bit(active, 0)),
-                        orgs: org_header(bit(active, 2)),
+                        entity: entity_fault.scope_entity(faults.has(F::Entity)),
+                        orgs: org_header(faults.has(F::ForeignOrgHeader)),
                     },
                 };
-                let state = if bit(active, 4) {
+                let state = if faults.has(F::WrongStatus) {
                     RunState::Completed
                 } else {
                     RunState::Cancelled
@@ -1203,23 +1285,22 @@ fn inv_13_delete_run_with_any_faults_gets_the_first() {
                 (
                     caller,
                     command,
-                    snapshot(state, labels(bit(active, 3)), entries),
+                    snapshot(state, labels(faults.has(F::RunOutsideScope)), entries),
                 )
             },
             |first, _| match first {
-                Some(0) => Err(entity_fault.rejection()),
-                Some(1) => Err(Rejection::MissingPermission {
+                Some(F::Entity) => Err(entity_fault.rejection()),
+                Some(F::MissingPermission) => Err(Rejection::MissingPermission {
                     command: CommandKind::DeleteRun,
                     permission: Permission::DeleteCancelledJournalRun,
                 }),
-                Some(2) => Err(Rejection::OrgNotAccessible { org: org("org-9") }),
-                Some(3) => Err(Rejection::RunNotFound { run: jr(RUN) }),
-                Some(4) => Err(Rejection::RunStatus {
+                Some(F::ForeignOrgHeader) => Err(Rejection::OrgNotAccessible { org: org("org-9") }),
+                Some(F::RunOutsideScope) => Err(Rejection::RunNotFound { run: jr(RUN) }),
+                Some(F::WrongStatus) => Err(Rejection::RunStatus {
                     command: CommandKind::DeleteRun,
                     run: jr(RUN),
                     status: JournalRunStatus::Completed,
                 }),
-                Some(other) => panic!("no fault {other}"),
                 None => Ok(Event::DeletionStarted),
             },
         );

@@ -3,6 +3,7 @@
 
 mod wire_support;
 
+use journal_run::strategy;
 use journal_run::wire::ErrorCategory;
 use journal_run::wire::{
     DocumentError, GetJournalEntriesInJournalRunType, GetJournalEntryDetailType, GetJournalRunType,
@@ -16,10 +17,6 @@ use journal_run::{
 use proptest::prelude::*;
 use serde_json::json;
 use wire_support::*;
-
-fn je(n: u64) -> JournalEntryNumber {
-    JournalEntryNumber::new(n).unwrap()
-}
 
 /// The field a document error names.
 fn field(error: &DocumentError) -> &str {
@@ -615,72 +612,11 @@ fn core_to_wire_documents_hold_the_rule_fields() {
 // ---------------------------------------------------------------------------------------------
 // Properties.
 
-fn tta() -> impl Strategy<Value = TransferredToAccounting> {
-    prop::sample::select(vec![
-        TransferredToAccounting::No,
-        TransferredToAccounting::Processing,
-        TransferredToAccounting::Yes,
-        TransferredToAccounting::Error,
-        TransferredToAccounting::Ignore,
-    ])
-}
-
-fn state() -> impl Strategy<Value = RunState> {
-    let previous = prop::sample::select(vec![
-        CancellableStatus::Pending,
-        CancellableStatus::Error,
-        CancellableStatus::Completed,
-    ]);
-    prop_oneof![
-        Just(RunState::Pending),
-        Just(RunState::Processing),
-        Just(RunState::Completed),
-        Just(RunState::Error),
-        (previous, 0usize..12).prop_map(|(previous, next)| RunState::CancelInprogress(Job::Known(
-            CancellationJob { previous, next }
-        ))),
-        Just(RunState::CancelInprogress(Job::Unknown)),
-        Just(RunState::Cancelled),
-        Just(RunState::DeleteInprogress),
-    ]
-}
-
-/// Any run a snapshot can hold (every state but deleted). The generator shapes the entries to
-/// the state; `from_snapshot` has the last word.
+/// Any run a snapshot can hold: the library's runs in every state but deleted.
 fn valid_run() -> impl Strategy<Value = JournalRun> {
-    let entries = prop::collection::btree_map(1u64..10_000, (any::<bool>(), tta()), 0..12);
-    let orgs = prop::collection::btree_set("[a-z0-9]{1,8}", 0..3);
-    (1u64..100_000, orgs, state(), entries).prop_filter_map(
-        "the snapshot breaks an invariant",
-        |(number, orgs, mut state, entries)| {
-            let count = entries.len();
-            let entries: Vec<JournalEntry> = entries
-                .into_iter()
-                .map(|(n, (cancelled, t))| JournalEntry {
-                    number: je(n),
-                    status: if cancelled
-                        || matches!(state, RunState::Cancelled | RunState::DeleteInprogress)
-                    {
-                        JournalEntryStatus::Cancelled
-                    } else {
-                        JournalEntryStatus::Created
-                    },
-                    transferred_to_accounting: t,
-                })
-                .filter(|_| !matches!(state, RunState::Pending))
-                .collect();
-            if let RunState::CancelInprogress(Job::Known(job)) = &mut state {
-                job.next %= count + 1;
-            }
-            JournalRun::from_snapshot(
-                JournalRunNumber::new(number).unwrap(),
-                orgs.iter().map(|o| org(o)).collect(),
-                state,
-                entries,
-            )
-            .ok()
-        },
-    )
+    strategy::run().prop_filter("a snapshot holds no deleted run", |run| {
+        run.status().is_some()
+    })
 }
 
 fn any_command(entries: Vec<JournalEntryNumber>) -> impl Strategy<Value = Command> {
@@ -708,7 +644,7 @@ fn any_command(entries: Vec<JournalEntryNumber>) -> impl Strategy<Value = Comman
                 scope: scope.clone(),
             }
         }),
-        (entry.clone(), tta()).prop_map(move |(entry, value)| {
+        (entry.clone(), strategy::transferred_to_accounting()).prop_map(move |(entry, value)| {
             Command::UpdateTransferredToAccounting {
                 entry,
                 value,

@@ -1,14 +1,14 @@
 //! The documented example (FACTS.md, PUT_JournalRun): JR-00000075, Completed, ten entries, one
 //! transferred. Nine are cancelled, one fails, and the run stays Completed (INV-5, INV-1).
 
-use journal_run::{
-    AttemptOutcome, Caller, CancellableStatus, Command, Event, JournalEntryNumber, JournalRun,
-    JournalRunNumber, JournalRunStatus, RequestScope, Settlement, TransferredToAccounting,
-};
+mod support;
 
-fn je(n: u64) -> JournalEntryNumber {
-    JournalEntryNumber::new(n).unwrap()
-}
+use support::je;
+
+use journal_run::{
+    AttemptOutcome, Caller, CancellableStatus, Command, Event, JournalRun, JournalRunNumber,
+    JournalRunStatus, RequestScope, Settlement, TransferredToAccounting,
+};
 
 #[test]
 fn jr_00000075_stays_completed_with_nine_cancelled_and_one_failed() {

@@ -16,13 +16,14 @@ use std::fmt;
 
 use journal_run::{
     Caller, Command, Event, JournalEntryNumber, JournalRun, JournalRunNumber, JournalRunStatus,
-    OrgAccess, OrgId, OrgIds, PermissionSet, Rejection, RequestScope, TransferResult,
+    OrgAccess, OrgId, PermissionSet, Rejection, RequestScope, TransferResult,
     TransferredToAccounting,
 };
 use strum::VariantArray;
 
 use crate::checks::{command_faults, JobTracker};
 use crate::reference::{view_of_run, Model, ModelEntry};
+use crate::support::{je, jr, org_ids};
 
 /// SplitMix64: a tiny, well-mixed, seeded generator.
 #[derive(Debug, Clone)]
@@ -254,14 +255,6 @@ pub struct Scenario {
     pub ops: Vec<Op>,
 }
 
-fn je(n: u64) -> JournalEntryNumber {
-    JournalEntryNumber::new(n).unwrap()
-}
-
-fn jr(n: u64) -> JournalRunNumber {
-    JournalRunNumber::new(n).unwrap()
-}
-
 fn org_subset(rng: &mut Rng, at_least_one: bool) -> Vec<OrgId> {
     loop {
         let orgs: Vec<OrgId> = ORGS
@@ -313,7 +306,7 @@ fn random_scope(rng: &mut Rng, swarm: &Swarm) -> RequestScope {
             .iter()
             .map(|o| o.as_str().to_owned())
             .collect();
-        OrgIds::parse(&names.join(",")).unwrap()
+        org_ids(&names.join(","))
     });
     RequestScope { entity, orgs }
 }

@@ -4,10 +4,12 @@
 //! to say; these lists hold every candidate.
 
 use journal_run::{
-    CancellableStatus, CancellationJob, Job, JournalEntry, JournalEntryNumber, JournalEntryStatus,
-    RunState, TransferredToAccounting,
+    CancellableStatus, CancellationJob, Job, JournalEntry, JournalEntryStatus, RunState,
+    TransferredToAccounting,
 };
 use strum::VariantArray;
+
+use crate::support::je;
 
 /// Every mix of `n` entries JE-1..JE-n: each Created or Cancelled, with any of the five
 /// Transferred to Accounting values.
@@ -20,7 +22,7 @@ pub fn entry_mixes(n: u64) -> Vec<Vec<JournalEntry>> {
                 for &tta in TransferredToAccounting::VARIANTS {
                     let mut next = mix.clone();
                     next.push(JournalEntry {
-                        number: JournalEntryNumber::new(number).unwrap(),
+                        number: je(number),
                         status,
                         transferred_to_accounting: tta,
                     });

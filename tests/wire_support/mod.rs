@@ -1,5 +1,6 @@
 //! Shared by the wire tests: the fixtures, and one request scenario per kind of answer of the
-//! cancel handler (docs/WIRE.md shows each scenario's body; tests/wire_docs.rs checks it).
+//! cancel handler (docs/WIRE.md shows each scenario's body; tests/wire_docs.rs checks it). It
+//! re-exports the shared helpers of `tests/support`, so a wire test crate has them too.
 
 #![allow(dead_code)] // each test crate uses a part of this module
 
@@ -10,9 +11,7 @@ use journal_run::wire::{
     CancelHandler, CancelOutcome, GetJournalEntriesInJournalRunType, GetJournalRunType, ProcessId,
     RequestId, RunSnapshot,
 };
-use journal_run::{
-    Caller, Command, EntityId, JournalRun, OrgAccess, OrgId, Permission, PermissionSet,
-};
+use journal_run::{Caller, Command, JournalRun, OrgAccess, Permission, PermissionSet};
 
 /// The request id every scenario uses (the spec's example).
 pub const REQUEST_ID: &str = "d7479cf6-b410-4630-b841-268ccd48f0d2";
@@ -48,13 +47,10 @@ pub fn worked_example_run() -> JournalRun {
     JournalRun::try_from(&worked_example_snapshot()).expect("the fixture is consistent")
 }
 
-pub fn org(id: &str) -> OrgId {
-    id.parse().unwrap()
-}
+#[path = "../support/mod.rs"]
+mod support;
 
-pub fn entity(id: &str) -> EntityId {
-    id.parse().unwrap()
-}
+pub use support::*;
 
 pub fn request_id() -> RequestId {
     RequestId::parse(REQUEST_ID).unwrap()

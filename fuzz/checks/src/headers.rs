@@ -13,7 +13,6 @@ use journal_run::{
 };
 
 use crate::text_of;
-use crate::transitions::{caller, orgs_of, CallerSpec};
 
 /// Whether `c` may appear in an accepted `Zuora-Track-Id` (INV-15, stated independently of
 /// `TrackId::parse`): US-ASCII, not a control character, none of `: ; " '`.
@@ -193,10 +192,10 @@ pub struct RequestSpec {
     pub path: Option<String>,
     /// The headers, in order.
     pub headers: Vec<HeaderSpec>,
-    /// Who the token resolves to.
-    pub caller: CallerSpec,
-    /// The run's organization labels, as a mask over the org pool.
-    pub labels: u8,
+    /// Who the token resolves to (the library's `Arbitrary`).
+    pub caller: Caller,
+    /// The run's organization labels.
+    pub labels: Vec<OrgId>,
     /// How far the run got before the request.
     pub progress: u8,
 }
@@ -267,7 +266,7 @@ pub fn check_handler(data: &[u8]) {
 #[must_use]
 pub fn handle(data: &[u8]) -> Option<CancelOutcome> {
     let request = RequestSpec::arbitrary_take_rest(Unstructured::new(data)).ok()?;
-    let run = run_for(orgs_of(request.labels).collect(), request.progress);
+    let run = run_for(request.labels.clone(), request.progress);
     let path = request
         .path
         .clone()
@@ -298,13 +297,13 @@ pub fn handle(data: &[u8]) -> Option<CancelOutcome> {
             (name, value)
         })
         .collect();
-    let caller = caller(&request.caller);
+    let caller = &request.caller;
     let request_id =
         RequestId::parse("d7479cf6-b410-4630-b841-268ccd48f0d2").expect("a valid request id");
     let process_id = ProcessId::parse("738CBB9234B47A47").expect("a valid process id");
 
     let outcome =
-        CancelHandler::default().handle(&path, &headers, &caller, &run, &request_id, &process_id);
+        CancelHandler::default().handle(&path, &headers, caller, &run, &request_id, &process_id);
     let response = &outcome.response;
 
     // Zuora-Track-Id: echoed exactly when given once and valid, as given (INV-15).

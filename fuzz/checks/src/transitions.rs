@@ -1,36 +1,30 @@
 //! The `transitions` target: an arbitrary sequence of callers and commands applied to a run,
 //! with every invariant of docs/INVARIANTS.md checked after every step.
 //!
-//! The input is decoded with `arbitrary` into the mirror types below (the library does not
-//! depend on `arbitrary`), which map onto the library's `Caller`, `Command` and snapshots.
-//! Numbers, orgs and entities are drawn from small pools so that commands mostly hit the run
-//! and its entries, and sometimes miss them.
+//! The input is decoded with `arbitrary` straight into the library's own types (its feature
+//! `arbitrary`): the starting run (new, processed, any run that obeys the rules, or any
+//! snapshot), and each step's `Caller` and `Command`. The only types of this target's own are
+//! the scenario around them: how the run starts, when it is saved and read back, and a
+//! shorthand for many steps of the cancellation job. (An input whose bytes run out reads
+//! zeros: number 1, no permission, empty lists; so a short input's commands name run
+//! `JR-00000001` and entry `JE-00000001`, which a short input's run holds.)
 
 use std::collections::BTreeSet;
 
 use arbitrary::{Arbitrary, Unstructured};
 use journal_run::invariants::{check_state, check_transition};
 use journal_run::{
-    AttemptOutcome, Caller, CancellableStatus, CancellationJob, Command, EntityId, Event, Job,
-    JournalEntry, JournalEntryNumber, JournalEntryStatus, JournalRun, JournalRunNumber,
-    JournalRunStatus, OrgAccess, OrgId, OrgIds, Permission, PermissionSet, RequestScope, RunState,
-    Settlement, TransferResult, TransferredToAccounting,
+    AttemptOutcome, Caller, Command, Event, JournalEntry, JournalEntryNumber, JournalRun,
+    JournalRunNumber, JournalRunStatus, OrgId, Permission, PermissionSet, RequestScope, Settlement,
+    TransferredToAccounting, UncheckedRun,
 };
 
-/// The org ids the scenarios draw from.
-const ORGS: [&str; 3] = ["org-a", "org-b", "org-c"];
-/// The entity ids the scenarios draw from.
-const ENTITIES: [&str; 3] = ["entity-1", "entity-2", "entity-3"];
 /// At most this many steps per input, so one input stays fast to run.
 pub const MAX_STEPS: usize = 256;
 
 /// A whole fuzz input: a starting run and the steps applied to it.
 #[derive(Debug, Arbitrary)]
 pub struct Scenario {
-    /// The run's number (zero means 1).
-    pub run: u64,
-    /// Its organization labels, as a mask over the org pool.
-    pub labels: u8,
     /// How the run starts.
     pub start: Start,
     /// After this many steps, the run is serialized and read back, and the copy takes every
@@ -44,363 +38,112 @@ pub struct Scenario {
 #[derive(Debug, Arbitrary)]
 pub enum Start {
     /// `JournalRun::new`: Pending, no entries.
-    New,
-    /// New, then processed by the first two steps (Completed, or Error when `failed`).
+    New {
+        /// The run's number.
+        run: JournalRunNumber,
+        /// Its organization labels.
+        labels: Vec<OrgId>,
+    },
+    /// New, then processed by Zuora's own processes in the first two steps (Completed, or
+    /// Error when `failed`).
     Processed {
+        /// The run's number.
+        run: JournalRunNumber,
+        /// Its organization labels.
+        labels: Vec<OrgId>,
         /// Processing fails.
         failed: bool,
-        /// The entries processing creates.
-        entries: EntriesSpec,
+        /// The entries processing creates (a repeated one is rejected).
+        entries: Vec<JournalEntryNumber>,
     },
-    /// `JournalRun::from_snapshot`; a snapshot it rejects starts a new run instead.
-    Snapshot {
-        /// The run's state.
-        state: StateSpec,
-        /// Its entries, in any order.
-        entries: Vec<EntrySpec>,
+    /// Any run that obeys the rules, in any state (the library's `Arbitrary`).
+    Run(JournalRun),
+    /// `JournalRun::try_from` any snapshot; a snapshot it rejects starts a new run instead.
+    Snapshot(UncheckedRun),
+}
+
+/// One step.
+#[derive(Debug, Arbitrary)]
+pub enum Step {
+    /// A caller makes a command.
+    Command {
+        /// The caller.
+        caller: Caller,
+        /// The command.
+        command: Command,
     },
-}
-
-/// A run state for a snapshot.
-#[derive(Debug, Arbitrary)]
-pub struct StateSpec {
-    /// Index into the status spellings.
-    pub status: u8,
-    /// The job's previous status, for `CancelInprogress`.
-    pub previous: u8,
-    /// The job's position, for `CancelInprogress`.
-    pub next: u8,
-    /// The run is deleted (overrides `status`).
-    pub deleted: bool,
-}
-
-/// An entry of a snapshot.
-#[derive(Debug, Arbitrary)]
-pub struct EntrySpec {
-    /// Its number.
-    pub number: EntryRef,
-    /// Cancelled rather than Created.
-    pub cancelled: bool,
-    /// Index into the Transferred to Accounting spellings.
-    pub transferred: u8,
-}
-
-/// An entry number: mostly a small one (likely to exist), sometimes any.
-#[derive(Debug, Clone, Copy, Arbitrary)]
-pub enum EntryRef {
-    /// `JE-` 1 to 40.
-    Small(u8),
-    /// Any non-zero value (zero means `u64::MAX`).
-    Any(u64),
-}
-
-/// A run number a request names.
-#[derive(Debug, Clone, Copy, Arbitrary)]
-pub enum RunRef {
-    /// The scenario's run.
-    This,
-    /// Another number (zero means the scenario's run).
-    Other(u64),
-}
-
-/// The entries processing creates.
-#[derive(Debug, Arbitrary)]
-pub enum EntriesSpec {
-    /// `count % 24` consecutive entries after `first % 8`.
-    Range {
-        /// Where the numbers start.
-        first: u8,
-        /// How many.
-        count: u8,
-    },
-    /// These, in this order (possibly repeated).
-    Listed(Vec<EntryRef>),
-}
-
-/// Who makes a step's command.
-#[derive(Debug, Arbitrary)]
-pub enum CallerSpec {
-    /// Every permission, every org, no Multi-entity.
-    Superuser,
-    /// A caller with no permission at all (Zuora's own processes ignore the caller: D-8).
-    Nobody,
-    /// Any caller.
-    Custom {
-        /// Permission bits.
-        permissions: u16,
-        /// `None`: every org; `Some(mask)`: these orgs of the pool.
-        orgs: Option<u8>,
-        /// The token's entities, as a mask over the entity pool.
-        entities: u8,
-    },
-}
-
-/// A request's scope headers.
-#[derive(Debug, Arbitrary)]
-pub struct ScopeSpec {
-    /// `Zuora-Entity-Ids`: an index into the entity pool.
-    pub entity: Option<u8>,
-    /// `Zuora-Org-Ids`: a mask over the org pool (an empty mask means no header).
-    pub orgs: Option<u8>,
-}
-
-/// A command, mirroring `journal_run::Command`.
-#[derive(Debug, Arbitrary)]
-#[allow(missing_docs)]
-pub enum CommandSpec {
-    CancelRun(RunRef, ScopeSpec),
-    DeleteRun(RunRef, ScopeSpec),
-    CancelEntry(EntryRef, ScopeSpec),
-    DeleteEntry(EntryRef, ScopeSpec),
-    UpdateTransferredToAccounting(EntryRef, u8, ScopeSpec),
-    StartProcessing,
-    CompleteProcessing(EntriesSpec),
-    FailProcessing(EntriesSpec),
-    StepCancellation,
-    /// `StepCancellation`, `1 + n % 32` times in a row (one step each): lets the fuzzer run
-    /// a whole job through a run's entries with a few bytes.
+    /// A command from a caller allowed everything, in every org, in no entity
+    /// (`Caller::superuser`): most requests then pass the request's checks, so the fuzzer
+    /// reaches the rules behind them with a few bytes.
+    Superuser(Command),
+    /// `StepCancellation`, `1 + n % 32` times in a row (one step each), by Zuora's own
+    /// process: lets the fuzzer run a whole job through a run's entries with a few bytes.
     StepCancellationRepeatedly(u8),
-    SettleCancellation,
-    FinishDeletion,
-    BeginTransfer(EntryRef),
-    FinishTransfer(EntryRef, bool),
 }
 
-/// One step: a caller and a command.
-#[derive(Debug, Arbitrary)]
-pub struct Step {
-    /// The caller.
-    pub caller: CallerSpec,
-    /// The command.
-    pub command: CommandSpec,
+/// The caller of Zuora's own processes: no user permission applies to them (D-8).
+fn system() -> Caller {
+    Caller::with_permissions(PermissionSet::EMPTY)
 }
 
-fn entry_number(r: EntryRef) -> JournalEntryNumber {
-    let value = match r {
-        EntryRef::Small(n) => u64::from(n % 40) + 1,
-        EntryRef::Any(0) => u64::MAX,
-        EntryRef::Any(n) => n,
-    };
-    JournalEntryNumber::new(value).unwrap_or_else(|| unreachable!("the value is not zero"))
-}
-
-fn entries(spec: &EntriesSpec) -> Vec<JournalEntryNumber> {
-    match spec {
-        EntriesSpec::Range { first, count } => {
-            let first = u64::from(first % 8);
-            (1..=u64::from(count % 24))
-                .map(|i| entry_number(EntryRef::Any(first + i)))
-                .collect()
+/// The callers and commands of one step: one, or several for `StepCancellationRepeatedly`.
+fn commands(step: &Step) -> Vec<(Caller, Command)> {
+    match step {
+        Step::Command { caller, command } => vec![(caller.clone(), command.clone())],
+        Step::Superuser(command) => vec![(Caller::superuser(), command.clone())],
+        Step::StepCancellationRepeatedly(n) => {
+            vec![(system(), Command::StepCancellation); 1 + usize::from(n % 32)]
         }
-        EntriesSpec::Listed(list) => list.iter().map(|r| entry_number(*r)).collect(),
-    }
-}
-
-fn pick<T: Copy>(choices: &[T], index: u8) -> T {
-    choices[usize::from(index) % choices.len()]
-}
-
-fn transferred(index: u8) -> TransferredToAccounting {
-    pick(TransferredToAccounting::SPELLINGS, index)
-        .parse()
-        .expect("a spelling parses")
-}
-
-fn cancellable(index: u8) -> CancellableStatus {
-    pick(
-        &[
-            CancellableStatus::Pending,
-            CancellableStatus::Error,
-            CancellableStatus::Completed,
-        ],
-        index,
-    )
-}
-
-pub(crate) fn orgs_of(mask: u8) -> impl Iterator<Item = OrgId> {
-    ORGS.iter()
-        .enumerate()
-        .filter(move |(i, _)| mask & (1 << i) != 0)
-        .map(|(_, id)| OrgId::parse(id).expect("a pool id is valid"))
-}
-
-pub(crate) fn caller(spec: &CallerSpec) -> Caller {
-    match spec {
-        CallerSpec::Superuser => Caller::superuser(),
-        CallerSpec::Nobody => Caller::with_permissions(PermissionSet::EMPTY),
-        CallerSpec::Custom {
-            permissions,
-            orgs,
-            entities,
-        } => Caller {
-            permissions: PermissionSet::from_bits_truncate(*permissions),
-            orgs: match orgs {
-                None => OrgAccess::All,
-                Some(mask) => OrgAccess::Only(orgs_of(*mask).collect()),
-            },
-            entities: ENTITIES
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| entities & (1 << i) != 0)
-                .map(|(_, id)| EntityId::parse(id).expect("a pool id is valid"))
-                .collect(),
-        },
-    }
-}
-
-fn scope(spec: &ScopeSpec) -> RequestScope {
-    RequestScope {
-        entity: spec
-            .entity
-            .map(|i| EntityId::parse(pick(&ENTITIES, i)).expect("a pool id is valid")),
-        orgs: spec.orgs.and_then(|mask| {
-            let listed: Vec<String> = orgs_of(mask).map(String::from).collect();
-            (!listed.is_empty())
-                .then(|| OrgIds::parse(&listed.join(",")).expect("pool ids are valid"))
-        }),
-    }
-}
-
-fn run_ref(r: RunRef, this: JournalRunNumber) -> JournalRunNumber {
-    match r {
-        RunRef::This => this,
-        RunRef::Other(n) => JournalRunNumber::new(n).unwrap_or(this),
-    }
-}
-
-/// The commands of one step: one, or several for `StepCancellationRepeatedly`.
-fn commands(spec: &CommandSpec, this: JournalRunNumber) -> Vec<Command> {
-    match spec {
-        CommandSpec::StepCancellationRepeatedly(n) => {
-            vec![Command::StepCancellation; 1 + usize::from(n % 32)]
-        }
-        other => vec![command(other, this)],
-    }
-}
-
-fn command(spec: &CommandSpec, this: JournalRunNumber) -> Command {
-    match spec {
-        CommandSpec::CancelRun(run, s) => Command::CancelRun {
-            run: run_ref(*run, this),
-            scope: scope(s),
-        },
-        CommandSpec::DeleteRun(run, s) => Command::DeleteRun {
-            run: run_ref(*run, this),
-            scope: scope(s),
-        },
-        CommandSpec::CancelEntry(entry, s) => Command::CancelEntry {
-            entry: entry_number(*entry),
-            scope: scope(s),
-        },
-        CommandSpec::DeleteEntry(entry, s) => Command::DeleteEntry {
-            entry: entry_number(*entry),
-            scope: scope(s),
-        },
-        CommandSpec::UpdateTransferredToAccounting(entry, value, s) => {
-            Command::UpdateTransferredToAccounting {
-                entry: entry_number(*entry),
-                value: transferred(*value),
-                scope: scope(s),
-            }
-        }
-        CommandSpec::StartProcessing => Command::StartProcessing,
-        CommandSpec::CompleteProcessing(e) => Command::CompleteProcessing {
-            entries: entries(e),
-        },
-        CommandSpec::FailProcessing(e) => Command::FailProcessing {
-            entries: entries(e),
-        },
-        CommandSpec::StepCancellation | CommandSpec::StepCancellationRepeatedly(_) => {
-            Command::StepCancellation
-        }
-        CommandSpec::SettleCancellation => Command::SettleCancellation,
-        CommandSpec::FinishDeletion => Command::FinishDeletion,
-        CommandSpec::BeginTransfer(entry) => Command::BeginTransfer {
-            entry: entry_number(*entry),
-        },
-        CommandSpec::FinishTransfer(entry, ok) => Command::FinishTransfer {
-            entry: entry_number(*entry),
-            result: if *ok {
-                TransferResult::Yes
-            } else {
-                TransferResult::Error
-            },
-        },
-    }
-}
-
-fn snapshot_state(spec: &StateSpec) -> RunState {
-    if spec.deleted {
-        return RunState::Deleted;
-    }
-    let status: JournalRunStatus = pick(JournalRunStatus::SPELLINGS, spec.status)
-        .parse()
-        .expect("a spelling parses");
-    match RunState::from_status(status) {
-        // Half of the CancelInprogress states have a known job, half are as Zuora exports them.
-        RunState::CancelInprogress(_) if spec.next.is_multiple_of(2) => {
-            RunState::CancelInprogress(Job::Known(CancellationJob {
-                previous: cancellable(spec.previous),
-                next: usize::from(spec.next / 2 % 32),
-            }))
-        }
-        state => state,
     }
 }
 
 /// The starting run and the steps that prepare it (processing, for `Start::Processed`).
 fn start(scenario: &Scenario) -> (JournalRun, Vec<(Caller, Command)>) {
-    let number = JournalRunNumber::new(scenario.run)
-        .unwrap_or_else(|| JournalRunNumber::new(1).expect("one is a number"));
-    let labels: Vec<OrgId> = orgs_of(scenario.labels).collect();
-    let new = || JournalRun::new(number, labels.clone());
     match &scenario.start {
-        Start::New => (new(), Vec::new()),
-        Start::Processed { failed, entries: e } => {
-            let entries = entries(e);
+        Start::New { run, labels } => (JournalRun::new(*run, labels.clone()), Vec::new()),
+        Start::Processed {
+            run,
+            labels,
+            failed,
+            entries,
+        } => {
+            let entries = entries.clone();
             let end = if *failed {
                 Command::FailProcessing { entries }
             } else {
                 Command::CompleteProcessing { entries }
             };
-            let system = Caller::with_permissions(PermissionSet::EMPTY);
             (
-                new(),
-                vec![(system.clone(), Command::StartProcessing), (system, end)],
+                JournalRun::new(*run, labels.clone()),
+                vec![(system(), Command::StartProcessing), (system(), end)],
             )
         }
-        Start::Snapshot { state, entries: e } => {
-            let entries: Vec<JournalEntry> = e
-                .iter()
-                .map(|spec| JournalEntry {
-                    number: entry_number(spec.number),
-                    status: if spec.cancelled {
-                        JournalEntryStatus::Cancelled
-                    } else {
-                        JournalEntryStatus::Created
-                    },
-                    transferred_to_accounting: transferred(spec.transferred),
-                })
-                .collect();
-            match JournalRun::from_snapshot(number, labels.clone(), snapshot_state(state), entries)
-            {
-                Ok(run) => {
-                    assert!(
-                        check_state(&run).is_empty(),
-                        "from_snapshot accepted a run that breaks {:?}",
-                        check_state(&run)
-                    );
-                    (run, Vec::new())
-                }
-                Err(error) => {
-                    assert!(
-                        !error.violations.is_empty(),
-                        "a snapshot was rejected without naming an invariant"
-                    );
-                    (new(), Vec::new())
-                }
-            }
+        Start::Run(run) => {
+            assert!(
+                check_state(run).is_empty(),
+                "an arbitrary run breaks {:?}",
+                check_state(run)
+            );
+            (run.clone(), Vec::new())
         }
+        Start::Snapshot(snapshot) => match JournalRun::try_from(snapshot.clone()) {
+            Ok(run) => {
+                assert!(
+                    check_state(&run).is_empty(),
+                    "a snapshot that breaks {:?} was accepted",
+                    check_state(&run)
+                );
+                (run, Vec::new())
+            }
+            Err(error) => {
+                assert!(
+                    !error.violations.is_empty(),
+                    "a snapshot was rejected without naming an invariant"
+                );
+                let new = JournalRun::new(snapshot.number(), snapshot.organizations().to_vec());
+                (new, Vec::new())
+            }
+        },
     }
 }
 
@@ -719,15 +462,9 @@ pub fn events(data: &[u8]) -> Vec<Event> {
 /// When an invariant does not hold.
 pub fn run(scenario: &Scenario) -> Vec<Event> {
     let (initial, prepare) = start(scenario);
-    let this = initial.number();
     let steps = prepare
         .into_iter()
-        .chain(scenario.steps.iter().flat_map(|step| {
-            let caller = caller(&step.caller);
-            commands(&step.command, this)
-                .into_iter()
-                .map(move |command| (caller.clone(), command))
-        }));
+        .chain(scenario.steps.iter().flat_map(commands));
     let resume_at = usize::from(scenario.resume_at);
 
     let mut live = initial.clone();

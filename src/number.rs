@@ -219,10 +219,6 @@ macro_rules! number_type {
                 };
                 Ok(Self(NonZeroU64::new(value).unwrap_or(NonZeroU64::MIN)))
             }
-
-            fn size_hint(_depth: usize) -> (usize, Option<usize>) {
-                (1, Some(9))
-            }
         }
 
         impl<'de> Deserialize<'de> for $name {

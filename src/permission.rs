@@ -252,10 +252,6 @@ impl<'a> arbitrary::Arbitrary<'a> for PermissionSet {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
         Ok(Self::from_bits_truncate(u.arbitrary()?))
     }
-
-    fn size_hint(depth: usize) -> (usize, Option<usize>) {
-        <u16 as arbitrary::Arbitrary>::size_hint(depth)
-    }
 }
 
 impl fmt::Debug for PermissionSet {

@@ -761,6 +761,7 @@ fn number_of(text: &str) -> u64 {
     text[3..].parse().expect("a number")
 }
 
+/// INV-19: every answered change survives SIGKILL, logs stay 1..n, jobs end as uninterrupted ones.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_job_resumes_where_it_stopped_and_ends_as_an_uninterrupted_one() {
     let started = Instant::now();

@@ -763,7 +763,7 @@ fn number_of(text: &str) -> u64 {
 
 /// INV-19: every answered change survives SIGKILL, logs stay 1..n, jobs end as uninterrupted ones.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn every_job_resumes_where_it_stopped_and_ends_as_an_uninterrupted_one() {
+async fn inv_19_every_job_resumes_where_it_stopped_and_ends_as_an_uninterrupted_one() {
     let started = Instant::now();
     let dir = tempfile::tempdir().expect("a temporary directory");
     std::fs::write(

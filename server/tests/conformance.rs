@@ -56,7 +56,7 @@ impl Check<'_> {
 
 /// INV-20: every body the server sends conforms to Zuora's spec.
 #[tokio::test]
-async fn every_answer_of_every_operation_conforms_to_the_spec() {
+async fn inv_20_every_answer_of_every_operation_conforms_to_the_spec() {
     let Some(spec) = spec() else { return };
     let mut check = Check {
         spec,

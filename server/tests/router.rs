@@ -725,7 +725,7 @@ fn cases() -> u32 {
 /// rules (an answer other than category 11) and how many were accepted writes.
 /// INV-20: no request crashes the router or changes state unless accepted.
 #[test]
-fn arbitrary_requests_never_crash_the_router_nor_change_state_unless_accepted() {
+fn inv_20_arbitrary_requests_never_crash_the_router_nor_change_state_unless_accepted() {
     let defaults = ProptestConfig::default();
     let config = ProptestConfig {
         cases: cases(),

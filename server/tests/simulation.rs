@@ -754,7 +754,7 @@ async fn audit(
 
 /// INV-19: every run equals the replay of its log, and its audit is clean.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn seeded_clients_and_jobs_end_in_audited_runs_that_equal_their_logs() {
+async fn inv_19_seeded_clients_and_jobs_end_in_audited_runs_that_equal_their_logs() {
     let seed = seed();
     let clients = env_or("SIM_CLIENTS", 4);
     let requests = env_or("SIM_REQUESTS", 150);

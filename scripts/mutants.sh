@@ -39,7 +39,7 @@ esac
 # The library's own unit tests and the integration tests of the rules (doctests and the wire
 # format's tests are left out: the first compile one by one, the second test no rule file).
 test_args=(--cargo-arg=--lib)
-for t in bad_inputs exhaustive faithful model properties serialization simulation table worked_example; do
+for t in bad_inputs exhaustive faithful generators model properties serialization simulation table worked_example; do
     if [ -f "tests/$t.rs" ]; then
         test_args+=("--cargo-arg=--test=$t")
     fi

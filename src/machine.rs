@@ -45,7 +45,7 @@ pub const PRECEDENCE: &[(&str, &[&str])] = &[
         &["MissingPermission", "QueryPermission"],
     ),
     (
-        "for a request, `Zuora-Org-Ids` against the caller's orgs",
+        "for a request, the orgs the request names against the caller's accessible orgs",
         &["OrgNotAccessible"],
     ),
     (

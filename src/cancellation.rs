@@ -125,7 +125,11 @@ impl From<CancellationJob> for Job {
 
 /// What one step of the job did to the entry it attempted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", expecting = "an attempt's outcome")]
+#[serde(
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase",
+    expecting = "an attempt's outcome"
+)]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum AttemptOutcome {
     /// The entry was cancelled.

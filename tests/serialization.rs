@@ -338,3 +338,22 @@ fn value_types_spell_themselves_one_way() {
     assert_eq!(entity.to_string(), "e".repeat(64));
     assert_eq!(format!("{:?}", EntityId::parse("e-1").unwrap()), "\"e-1\"");
 }
+
+/// Every field of the saved form is spelled as Zuora's JSON spells fields (camelCase), never as
+/// a Rust identifier: the failed attempt's reason among them.
+#[test]
+fn saved_events_name_their_fields_in_zuoras_words() {
+    use journal_run::AttemptOutcome;
+    let failed = Event::EntryAttempted {
+        entry: je(4),
+        outcome: AttemptOutcome::Failed {
+            transferred_to_accounting: TransferredToAccounting::Yes,
+        },
+    };
+    let text = serde_json::to_string(&failed).unwrap();
+    assert_eq!(
+        text,
+        r#"{"event":"entryAttempted","entry":"JE-00000004","outcome":{"failed":{"transferredToAccounting":"Yes"}}}"#
+    );
+    assert_eq!(serde_json::from_str::<Event>(&text).unwrap(), failed);
+}

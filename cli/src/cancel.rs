@@ -82,17 +82,43 @@ fn request(cancel: &Cancel, loaded: &Loaded) -> Request {
 }
 
 /// The job's attempts, in its order, read from its events (not kept apart: a million of them).
-fn outcomes(events: &[Event]) -> impl Iterator<Item = Outcome> + '_ {
+fn outcomes(events: &[Logged]) -> impl Iterator<Item = Outcome> + '_ {
     events.iter().filter_map(|event| match event {
-        Event::EntryAttempted { entry, outcome } => Some(Outcome {
-            number: *entry,
-            outcome: *outcome,
-        }),
-        _ => None,
+        Logged::Attempt(outcome) => Some(*outcome),
+        Logged::Other(_) => None,
     })
 }
 
+/// An event as `cancel` keeps it: an attempt (a million of them) in 16 bytes, another whole.
+enum Logged {
+    Attempt(Outcome),
+    Other(Box<Event>),
+}
+
+impl Logged {
+    fn of(event: &Event) -> Self {
+        match event {
+            Event::EntryAttempted { entry, outcome } => Self::Attempt(Outcome {
+                number: *entry,
+                outcome: *outcome,
+            }),
+            other => Self::Other(Box::new(other.clone())),
+        }
+    }
+
+    fn event(&self) -> Event {
+        match self {
+            Self::Attempt(o) => Event::EntryAttempted {
+                entry: o.number,
+                outcome: o.outcome,
+            },
+            Self::Other(event) => (**event).clone(),
+        }
+    }
+}
+
 /// What one entry's attempt did, as `outcomes` reports it.
+#[derive(Clone, Copy)]
 struct Outcome {
     number: JournalEntryNumber,
     outcome: AttemptOutcome,
@@ -196,8 +222,8 @@ pub fn run(cancel: &Cancel) -> Result<u8, Failure> {
     if let Ok(event) = &handled.decision {
         run.apply(event)
             .map_err(|e| Failure::Internal(e.to_string()))?;
-        events.push(event.clone());
-        run.finish_job(|event| events.push(event.clone()))
+        events.push(Logged::of(event));
+        run.finish_job(|event| events.push(Logged::of(event)))
             .map_err(|e| Failure::Internal(e.to_string()))?;
     }
     let accepted = handled.decision.is_ok();
@@ -251,7 +277,7 @@ fn write_json(
     readers: Vec<Box<dyn io::Read>>,
     run: &JournalRun,
     response: &ResponseJson<'_>,
-    events: &[Event],
+    events: &[Logged],
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
     let json = |e: serde_json::Error| Failure::Output(io::Error::from(e));
@@ -286,12 +312,12 @@ fn write_json(
         flush_full(&mut chunk, out)?;
     }
     chunk.extend_from_slice(b"],\"events\":[");
-    for (i, event) in events.iter().enumerate() {
+    for (i, event) in events.iter().map(Logged::event).enumerate() {
         if i > 0 {
             chunk.push(b',');
         }
-        if !write_event(&mut chunk, event) {
-            serde_json::to_writer(&mut chunk, event).map_err(json)?;
+        if !write_event(&mut chunk, &event) {
+            serde_json::to_writer(&mut chunk, &event).map_err(json)?;
         }
         flush_full(&mut chunk, out)?;
     }

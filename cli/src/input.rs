@@ -201,6 +201,8 @@ pub struct Loaded {
     pub digest: Option<blake3::Hash>,
     /// What the copy needs, when asked for.
     pub plan: Option<CopyPlan>,
+    /// Whether a second thread read the second half of `journalEntries` (a large file).
+    pub read_in_two: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -290,6 +292,10 @@ struct Parts {
     patches: Option<Vec<Patch>>,
     /// The last file's `journalEntries` items: from after `[` to `]`.
     array: Option<Range<u64>>,
+    /// The file being read, when a second thread may read part of it again ([`Tail`]).
+    split: Option<std::path::PathBuf>,
+    /// Whether it did.
+    read_in_two: bool,
 }
 
 impl Parts {
@@ -312,6 +318,7 @@ impl Parts {
             pages: self.pages,
             digest,
             plan,
+            read_in_two: self.read_in_two,
         })
     }
 }
@@ -461,77 +468,224 @@ fn member_value<R: Read>(
 }
 
 /// Reads the `journalEntries` array: each entry through [`EntryDoc`] and the library's
-/// parsers into a [`JournalEntry`].
+/// parsers into a [`JournalEntry`]. In a large regular file, a second thread reads the array's
+/// second half meanwhile ([`Tail`]).
 fn entries<R: Read>(w: &mut Walker<R>, parts: &mut Parts) -> Result<(), Either> {
     w.begin_array("journalEntries")?;
     let open = w.offset();
     let mut first = true;
-    let mut index = 0;
+    let mut tail: Option<Tail> = None;
     while w.next_element(first)? {
         first = false;
-        let at = || format!("journalEntries[{index}]");
-        let offset = w.hold_value().map_err(|e| within(&at(), e.into()))?;
-        let (text, members) = w.held();
-        if text.first() != Some(&b'{') {
-            return Err(Either::Value(Fault {
-                offset,
-                message: format!(
-                    "{}: expected a journal entry object, found {}",
-                    at(),
-                    crate::walk::kind_of(text[0])
-                ),
-            }));
+        let index = parts.entries.len();
+        if let Some(helper) = tail.take_if(|t| w.offset() >= t.start) {
+            if let Some(read) = helper.join(w.offset()) {
+                parts.entries.extend(read.entries);
+                if let Some(patches) = &mut parts.patches {
+                    patches.extend(read.patches);
+                }
+                w.skip_to(read.end)?;
+                parts.read_in_two = true;
+                continue;
+            }
         }
-        let doc: EntryDoc =
-            read(text, offset, Some(members)).map_err(|f| type_fault(&at(), "", f))?;
-        let fault = |name: &str, message: String| {
-            let place =
-                member(text, members, name).map_or(offset, |m| offset + m.value.start as u64);
-            Either::Value(Fault {
-                offset: place,
-                message: format!("{}.{name}{message}", at()),
-            })
-        };
-        let end = offset + text.len() as u64 - 1;
-        let (Some(Text(number)), Some(Text(status))) = (&doc.number, &doc.status) else {
-            let name = if doc.number.is_none() {
-                "number"
-            } else {
-                "status"
-            };
-            return Err(Either::Value(Fault {
-                offset: end,
-                message: format!("{}.{name} is missing", at()),
-            }));
-        };
-        if doc.success == Some(false) {
-            return Err(fault(
-                "success",
-                " is false: the document reports a failed request".to_owned(),
-            ));
+        let (entry, patch) = element(w, index, parts.patches.is_some())?;
+        if index == 0 {
+            tail = parts
+                .split
+                .as_deref()
+                .and_then(|path| Tail::spawn(path, w, patch.is_some()));
+            // As many entries as the file could hold at this one's size: reserved, not
+            // touched, so that the vectors are never copied as they grow.
+            if let Some(helper) = &tail {
+                let room = usize::try_from(helper.estimate).unwrap_or(0);
+                parts.entries.reserve(room);
+                if let Some(patches) = &mut parts.patches {
+                    patches.reserve(room);
+                }
+            }
         }
-        let entry = crate::build::entry(
-            number,
-            status,
-            doc.transferred_to_accounting.as_ref().map(|t| &*t.0),
-        )
-        .map_err(|(name, e)| fault(name, format!(": {e}")))?;
-        if let Some(patches) = &mut parts.patches {
-            let place = |name| {
-                member(text, members, name).map_or(pack(end, 0), |m| {
-                    pack(offset + m.value.start as u64, m.value.len())
-                })
-            };
-            patches.push(Patch {
-                status: place("status"),
-                transferred: place("transferredToAccounting"),
-            });
+        if let (Some(patches), Some(patch)) = (&mut parts.patches, patch) {
+            patches.push(patch);
         }
         parts.entries.push(entry);
-        index += 1;
+    }
+    if let Some(helper) = tail {
+        helper.join(u64::MAX);
     }
     parts.array = Some(open..w.offset() - 1);
     Ok(())
+}
+
+/// Reads the entry at `journalEntries[index]`, and where its values are when `patch`.
+fn element<R: Read>(
+    w: &mut Walker<R>,
+    index: usize,
+    patch: bool,
+) -> Result<(JournalEntry, Option<Patch>), Either> {
+    let at = || format!("journalEntries[{index}]");
+    let offset = w.hold_value().map_err(|e| within(&at(), e.into()))?;
+    let (text, members) = w.held();
+    if text.first() != Some(&b'{') {
+        return Err(Either::Value(Fault {
+            offset,
+            message: format!(
+                "{}: expected a journal entry object, found {}",
+                at(),
+                crate::walk::kind_of(text[0])
+            ),
+        }));
+    }
+    let doc: EntryDoc = read(text, offset, Some(members)).map_err(|f| type_fault(&at(), "", f))?;
+    let fault = |name: &str, message: String| {
+        let place = member(text, members, name).map_or(offset, |m| offset + m.value.start as u64);
+        Either::Value(Fault {
+            offset: place,
+            message: format!("{}.{name}{message}", at()),
+        })
+    };
+    let end = offset + text.len() as u64 - 1;
+    let (Some(Text(number)), Some(Text(status))) = (&doc.number, &doc.status) else {
+        let name = if doc.number.is_none() {
+            "number"
+        } else {
+            "status"
+        };
+        return Err(Either::Value(Fault {
+            offset: end,
+            message: format!("{}.{name} is missing", at()),
+        }));
+    };
+    if doc.success == Some(false) {
+        return Err(fault(
+            "success",
+            " is false: the document reports a failed request".to_owned(),
+        ));
+    }
+    let entry = crate::build::entry(
+        number,
+        status,
+        doc.transferred_to_accounting.as_ref().map(|t| &*t.0),
+    )
+    .map_err(|(name, e)| fault(name, format!(": {e}")))?;
+    let place = |name| {
+        member(text, members, name).map_or(pack(end, 0), |m| {
+            pack(offset + m.value.start as u64, m.value.len())
+        })
+    };
+    let patch = patch.then(|| Patch {
+        status: place("status"),
+        transferred: place("transferredToAccounting"),
+    });
+    Ok((entry, patch))
+}
+
+/// The smallest file whose `journalEntries` two threads read.
+const SPLIT_THRESHOLD: u64 = 16 << 20;
+
+/// A second thread reading a large file's `journalEntries` from a guess at an entry's start
+/// in its second half (a `{` after `},` that opens an object whose first key is the first
+/// entry's) to the array's end. The guess is only used if the first thread, reading on,
+/// arrives at that very offset between two entries; otherwise the helper is stopped and its
+/// work dropped. Its faults are never reported: the first thread reads that part itself
+/// and reports them with their line and column.
+struct Tail {
+    start: u64,
+    /// How many entries the file would hold if every entry were the size of the first.
+    estimate: u64,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    handle: std::thread::JoinHandle<Option<TailRead>>,
+}
+
+/// What the helper read: the entries from its start, and the offset of the array's `]`.
+struct TailRead {
+    entries: Vec<JournalEntry>,
+    patches: Vec<Patch>,
+    end: u64,
+}
+
+impl Tail {
+    /// Starts the helper once the first entry (held by `w`) is read, if the file is large.
+    fn spawn<R: Read>(path: &std::path::Path, w: &Walker<R>, patch: bool) -> Option<Self> {
+        use std::io::{Seek, SeekFrom};
+        let (text, members) = w.held();
+        let key = members.first().filter(|m| !m.escaped)?.key.clone();
+        let mut pattern = b"\"".to_vec();
+        pattern.extend_from_slice(&text[key]);
+        pattern.push(b'"');
+        // Only a regular file is opened again (opening a FIFO again would wait for a writer).
+        let size = std::fs::metadata(path).ok().filter(|m| m.is_file())?.len();
+        let here = w.offset();
+        if size < SPLIT_THRESHOLD || size / 2 <= here {
+            return None;
+        }
+        let mut file = std::fs::File::open(path).ok()?;
+        let mid = here + (size - here) / 2;
+        file.seek(SeekFrom::Start(mid)).ok()?;
+        let mut window = Vec::with_capacity(1 << 20);
+        Read::take(&mut file, 1 << 20)
+            .read_to_end(&mut window)
+            .ok()?;
+        let start = mid + entry_start(&window, &pattern)? as u64;
+        file.seek(SeekFrom::Start(start)).ok()?;
+        let estimate = size / text.len().max(1) as u64 + 1;
+        let room = usize::try_from(estimate / 2 + estimate / 8).unwrap_or(0);
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = std::sync::Arc::clone(&stop);
+        let handle = std::thread::Builder::new()
+            .name("journalEntries".into())
+            .spawn(move || {
+                let mut w = Walker::resume(file, start);
+                let mut read = TailRead {
+                    entries: Vec::with_capacity(room),
+                    patches: Vec::with_capacity(if patch { room } else { 0 }),
+                    end: 0,
+                };
+                loop {
+                    if stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                        return None;
+                    }
+                    let (entry, patch) = element(&mut w, 0, patch).ok()?;
+                    read.entries.push(entry);
+                    read.patches.extend(patch);
+                    if w.peek().ok()? == Some(b']') {
+                        read.end = w.offset();
+                        return Some(read);
+                    }
+                    w.next_element(false).ok()?;
+                }
+            })
+            .ok()?;
+        Some(Self {
+            start,
+            estimate,
+            stop,
+            handle,
+        })
+    }
+
+    /// The helper's entries if the first thread's next entry starts at `offset`, its start.
+    fn join(self, offset: u64) -> Option<TailRead> {
+        if offset != self.start {
+            self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        let read = self.handle.join().ok().flatten();
+        read.filter(|_| offset == self.start)
+    }
+}
+
+/// The index in `window` of the first `{` that follows `}` and `,` (with whitespace between)
+/// and opens with `key` (a key with its quotes).
+fn entry_start(window: &[u8], key: &[u8]) -> Option<usize> {
+    let ws = |b: &u8| matches!(b, b' ' | b'\n' | b'\r' | b'\t');
+    memchr::memmem::find_iter(window, key).find_map(|at| {
+        let mut before = window[..at].iter().rev().skip_while(|b| ws(b));
+        let blanks = window[..at].iter().rev().take_while(|b| ws(b)).count();
+        (before.next() == Some(&b'{')
+            && before.by_ref().find(|b| !ws(b)) == Some(&b',')
+            && before.find(|b| !ws(b)) == Some(&b'}'))
+        .then(|| at - 1 - blanks)
+    })
 }
 
 impl Input {
@@ -567,6 +721,7 @@ impl Input {
             let opened = source.open(&progress, copy && kind != Kind::Run)?;
             let mut walker = Walker::new(opened.reader);
             parts.array = None;
+            parts.split = source.path().map(std::path::Path::to_owned);
             document(&mut walker, kind, &mut parts)
                 .and_then(|()| walker.end().map_err(Either::Walk))
                 .map_err(|e| input_error(source, &walker, e))?;
@@ -698,28 +853,17 @@ impl CopyPlan {
     ) -> Result<(), WriteError> {
         let mut patches = self.patches.iter().zip(was);
         let mut wrote_any = false;
-        let mut buf = vec![0; 1 << 20];
-        for (file, mut reader) in self.files.iter().zip(readers) {
+        for (file, reader) in self.files.iter().zip(readers) {
             let (source, Some(array)) = (&file.source, &file.array) else {
                 continue;
             };
-            let input = |e: &std::io::Error| WriteError::Input(source.io_error(e));
-            let mut at = 0_u64;
-            // Skip to the array's items.
-            let mut skip = array.start;
-            while skip > 0 {
-                let want = usize::try_from(skip).unwrap_or(usize::MAX).min(buf.len());
-                let n = reader.read(&mut buf[..want]).map_err(|e| input(&e))?;
-                if n == 0 {
-                    return Err(WriteError::Input(InputError::new(
-                        source.name(),
-                        "changed while it was read",
-                    )));
-                }
-                skip -= n as u64;
-                at += n as u64;
-            }
-            let mut edits: Vec<(u64, usize, String)> = Vec::new();
+            // One large buffer: the copy writes straight from it, one read per MiB.
+            let mut input = Copier {
+                reader: std::io::BufReader::with_capacity(1 << 20, reader),
+                at: 0,
+                source,
+            };
+            input.copy_until(array.start, &mut std::io::sink())?;
             if wrote_any && file.entries > 0 {
                 out.write_all(b",").map_err(WriteError::Output)?;
             }
@@ -727,70 +871,67 @@ impl CopyPlan {
                 let Some(after) = now(entry.number) else {
                     continue;
                 };
+                // (offset, replaced length, key to add, value); at most two, in input order.
+                let mut edits = [(u64::MAX, 0, "", ""); 2];
                 if after.status != entry.status {
                     let (offset, len) = unpack(patch.status);
-                    edits.push((offset, len, format!("\"{}\"", after.status.as_str())));
+                    edits[0] = (offset, len, "", after.status.as_str());
                 }
                 if after.transferred_to_accounting != entry.transferred_to_accounting {
                     let (offset, len) = unpack(patch.transferred);
-                    let value = format!("\"{}\"", after.transferred_to_accounting.as_str());
-                    edits.push(if len == 0 {
-                        (offset, 0, format!(",\"transferredToAccounting\":{value}"))
+                    let key = if len == 0 {
+                        ",\"transferredToAccounting\":"
                     } else {
-                        (offset, len, value)
-                    });
+                        ""
+                    };
+                    edits[1] = (offset, len, key, after.transferred_to_accounting.as_str());
                 }
-                edits.sort_by_key(|e| e.0);
-                for (offset, len, text) in edits.drain(..) {
-                    copy_until(&mut reader, &mut buf, &mut at, offset, &mut *out, source)?;
-                    out.write_all(text.as_bytes()).map_err(WriteError::Output)?;
-                    discard(&mut reader, &mut buf, &mut at, offset + len as u64, source)?;
+                edits.sort_unstable_by_key(|e| e.0);
+                for (offset, len, key, value) in edits.into_iter().filter(|e| e.0 != u64::MAX) {
+                    input.copy_until(offset, out)?;
+                    let written: [&[u8]; 4] = [key.as_bytes(), b"\"", value.as_bytes(), b"\""];
+                    for part in written {
+                        out.write_all(part).map_err(WriteError::Output)?;
+                    }
+                    input.copy_until(offset + len as u64, &mut std::io::sink())?;
                 }
             }
-            copy_until(&mut reader, &mut buf, &mut at, array.end, &mut *out, source)?;
+            input.copy_until(array.end, out)?;
             wrote_any |= file.entries > 0;
         }
         Ok(())
     }
 }
 
-/// Copies input bytes from `at` up to `to`.
-fn copy_until(
-    reader: &mut dyn Read,
-    buf: &mut [u8],
-    at: &mut u64,
-    to: u64,
-    out: &mut dyn Write,
-    source: &Source,
-) -> Result<(), WriteError> {
-    while *at < to {
-        let want = usize::try_from(to - *at)
-            .unwrap_or(usize::MAX)
-            .min(buf.len());
-        let n = reader
-            .read(&mut buf[..want])
-            .map_err(|e| WriteError::Input(source.io_error(&e)))?;
-        if n == 0 {
-            return Err(WriteError::Input(InputError::new(
-                source.name(),
-                "changed while it was read",
-            )));
-        }
-        out.write_all(&buf[..n]).map_err(WriteError::Output)?;
-        *at += n as u64;
-    }
-    Ok(())
+/// An input read again for the copy, and how far.
+struct Copier<'s, R> {
+    reader: std::io::BufReader<R>,
+    at: u64,
+    source: &'s Source,
 }
 
-/// Reads and drops input bytes from `at` up to `to`: [`copy_until`] into nothing.
-fn discard(
-    reader: &mut dyn Read,
-    buf: &mut [u8],
-    at: &mut u64,
-    to: u64,
-    source: &Source,
-) -> Result<(), WriteError> {
-    copy_until(reader, buf, at, to, &mut std::io::sink(), source)
+impl<R: Read> Copier<'_, R> {
+    /// Copies input bytes from where it is up to offset `to` into `out`.
+    fn copy_until(&mut self, to: u64, out: &mut dyn Write) -> Result<(), WriteError> {
+        use std::io::BufRead;
+        while self.at < to {
+            let buf = self
+                .reader
+                .fill_buf()
+                .map_err(|e| WriteError::Input(self.source.io_error(&e)))?;
+            if buf.is_empty() {
+                return Err(WriteError::Input(InputError::new(
+                    self.source.name(),
+                    "changed while it was read",
+                )));
+            }
+            let n = usize::try_from(to - self.at).map_or(buf.len(), |want| want.min(buf.len()));
+            out.write_all(&buf[..n]).map_err(WriteError::Output)?;
+            self.reader.consume(n);
+            self.at += n as u64;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -863,6 +1004,120 @@ mod tests {
         {"status": "Cancelled", "number": "JE-00000001", "transferredToAccounting": "Yes"},
         { "number" : "JE-00000003", "status" : "Cancelled" ,"transferredToAccounting":"Ignore"}
     "#
+        );
+    }
+
+    /// A snapshot of `count` entries of about 600 bytes; with `nested`, most of each entry's
+    /// bytes are objects in an array whose first key is the entries' first key, so that a guess
+    /// at an entry's start in the file's middle falls inside an entry.
+    fn big(count: usize, nested: bool) -> String {
+        let mut text = String::from(
+            r#"{"journalRun": {"number": "JR-00000075", "status": "Completed"}, "journalEntries": ["#,
+        );
+        for i in 1..=count {
+            if i > 1 {
+                text.push_str(",\n");
+            }
+            let transferred = if i % 7 == 0 { "Yes" } else { "No" };
+            let filler = if nested {
+                let items: Vec<String> = (0..24).map(|k| format!(r#"{{"number": {k}}}"#)).collect();
+                format!(r#", "items": [{}]"#, items.join(", "))
+            } else {
+                format!(r#", "notes": "{}""#, "n".repeat(400))
+            };
+            text.push_str(&format!(
+                r#"{{"number": "JE-{i:08}", "status": "Created", "transferredToAccounting": "{transferred}"{filler}}}"#
+            ));
+        }
+        text.push_str("\n]\n}\n");
+        text
+    }
+
+    /// Reads `text` from a file (two threads when large) and from memory (one thread): the
+    /// same entries, the same places for the copy. Whether two threads read it.
+    fn read_both_ways(text: &str) -> bool {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("big.json");
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        let source = crate::source::Sources::default()
+            .source(&path)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (file, _) = Input::Snapshot(source)
+            .load(true, true)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let memory = read_snapshot(text.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(file.entries, memory.entries);
+        let places = |l: &Loaded| -> Vec<(u64, u64)> {
+            l.plan
+                .iter()
+                .flat_map(|p| &p.patches)
+                .map(|p| (p.status, p.transferred))
+                .collect()
+        };
+        assert_eq!(places(&file), places(&memory));
+        assert_eq!(file.entries.len(), memory.entries.len());
+        assert!(!memory.read_in_two);
+        file.read_in_two
+    }
+
+    #[test]
+    fn a_large_file_is_read_by_two_threads_exactly_as_by_one() {
+        let text = big(40_000, false);
+        assert!(text.len() as u64 > SPLIT_THRESHOLD);
+        assert!(
+            read_both_ways(&text),
+            "the second thread's half was not used"
+        );
+    }
+
+    #[test]
+    fn a_wrong_guess_at_an_entry_start_is_dropped() {
+        let text = big(40_000, true);
+        assert!(text.len() as u64 > SPLIT_THRESHOLD);
+        // The guess in the middle is a nested object, not an entry (entries follow ",\n").
+        let mid = text.len() / 2;
+        let guess = entry_start(&text.as_bytes()[mid..], br#""number""#).map(|at| mid + at);
+        assert!(
+            guess.is_some_and(|at| !text[..at].ends_with(",\n")),
+            "{guess:?}"
+        );
+        assert!(!read_both_ways(&text), "a guess inside an entry was used");
+    }
+
+    #[test]
+    fn an_entry_start_follows_a_comma_after_an_object_and_opens_with_the_key() {
+        let key = br#""number""#;
+        assert_eq!(entry_start(br#"x"}, {"number": 1"#, key), Some(5));
+        assert_eq!(entry_start(b"1},\n\t{ \"number\"", key), Some(5));
+        // Not after `},`, or escaped inside a string, or another key: no start.
+        assert_eq!(entry_start(br#"[{"number": 1"#, key), None);
+        assert_eq!(entry_start(br#""a},{\"number\": 1""#, key), None);
+        assert_eq!(entry_start(br#"}, {"status": "Created""#, key), None);
+        assert_eq!(entry_start(br#""number""#, key), None);
+    }
+
+    #[test]
+    fn a_fault_in_the_second_half_is_reported_where_it_is() {
+        let text = big(40_000, false);
+        let at = text.rfind("Created").unwrap_or_default();
+        let text = format!("{}Creatd{}", &text[..at], &text[at + 7..]);
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("big.json");
+        std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+        let source = crate::source::Sources::default()
+            .source(&path)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let file = Input::Snapshot(source).load(false, false).err();
+        let memory = read_snapshot(text.as_bytes()).err();
+        let (Some(file), Some(memory)) = (file, memory) else {
+            panic!("the misspelt status was accepted");
+        };
+        assert_eq!((file.at, &file.message), (memory.at, &memory.message));
+        assert_eq!(file.at.map(|(line, _)| line), Some(40_000));
+        assert!(
+            file.message.starts_with("journalEntries[39999].status: "),
+            "{}",
+            file.message
         );
     }
 }

@@ -120,6 +120,11 @@ impl Source {
         }
     }
 
+    /// The path named on the command line (`None` for standard input).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
     /// The name errors and output use.
     pub fn name(&self) -> &str {
         &self.name

@@ -331,6 +331,34 @@ impl<R: Read> Walker<R> {
         }
     }
 
+    /// A walker over `reader`, whose first byte is at input offset `base`, inside an array
+    /// that is a member of an object (another walker's `journalEntries`, read from the middle).
+    pub fn resume(reader: R, base: u64) -> Self {
+        let mut w = Self::new(reader);
+        w.base = base;
+        w.line_start_before = base;
+        w.stack.extend_from_slice(b"{[");
+        w.keys.open();
+        w
+    }
+
+    /// Drops the input up to offset `to` unexamined (another walker checked it), counting
+    /// its lines for [`line_column`](Self::line_column).
+    ///
+    /// # Errors
+    ///
+    /// The input cannot be read, or ends before `to`.
+    pub fn skip_to(&mut self, to: u64) -> Walked<()> {
+        while to > self.base + self.len as u64 {
+            self.pos = self.len;
+            if self.refill(self.pos)?.is_none() {
+                return Err(self.ends_inside("an array"));
+            }
+        }
+        self.pos = usize::try_from(to - self.base).unwrap_or(self.len);
+        Ok(())
+    }
+
     /// The input offset of the next unread byte.
     pub fn offset(&self) -> u64 {
         self.base + self.pos as u64

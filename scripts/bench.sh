@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end benchmark: `journal-run cancel --json` and `journal-run audit` on a Zuora-shaped
 # export of N entries, against jq and DuckDB (`read_json`, scripts/bench_duckdb.py) computing
-# the same counts on the same file, and against the floor of reading the file once. Alternates the commands, ROUNDS times, and prints medians,
+# the same counts on the same file, and against the floors of reading the file once
+# (`cat FILE > /dev/null`) and of reading it and writing a copy (`cat FILE > OUT`). Alternates the commands, ROUNDS times, and prints medians,
 # ratios and peak memory, all measured in this one run.
 #
 #   scripts/bench.sh [ENTRIES] [ROUNDS]      (defaults: 1000000 entries, 5 rounds)
@@ -104,7 +105,8 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR
 echo "file: $FILE ($SIZE bytes, $ENTRIES entries); $ROUNDS rounds, alternating" >&2
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round" >&2
-  run cat cat "$FILE"
+  run cat sh -c 'exec cat "$1" > /dev/null' cat "$FILE"
+  run copy cat "$FILE"
   run jq jq -c "$JQ_PROGRAM" "$FILE"
   run audit "$BIN" audit --snapshot "$FILE" --json
   run cancel "$BIN" cancel --snapshot "$FILE" --json
@@ -121,17 +123,21 @@ echo "duckdb: $duckdb_counts"
 echo "cancel: $tool_counts"
 [ "$jq_counts" = "$tool_counts" ] && [ "$duckdb_counts" = "$tool_counts" ] || { echo "the counts disagree" >&2; exit 1; }
 
-printf '\n%-8s %10s %12s %9s %10s %8s %9s\n' command "median s" "peak RSS MB" "vs jq" "vs duckdb" "vs cat" "RSS/file"
+printf '\n%-8s %10s %12s %9s %10s %8s %8s %9s\n' command "median s" "peak RSS MB" "vs jq" "vs duckdb" "vs cat" "vs copy" "RSS/file"
 CAT=$(echo "${SECONDS_OF[cat]}" | median)
+COPY=$(echo "${SECONDS_OF[copy]}" | median)
 JQ=$(echo "${SECONDS_OF[jq]}" | median)
 DUCK=$(echo "${SECONDS_OF[duckdb]}" | median)
-for name in cat jq duckdb audit cancel; do
+for name in cat copy jq duckdb audit cancel; do
   m=$(echo "${SECONDS_OF[$name]}" | median)
   peak_mb=$(awk -v k="${PEAK_OF[$name]}" 'BEGIN {printf "%.0f", k/1024}')
-  printf '%-8s %10.3f %12s %8.1fx %9.1fx %7.1fx %9.3f\n' "$name" "$m" "$peak_mb" \
+  printf '%-8s %10.3f %12s %8.1fx %9.1fx %7.1fx %7.1fx %9.3f\n' "$name" "$m" "$peak_mb" \
     "$(awk -v a="$JQ" -v b="$m" 'BEGIN {print a/b}')" \
     "$(awk -v a="$DUCK" -v b="$m" 'BEGIN {print a/b}')" \
     "$(awk -v a="$m" -v b="$CAT" 'BEGIN {print a/b}')" \
+    "$(awk -v a="$m" -v b="$COPY" 'BEGIN {print a/b}')" \
     "$(awk -v k="${PEAK_OF[$name]}" -v s="$SIZE" 'BEGIN {print k*1024/s}')"
 done
-echo "(vs jq, vs duckdb: how many times faster; vs cat: how many times the floor of reading the file once)"
+echo "(vs jq, vs duckdb: how many times faster; vs cat: how many times the floor of reading the file"
+echo " once, \`cat FILE > /dev/null\`; vs copy: how many times \`cat FILE > OUT\`, reading it and writing"
+echo " a copy, as cancel --json does)"

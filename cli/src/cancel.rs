@@ -288,7 +288,16 @@ fn write_json(
     write_run_document(loaded, run, out).map_err(Failure::Output)?;
     out.write_all(b",\"journalEntries\":[")
         .map_err(Failure::Output)?;
-    let entry_now = |number| run.entry(number).copied();
+    // The input usually lists entries in the run's order: the entry after the last one found
+    // is tried before a search.
+    let (entries, next) = (run.entries(), std::cell::Cell::new(0));
+    let entry_now = |number| {
+        let at = Some(next.get())
+            .filter(|&i| entries.get(i).is_some_and(|e| e.number == number))
+            .or_else(|| entries.binary_search_by_key(&number, |e| e.number).ok())?;
+        next.set(at + 1);
+        entries.get(at).copied()
+    };
     let plan = loaded
         .plan
         .as_ref()

@@ -874,3 +874,41 @@ fn a_pages_other_fields_are_kept_and_a_snapshots_refused() {
         json!([{"number": "JE-00000001", "status": "Cancelled", "Cost__c": {"a": 1}}])
     );
 }
+
+/// `cancel --json` patches each entry by its number, whatever order the input lists them in.
+#[test]
+fn cancel_json_patches_entries_listed_in_any_order() {
+    let file = temp_file(&snapshot(
+        "Completed",
+        &[
+            ("JE-00000003", "Created", "No"),
+            ("JE-00000001", "Created", "Yes"),
+            ("JE-00000004", "Cancelled", "No"),
+            ("JE-00000002", "Created", "No"),
+        ],
+    ));
+    let path = file.path().to_string_lossy().into_owned();
+    let (code, out) = run_json(&["cancel", "--snapshot", &path, "--json"]);
+    assert_eq!(code, 0, "{out}");
+    let statuses: Vec<(&str, &str)> = out["journalEntries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            (
+                e["number"].as_str().unwrap_or(""),
+                e["status"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("JE-00000003", "Cancelled"),
+            ("JE-00000001", "Created"),
+            ("JE-00000004", "Cancelled"),
+            ("JE-00000002", "Cancelled"),
+        ]
+    );
+    assert_eq!(out["journalRun"]["status"], "Completed");
+}

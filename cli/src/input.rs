@@ -292,8 +292,9 @@ struct Parts {
     patches: Option<Vec<Patch>>,
     /// The last file's `journalEntries` items: from after `[` to `]`.
     array: Option<Range<u64>>,
-    /// The file being read, when a second thread may read part of it again ([`Tail`]).
-    split: Option<std::path::PathBuf>,
+    /// The file being read, when a second thread may read part of it again ([`Tail`]), and
+    /// the smallest size at which one does.
+    split: Option<(std::path::PathBuf, u64)>,
     /// Whether it did.
     read_in_two: bool,
 }
@@ -493,8 +494,8 @@ fn entries<R: Read>(w: &mut Walker<R>, parts: &mut Parts) -> Result<(), Either> 
         if index == 0 {
             tail = parts
                 .split
-                .as_deref()
-                .and_then(|path| Tail::spawn(path, w, patch.is_some()));
+                .as_ref()
+                .and_then(|(path, least)| Tail::spawn(path, *least, w, patch.is_some()));
             // As many entries as the file could hold at this one's size: reserved, not
             // touched, so that the vectors are never copied as they grow.
             if let Some(helper) = &tail {
@@ -605,8 +606,14 @@ struct TailRead {
 }
 
 impl Tail {
-    /// Starts the helper once the first entry (held by `w`) is read, if the file is large.
-    fn spawn<R: Read>(path: &std::path::Path, w: &Walker<R>, patch: bool) -> Option<Self> {
+    /// Starts the helper once the first entry (held by `w`) is read, if the file holds at
+    /// least `least` bytes.
+    fn spawn<R: Read>(
+        path: &std::path::Path,
+        least: u64,
+        w: &Walker<R>,
+        patch: bool,
+    ) -> Option<Self> {
         use std::io::{Seek, SeekFrom};
         let (text, members) = w.held();
         let key = members.first().filter(|m| !m.escaped)?.key.clone();
@@ -616,7 +623,7 @@ impl Tail {
         // Only a regular file is opened again (opening a FIFO again would wait for a writer).
         let size = std::fs::metadata(path).ok().filter(|m| m.is_file())?.len();
         let here = w.offset();
-        if size < SPLIT_THRESHOLD || size / 2 <= here {
+        if size < least || size / 2 <= here {
             return None;
         }
         let mut file = std::fs::File::open(path).ok()?;
@@ -704,6 +711,16 @@ impl Input {
     /// A file that cannot be read, is not JSON, or holds a field the rules read that is not
     /// valid (named by its path, such as `journalEntries[41].transferredToAccounting`).
     pub fn load(&self, hash: bool, copy: bool) -> Result<(Loaded, Rc<Progress>), InputError> {
+        self.load_split(hash, copy, SPLIT_THRESHOLD)
+    }
+
+    /// [`load`](Self::load), with two threads for a file of at least `least` bytes.
+    fn load_split(
+        &self,
+        hash: bool,
+        copy: bool,
+        least: u64,
+    ) -> Result<(Loaded, Rc<Progress>), InputError> {
         let progress = Progress::new(hash);
         let mut parts = Parts {
             patches: copy.then(Vec::new),
@@ -721,7 +738,7 @@ impl Input {
             let opened = source.open(&progress, copy && kind != Kind::Run)?;
             let mut walker = Walker::new(opened.reader);
             parts.array = None;
-            parts.split = source.path().map(std::path::Path::to_owned);
+            parts.split = source.path().map(|path| (path.to_owned(), least));
             document(&mut walker, kind, &mut parts)
                 .and_then(|()| walker.end().map_err(Either::Walk))
                 .map_err(|e| input_error(source, &walker, e))?;
@@ -1020,7 +1037,9 @@ mod tests {
             }
             let transferred = if i % 7 == 0 { "Yes" } else { "No" };
             let filler = if nested {
-                let items: Vec<String> = (0..24).map(|k| format!(r#"{{"number": {k}}}"#)).collect();
+                let items: Vec<String> = (0..2 + (i * i + 3 * i) % 23)
+                    .map(|k| format!(r#"{{"number": "JE-9{k:07}", "status": "Created"}}"#))
+                    .collect();
                 format!(r#", "items": [{}]"#, items.join(", "))
             } else {
                 format!(r#", "notes": "{}""#, "n".repeat(400))
@@ -1046,6 +1065,13 @@ mod tests {
             .load(true, true)
             .unwrap_or_else(|e| panic!("{e}"));
         let memory = read_snapshot(text.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        same_reading(&file, &memory);
+        assert!(!memory.read_in_two);
+        file.read_in_two
+    }
+
+    /// The same entries, in the same order, and the same places for the copy.
+    fn same_reading(file: &Loaded, memory: &Loaded) {
         assert_eq!(file.entries, memory.entries);
         let places = |l: &Loaded| -> Vec<(u64, u64)> {
             l.plan
@@ -1054,10 +1080,95 @@ mod tests {
                 .map(|p| (p.status, p.transferred))
                 .collect()
         };
-        assert_eq!(places(&file), places(&memory));
-        assert_eq!(file.entries.len(), memory.entries.len());
-        assert!(!memory.read_in_two);
-        file.read_in_two
+        assert_eq!(places(file), places(memory));
+    }
+
+    /// One entry of a generated snapshot: its number, status, transferred value (or none),
+    /// how many nested objects with the entries' first key it holds, whether its notes
+    /// hold an escaped `},{"number"`, and the blanks after its commas.
+    fn entry_text(
+        n: u64,
+        status: u8,
+        transferred: Option<u8>,
+        nested: usize,
+        tricky: bool,
+        blank: &str,
+    ) -> String {
+        let status = ["Created", "Cancelled"][usize::from(status % 2)];
+        let mut text = format!(r#"{{"number":{blank}"JE-{n:08}",{blank}"status":"{status}""#);
+        if let Some(t) = transferred {
+            let t = ["No", "Yes", "Processing", "Error"][usize::from(t % 4)];
+            text.push_str(&format!(r#",{blank}"transferredToAccounting":"{t}""#));
+        }
+        // Nested objects that read as entries, so that a guess among them reads to its `]`.
+        let items: Vec<String> = (0..nested)
+            .map(|k| format!(r#"{{"number":"JE-9{k:07}","status":"Created"}}"#))
+            .collect();
+        text.push_str(&format!(
+            r#","items":[{}]"#,
+            items.join(&format!(",{blank}"))
+        ));
+        if tricky {
+            text.push_str(r#","notes":"a},{\"number\":\"JE-1\"}""#);
+        }
+        text.push('}');
+        text
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(96))]
+
+        /// Two threads (every file split, however small) read what one thread reads: the
+        /// same verdict, the same entries and places, or the same fault at the same line and
+        /// column; whether the guess lands between entries, inside one, or in a string.
+        #[test]
+        fn two_threads_read_what_one_reads(
+            entries in proptest::collection::vec(
+                (0_u8..2, proptest::option::of(0_u8..4), 0_usize..4, proptest::bool::ANY, 0_usize..3),
+                2..60,
+            ),
+            fault in proptest::option::of((0.5_f64..1.0, 0_usize..4)),
+        ) {
+            let blanks = ["", " ", "\n\t"];
+            let items: Vec<String> = entries
+                .iter()
+                .enumerate()
+                .map(|(i, &(status, transferred, nested, tricky, blank))| {
+                    entry_text(i as u64 + 1, status, transferred, nested, tricky, blanks[blank])
+                })
+                .collect();
+            let mut text = format!(
+                "{{\"journalRun\": {{\"number\": \"JR-00000075\", \"status\": \"Completed\"}},\n\"journalEntries\": [{}]}}",
+                items.join(",\n")
+            );
+            // A fault in the second half: a byte replaced by one that breaks the JSON there.
+            if let Some((at, kind)) = fault {
+                let at = (text.len() as f64 * at) as usize;
+                let at = (at..text.len()).find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+                let with = ["x", "\"", "}", "\u{1}"][kind];
+                text.replace_range(at..=at.min(text.len() - 1), with);
+            }
+            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+            let path = dir.path().join("snapshot.json");
+            std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+            let source = crate::source::Sources::default()
+                .source(&path)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let file = Input::Snapshot(source).load_split(false, true, 0).map(|(l, _)| l);
+            let memory = read_snapshot(text.as_bytes());
+            match (file, memory) {
+                (Ok(file), Ok(memory)) => same_reading(&file, &memory),
+                (Err(file), Err(memory)) => {
+                    proptest::prop_assert_eq!((file.at, file.message), (memory.at, memory.message));
+                }
+                (file, memory) => proptest::prop_assert!(
+                    false,
+                    "file: {:?}, memory: {:?}",
+                    file.map(|l| l.entries.len()).map_err(|e| e.to_string()),
+                    memory.map(|l| l.entries.len()).map_err(|e| e.to_string())
+                ),
+            }
+        }
     }
 
     #[test]
@@ -1072,7 +1183,7 @@ mod tests {
 
     #[test]
     fn a_wrong_guess_at_an_entry_start_is_dropped() {
-        let text = big(40_000, true);
+        let text = big(30_000, true);
         assert!(text.len() as u64 > SPLIT_THRESHOLD);
         // The guess in the middle is a nested object, not an entry (entries follow ",\n").
         let mid = text.len() / 2;

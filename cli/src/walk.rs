@@ -676,7 +676,7 @@ impl<R: Read> Walker<R> {
         // For a held object: its members' key and value start (relative to the value).
         let mut key: Option<(Range<usize>, bool)> = None;
         let mut value_start = 0;
-        loop {
+        'tokens: loop {
             // Most tokens follow another directly: whitespace is skipped only when there is some.
             let b = match self.buf.get(self.pos) {
                 Some(&b) if b > b' ' => b,
@@ -732,7 +732,9 @@ impl<R: Read> Walker<R> {
                 Expect::FirstKey | Expect::NextKey => match b {
                     b'}' if expect == Expect::FirstKey => self.close(),
                     b'}' => return Err(self.here(Fault::TrailingComma)),
-                    b'"' => {
+                    // Members follow one another here while each is a key, its colon and a
+                    // string, directly; anything else goes back to the general steps.
+                    b'"' => loop {
                         let (range, escaped) =
                             match scan_string(&self.buf[..self.len], self.pos + 1, self.base)? {
                                 // The common key: whole in the window, without an escape.
@@ -752,19 +754,48 @@ impl<R: Read> Walker<R> {
                                 }
                                 _ => self.string(true)?,
                             };
-                        if top {
-                            let h = self.hold.unwrap_or(0);
-                            key = Some((range.start - h..range.end - h, escaped));
-                        }
-                        // Most keys are followed by their colon directly.
-                        if self.buf.get(self.pos) == Some(&b':') {
-                            self.pos += 1;
-                            expect = Expect::Value;
-                        } else {
+                        let h = self.hold.unwrap_or(0);
+                        if self.buf.get(self.pos) != Some(&b':') {
+                            if top {
+                                key = Some((range.start - h..range.end - h, escaped));
+                            }
                             expect = Expect::Colon;
+                            continue 'tokens;
                         }
-                        continue;
-                    }
+                        self.pos += 1;
+                        let v = self.pos;
+                        let scanned = match self.buf.get(v) {
+                            Some(b'"') => scan_string(&self.buf[..self.len], v + 1, self.base)?,
+                            _ => Scan::More(v, false),
+                        };
+                        let Scan::End(end, _) = scanned else {
+                            if let Scan::More(at, _) = scanned {
+                                self.examined += (at - v) as u64;
+                            }
+                            if top {
+                                key = Some((range.start - h..range.end - h, escaped));
+                            }
+                            expect = Expect::Value;
+                            continue 'tokens;
+                        };
+                        self.examined += (end - v) as u64;
+                        self.pos = end + 1;
+                        if top {
+                            self.members.push(Member {
+                                key: range.start - h..range.end - h,
+                                escaped,
+                                value: v - h..self.pos - h,
+                            });
+                        }
+                        if self.buf.get(self.pos) == Some(&b',')
+                            && self.buf.get(self.pos + 1) == Some(&b'"')
+                        {
+                            self.pos += 1;
+                            continue;
+                        }
+                        // The value ended: what follows it is taken below.
+                        break;
+                    },
                     _ => return Err(self.here(Fault::Expected("a key (a string)"))),
                 },
                 Expect::Colon => {

@@ -1255,4 +1255,35 @@ mod tests {
             "{refused:?}"
         );
     }
+
+    #[test]
+    fn a_held_objects_members_are_found_whatever_their_values_hold() {
+        let text = r#"{"a":"x","b":[{"c":"y","d":"v"},{"e":1}],"f":"z", "g" : "w","h\u0069":{"i":"j"},"k":"l"}"#;
+        let mut w = Walker::new(text.as_bytes());
+        assert!(matches!(w.hold_value(), Ok(0)));
+        let (held, members) = w.held();
+        let found: Vec<(String, String)> = members
+            .iter()
+            .map(|m| {
+                let key = decode(&held[m.key.clone()], m.escaped);
+                (
+                    key,
+                    String::from_utf8_lossy(&held[m.value.clone()]).into_owned(),
+                )
+            })
+            .collect();
+        let expected = [
+            ("a", r#""x""#),
+            ("b", r#"[{"c":"y","d":"v"},{"e":1}]"#),
+            ("f", r#""z""#),
+            ("g", r#""w""#),
+            ("hi", r#"{"i":"j"}"#),
+            ("k", r#""l""#),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        assert_eq!(found, expected);
+    }
 }

@@ -18,6 +18,8 @@ use std::borrow::Cow;
 use std::io::{Read, Write};
 use std::ops::Range;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -294,7 +296,7 @@ struct Parts {
     array: Option<Range<u64>>,
     /// The file being read, when a second thread may read part of it again ([`Tail`]), and
     /// the smallest size at which one does.
-    split: Option<(std::path::PathBuf, u64)>,
+    split: Option<(std::path::PathBuf, u64, Arc<AtomicU64>)>,
     /// Whether it did.
     read_in_two: bool,
 }
@@ -492,10 +494,9 @@ fn entries<R: Read>(w: &mut Walker<R>, parts: &mut Parts) -> Result<(), Either> 
         }
         let (entry, patch) = element(w, index, parts.patches.is_some())?;
         if index == 0 {
-            tail = parts
-                .split
-                .as_ref()
-                .and_then(|(path, least)| Tail::spawn(path, *least, w, patch.is_some()));
+            tail = parts.split.as_ref().and_then(|(path, least, ahead)| {
+                Tail::spawn(path, *least, w, patch.is_some(), Arc::clone(ahead))
+            });
             // As many entries as the file could hold at this one's size: reserved, not
             // touched, so that the vectors are never copied as they grow.
             if let Some(helper) = &tail {
@@ -592,9 +593,10 @@ const SPLIT_THRESHOLD: u64 = 16 << 20;
 /// and reports them with their line and column.
 struct Tail {
     start: u64,
+    ahead: Arc<AtomicU64>,
     /// How many entries the file would hold if every entry were the size of the first.
     estimate: u64,
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
     handle: std::thread::JoinHandle<Option<TailRead>>,
 }
 
@@ -613,6 +615,7 @@ impl Tail {
         least: u64,
         w: &Walker<R>,
         patch: bool,
+        ahead: Arc<AtomicU64>,
     ) -> Option<Self> {
         use std::io::{Seek, SeekFrom};
         let (text, members) = w.held();
@@ -637,11 +640,17 @@ impl Tail {
         file.seek(SeekFrom::Start(start)).ok()?;
         let estimate = size / text.len().max(1) as u64 + 1;
         let room = usize::try_from(estimate / 2 + estimate / 8).unwrap_or(0);
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let stopped = std::sync::Arc::clone(&stop);
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
+        let counted = Arc::clone(&ahead);
         let handle = std::thread::Builder::new()
             .name("journalEntries".into())
             .spawn(move || {
+                // Its bytes count on the progress line until the first thread takes them over.
+                let file = Counted {
+                    inner: file,
+                    count: counted,
+                };
                 let mut w = Walker::resume(file, start);
                 let mut read = TailRead {
                     entries: Vec::with_capacity(room),
@@ -649,7 +658,7 @@ impl Tail {
                     end: 0,
                 };
                 loop {
-                    if stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                    if stopped.load(Ordering::Relaxed) {
                         return None;
                     }
                     let (entry, patch) = element(&mut w, 0, patch).ok()?;
@@ -665,6 +674,7 @@ impl Tail {
             .ok()?;
         Some(Self {
             start,
+            ahead,
             estimate,
             stop,
             handle,
@@ -674,10 +684,25 @@ impl Tail {
     /// The helper's entries if the first thread's next entry starts at `offset`, its start.
     fn join(self, offset: u64) -> Option<TailRead> {
         if offset != self.start {
-            self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            self.stop.store(true, Ordering::Relaxed);
         }
         let read = self.handle.join().ok().flatten();
+        self.ahead.store(0, Ordering::Relaxed);
         read.filter(|_| offset == self.start)
+    }
+}
+
+/// A reader that adds what it reads to a count.
+struct Counted<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
     }
 }
 
@@ -738,7 +763,9 @@ impl Input {
             let opened = source.open(&progress, copy && kind != Kind::Run)?;
             let mut walker = Walker::new(opened.reader);
             parts.array = None;
-            parts.split = source.path().map(|path| (path.to_owned(), least));
+            parts.split = source
+                .path()
+                .map(|path| (path.to_owned(), least, progress.ahead()));
             document(&mut walker, kind, &mut parts)
                 .and_then(|()| walker.end().map_err(Either::Walk))
                 .map_err(|e| input_error(source, &walker, e))?;

@@ -12,6 +12,8 @@ use std::fs::{File, Metadata};
 use std::io::{self, IsTerminal, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::render::clean;
@@ -273,6 +275,10 @@ pub struct Progress {
     enabled: bool,
     next: Cell<Instant>,
     digest: std::cell::RefCell<Option<blake3::Hasher>>,
+    /// Bytes a second thread has read ahead of this one (`input::Tail`).
+    ahead: Arc<AtomicU64>,
+    /// The most the line has said, so that it never goes back.
+    said: Cell<u64>,
 }
 
 impl Progress {
@@ -287,7 +293,15 @@ impl Progress {
             enabled: io::stderr().is_terminal() && !dumb,
             next: Cell::new(Instant::now() + Duration::from_millis(300)),
             digest: std::cell::RefCell::new(hash.then(blake3::Hasher::new)),
+            ahead: Arc::default(),
+            said: Cell::new(0),
         })
+    }
+
+    /// The count a second thread adds its bytes to while it reads ahead (set back to 0
+    /// when the first thread takes over those bytes).
+    pub fn ahead(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.ahead)
     }
 
     fn expect(&self, size: Option<u64>, twice: bool) {
@@ -310,7 +324,7 @@ impl Progress {
         }
         self.next.set(Instant::now() + Duration::from_millis(200));
         let mb = |bytes: u64| bytes / 1_000_000;
-        let done = self.done.get();
+        let done = self.position();
         let line = match total {
             Some(t) if t > 0 => format!(
                 "reading: {} of {} MB ({}%)",
@@ -325,6 +339,17 @@ impl Progress {
         let _ = write!(stderr, "\r\x1b[2K{line}");
         let _ = stderr.flush();
         self.shown.set(true);
+    }
+
+    /// How far the line says reading is: this thread's bytes and a second thread's, never
+    /// more than the total, never less than it said before.
+    fn position(&self) -> u64 {
+        let read = self.done.get() + self.ahead.load(Ordering::Relaxed);
+        let done = read
+            .min(self.total.get().unwrap_or(u64::MAX))
+            .max(self.said.get());
+        self.said.set(done);
+        done
     }
 
     /// The digest of everything read so far, which stops being fed.
@@ -386,5 +411,24 @@ mod tests {
             error.to_string(),
             "a\\nb: line 1, column 2: x\\u{1b}[2J\\u{202e}"
         );
+    }
+
+    #[test]
+    fn the_progress_counts_a_second_thread_and_never_goes_back() {
+        let progress = Progress::new(false);
+        progress.expect(Some(100), false);
+        progress.advance(&[0; 30]);
+        let ahead = progress.ahead();
+        ahead.store(40, Ordering::Relaxed);
+        assert_eq!(progress.position(), 70);
+        // The first thread takes the second's bytes over: the line stays until it passes them.
+        ahead.store(0, Ordering::Relaxed);
+        progress.advance(&[0; 20]);
+        assert_eq!(progress.position(), 70);
+        progress.advance(&[0; 45]);
+        assert_eq!(progress.position(), 95);
+        // Never past the total.
+        ahead.store(1_000, Ordering::Relaxed);
+        assert_eq!(progress.position(), 100);
     }
 }

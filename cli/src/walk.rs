@@ -359,6 +359,11 @@ impl<R: Read> Walker<R> {
         Ok(())
     }
 
+    /// The window's byte at `i`, if it holds one (the buffer past `len` holds stale bytes).
+    fn at(&self, i: usize) -> Option<&u8> {
+        self.buf[..self.len].get(i)
+    }
+
     /// The input offset of the next unread byte.
     pub fn offset(&self) -> u64 {
         self.base + self.pos as u64
@@ -678,7 +683,7 @@ impl<R: Read> Walker<R> {
         let mut value_start = 0;
         'tokens: loop {
             // Most tokens follow another directly: whitespace is skipped only when there is some.
-            let b = match self.buf.get(self.pos) {
+            let b = match self.at(self.pos) {
                 Some(&b) if b > b' ' => b,
                 _ => match self.peek()? {
                     Some(b) => b,
@@ -755,7 +760,7 @@ impl<R: Read> Walker<R> {
                                 _ => self.string(true)?,
                             };
                         let h = self.hold.unwrap_or(0);
-                        if self.buf.get(self.pos) != Some(&b':') {
+                        if self.at(self.pos) != Some(&b':') {
                             if top {
                                 key = Some((range.start - h..range.end - h, escaped));
                             }
@@ -764,7 +769,7 @@ impl<R: Read> Walker<R> {
                         }
                         self.pos += 1;
                         let v = self.pos;
-                        let scanned = match self.buf.get(v) {
+                        let scanned = match self.at(v) {
                             Some(b'"') => scan_string(&self.buf[..self.len], v + 1, self.base)?,
                             _ => Scan::More(v, false),
                         };
@@ -787,8 +792,7 @@ impl<R: Read> Walker<R> {
                                 value: v - h..self.pos - h,
                             });
                         }
-                        if self.buf.get(self.pos) == Some(&b',')
-                            && self.buf.get(self.pos + 1) == Some(&b'"')
+                        if self.at(self.pos) == Some(&b',') && self.at(self.pos + 1) == Some(&b'"')
                         {
                             self.pos += 1;
                             continue;
@@ -843,7 +847,7 @@ impl<R: Read> Walker<R> {
                         });
                     }
                 }
-                expect = match (self.buf.get(self.pos), open) {
+                expect = match (self.at(self.pos), open) {
                     (Some(b','), Some(b'{')) => {
                         self.pos += 1;
                         Expect::NextKey
@@ -1285,5 +1289,25 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         assert_eq!(found, expected);
+    }
+
+    /// A number that ends the input is read up to the window's end; what the buffer holds
+    /// past it (bytes shifted out of the window) is never read as a token.
+    #[test]
+    fn a_number_at_the_end_of_the_input_is_followed_by_nothing() {
+        for text in [r#"{"x": [1, 23"#, "[1111, 23", r#"{"x": 1234"#] {
+            let mut w = Walker::new(text.as_bytes());
+            let result = w.skip_value();
+            assert!(
+                matches!(
+                    result,
+                    Err(WalkError::Syntax {
+                        fault: Fault::EndsInside(_),
+                        ..
+                    })
+                ),
+                "{text}: {result:?}"
+            );
+        }
     }
 }

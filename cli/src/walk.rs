@@ -760,10 +760,10 @@ impl<R: Read> Walker<R> {
                                 _ => self.string(true)?,
                             };
                         let h = self.hold.unwrap_or(0);
+                        if top {
+                            key = Some((range.start - h..range.end - h, escaped));
+                        }
                         if self.at(self.pos) != Some(&b':') {
-                            if top {
-                                key = Some((range.start - h..range.end - h, escaped));
-                            }
                             expect = Expect::Colon;
                             continue 'tokens;
                         }
@@ -777,17 +777,15 @@ impl<R: Read> Walker<R> {
                             if let Scan::More(at, _) = scanned {
                                 self.examined += (at - v) as u64;
                             }
-                            if top {
-                                key = Some((range.start - h..range.end - h, escaped));
-                            }
                             expect = Expect::Value;
                             continue 'tokens;
                         };
                         self.examined += (end - v) as u64;
                         self.pos = end + 1;
-                        if top {
+                        // (Below the held object's own members, `key` is the pending member's.)
+                        if let Some((key, escaped)) = key.take_if(|_| top) {
                             self.members.push(Member {
-                                key: range.start - h..range.end - h,
+                                key,
                                 escaped,
                                 value: v - h..self.pos - h,
                             });

@@ -478,9 +478,11 @@ fn entries<R: Read>(w: &mut Walker<R>, parts: &mut Parts) -> Result<(), Either> 
     let open = w.offset();
     let mut first = true;
     let mut tail: Option<Tail> = None;
+    // Entries of earlier files (pages) come before this array's.
+    let before = parts.entries.len();
     while w.next_element(first)? {
         first = false;
-        let index = parts.entries.len();
+        let index = parts.entries.len() - before;
         if let Some(helper) = tail.take_if(|t| w.offset() >= t.start) {
             if let Some(read) = helper.join(w.offset()) {
                 parts.entries.extend(read.entries);

@@ -538,3 +538,30 @@ fn nesting_deeper_than_serde_jsons_limit_is_refused() {
         "line 1, column 261: journalEntries[0]: nested more than 127 levels deep",
     );
 }
+
+/// A fault in a later page names the entry by its place in that page's `journalEntries`.
+#[test]
+fn a_fault_in_the_second_page_names_the_entry_in_that_page() {
+    let page =
+        std::fs::read_to_string(common::root().join(example("jr-00000075-entries-page-2.json")))
+            .unwrap_or_default();
+    let at = page.rfind(r#""status": "Created""#).unwrap_or_default();
+    let broken = format!("{}\"status\": \"Creatd\"{}", &page[..at], &page[at + 19..]);
+    let file = temp_file(&broken);
+    let path = file.path().to_string_lossy().into_owned();
+    journal_run()
+        .args([
+            "audit",
+            "--run",
+            &example("jr-00000075-run.json"),
+            "--entries",
+            &example("jr-00000075-entries-page-1.json"),
+            "--entries",
+            &path,
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "{path}: line 80, column 17: journalEntries[1].status: "
+        )));
+}

@@ -499,15 +499,6 @@ fn entries<R: Read>(w: &mut Walker<R>, parts: &mut Parts) -> Result<(), Either> 
             tail = parts.split.as_ref().and_then(|(path, least, ahead)| {
                 Tail::spawn(path, *least, w, patch.is_some(), Arc::clone(ahead))
             });
-            // As many entries as the file could hold at this one's size: reserved, not
-            // touched, so that the vectors are never copied as they grow.
-            if let Some(helper) = &tail {
-                let room = usize::try_from(helper.estimate).unwrap_or(0);
-                parts.entries.reserve(room);
-                if let Some(patches) = &mut parts.patches {
-                    patches.reserve(room);
-                }
-            }
         }
         if let (Some(patches), Some(patch)) = (&mut parts.patches, patch) {
             patches.push(patch);
@@ -596,8 +587,6 @@ const SPLIT_THRESHOLD: u64 = 16 << 20;
 struct Tail {
     start: u64,
     ahead: Arc<AtomicU64>,
-    /// How many entries the file would hold if every entry were the size of the first.
-    estimate: u64,
     stop: Arc<std::sync::atomic::AtomicBool>,
     handle: std::thread::JoinHandle<Option<TailRead>>,
 }
@@ -640,8 +629,6 @@ impl Tail {
             .ok()?;
         let start = mid + entry_start(&window, &pattern)? as u64;
         file.seek(SeekFrom::Start(start)).ok()?;
-        let estimate = size / text.len().max(1) as u64 + 1;
-        let room = usize::try_from(estimate / 2 + estimate / 8).unwrap_or(0);
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stopped = Arc::clone(&stop);
         let counted = Arc::clone(&ahead);
@@ -655,8 +642,8 @@ impl Tail {
                 };
                 let mut w = Walker::resume(file, start);
                 let mut read = TailRead {
-                    entries: Vec::with_capacity(room),
-                    patches: Vec::with_capacity(if patch { room } else { 0 }),
+                    entries: Vec::new(),
+                    patches: Vec::new(),
                     end: 0,
                 };
                 loop {
@@ -677,7 +664,6 @@ impl Tail {
         Some(Self {
             start,
             ahead,
-            estimate,
             stop,
             handle,
         })

@@ -95,6 +95,8 @@ enum Logged {
     Other(Box<Event>),
 }
 
+const _: () = assert!(std::mem::size_of::<Logged>() <= 16);
+
 impl Logged {
     fn of(event: &Event) -> Self {
         match event {

@@ -2,7 +2,8 @@
 # End-to-end benchmark: `journal-run cancel --json` and `journal-run audit` on a Zuora-shaped
 # export of N entries, against jq and DuckDB (`read_json`, scripts/bench_duckdb.py) computing
 # the same counts on the same file, and against the floors of reading the file once
-# (`cat FILE > /dev/null`) and of reading it and writing a copy (`cat FILE > OUT`). Alternates the commands, ROUNDS times, and prints medians,
+# (`cat FILE > /dev/null`) and of reading it and writing a copy (`cat FILE > OUT`). Alternates
+# the commands, ROUNDS times (the file read once, untimed, before each), and prints medians,
 # ratios and peak memory, all measured in this one run.
 #
 #   scripts/bench.sh [ENTRIES] [ROUNDS]      (defaults: 1000000 entries, 5 rounds)

@@ -1067,18 +1067,21 @@ mod tests {
         text
     }
 
+    /// Reads `text` from a file, with two threads when it holds at least `least` bytes.
+    fn load_file(text: &str, copy: bool, least: u64) -> Result<Loaded, InputError> {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("snapshot.json");
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        let source = crate::source::Sources::default().source(&path)?;
+        Input::Snapshot(source)
+            .load_split(false, copy, least)
+            .map(|(loaded, _)| loaded)
+    }
+
     /// Reads `text` from a file (two threads when large) and from memory (one thread): the
     /// same entries, the same places for the copy. Whether two threads read it.
     fn read_both_ways(text: &str) -> bool {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let path = dir.path().join("big.json");
-        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
-        let source = crate::source::Sources::default()
-            .source(&path)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let (file, _) = Input::Snapshot(source)
-            .load(true, true)
-            .unwrap_or_else(|e| panic!("{e}"));
+        let file = load_file(text, true, SPLIT_THRESHOLD).unwrap_or_else(|e| panic!("{e}"));
         let memory = read_snapshot(text.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
         same_reading(&file, &memory);
         assert!(!memory.read_in_two);
@@ -1163,13 +1166,7 @@ mod tests {
                 let with = ["x", "\"", "}", "\u{1}"][kind];
                 text.replace_range(at..=at.min(text.len() - 1), with);
             }
-            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-            let path = dir.path().join("snapshot.json");
-            std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
-            let source = crate::source::Sources::default()
-                .source(&path)
-                .unwrap_or_else(|e| panic!("{e}"));
-            let file = Input::Snapshot(source).load_split(false, true, 0).map(|(l, _)| l);
+            let file = load_file(&text, true, 0);
             let memory = read_snapshot(text.as_bytes());
             match (file, memory) {
                 (Ok(file), Ok(memory)) => same_reading(&file, &memory),
@@ -1227,13 +1224,7 @@ mod tests {
         let text = big(40_000, false);
         let at = text.rfind("Created").unwrap_or_default();
         let text = format!("{}Creatd{}", &text[..at], &text[at + 7..]);
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let path = dir.path().join("big.json");
-        std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
-        let source = crate::source::Sources::default()
-            .source(&path)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let file = Input::Snapshot(source).load(false, false).err();
+        let file = load_file(&text, false, SPLIT_THRESHOLD).err();
         let memory = read_snapshot(text.as_bytes()).err();
         let (Some(file), Some(memory)) = (file, memory) else {
             panic!("the misspelt status was accepted");

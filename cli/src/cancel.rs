@@ -291,14 +291,14 @@ fn write_json(
     out.write_all(b",\"journalEntries\":[")
         .map_err(Failure::Output)?;
     // The input usually lists entries in the run's order: the entry after the last one found
-    // is tried before a search.
+    // in that order is tried before the run's own lookup.
     let (entries, next) = (run.entries(), std::cell::Cell::new(0));
-    let entry_now = |number| {
-        let at = Some(next.get())
-            .filter(|&i| entries.get(i).is_some_and(|e| e.number == number))
-            .or_else(|| entries.binary_search_by_key(&number, |e| e.number).ok())?;
-        next.set(at + 1);
-        entries.get(at).copied()
+    let entry_now = |number| match entries.get(next.get()) {
+        Some(entry) if entry.number == number => {
+            next.set(next.get() + 1);
+            Some(*entry)
+        }
+        _ => run.entry(number).copied(),
     };
     let plan = loaded
         .plan

@@ -1,8 +1,179 @@
 //! Deterministic request and process ids: derived from a BLAKE3 digest of the input's bytes
 //! and the command's arguments, so the same input always gives the same output, byte for
 //! byte.
+//!
+//! The input's digest is BLAKE3's own hash of its bytes ([`StreamDigest`]), computed in
+//! aligned blocks so that a second thread can hash the blocks it reads and splice them in.
 
+use blake3::hazmat::{
+    merge_subtrees_non_root, merge_subtrees_root, ChainingValue, HasherExt, Mode,
+};
 use journal_run::wire::{IdError, ProcessId, RequestId};
+
+/// The size of a block of [`StreamDigest`]: a power of two of BLAKE3 chunks, so that each
+/// aligned block is a subtree of BLAKE3's tree.
+pub const BLOCK: u64 = 1 << 20;
+
+/// The chaining value of the block that starts at a stream offset, hashed by another thread.
+pub type BlockHash = (u64, ChainingValue);
+
+/// BLAKE3's hash of a stream fed in order ([`update`](Self::update)), where blocks hashed
+/// elsewhere ([`block_hashes`]) may stand for their bytes ([`splice`](Self::splice)). The
+/// result is `blake3::hash` of the whole stream, however it was split.
+pub struct StreamDigest {
+    /// The chaining values of complete subtrees on the tree's right edge, as BLAKE3 keeps them.
+    stack: Vec<ChainingValue>,
+    /// How many blocks are in `stack`.
+    blocks: u64,
+    current: Block,
+}
+
+/// The block after those in the stack.
+enum Block {
+    /// Being hashed here: its hasher and its bytes so far.
+    Filling(Box<blake3::Hasher>, u64),
+    /// Hashed elsewhere.
+    Spliced(ChainingValue),
+}
+
+impl Default for StreamDigest {
+    fn default() -> Self {
+        Self {
+            stack: Vec::new(),
+            blocks: 0,
+            current: Block::Filling(Box::default(), 0),
+        }
+    }
+}
+
+impl StreamDigest {
+    /// The stream offset of the next byte.
+    pub const fn offset(&self) -> u64 {
+        match self.current {
+            Block::Filling(_, n) => self.blocks * BLOCK + n,
+            Block::Spliced(_) => (self.blocks + 1) * BLOCK,
+        }
+    }
+
+    /// More of the stream follows: a complete current block joins the stack (merged with
+    /// its complete siblings, as BLAKE3 merges them) and a new block begins. The bytes the
+    /// current block still takes.
+    fn settle(&mut self) -> u64 {
+        let cv = match &self.current {
+            Block::Filling(_, n) if *n < BLOCK => return BLOCK - n,
+            Block::Filling(hasher, _) => hasher.finalize_non_root(),
+            Block::Spliced(cv) => *cv,
+        };
+        let mut cv = cv;
+        self.blocks += 1;
+        let mut total = self.blocks;
+        while total & 1 == 0 {
+            let Some(left) = self.stack.pop() else { break };
+            cv = merge_subtrees_non_root(&left, &cv, Mode::Hash);
+            total >>= 1;
+        }
+        self.stack.push(cv);
+        let mut hasher = Box::<blake3::Hasher>::default();
+        hasher.set_input_offset(self.blocks * BLOCK);
+        self.current = Block::Filling(hasher, 0);
+        BLOCK
+    }
+
+    /// Adds the next bytes of the stream.
+    pub fn update(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let room = self.settle();
+            let n = usize::try_from(room).map_or(bytes.len(), |room| room.min(bytes.len()));
+            if let Block::Filling(hasher, filled) = &mut self.current {
+                hasher.update(&bytes[..n]);
+                *filled += n as u64;
+            }
+            bytes = &bytes[n..];
+        }
+    }
+
+    /// Lets `block` stand for the next [`BLOCK`] bytes of the stream if it starts where the
+    /// stream is (a block boundary, not its start); whether it did.
+    pub fn splice(&mut self, block: BlockHash) -> bool {
+        let next = match self.current {
+            Block::Filling(_, 0) => self.blocks * BLOCK,
+            Block::Filling(_, BLOCK) | Block::Spliced(_) => (self.blocks + 1) * BLOCK,
+            Block::Filling(..) => return false,
+        };
+        match block {
+            (at, cv) if at == next && at > 0 => {
+                self.settle();
+                self.current = Block::Spliced(cv);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The hash of the stream.
+    pub fn finalize(&self) -> blake3::Hash {
+        let last = match &self.current {
+            // The whole stream is one block, hashed here from its start: the root.
+            Block::Filling(hasher, _) if self.stack.is_empty() => return hasher.finalize(),
+            Block::Filling(hasher, _) => hasher.finalize_non_root(),
+            Block::Spliced(cv) => *cv,
+        };
+        let Some((bottom, above)) = self.stack.split_first() else {
+            // Never: the stream's first block is not spliced.
+            return blake3::Hash::from_bytes(last);
+        };
+        let right = above.iter().rev().fold(last, |right, left| {
+            merge_subtrees_non_root(left, &right, Mode::Hash)
+        });
+        merge_subtrees_root(bottom, &right, Mode::Hash)
+    }
+}
+
+/// Hashes the blocks of a stream read from offset `start` (a second thread's part): every
+/// complete aligned block, for [`StreamDigest::splice`].
+pub struct BlockHasher {
+    /// The stream offset of the next byte.
+    at: u64,
+    current: Option<blake3::Hasher>,
+    /// The blocks hashed, in order.
+    pub blocks: Vec<BlockHash>,
+}
+
+impl BlockHasher {
+    /// A hasher of the stream from offset `start`.
+    pub const fn new(start: u64) -> Self {
+        Self {
+            at: start,
+            current: None,
+            blocks: Vec::new(),
+        }
+    }
+
+    /// Adds the next bytes read.
+    pub fn update(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let into = self.at % BLOCK;
+            let room = BLOCK - into;
+            let n = usize::try_from(room).map_or(bytes.len(), |room| room.min(bytes.len()));
+            if into == 0 {
+                let mut hasher = blake3::Hasher::new();
+                hasher.set_input_offset(self.at);
+                self.current = Some(hasher);
+            }
+            if let Some(hasher) = &mut self.current {
+                hasher.update(&bytes[..n]);
+            }
+            self.at += n as u64;
+            bytes = &bytes[n..];
+            if self.at.is_multiple_of(BLOCK) {
+                if let Some(hasher) = self.current.take() {
+                    self.blocks
+                        .push((self.at - BLOCK, hasher.finalize_non_root()));
+                }
+            }
+        }
+    }
+}
 
 /// splitmix64's finalizer: every input bit affects every output bit.
 const fn avalanche(mut x: u64) -> u64 {
@@ -78,5 +249,97 @@ mod tests {
         assert_ne!(id(a), id(b));
         assert_eq!(id(a), id(a));
         assert_ne!(process_id(a), process_id(b));
+    }
+
+    /// A stream of `len` bytes, none alike in any block.
+    fn stream(len: usize) -> Vec<u8> {
+        (0..len as u64)
+            .map(|i| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as u8)
+            .collect()
+    }
+
+    /// The stream's digest fed in pieces of `piece` bytes, with the blocks of `from..to`
+    /// hashed by a `BlockHasher` and spliced in where the digest reaches them.
+    fn digest_of(bytes: &[u8], piece: usize, spliced: std::ops::Range<usize>) -> blake3::Hash {
+        let mut other = BlockHasher::new(spliced.start as u64);
+        for part in bytes[spliced.clone()].chunks(piece.max(1)) {
+            other.update(part);
+        }
+        let mut blocks = other.blocks.as_slice();
+        let mut digest = StreamDigest::default();
+        let mut at = 0;
+        while at < bytes.len() {
+            if blocks.first().is_some_and(|&b| digest.splice(b)) {
+                blocks = &blocks[1..];
+                at += BLOCK as usize;
+                continue;
+            }
+            let until_block = BLOCK as usize - at % BLOCK as usize;
+            let n = piece.max(1).min(until_block).min(bytes.len() - at);
+            digest.update(&bytes[at..at + n]);
+            at += n;
+            assert_eq!(digest.offset(), at as u64);
+        }
+        digest.finalize()
+    }
+
+    #[test]
+    fn the_stream_digest_is_blake3_of_the_stream_however_it_is_split() {
+        const B: usize = BLOCK as usize;
+        let bytes = stream(5 * B + 3);
+        for len in [
+            0,
+            1,
+            1024,
+            1025,
+            B - 1,
+            B,
+            B + 1,
+            2 * B,
+            2 * B + 7,
+            3 * B,
+            4 * B,
+            5 * B + 3,
+        ] {
+            let bytes = &bytes[..len];
+            let want = blake3::hash(bytes);
+            for piece in [1 << 16, 4093, B] {
+                // Spliced blocks: none, some, the last whole one, up to the end.
+                for spliced in [
+                    0..0,
+                    B / 3..len,
+                    B..len.saturating_sub(1),
+                    2 * B - 5..len,
+                    0..len,
+                ] {
+                    let spliced =
+                        spliced.start.min(len)..spliced.end.min(len).max(spliced.start.min(len));
+                    assert_eq!(
+                        digest_of(bytes, piece, spliced.clone()),
+                        want,
+                        "{len} bytes in pieces of {piece}, {spliced:?} hashed apart"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_block_is_spliced_only_where_the_stream_is() {
+        let bytes = stream(3 * BLOCK as usize);
+        let mut other = BlockHasher::new(0);
+        other.update(&bytes);
+        assert_eq!(other.blocks.len(), 3);
+        let mut digest = StreamDigest::default();
+        // Not the stream's first block, nor a block elsewhere than the stream's offset.
+        assert!(!digest.splice(other.blocks[0]));
+        digest.update(&bytes[..10]);
+        assert!(!digest.splice(other.blocks[1]));
+        digest.update(&bytes[10..BLOCK as usize]);
+        assert!(!digest.splice(other.blocks[2]));
+        assert!(digest.splice(other.blocks[1]));
+        assert_eq!(digest.offset(), 2 * BLOCK);
+        digest.update(&bytes[2 * BLOCK as usize..]);
+        assert_eq!(digest.finalize(), blake3::hash(&bytes));
     }
 }

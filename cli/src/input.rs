@@ -26,8 +26,9 @@ use serde::Deserialize;
 use journal_run::wire::GetJournalRunType;
 use journal_run::{Caller, CancellableStatus, CancellationJob, JournalEntry, JournalEntryNumber};
 
+use crate::digest::{BlockHash, BlockHasher};
 use crate::json::{read, TypeFault};
-use crate::source::{Again, InputError, Progress, Source};
+use crate::source::{Again, InputError, Jump, Progress, Source};
 use crate::walk::{Member, WalkError, Walker};
 
 /// What the tool reads: a snapshot file, or Zuora's GET responses for a run and its entries.
@@ -279,6 +280,17 @@ fn member<'m>(text: &[u8], members: &'m [Member], name: &str) -> Option<&'m Memb
     })
 }
 
+/// A file a second thread may read part of ([`Tail`]).
+struct Split {
+    path: std::path::PathBuf,
+    /// The smallest size at which one does.
+    least: u64,
+    /// The progress line's count of its bytes.
+    ahead: Arc<AtomicU64>,
+    /// With a digest: the digest's offset of the file's first byte.
+    hashed_from: Option<u64>,
+}
+
 /// The run's document read, its text, and where its `status` value is in the text.
 type RunText = (GetJournalRunType, Vec<u8>, Option<Range<usize>>);
 
@@ -294,9 +306,8 @@ struct Parts {
     patches: Option<Vec<Patch>>,
     /// The last file's `journalEntries` items: from after `[` to `]`.
     array: Option<Range<u64>>,
-    /// The file being read, when a second thread may read part of it again ([`Tail`]), and
-    /// the smallest size at which one does.
-    split: Option<(std::path::PathBuf, u64, Arc<AtomicU64>)>,
+    /// The file being read, when a second thread may read part of it ([`Tail`]).
+    split: Option<Split>,
     /// Whether it did.
     read_in_two: bool,
 }
@@ -346,7 +357,7 @@ fn run_doc(
 }
 
 /// Reads one top-level document of `kind` into `parts`.
-fn document<R: Read>(w: &mut Walker<R>, kind: Kind, parts: &mut Parts) -> Result<(), Either> {
+fn document<R: Jump>(w: &mut Walker<R>, kind: Kind, parts: &mut Parts) -> Result<(), Either> {
     if kind == Kind::Run {
         if w.peek()? != Some(b'{') {
             w.begin_object("Zuora's GET journal run response (a JSON object)")?;
@@ -414,7 +425,7 @@ fn within(place: &str, e: Either) -> Either {
 }
 
 /// Reads the value of the top-level member `key`.
-fn member_value<R: Read>(
+fn member_value<R: Jump>(
     w: &mut Walker<R>,
     kind: Kind,
     key: &str,
@@ -473,7 +484,7 @@ fn member_value<R: Read>(
 /// Reads the `journalEntries` array: each entry through [`EntryDoc`] and the library's
 /// parsers into a [`JournalEntry`]. In a large regular file, a second thread reads the array's
 /// second half meanwhile ([`Tail`]).
-fn entries<R: Read>(w: &mut Walker<R>, parts: &mut Parts) -> Result<(), Either> {
+fn entries<R: Jump>(w: &mut Walker<R>, parts: &mut Parts) -> Result<(), Either> {
     w.begin_array("journalEntries")?;
     let open = w.offset();
     let mut first = true;
@@ -489,16 +500,23 @@ fn entries<R: Read>(w: &mut Walker<R>, parts: &mut Parts) -> Result<(), Either> 
                 if let Some(patches) = &mut parts.patches {
                     patches.extend(read.patches);
                 }
-                w.skip_to(read.end)?;
+                let blocks = read.blocks;
+                w.jump(
+                    read.end,
+                    read.newlines,
+                    read.last_newline,
+                    |reader, left| reader.jump(left, &blocks),
+                )?;
                 parts.read_in_two = true;
                 continue;
             }
         }
         let (entry, patch) = element(w, index, parts.patches.is_some())?;
         if index == 0 {
-            tail = parts.split.as_ref().and_then(|(path, least, ahead)| {
-                Tail::spawn(path, *least, w, patch.is_some(), Arc::clone(ahead))
-            });
+            tail = parts
+                .split
+                .as_ref()
+                .and_then(|split| Tail::spawn(split, w, patch.is_some()));
         }
         if let (Some(patches), Some(patch)) = (&mut parts.patches, patch) {
             patches.push(patch);
@@ -591,23 +609,28 @@ struct Tail {
     handle: std::thread::JoinHandle<Option<TailRead>>,
 }
 
-/// What the helper read: the entries from its start, and the offset of the array's `]`.
+/// What the helper read: the entries from its start, the offset of the array's `]`, the
+/// newlines before it (and where the last is), and with a digest, the hashes of the blocks
+/// it read.
 struct TailRead {
     entries: Vec<JournalEntry>,
     patches: Vec<Patch>,
     end: u64,
+    newlines: u64,
+    last_newline: Option<u64>,
+    blocks: Vec<BlockHash>,
 }
 
 impl Tail {
-    /// Starts the helper once the first entry (held by `w`) is read, if the file holds at
-    /// least `least` bytes.
-    fn spawn<R: Read>(
-        path: &std::path::Path,
-        least: u64,
-        w: &Walker<R>,
-        patch: bool,
-        ahead: Arc<AtomicU64>,
-    ) -> Option<Self> {
+    /// Starts the helper once the first entry (held by `w`) is read, if the file is large
+    /// enough.
+    fn spawn<R: Read>(split: &Split, w: &Walker<R>, patch: bool) -> Option<Self> {
+        let Split {
+            path,
+            least,
+            ahead,
+            hashed_from,
+        } = split;
         use std::io::{Seek, SeekFrom};
         let (text, members) = w.held();
         let key = members.first().filter(|m| !m.escaped)?.key.clone();
@@ -617,7 +640,7 @@ impl Tail {
         // Only a regular file is opened again (opening a FIFO again would wait for a writer).
         let size = std::fs::metadata(path).ok().filter(|m| m.is_file())?.len();
         let here = w.offset();
-        if size < least || size / 2 <= here {
+        if size < *least || size / 2 <= here {
             return None;
         }
         let mut file = std::fs::File::open(path).ok()?;
@@ -631,7 +654,8 @@ impl Tail {
         file.seek(SeekFrom::Start(start)).ok()?;
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stopped = Arc::clone(&stop);
-        let counted = Arc::clone(&ahead);
+        let counted = Arc::clone(ahead);
+        let hasher = hashed_from.map(|from| BlockHasher::new(from + start));
         let handle = std::thread::Builder::new()
             .name("journalEntries".into())
             .spawn(move || {
@@ -639,23 +663,29 @@ impl Tail {
                 let file = Counted {
                     inner: file,
                     count: counted,
+                    hasher,
                 };
                 let mut w = Walker::resume(file, start);
-                let mut read = TailRead {
-                    entries: Vec::new(),
-                    patches: Vec::new(),
-                    end: 0,
-                };
+                let (mut entries, mut patches) = (Vec::new(), Vec::new());
                 loop {
                     if stopped.load(Ordering::Relaxed) {
                         return None;
                     }
                     let (entry, patch) = element(&mut w, 0, patch).ok()?;
-                    read.entries.push(entry);
-                    read.patches.extend(patch);
+                    entries.push(entry);
+                    patches.extend(patch);
                     if w.peek().ok()? == Some(b']') {
-                        read.end = w.offset();
-                        return Some(read);
+                        let end = w.offset();
+                        let (line, column) = w.line_column(end);
+                        let blocks = w.into_reader().hasher.map(|h| h.blocks);
+                        return Some(TailRead {
+                            entries,
+                            patches,
+                            end,
+                            newlines: line - 1,
+                            last_newline: (line > 1).then(|| end - column),
+                            blocks: blocks.unwrap_or_default(),
+                        });
                     }
                     w.next_element(false).ok()?;
                 }
@@ -663,7 +693,7 @@ impl Tail {
             .ok()?;
         Some(Self {
             start,
-            ahead,
+            ahead: Arc::clone(ahead),
             stop,
             handle,
         })
@@ -680,16 +710,20 @@ impl Tail {
     }
 }
 
-/// A reader that adds what it reads to a count.
+/// A reader that adds what it reads to a count, and hashes its blocks.
 struct Counted<R> {
     inner: R,
     count: Arc<AtomicU64>,
+    hasher: Option<BlockHasher>,
 }
 
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.count.fetch_add(n as u64, Ordering::Relaxed);
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(&buf[..n]);
+        }
         Ok(n)
     }
 }
@@ -751,9 +785,12 @@ impl Input {
             let opened = source.open(&progress, copy && kind != Kind::Run)?;
             let mut walker = Walker::new(opened.reader);
             parts.array = None;
-            parts.split = source
-                .path()
-                .map(|path| (path.to_owned(), least, progress.ahead()));
+            parts.split = source.path().map(|path| Split {
+                path: path.to_owned(),
+                least,
+                ahead: progress.ahead(),
+                hashed_from: progress.hashed(),
+            });
             document(&mut walker, kind, &mut parts)
                 .and_then(|()| walker.end().map_err(Either::Walk))
                 .map_err(|e| input_error(source, &walker, e))?;
@@ -1217,6 +1254,76 @@ mod tests {
         assert_eq!(entry_start(br#""a},{\"number\": 1""#, key), None);
         assert_eq!(entry_start(br#"}, {"status": "Created""#, key), None);
         assert_eq!(entry_start(br#""number""#, key), None);
+    }
+
+    #[test]
+    fn a_fault_after_the_second_threads_part_is_placed_as_by_one_thread() {
+        let text = big(40_000, false);
+        let end = text.len() - "\n]\n}\n".len();
+        // After the array, on the line after its `]`, and on the line of its `]`.
+        for (at, insert) in [
+            (text.len() - 2, ", \"x\": 1"),
+            (end, "\n]  , \"journalRun\": 1"),
+            (end, " ] ]"),
+        ] {
+            let text = format!("{}{insert}{}", &text[..at], &text[at..]);
+            let file = load_file(&text, false, SPLIT_THRESHOLD).err();
+            let memory = read_snapshot(text.as_bytes()).err();
+            let (Some(file), Some(memory)) = (file, memory) else {
+                panic!("{insert:?} was accepted");
+            };
+            assert_eq!(
+                (file.at, &file.message),
+                (memory.at, &memory.message),
+                "{insert:?}"
+            );
+            assert!(
+                file.at.is_some_and(|(line, _)| line >= 40_000),
+                "{:?}",
+                file.at
+            );
+        }
+    }
+
+    #[test]
+    fn the_digest_of_a_file_read_by_two_threads_is_blake3_of_its_bytes() {
+        let text = big(40_000, false);
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = |name: &str| dir.path().join(name);
+        std::fs::write(path("snapshot.json"), &text).unwrap_or_else(|e| panic!("{e}"));
+        // A page of entries after a run's document: the page's blocks are where the two
+        // files' bytes put them.
+        let run = r#"{"number": "JR-00000075", "status": "Completed", "success": true}"#;
+        let page = text.replacen(
+            r#""journalRun": {"number": "JR-00000075", "status": "Completed"}, "#,
+            "",
+            1,
+        );
+        std::fs::write(path("run.json"), run).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(path("page.json"), &page).unwrap_or_else(|e| panic!("{e}"));
+        let mut sources = crate::source::Sources::default();
+        let mut source = |name: &str| {
+            sources
+                .source(&path(name))
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let inputs = [
+            (Input::Snapshot(source("snapshot.json")), text.clone()),
+            (
+                Input::Pages {
+                    run: source("run.json"),
+                    pages: vec![source("page.json")],
+                },
+                format!("{run}{page}"),
+            ),
+        ];
+        for (input, bytes) in inputs {
+            let (loaded, _) = input
+                .load_split(true, true, SPLIT_THRESHOLD)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(loaded.read_in_two);
+            assert_eq!(loaded.digest, Some(blake3::hash(bytes.as_bytes())));
+        }
     }
 
     #[test]

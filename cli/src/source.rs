@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::digest::{BlockHash, StreamDigest, BLOCK};
 use crate::render::clean;
 
 /// Something wrong with the input: the file, where in it (line and column), and what.
@@ -108,7 +109,7 @@ pub enum Again {
 /// A source opened for its first pass.
 pub struct Opened {
     /// The reader of the first pass.
-    pub reader: Box<dyn Read>,
+    pub reader: Tap<Box<dyn Read>>,
     /// How to read it again.
     pub again: Again,
 }
@@ -155,10 +156,17 @@ impl Source {
             .filter(|(_, m)| m.is_file())
             .map(|(_, m)| m.len());
         progress.expect(size, twice);
+        let seek = match &meta {
+            Some((file, meta)) if meta.is_file() => {
+                Some(file.try_clone().map_err(|e| self.io_error(&e))?)
+            }
+            _ => None,
+        };
         let tapped = Tap {
             inner: raw,
             progress: Rc::clone(progress),
             spool: None,
+            file: seek,
         };
         let again = match meta {
             _ if !twice => Again::No,
@@ -177,16 +185,17 @@ impl Source {
                 })?;
                 let writer = spool.try_clone().map_err(|e| self.io_error(&e))?;
                 return Ok(Opened {
-                    reader: Box::new(Tap {
+                    reader: Tap {
                         spool: Some(writer),
+                        file: None,
                         ..tapped
-                    }),
+                    },
                     again: Again::Spool(spool),
                 });
             }
         };
         Ok(Opened {
-            reader: Box::new(tapped),
+            reader: tapped,
             again,
         })
     }
@@ -230,6 +239,7 @@ impl Source {
             inner: file,
             progress: Rc::clone(progress),
             spool: None,
+            file: None,
         }))
     }
 
@@ -245,10 +255,58 @@ impl Source {
 }
 
 /// A reader that counts for the progress line, feeds the digest, and keeps a copy.
-struct Tap<R> {
+pub struct Tap<R> {
     inner: R,
     progress: Rc<Progress>,
     spool: Option<File>,
+    /// The file `inner` reads (sharing its offset), to seek in.
+    file: Option<File>,
+}
+
+/// A reader that can move on over bytes another thread has read.
+pub trait Jump: Read {
+    /// Moves on by `left` bytes, which another thread read and hashed in the blocks
+    /// `blocks`: seeking over them where it can, reading the rest.
+    ///
+    /// # Errors
+    ///
+    /// The input cannot be read, or ends before.
+    fn jump(&mut self, left: u64, blocks: &[BlockHash]) -> io::Result<()>;
+}
+
+impl<R: Read> Jump for Tap<R> {
+    fn jump(&mut self, mut left: u64, blocks: &[BlockHash]) -> io::Result<()> {
+        let mut scratch = Vec::new();
+        while left > 0 {
+            if let Some(file) = &mut self.file {
+                let skipped = self.progress.skip(left, blocks);
+                if skipped > 0 {
+                    let by = i64::try_from(skipped).map_err(io::Error::other)?;
+                    file.seek(io::SeekFrom::Current(by))?;
+                    left -= skipped;
+                    continue;
+                }
+            }
+            let want = self.progress.to_next_block(left).min(1 << 20);
+            scratch.resize(usize::try_from(want).unwrap_or(1 << 20), 0);
+            match self.read(&mut scratch)? {
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                n => left -= n as u64,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Jump for &[u8] {
+    fn jump(&mut self, left: u64, _: &[BlockHash]) -> io::Result<()> {
+        let n = usize::try_from(left).map_or(self.len(), |n| n.min(self.len()));
+        *self = &self[n..];
+        if (n as u64) < left {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        Ok(())
+    }
 }
 
 impl<R: Read> Read for Tap<R> {
@@ -274,7 +332,7 @@ pub struct Progress {
     shown: Cell<bool>,
     enabled: bool,
     next: Cell<Instant>,
-    digest: std::cell::RefCell<Option<blake3::Hasher>>,
+    digest: std::cell::RefCell<Option<StreamDigest>>,
     /// Bytes a second thread has read ahead of this one (`input::Tail`).
     ahead: Arc<AtomicU64>,
     /// The most the line has said, so that it never goes back.
@@ -292,7 +350,7 @@ impl Progress {
             shown: Cell::new(false),
             enabled: io::stderr().is_terminal() && !dumb,
             next: Cell::new(Instant::now() + Duration::from_millis(300)),
-            digest: std::cell::RefCell::new(hash.then(blake3::Hasher::new)),
+            digest: std::cell::RefCell::new(hash.then(StreamDigest::default)),
             ahead: Arc::default(),
             said: Cell::new(0),
         })
@@ -311,8 +369,8 @@ impl Progress {
     }
 
     fn advance(&self, bytes: &[u8]) {
-        if let Some(hasher) = self.digest.borrow_mut().as_mut() {
-            hasher.update(bytes);
+        if let Some(digest) = self.digest.borrow_mut().as_mut() {
+            digest.update(bytes);
         }
         self.done.set(self.done.get() + bytes.len() as u64);
         let total = self.total.get();
@@ -354,7 +412,39 @@ impl Progress {
 
     /// The digest of everything read so far, which stops being fed.
     pub fn take_digest(&self) -> Option<blake3::Hash> {
-        self.digest.borrow_mut().take().map(|h| h.finalize())
+        self.digest.borrow_mut().take().map(|d| d.finalize())
+    }
+
+    /// The digest's offset (bytes hashed so far), when there is a digest.
+    pub fn hashed(&self) -> Option<u64> {
+        self.digest.borrow().as_ref().map(StreamDigest::offset)
+    }
+
+    /// Skips the next `left` bytes of the input unread where it can: all of them without a
+    /// digest; with one, those of the blocks in `blocks` (hashed by another thread) that
+    /// follow one another from the digest's offset. How many bytes it skipped.
+    fn skip(&self, left: u64, blocks: &[BlockHash]) -> u64 {
+        let mut skipped = 0;
+        if let Some(digest) = self.digest.borrow_mut().as_mut() {
+            let (from, to) = (digest.offset(), digest.offset() + left);
+            for &block in blocks.iter().skip_while(|b| b.0 < from) {
+                if block.0 + BLOCK > to || !digest.splice(block) {
+                    break;
+                }
+                skipped += BLOCK;
+            }
+        } else {
+            skipped = left;
+        }
+        self.done.set(self.done.get() + skipped);
+        skipped
+    }
+
+    /// The bytes to read before the digest can take a block from another thread (all of
+    /// `left` without a digest).
+    fn to_next_block(&self, left: u64) -> u64 {
+        self.hashed()
+            .map_or(left, |at| (BLOCK - at % BLOCK).min(left))
     }
 
     /// Clears the line, if one was shown.

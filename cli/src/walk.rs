@@ -359,6 +359,42 @@ impl<R: Read> Walker<R> {
         Ok(())
     }
 
+    /// Moves on to offset `to`, past the window, over input another walker checked from the
+    /// offset this one is at: its `newlines` newlines (the last at `last_newline`) count for
+    /// [`line_column`](Self::line_column), and `skip` moves the reader on over the bytes the
+    /// window does not hold.
+    ///
+    /// # Errors
+    ///
+    /// The input cannot be read, or ends before `to`.
+    pub fn jump(
+        &mut self,
+        to: u64,
+        newlines: u64,
+        last_newline: Option<u64>,
+        skip: impl FnOnce(&mut R, u64) -> io::Result<()>,
+    ) -> Walked<()> {
+        let end = self.base + self.len as u64;
+        if to <= end || self.hold.is_some() {
+            return self.skip_to(to);
+        }
+        skip(&mut self.reader, to - end)?;
+        let before = &self.buf[..self.pos];
+        self.lines_before += memchr::memchr_iter(b'\n', before).count() as u64 + newlines;
+        if let Some(at) = last_newline {
+            self.line_start_before = at + 1;
+        } else if let Some(i) = memchr::memrchr(b'\n', before) {
+            self.line_start_before = self.base + i as u64 + 1;
+        }
+        (self.base, self.len, self.pos) = (to, 0, 0);
+        Ok(())
+    }
+
+    /// The reader, once the walk is over.
+    pub fn into_reader(self) -> R {
+        self.reader
+    }
+
     /// The window's byte at `i`, if it holds one (the buffer past `len` holds stale bytes).
     fn at(&self, i: usize) -> Option<&u8> {
         self.buf[..self.len].get(i)

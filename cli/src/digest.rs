@@ -130,21 +130,38 @@ impl StreamDigest {
 }
 
 /// Hashes the blocks of a stream read from offset `start` (a second thread's part): every
-/// complete aligned block, for [`StreamDigest::splice`].
+/// complete aligned block, for [`StreamDigest::splice`]; with `edges`, it also keeps the bytes
+/// before the first block and after the last ([`Part`]).
 pub struct BlockHasher {
     /// The stream offset of the next byte.
     at: u64,
     current: Option<blake3::Hasher>,
+    /// With `edges`: the bytes before the first block, and those of the block being read.
+    edges: Option<(Vec<u8>, Vec<u8>)>,
     /// The blocks hashed, in order.
     pub blocks: Vec<BlockHash>,
 }
 
+/// A part of a stream hashed by another thread, which a [`StreamDigest`] at its start
+/// takes as if it had read it ([`StreamDigest::take`]).
+pub struct Part {
+    start: u64,
+    head: Vec<u8>,
+    blocks: Vec<BlockHash>,
+    tail: Vec<u8>,
+}
+
 impl BlockHasher {
     /// A hasher of the stream from offset `start`.
-    pub const fn new(start: u64) -> Self {
+    pub const fn new(start: u64, edges: bool) -> Self {
         Self {
             at: start,
             current: None,
+            edges: if edges {
+                Some((Vec::new(), Vec::new()))
+            } else {
+                None
+            },
             blocks: Vec::new(),
         }
     }
@@ -160,8 +177,15 @@ impl BlockHasher {
                 hasher.set_input_offset(self.at);
                 self.current = Some(hasher);
             }
-            if let Some(hasher) = &mut self.current {
-                hasher.update(&bytes[..n]);
+            match (&mut self.current, &mut self.edges) {
+                (Some(hasher), edges) => {
+                    hasher.update(&bytes[..n]);
+                    if let Some((_, tail)) = edges {
+                        tail.extend_from_slice(&bytes[..n]);
+                    }
+                }
+                (None, Some((head, _))) => head.extend_from_slice(&bytes[..n]),
+                (None, None) => {}
             }
             self.at += n as u64;
             bytes = &bytes[n..];
@@ -170,8 +194,41 @@ impl BlockHasher {
                     self.blocks
                         .push((self.at - BLOCK, hasher.finalize_non_root()));
                 }
+                if let Some((_, tail)) = &mut self.edges {
+                    tail.clear();
+                }
             }
         }
+    }
+
+    /// The part hashed, from `start`, with its edges (empty without `edges`).
+    pub fn part(self, start: u64) -> Part {
+        let (head, tail) = self.edges.unwrap_or_default();
+        Part {
+            start,
+            head,
+            blocks: self.blocks,
+            tail,
+        }
+    }
+}
+
+impl StreamDigest {
+    /// Takes `part` as the next bytes of the stream, if it starts where the stream is and
+    /// was hashed with its edges; whether it did (otherwise nothing changed).
+    pub fn take(&mut self, part: &Part) -> bool {
+        if part.start != self.offset() {
+            return false;
+        }
+        self.update(&part.head);
+        for &block in &part.blocks {
+            // Never refused: the blocks follow the head and one another.
+            if !self.splice(block) {
+                return false;
+            }
+        }
+        self.update(&part.tail);
+        true
     }
 }
 
@@ -261,7 +318,7 @@ mod tests {
     /// The stream's digest fed in pieces of `piece` bytes, with the blocks of `from..to`
     /// hashed by a `BlockHasher` and spliced in where the digest reaches them.
     fn digest_of(bytes: &[u8], piece: usize, spliced: std::ops::Range<usize>) -> blake3::Hash {
-        let mut other = BlockHasher::new(spliced.start as u64);
+        let mut other = BlockHasher::new(spliced.start as u64, false);
         for part in bytes[spliced.clone()].chunks(piece.max(1)) {
             other.update(part);
         }
@@ -325,9 +382,39 @@ mod tests {
     }
 
     #[test]
+    fn a_part_hashed_apart_with_its_edges_is_taken_as_its_bytes() {
+        const B: usize = BLOCK as usize;
+        let bytes = stream(4 * B + 11);
+        let want = blake3::hash(&bytes);
+        // Parts within a block, across one edge, across several, to the end.
+        for (from, to) in [
+            (5, 900),
+            (B - 3, B + 3),
+            (B / 2, 3 * B + B / 2),
+            (B, 2 * B),
+            (7, bytes.len()),
+            (2 * B + 1, bytes.len()),
+        ] {
+            let mut other = BlockHasher::new(from as u64, true);
+            for piece in bytes[from..to].chunks(65_521) {
+                other.update(piece);
+            }
+            let part = other.part(from as u64);
+            let mut digest = StreamDigest::default();
+            digest.update(&bytes[..from - 1]);
+            assert!(!digest.take(&part), "taken one byte early");
+            digest.update(&bytes[from - 1..from]);
+            assert!(digest.take(&part), "{from}..{to}");
+            assert_eq!(digest.offset(), to as u64);
+            digest.update(&bytes[to..]);
+            assert_eq!(digest.finalize(), want, "{from}..{to}");
+        }
+    }
+
+    #[test]
     fn a_block_is_spliced_only_where_the_stream_is() {
         let bytes = stream(3 * BLOCK as usize);
-        let mut other = BlockHasher::new(0);
+        let mut other = BlockHasher::new(0, false);
         other.update(&bytes);
         assert_eq!(other.blocks.len(), 3);
         let mut digest = StreamDigest::default();

@@ -26,7 +26,7 @@ use serde::Deserialize;
 use journal_run::wire::GetJournalRunType;
 use journal_run::{Caller, CancellableStatus, CancellationJob, JournalEntry, JournalEntryNumber};
 
-use crate::digest::{BlockHash, BlockHasher};
+use crate::digest::{BlockHash, BlockHasher, Part};
 use crate::json::{read, TypeFault};
 use crate::source::{Again, InputError, Jump, Progress, Source};
 use crate::walk::{Member, WalkError, Walker};
@@ -655,7 +655,7 @@ impl Tail {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stopped = Arc::clone(&stop);
         let counted = Arc::clone(ahead);
-        let hasher = hashed_from.map(|from| BlockHasher::new(from + start));
+        let hasher = hashed_from.map(|from| BlockHasher::new(from + start, false));
         let handle = std::thread::Builder::new()
             .name("journalEntries".into())
             .spawn(move || {
@@ -728,6 +728,166 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
+impl<R: Read> Jump for Counted<R> {}
+
+/// A second thread reading the last pages of `--entries` (about half of the input's bytes)
+/// while the first reads the run's document and the pages before. Its work is used if the
+/// first thread, done with those, is at the input offset the second started from (no file
+/// changed size meanwhile); otherwise, or when it met anything it could not read, it is
+/// dropped, and the first thread reads those pages itself (and reports their faults).
+struct PagesTail {
+    /// The index in the pages of its first page.
+    first: usize,
+    /// The input offset of its first page (the sizes of the files before).
+    start: u64,
+    /// Its pages' sizes, in the progress line's total.
+    expected: u64,
+    ahead: Arc<AtomicU64>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    handle: Option<std::thread::JoinHandle<Option<PagesRead>>>,
+}
+
+/// What the second thread read: its pages' entries, places, fields and copy plans, how many
+/// bytes, and their hashes (with a digest).
+struct PagesRead {
+    entries: Vec<JournalEntry>,
+    patches: Vec<Patch>,
+    pages: Vec<PageInfo>,
+    files: Vec<FileCopy>,
+    read: u64,
+    part: Option<Part>,
+}
+
+impl PagesTail {
+    /// Starts the second thread on the last pages, if the input's regular files hold at
+    /// least `least` bytes and two or more pages.
+    fn spawn(
+        run: &Source,
+        pages: &[Source],
+        least: u64,
+        progress: &Progress,
+        copy: bool,
+    ) -> Option<Self> {
+        let size = |source: &Source| {
+            let meta = std::fs::metadata(source.path()?).ok()?;
+            meta.is_file().then_some(meta.len())
+        };
+        let mut sizes = vec![size(run)];
+        sizes.extend(pages.iter().map(size));
+        let known: Vec<u64> = sizes.iter().map_while(|s| *s).collect();
+        let total: u64 = known.iter().sum();
+        if known.len() < sizes.len() || total < least || pages.len() < 2 {
+            return None;
+        }
+        // The page after the file that ends past half the bytes (`known[0]` is the run's
+        // document), leaving at least one page to each thread.
+        let mut before = 0;
+        let first = known
+            .iter()
+            .position(|&s| {
+                before += s;
+                before > total / 2
+            })
+            .map_or(1, |i| i.clamp(1, pages.len() - 1));
+        let start: u64 = known[..=first].iter().sum();
+        let expected = total - start;
+        progress.expect(Some(expected), copy);
+        let (stop, ahead) = (Arc::default(), progress.ahead());
+        let (stopped, counted) = (Arc::clone(&stop), Arc::clone(&ahead));
+        let sources = pages[first..].to_vec();
+        let hash = progress.hashed().is_some();
+        let handle = std::thread::Builder::new()
+            .name("entries".into())
+            .spawn(move || read_pages(&sources, start, hash, copy, &stopped, &counted))
+            .ok()?;
+        Some(Self {
+            first,
+            start,
+            expected,
+            ahead,
+            stop,
+            handle: Some(handle),
+        })
+    }
+
+    /// The second thread's pages, if the first thread (whose progress is `progress`) is
+    /// where they start.
+    fn join(mut self, progress: &Progress, copy: bool) -> Option<PagesRead> {
+        let read = self.handle.take()?.join().ok().flatten();
+        self.ahead.store(0, Ordering::Relaxed);
+        let taken =
+            read.filter(|read| progress.take_over(self.start, read.read, read.part.as_ref()));
+        if taken.is_none() {
+            progress.unexpect(self.expected, copy);
+        }
+        taken
+    }
+}
+
+impl Drop for PagesTail {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The second thread's reading of `sources` (pages), from input offset `start`: as the
+/// first thread reads a page, but `None` at the first thing it cannot read.
+fn read_pages(
+    sources: &[Source],
+    start: u64,
+    hash: bool,
+    copy: bool,
+    stop: &std::sync::atomic::AtomicBool,
+    count: &Arc<AtomicU64>,
+) -> Option<PagesRead> {
+    let mut hasher = hash.then(|| BlockHasher::new(start, true));
+    let mut parts = Parts {
+        patches: copy.then(Vec::new),
+        ..Parts::default()
+    };
+    let (mut files, mut read) = (Vec::new(), 0);
+    for source in sources {
+        if stop.load(Ordering::Relaxed) {
+            return None;
+        }
+        let file = std::fs::File::open(source.path()?).ok()?;
+        let meta = file.metadata().ok().filter(std::fs::Metadata::is_file)?;
+        let mut w = Walker::new(Counted {
+            inner: file.try_clone().ok()?,
+            count: Arc::clone(count),
+            hasher: hasher.take(),
+        });
+        let before = parts.entries.len();
+        document(&mut w, Kind::Page, &mut parts).ok()?;
+        w.end().ok()?;
+        files.push(FileCopy {
+            source: source.clone(),
+            again: if copy {
+                Again::File {
+                    file,
+                    len: meta.len(),
+                    modified: meta.modified().ok(),
+                }
+            } else {
+                Again::No
+            },
+            read: w.offset(),
+            array: parts.array.take(),
+            entries: parts.entries.len() - before,
+        });
+        read += w.offset();
+        hasher = w.into_reader().hasher;
+    }
+    Some(PagesRead {
+        entries: parts.entries,
+        patches: parts.patches.unwrap_or_default(),
+        pages: parts.pages,
+        files,
+        read,
+        part: hasher.map(|h| h.part(start)),
+    })
+}
+
 /// The index in `window` of the first `{` that follows `}` and `,` (with whitespace between)
 /// and opens with `key` (a key with its quotes).
 fn entry_start(window: &[u8], key: &[u8]) -> Option<usize> {
@@ -780,7 +940,24 @@ impl Input {
                 .chain(pages.iter().map(|p| (p, Kind::Page)))
                 .collect(),
         };
-        for (source, kind) in jobs {
+        let mut pages_tail = match self {
+            Self::Pages { run, pages } => PagesTail::spawn(run, pages, least, &progress, copy),
+            Self::Snapshot(_) => None,
+        };
+        for (i, (source, kind)) in jobs.into_iter().enumerate() {
+            // The second thread's pages, read: taken as they are (job 0 is the run's document).
+            if let Some(helper) = pages_tail.take_if(|t| i == t.first + 1) {
+                if let Some(read) = helper.join(&progress, copy) {
+                    parts.entries.extend(read.entries);
+                    if let Some(patches) = &mut parts.patches {
+                        patches.extend(read.patches);
+                    }
+                    parts.pages.extend(read.pages);
+                    files.extend(read.files);
+                    parts.read_in_two = true;
+                    break;
+                }
+            }
             let before = parts.entries.len();
             let opened = source.open(&progress, copy && kind != Kind::Run)?;
             let mut walker = Walker::new(opened.reader);
@@ -1323,6 +1500,106 @@ mod tests {
                 .unwrap_or_else(|e| panic!("{e}"));
             assert!(loaded.read_in_two);
             assert_eq!(loaded.digest, Some(blake3::hash(bytes.as_bytes())));
+        }
+    }
+
+    /// A run's document and `count` pages of entries, written to files in `dir`; with
+    /// `fault`, the page at that index holds an unknown status.
+    fn paged(dir: &std::path::Path, count: usize, fault: Option<usize>) -> Input {
+        let write = |name: &str, text: &str| {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+            crate::source::Sources::default()
+                .source(&path)
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let run = write(
+            "run.json",
+            r#"{"number": "JR-00000075", "status": "Completed", "success": true}"#,
+        );
+        let pages = (0..count)
+            .map(|page| {
+                let entries: Vec<String> = (0..3 + page % 4)
+                    .map(|k| {
+                        let n = page * 10 + k + 1;
+                        let status = if fault == Some(page) && k == 2 { "Creatd" } else { "Created" };
+                        format!(
+                            "{{\"number\": \"JE-{n:08}\",\n \"status\": \"{status}\", \"transferredToAccounting\": \"{}\"}}",
+                            if n % 3 == 0 { "Yes" } else { "No" }
+                        )
+                    })
+                    .collect();
+                let next = if page + 1 < count { format!(r#""next-{page}""#) } else { "null".to_owned() };
+                write(
+                    &format!("page-{page:03}.json"),
+                    &format!(
+                        "{{\"journalEntries\": [{}],\n\"nextPage\": {next}, \"success\": true}}",
+                        entries.join(",\n")
+                    ),
+                )
+            })
+            .collect();
+        Input::Pages { run, pages }
+    }
+
+    #[test]
+    fn pages_read_by_two_threads_are_read_as_by_one() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        for count in [2, 3, 17] {
+            let input = paged(dir.path(), count, None);
+            let (two, _) = input
+                .load_split(true, true, 0)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let (one, _) = input
+                .load_split(true, true, u64::MAX)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(two.read_in_two && !one.read_in_two, "{count} pages");
+            same_reading(&two, &one);
+            assert_eq!(two.pages, one.pages);
+            let files = |l: &Loaded| -> Vec<(String, u64, Option<Range<u64>>, usize)> {
+                l.plan
+                    .iter()
+                    .flat_map(|p| &p.files)
+                    .map(|f| {
+                        (
+                            f.source.name().to_owned(),
+                            f.read,
+                            f.array.clone(),
+                            f.entries,
+                        )
+                    })
+                    .collect()
+            };
+            assert_eq!(files(&two), files(&one));
+            let Input::Pages { run, pages } = &input else {
+                unreachable!()
+            };
+            let mut bytes = Vec::new();
+            for source in std::iter::once(run).chain(pages) {
+                let path = source.path().unwrap_or_else(|| panic!("a file"));
+                bytes.extend(std::fs::read(path).unwrap_or_else(|e| panic!("{e}")));
+            }
+            assert_eq!(two.digest, Some(blake3::hash(&bytes)));
+            assert_eq!(two.digest, one.digest);
+        }
+    }
+
+    #[test]
+    fn a_fault_in_a_page_the_second_thread_read_is_reported_by_the_first() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        for fault in [0, 9, 16] {
+            let input = paged(dir.path(), 17, Some(fault));
+            let two = input.load_split(false, false, 0).err();
+            let one = input.load_split(false, false, u64::MAX).err();
+            let (Some(two), Some(one)) = (two, one) else {
+                panic!("the unknown status in page {fault} was accepted");
+            };
+            assert_eq!(two, one);
+            assert!(
+                two.file.ends_with(&format!("page-{fault:03}.json")),
+                "{two}"
+            );
+            assert_eq!(two.at, Some((6, 12)), "{two}");
         }
     }
 

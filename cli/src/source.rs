@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::digest::{BlockHash, StreamDigest, BLOCK};
+use crate::digest::{BlockHash, Part, StreamDigest, BLOCK};
 use crate::render::clean;
 
 /// Something wrong with the input: the file, where in it (line and column), and what.
@@ -264,14 +264,21 @@ pub struct Tap<R> {
 }
 
 /// A reader that can move on over bytes another thread has read.
-pub trait Jump: Read {
+pub trait Jump: Read + Sized {
     /// Moves on by `left` bytes, which another thread read and hashed in the blocks
-    /// `blocks`: seeking over them where it can, reading the rest.
+    /// `blocks`: seeking over them where it can, reading the rest (by default, reading all).
     ///
     /// # Errors
     ///
     /// The input cannot be read, or ends before.
-    fn jump(&mut self, left: u64, blocks: &[BlockHash]) -> io::Result<()>;
+    fn jump(&mut self, left: u64, blocks: &[BlockHash]) -> io::Result<()> {
+        let _ = blocks;
+        let read = io::copy(&mut self.by_ref().take(left), &mut io::sink())?;
+        if read < left {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        Ok(())
+    }
 }
 
 impl<R: Read> Jump for Tap<R> {
@@ -298,16 +305,7 @@ impl<R: Read> Jump for Tap<R> {
     }
 }
 
-impl Jump for &[u8] {
-    fn jump(&mut self, left: u64, _: &[BlockHash]) -> io::Result<()> {
-        let n = usize::try_from(left).map_or(self.len(), |n| n.min(self.len()));
-        *self = &self[n..];
-        if (n as u64) < left {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-        Ok(())
-    }
-}
+impl Jump for &[u8] {}
 
 impl<R: Read> Read for Tap<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -333,8 +331,8 @@ pub struct Progress {
     enabled: bool,
     next: Cell<Instant>,
     digest: std::cell::RefCell<Option<StreamDigest>>,
-    /// Bytes a second thread has read ahead of this one (`input::Tail`).
-    ahead: Arc<AtomicU64>,
+    /// Bytes each second thread has read ahead of this one (`input::Tail`, `input::PagesTail`).
+    ahead: std::cell::RefCell<Vec<Arc<AtomicU64>>>,
     /// The most the line has said, so that it never goes back.
     said: Cell<u64>,
 }
@@ -351,21 +349,47 @@ impl Progress {
             enabled: io::stderr().is_terminal() && !dumb,
             next: Cell::new(Instant::now() + Duration::from_millis(300)),
             digest: std::cell::RefCell::new(hash.then(StreamDigest::default)),
-            ahead: Arc::default(),
+            ahead: std::cell::RefCell::default(),
             said: Cell::new(0),
         })
     }
 
-    /// The count a second thread adds its bytes to while it reads ahead (set back to 0
+    /// A count for a second thread to add its bytes to while it reads ahead (set back to 0
     /// when the first thread takes over those bytes).
     pub fn ahead(&self) -> Arc<AtomicU64> {
-        Arc::clone(&self.ahead)
+        let count = Arc::<AtomicU64>::default();
+        self.ahead.borrow_mut().push(Arc::clone(&count));
+        count
     }
 
-    fn expect(&self, size: Option<u64>, twice: bool) {
+    /// Counts a file of `size` bytes (unknown: `None`) to read, `twice` or once, in the total.
+    pub fn expect(&self, size: Option<u64>, twice: bool) {
         let passes = if twice { 2 } else { 1 };
         self.total
             .set(self.total.get().zip(size).map(|(t, s)| t + s * passes));
+    }
+
+    /// Takes back a count of [`expect`](Self::expect).
+    pub fn unexpect(&self, size: u64, twice: bool) {
+        let passes = if twice { 2 } else { 1 };
+        self.total
+            .set(self.total.get().map(|t| t.saturating_sub(size * passes)));
+    }
+
+    /// Takes over `read` bytes a second thread read from offset `start` of the input (and
+    /// hashed as `part`, when there is a digest), if this thread is at that offset; whether
+    /// it did (otherwise nothing changed).
+    pub fn take_over(&self, start: u64, read: u64, part: Option<&Part>) -> bool {
+        if self.done.get() != start {
+            return false;
+        }
+        if let Some(digest) = self.digest.borrow_mut().as_mut() {
+            if !part.is_some_and(|part| digest.take(part)) {
+                return false;
+            }
+        }
+        self.done.set(start + read);
+        true
     }
 
     fn advance(&self, bytes: &[u8]) {
@@ -402,7 +426,13 @@ impl Progress {
     /// How far the line says reading is: this thread's bytes and a second thread's, never
     /// more than the total, never less than it said before.
     fn position(&self) -> u64 {
-        let read = self.done.get() + self.ahead.load(Ordering::Relaxed);
+        let ahead: u64 = self
+            .ahead
+            .borrow()
+            .iter()
+            .map(|count| count.load(Ordering::Relaxed))
+            .sum();
+        let read = self.done.get() + ahead;
         let done = read
             .min(self.total.get().unwrap_or(u64::MAX))
             .max(self.said.get());
@@ -520,5 +550,33 @@ mod tests {
         // Never past the total.
         ahead.store(1_000, Ordering::Relaxed);
         assert_eq!(progress.position(), 100);
+    }
+
+    #[test]
+    fn a_second_threads_bytes_are_taken_over_only_where_they_start() {
+        let bytes: Vec<u8> = (0..3_000_000_u32).map(|i| (i % 251) as u8).collect();
+        let part = |start: usize| {
+            let mut hasher = crate::digest::BlockHasher::new(start as u64, true);
+            hasher.update(&bytes[start..]);
+            hasher.part(start as u64)
+        };
+        let progress = Progress::new(true);
+        progress.advance(&bytes[..1_500_000]);
+        // Not where this thread is, or without the part's hashes: nothing changes.
+        assert!(!progress.take_over(1_400_000, 1_600_000, Some(&part(1_400_000))));
+        assert!(!progress.take_over(1_500_000, 1_500_000, None));
+        assert_eq!(
+            (progress.done.get(), progress.hashed()),
+            (1_500_000, Some(1_500_000))
+        );
+        assert!(progress.take_over(1_500_000, 1_500_000, Some(&part(1_500_000))));
+        assert_eq!(progress.done.get(), 3_000_000);
+        assert_eq!(progress.take_digest(), Some(blake3::hash(&bytes)));
+        // Without a digest, the offset alone decides.
+        let progress = Progress::new(false);
+        progress.advance(&bytes[..10]);
+        assert!(!progress.take_over(11, 5, None));
+        assert!(progress.take_over(10, 5, None));
+        assert_eq!(progress.done.get(), 15);
     }
 }

@@ -151,7 +151,7 @@ pub struct PageInfo {
 
 /// Where an entry's values are, for the copy: input offsets, each packed with the value's
 /// length in its top 16 bits (a length of 0: absent, and the offset is the entry's `}`).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 struct Patch {
     status: u64,
     transferred: u64,
@@ -170,6 +170,19 @@ const fn unpack(packed: u64) -> (u64, usize) {
 pub struct CopyPlan {
     files: Vec<FileCopy>,
     patches: Vec<Patch>,
+}
+
+impl PartialEq for CopyPlan {
+    /// The same places: each file's bytes and items, each entry's values.
+    fn eq(&self, other: &Self) -> bool {
+        let places = |plan: &Self| -> Vec<(u64, Option<Range<u64>>, usize)> {
+            plan.files
+                .iter()
+                .map(|f| (f.read, f.array.clone(), f.entries))
+                .collect()
+        };
+        self.patches == other.patches && places(self) == places(other)
+    }
 }
 
 /// One file of the copy.
@@ -989,6 +1002,20 @@ impl Input {
         let loaded = parts.loaded(self.run_source().name(), digest, plan)?;
         Ok((loaded, progress))
     }
+}
+
+/// Reads the snapshot file at `path` as `cancel --json` does (with the digest and the plan of
+/// its copy), with two threads whenever it holds at least `least` bytes: the fuzz target
+/// compares it, at `least` 0, with [`read_snapshot`].
+///
+/// # Errors
+///
+/// As [`Input::load`].
+pub fn read_snapshot_file(path: &std::path::Path, least: u64) -> Result<Loaded, InputError> {
+    let source = crate::source::Sources::default().source(path)?;
+    Input::Snapshot(source)
+        .load_split(true, true, least)
+        .map(|(loaded, _)| loaded)
 }
 
 /// Reads a snapshot held in memory (the fuzz target's way in), with the plan of its copy.

@@ -7,12 +7,22 @@
 //!
 //! The reference's rules are the tool's documented ones: RFC 8259 JSON (as serde_json reads
 //! it into a `Value`), no key twice in any object, the snapshot's fields only at the top.
+//!
+//! The same bytes are also read from a file with two threads whenever the reader can split
+//! them (docs/DECISIONS.md, D-32, at any size): the verdict, the values, the places of the
+//! copy and the fault's place must be those of one thread, and the digest BLAKE3's of the
+//! bytes.
 
 use std::fmt;
 
 use journal_run::wire::GetJournalRunType;
 use journal_run::{JournalEntry, JournalEntryStatus};
-use journal_run_cli::input::{read_snapshot, CallerDoc, JobDoc, Request};
+use std::io::Write;
+
+use journal_run_cli::input::{
+    read_snapshot, read_snapshot_file, CallerDoc, JobDoc, Loaded, Request,
+};
+use journal_run_cli::source::InputError;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
@@ -143,9 +153,61 @@ fn reference(data: &[u8]) -> Option<(Read, Vec<Value>)> {
     ))
 }
 
+/// Reads `data` from a file, with two threads wherever the reader can split it, and checks
+/// that it reads what `one` (one thread, from memory) read.
+fn two_threads_read_as_one(data: &[u8], one: &Result<Loaded, InputError>) {
+    let mut file =
+        tempfile::NamedTempFile::new().unwrap_or_else(|e| panic!("a temporary file: {e}"));
+    file.write_all(data)
+        .and_then(|()| file.flush())
+        .unwrap_or_else(|e| panic!("a temporary file: {e}"));
+    let two = read_snapshot_file(file.path(), 0);
+    match (one, two) {
+        (Ok(one), Ok(two)) => {
+            assert_eq!(
+                (
+                    &one.run,
+                    &one.entries,
+                    &one.caller,
+                    &one.request,
+                    &one.pages
+                ),
+                (
+                    &two.run,
+                    &two.entries,
+                    &two.caller,
+                    &two.request,
+                    &two.pages
+                ),
+                "D-32: two threads read other values than one"
+            );
+            assert!(
+                one.plan == two.plan,
+                "D-32: two threads found other places for the copy"
+            );
+            assert_eq!(
+                two.digest,
+                Some(blake3::hash(data)),
+                "D-32: the digest is not BLAKE3's"
+            );
+        }
+        (Err(one), Err(two)) => assert_eq!(
+            (one.at, &one.message),
+            (two.at, &two.message),
+            "D-32: two threads report another fault than one"
+        ),
+        (one, two) => panic!(
+            "D-32: one thread {}, two threads {}",
+            if one.is_ok() { "accepts" } else { "refuses" },
+            if two.is_ok() { "accept" } else { "refuse" }
+        ),
+    }
+}
+
 /// Runs both readers on `data` and compares them.
 pub fn check(data: &[u8]) {
     let ours = read_snapshot(data);
+    two_threads_read_as_one(data, &ours);
     let expected = reference(data);
     let (loaded, (expected, docs)) = match (ours, expected) {
         (Err(_), None) => return,

@@ -617,9 +617,53 @@ const SPLIT_THRESHOLD: u64 = 16 << 20;
 /// and reports them with their line and column.
 struct Tail {
     start: u64,
+    helper: Helper<TailRead>,
+}
+
+/// A second thread's reading: its bytes count on the progress line (`ahead`) until the
+/// first thread takes its work or drops it; dropped unused, it is told to stop.
+struct Helper<T> {
     ahead: Arc<AtomicU64>,
     stop: Arc<std::sync::atomic::AtomicBool>,
-    handle: std::thread::JoinHandle<Option<TailRead>>,
+    handle: Option<std::thread::JoinHandle<Option<T>>>,
+}
+
+impl<T: Send + 'static> Helper<T> {
+    /// Starts thread `name` on `work`, which reads counting into `ahead` and returns early
+    /// (with `None`) once its flag is set.
+    fn spawn(
+        name: &str,
+        ahead: &Arc<AtomicU64>,
+        work: impl FnOnce(&std::sync::atomic::AtomicBool, Arc<AtomicU64>) -> Option<T> + Send + 'static,
+    ) -> Option<Self> {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (stopped, counted) = (Arc::clone(&stop), Arc::clone(ahead));
+        let handle = std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || work(&stopped, counted))
+            .ok()?;
+        Some(Self {
+            ahead: Arc::clone(ahead),
+            stop,
+            handle: Some(handle),
+        })
+    }
+
+    /// Its work when `wanted` (stopped first otherwise), once it is done.
+    fn join(mut self, wanted: bool) -> Option<T> {
+        if !wanted {
+            self.stop.store(true, Ordering::Relaxed);
+        }
+        let work = self.handle.take()?.join().ok().flatten();
+        self.ahead.store(0, Ordering::Relaxed);
+        work.filter(|_| wanted)
+    }
+}
+
+impl<T> Drop for Helper<T> {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
 }
 
 /// What the helper read: the entries from its start, the offset of the array's `]`, the
@@ -665,61 +709,44 @@ impl Tail {
             .ok()?;
         let start = mid + entry_start(&window, &pattern)? as u64;
         file.seek(SeekFrom::Start(start)).ok()?;
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let stopped = Arc::clone(&stop);
-        let counted = Arc::clone(ahead);
         let hasher = hashed_from.map(|from| BlockHasher::new(from + start, false));
-        let handle = std::thread::Builder::new()
-            .name("journalEntries".into())
-            .spawn(move || {
-                // Its bytes count on the progress line until the first thread takes them over.
-                let file = Counted {
-                    inner: file,
-                    count: counted,
-                    hasher,
-                };
-                let mut w = Walker::resume(file, start);
-                let (mut entries, mut patches) = (Vec::new(), Vec::new());
-                loop {
-                    if stopped.load(Ordering::Relaxed) {
-                        return None;
-                    }
-                    let (entry, patch) = element(&mut w, 0, patch).ok()?;
-                    entries.push(entry);
-                    patches.extend(patch);
-                    if w.peek().ok()? == Some(b']') {
-                        let end = w.offset();
-                        let (line, column) = w.line_column(end);
-                        let blocks = w.into_reader().hasher.map(|h| h.blocks);
-                        return Some(TailRead {
-                            entries,
-                            patches,
-                            end,
-                            newlines: line - 1,
-                            last_newline: (line > 1).then(|| end - column),
-                            blocks: blocks.unwrap_or_default(),
-                        });
-                    }
-                    w.next_element(false).ok()?;
+        let helper = Helper::spawn("journalEntries", ahead, move |stopped, count| {
+            let file = Counted {
+                inner: file,
+                count,
+                hasher,
+            };
+            let mut w = Walker::resume(file, start);
+            let (mut entries, mut patches) = (Vec::new(), Vec::new());
+            loop {
+                if stopped.load(Ordering::Relaxed) {
+                    return None;
                 }
-            })
-            .ok()?;
-        Some(Self {
-            start,
-            ahead: Arc::clone(ahead),
-            stop,
-            handle,
-        })
+                let (entry, patch) = element(&mut w, 0, patch).ok()?;
+                entries.push(entry);
+                patches.extend(patch);
+                if w.peek().ok()? == Some(b']') {
+                    let end = w.offset();
+                    let (line, column) = w.line_column(end);
+                    let blocks = w.into_reader().hasher.map(|h| h.blocks);
+                    return Some(TailRead {
+                        entries,
+                        patches,
+                        end,
+                        newlines: line - 1,
+                        last_newline: (line > 1).then(|| end - column),
+                        blocks: blocks.unwrap_or_default(),
+                    });
+                }
+                w.next_element(false).ok()?;
+            }
+        })?;
+        Some(Self { start, helper })
     }
 
     /// The helper's entries if the first thread's next entry starts at `offset`, its start.
     fn join(self, offset: u64) -> Option<TailRead> {
-        if offset != self.start {
-            self.stop.store(true, Ordering::Relaxed);
-        }
-        let read = self.handle.join().ok().flatten();
-        self.ahead.store(0, Ordering::Relaxed);
-        read.filter(|_| offset == self.start)
+        self.helper.join(offset == self.start)
     }
 }
 
@@ -755,9 +782,7 @@ struct PagesTail {
     start: u64,
     /// Its pages' sizes, in the progress line's total.
     expected: u64,
-    ahead: Arc<AtomicU64>,
-    stop: Arc<std::sync::atomic::AtomicBool>,
-    handle: Option<std::thread::JoinHandle<Option<PagesRead>>>,
+    helper: Helper<PagesRead>,
 }
 
 /// What the second thread read: its pages' entries, places, fields and copy plans, how many
@@ -804,42 +829,31 @@ impl PagesTail {
             .map_or(1, |i| i.clamp(1, pages.len() - 1));
         let start: u64 = known[..=first].iter().sum();
         let expected = total - start;
-        progress.expect(Some(expected), copy);
-        let (stop, ahead) = (Arc::default(), progress.ahead());
-        let (stopped, counted) = (Arc::clone(&stop), Arc::clone(&ahead));
         let sources = pages[first..].to_vec();
         let hash = progress.hashed().is_some();
-        let handle = std::thread::Builder::new()
-            .name("entries".into())
-            .spawn(move || read_pages(&sources, start, hash, copy, &stopped, &counted))
-            .ok()?;
+        let helper = Helper::spawn("entries", &progress.ahead(), move |stopped, count| {
+            read_pages(&sources, start, hash, copy, stopped, &count)
+        })?;
+        progress.expect(Some(expected), copy);
         Some(Self {
             first,
             start,
             expected,
-            ahead,
-            stop,
-            handle: Some(handle),
+            helper,
         })
     }
 
     /// The second thread's pages, if the first thread (whose progress is `progress`) is
     /// where they start.
-    fn join(mut self, progress: &Progress, copy: bool) -> Option<PagesRead> {
-        let read = self.handle.take()?.join().ok().flatten();
-        self.ahead.store(0, Ordering::Relaxed);
-        let taken =
-            read.filter(|read| progress.take_over(self.start, read.read, read.part.as_ref()));
+    fn join(self, progress: &Progress, copy: bool) -> Option<PagesRead> {
+        let taken = self
+            .helper
+            .join(true)
+            .filter(|read| progress.take_over(self.start, read.read, read.part.as_ref()));
         if taken.is_none() {
             progress.unexpect(self.expected, copy);
         }
         taken
-    }
-}
-
-impl Drop for PagesTail {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
     }
 }
 

@@ -107,6 +107,12 @@ impl<'a> Json<'a> {
 
     /// The string at `pos` (checked): its text, and whether it holds an escape.
     fn string(&mut self) -> (&'a [u8], bool) {
+        // At the start, the text is one whole value (held, or a member's): this string.
+        if self.pos == 0 && self.text.len() >= 2 {
+            let text = &self.text[1..self.text.len() - 1];
+            self.pos = self.text.len();
+            return (text, memchr::memchr(b'\\', text).is_some());
+        }
         let start = self.pos + 1;
         let mut i = start;
         let mut escaped = false;

@@ -174,8 +174,18 @@ fn words(key: &[u8]) -> (u64, u64) {
         }
         u64::from_le_bytes(bytes)
     };
+    let half = |i: usize| -> u64 {
+        let mut bytes = [0; 4];
+        if let Some(word) = key.get(i..i + 4) {
+            bytes.copy_from_slice(word);
+        }
+        u64::from(u32::from_le_bytes(bytes))
+    };
     if n >= 8 {
         (at(0), if n > 8 { at(n - 8) } else { 0 })
+    } else if n >= 4 {
+        // Two overlapping halves: the bytes they share are the same.
+        (half(0) | (half(n - 4) << (8 * (n - 4))), 0)
     } else {
         let mut first = 0;
         for (i, &b) in key.iter().enumerate() {
@@ -1194,6 +1204,26 @@ pub fn decode(text: &[u8], escaped: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_is_known_by_its_first_and_last_eight_bytes_exactly() {
+        let text: Vec<u8> = (0..40_u8).map(|i| b'a' + i % 26 + (i / 26)).collect();
+        for len in 0..=24 {
+            for start in 0..4 {
+                let key = &text[start..start + len];
+                // Little-endian, zero-padded: the first 8 bytes, and the last 8 past 8.
+                let pack = |bytes: &[u8]| -> u64 {
+                    bytes
+                        .iter()
+                        .rev()
+                        .fold(0, |word, &b| (word << 8) | u64::from(b))
+                };
+                let first = pack(&key[..len.min(8)]);
+                let last = if len > 8 { pack(&key[len - 8..]) } else { 0 };
+                assert_eq!(words(key), (first, last), "{len} bytes");
+            }
+        }
+    }
 
     /// `head`, then `body` repeated up to `size` bytes, then `tail`: read lazily.
     struct Big {

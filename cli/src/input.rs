@@ -298,8 +298,8 @@ struct Split {
     path: std::path::PathBuf,
     /// The smallest size at which one does.
     least: u64,
-    /// The progress line's count of its bytes.
-    ahead: Arc<AtomicU64>,
+    /// The progress line (for a count of the second thread's bytes).
+    progress: Rc<Progress>,
     /// With a digest: the digest's offset of the file's first byte.
     hashed_from: Option<u64>,
 }
@@ -629,21 +629,22 @@ struct Helper<T> {
 }
 
 impl<T: Send + 'static> Helper<T> {
-    /// Starts thread `name` on `work`, which reads counting into `ahead` and returns early
-    /// (with `None`) once its flag is set.
+    /// Starts thread `name` on `work`, which reads counting into a count of `progress` and
+    /// returns early (with `None`) once its flag is set.
     fn spawn(
         name: &str,
-        ahead: &Arc<AtomicU64>,
+        progress: &Progress,
         work: impl FnOnce(&std::sync::atomic::AtomicBool, Arc<AtomicU64>) -> Option<T> + Send + 'static,
     ) -> Option<Self> {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let (stopped, counted) = (Arc::clone(&stop), Arc::clone(ahead));
+        let ahead = progress.ahead();
+        let (stopped, counted) = (Arc::clone(&stop), Arc::clone(&ahead));
         let handle = std::thread::Builder::new()
             .name(name.to_owned())
             .spawn(move || work(&stopped, counted))
             .ok()?;
         Some(Self {
-            ahead: Arc::clone(ahead),
+            ahead,
             stop,
             handle: Some(handle),
         })
@@ -685,7 +686,7 @@ impl Tail {
         let Split {
             path,
             least,
-            ahead,
+            progress,
             hashed_from,
         } = split;
         use std::io::{Seek, SeekFrom};
@@ -710,7 +711,7 @@ impl Tail {
         let start = mid + entry_start(&window, &pattern)? as u64;
         file.seek(SeekFrom::Start(start)).ok()?;
         let hasher = hashed_from.map(|from| BlockHasher::new(from + start, false));
-        let helper = Helper::spawn("journalEntries", ahead, move |stopped, count| {
+        let helper = Helper::spawn("journalEntries", progress, move |stopped, count| {
             let file = Counted {
                 inner: file,
                 count,
@@ -831,7 +832,7 @@ impl PagesTail {
         let expected = total - start;
         let sources = pages[first..].to_vec();
         let hash = progress.hashed().is_some();
-        let helper = Helper::spawn("entries", &progress.ahead(), move |stopped, count| {
+        let helper = Helper::spawn("entries", progress, move |stopped, count| {
             read_pages(&sources, start, hash, copy, stopped, &count)
         })?;
         progress.expect(Some(expected), copy);
@@ -992,7 +993,7 @@ impl Input {
             parts.split = source.path().map(|path| Split {
                 path: path.to_owned(),
                 least,
-                ahead: progress.ahead(),
+                progress: Rc::clone(&progress),
                 hashed_from: progress.hashed(),
             });
             document(&mut walker, kind, &mut parts)

@@ -18,7 +18,7 @@ pub const BLOCK: u64 = 1 << 20;
 pub type BlockHash = (u64, ChainingValue);
 
 /// BLAKE3's hash of a stream fed in order ([`update`](Self::update)), where blocks hashed
-/// elsewhere ([`block_hashes`]) may stand for their bytes ([`splice`](Self::splice)). The
+/// elsewhere ([`BlockHasher`]) may stand for their bytes ([`splice`](Self::splice)). The
 /// result is `blake3::hash` of the whole stream, however it was split.
 pub struct StreamDigest {
     /// The chaining values of complete subtrees on the tree's right edge, as BLAKE3 keeps them.

@@ -781,8 +781,6 @@ struct PagesTail {
     first: usize,
     /// The input offset of its first page (the sizes of the files before).
     start: u64,
-    /// Its pages' sizes, in the progress line's total.
-    expected: u64,
     helper: Helper<PagesRead>,
 }
 
@@ -807,12 +805,8 @@ impl PagesTail {
         progress: &Progress,
         copy: bool,
     ) -> Option<Self> {
-        let size = |source: &Source| {
-            let meta = std::fs::metadata(source.path()?).ok()?;
-            meta.is_file().then_some(meta.len())
-        };
-        let mut sizes = vec![size(run)];
-        sizes.extend(pages.iter().map(size));
+        let mut sizes = vec![run.size()];
+        sizes.extend(pages.iter().map(Source::size));
         let known: Vec<u64> = sizes.iter().map_while(|s| *s).collect();
         let total: u64 = known.iter().sum();
         if known.len() < sizes.len() || total < least || pages.len() < 2 {
@@ -829,32 +823,24 @@ impl PagesTail {
             })
             .map_or(1, |i| i.clamp(1, pages.len() - 1));
         let start: u64 = known[..=first].iter().sum();
-        let expected = total - start;
         let sources = pages[first..].to_vec();
         let hash = progress.hashed().is_some();
         let helper = Helper::spawn("entries", progress, move |stopped, count| {
             read_pages(&sources, start, hash, copy, stopped, &count)
         })?;
-        progress.expect(Some(expected), copy);
         Some(Self {
             first,
             start,
-            expected,
             helper,
         })
     }
 
     /// The second thread's pages, if the first thread (whose progress is `progress`) is
     /// where they start.
-    fn join(self, progress: &Progress, copy: bool) -> Option<PagesRead> {
-        let taken = self
-            .helper
+    fn join(self, progress: &Progress) -> Option<PagesRead> {
+        self.helper
             .join(true)
-            .filter(|read| progress.take_over(self.start, read.read, read.part.as_ref()));
-        if taken.is_none() {
-            progress.unexpect(self.expected, copy);
-        }
-        taken
+            .filter(|read| progress.take_over(self.start, read.read, read.part.as_ref()))
     }
 }
 
@@ -968,6 +954,10 @@ impl Input {
                 .chain(pages.iter().map(|p| (p, Kind::Page)))
                 .collect(),
         };
+        // The progress line's total: every file, once or (read again for the copy) twice.
+        for (source, kind) in &jobs {
+            progress.expect(source.size(), copy && *kind != Kind::Run);
+        }
         let mut pages_tail = match self {
             Self::Pages { run, pages } => PagesTail::spawn(run, pages, least, &progress, copy),
             Self::Snapshot(_) => None,
@@ -975,7 +965,7 @@ impl Input {
         for (i, (source, kind)) in jobs.into_iter().enumerate() {
             // The second thread's pages, read: taken as they are (job 0 is the run's document).
             if let Some(helper) = pages_tail.take_if(|t| i == t.first + 1) {
-                if let Some(read) = helper.join(&progress, copy) {
+                if let Some(read) = helper.join(&progress) {
                     parts.entries.extend(read.entries);
                     if let Some(patches) = &mut parts.patches {
                         patches.extend(read.patches);
@@ -1085,6 +1075,7 @@ pub fn read_history<E: From<InputError>>(
     mut each: impl FnMut(u64, Loaded) -> Result<(), E>,
 ) -> Result<(), E> {
     let progress = Progress::new(false);
+    progress.expect(source.size(), false);
     let mut walker = Walker::new(source.open(&progress, false)?.reader);
     loop {
         match walker.peek() {
@@ -1623,6 +1614,12 @@ mod tests {
             }
             assert_eq!(two.digest, Some(blake3::hash(&bytes)));
             assert_eq!(two.digest, one.digest);
+            // The progress line's total: every file once, and the pages again for the copy.
+            let (_, progress) = input
+                .load_split(false, true, 0)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let run_size = run.size().unwrap_or_default();
+            assert_eq!(progress.total(), Some(2 * bytes.len() as u64 - run_size));
         }
     }
 

@@ -133,6 +133,13 @@ impl Source {
         &self.name
     }
 
+    /// Its size, when it is a regular file (for the progress line's total, counted before
+    /// anything is read: [`Progress::expect`]).
+    pub fn size(&self) -> Option<u64> {
+        let meta = std::fs::metadata(self.path.as_ref()?).ok()?;
+        meta.is_file().then_some(meta.len())
+    }
+
     /// Opens the source for its first pass; with `twice`, arranges to read it again.
     ///
     /// # Errors
@@ -151,11 +158,6 @@ impl Source {
                 (Box::new(reader), Some((file, meta)))
             }
         };
-        let size = meta
-            .as_ref()
-            .filter(|(_, m)| m.is_file())
-            .map(|(_, m)| m.len());
-        progress.expect(size, twice);
         let seek = match &meta {
             Some((file, meta)) if meta.is_file() => {
                 Some(file.try_clone().map_err(|e| self.io_error(&e))?)
@@ -362,18 +364,17 @@ impl Progress {
         count
     }
 
+    /// The bytes to read in all, when every file's size is known.
+    #[cfg(test)]
+    pub(crate) fn total(&self) -> Option<u64> {
+        self.total.get()
+    }
+
     /// Counts a file of `size` bytes (unknown: `None`) to read, `twice` or once, in the total.
     pub fn expect(&self, size: Option<u64>, twice: bool) {
         let passes = if twice { 2 } else { 1 };
         self.total
             .set(self.total.get().zip(size).map(|(t, s)| t + s * passes));
-    }
-
-    /// Takes back a count of [`expect`](Self::expect).
-    pub fn unexpect(&self, size: u64, twice: bool) {
-        let passes = if twice { 2 } else { 1 };
-        self.total
-            .set(self.total.get().map(|t| t.saturating_sub(size * passes)));
     }
 
     /// Takes over `read` bytes a second thread read from offset `start` of the input (and

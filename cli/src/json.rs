@@ -10,28 +10,33 @@ use serde::Deserialize;
 
 use crate::walk::{decode, Member};
 
-/// A type error (a field of the wrong type, missing or unknown), at an input offset.
+/// A type error (a field of the wrong type, missing or unknown), at an input offset; boxed,
+/// so that every `Result` the deserializer passes up is small.
 #[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct DeError {
+#[error("{}", .0.message)]
+pub struct DeError(Box<Fault>);
+
+/// What a [`DeError`] holds.
+#[derive(Debug)]
+struct Fault {
     /// serde's message (`missing field \`number\``, `invalid type: ...`).
-    pub message: String,
+    message: String,
     /// The input offset of the value at fault.
-    pub offset: Option<u64>,
+    offset: Option<u64>,
 }
 
 impl de::Error for DeError {
     fn custom<T: Display>(message: T) -> Self {
-        Self {
+        Self(Box::new(Fault {
             message: message.to_string(),
             offset: None,
-        }
+        }))
     }
 }
 
 impl DeError {
     fn at(mut self, offset: u64) -> Self {
-        self.offset.get_or_insert(offset);
+        self.0.offset.get_or_insert(offset);
         self
     }
 }
@@ -77,8 +82,8 @@ pub fn read<'a, T: Deserialize<'a>>(
         let inner = e.into_inner();
         TypeFault {
             path: if path == "." { String::new() } else { path },
-            message: inner.message,
-            offset: inner.offset.unwrap_or(base),
+            message: inner.0.message,
+            offset: inner.0.offset.unwrap_or(base),
         }
     })
 }

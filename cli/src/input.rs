@@ -1305,6 +1305,33 @@ mod tests {
     }
 
     #[test]
+    fn a_page_the_second_thread_read_that_changed_before_the_copy_is_refused() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let input = paged(dir.path(), 17, None);
+        let (loaded, progress) = input
+            .load_split(true, true, 0)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(loaded.read_in_two);
+        let Some(plan) = &loaded.plan else {
+            panic!("a plan for the copy")
+        };
+        assert!(plan.check(&progress).is_ok());
+        // The last page (the second thread's) grows by a byte after the first pass.
+        let last = dir.path().join("page-016.json");
+        let mut text = std::fs::read(&last).unwrap_or_else(|e| panic!("{e}"));
+        text.push(b' ');
+        std::fs::write(&last, text).unwrap_or_else(|e| panic!("{e}"));
+        let refused = plan.check(&progress).err();
+        assert!(
+            refused
+                .as_ref()
+                .is_some_and(|e| e.file.ends_with("page-016.json")
+                    && e.message.starts_with("changed while it was read")),
+            "{refused:?}"
+        );
+    }
+
+    #[test]
     fn a_fault_in_a_page_the_second_thread_read_is_reported_by_the_first() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         for fault in [0, 9, 16] {

@@ -660,8 +660,8 @@ impl Input {
             let opened = source.open(&progress, copy && kind != Kind::Run)?;
             let mut walker = Walker::new(opened.reader);
             parts.array = None;
-            parts.split = source.path().map(|path| Split {
-                path: path.to_owned(),
+            parts.split = Some(Split {
+                source: source.clone(),
                 least,
                 progress: Rc::clone(&progress),
                 hashed_from: progress.hashed(),

@@ -106,6 +106,17 @@ pub enum Again {
     Spool(File),
 }
 
+impl Again {
+    /// The regular file `file` (`meta` its metadata), to be read again as it is now.
+    pub fn file(file: File, meta: &Metadata) -> Self {
+        Self::File {
+            file,
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        }
+    }
+}
+
 /// A source opened for its first pass.
 pub struct Opened {
     /// The reader of the first pass.
@@ -172,11 +183,7 @@ impl Source {
         };
         let again = match meta {
             _ if !twice => Again::No,
-            Some((file, meta)) if meta.is_file() => Again::File {
-                file,
-                len: meta.len(),
-                modified: meta.modified().ok(),
-            },
+            Some((file, meta)) if meta.is_file() => Again::file(file, &meta),
             _ => {
                 eprintln!(
                     "journal-run: {} is not a regular file: keeping a copy in a temporary file to read it a second time",

@@ -19,7 +19,7 @@ use crate::walk::Walker;
 
 /// A file a second thread may read part of ([`Tail`]).
 pub(super) struct Split {
-    pub(super) path: std::path::PathBuf,
+    pub(super) source: Source,
     /// The smallest size at which one does.
     pub(super) least: u64,
     /// The progress line (for a count of the second thread's bytes).
@@ -106,7 +106,7 @@ impl Tail {
     /// enough.
     pub(super) fn spawn<R: Read>(split: &Split, w: &Walker<R>, patch: bool) -> Option<Self> {
         let Split {
-            path,
+            source,
             least,
             progress,
             hashed_from,
@@ -118,12 +118,12 @@ impl Tail {
         pattern.extend_from_slice(&text[key]);
         pattern.push(b'"');
         // Only a regular file is opened again (opening a FIFO again would wait for a writer).
-        let size = std::fs::metadata(path).ok().filter(|m| m.is_file())?.len();
+        let size = source.size()?;
         let here = w.offset();
         if size < *least || size / 2 <= here {
             return None;
         }
-        let mut file = std::fs::File::open(path).ok()?;
+        let mut file = std::fs::File::open(source.path()?).ok()?;
         let mid = here + (size - here) / 2;
         file.seek(SeekFrom::Start(mid)).ok()?;
         let mut window = Vec::with_capacity(1 << 20);
@@ -299,11 +299,7 @@ fn read_pages(
         files.push(FileCopy {
             source: source.clone(),
             again: if copy {
-                Again::File {
-                    file,
-                    len: meta.len(),
-                    modified: meta.modified().ok(),
-                }
+                Again::file(file, &meta)
             } else {
                 Again::No
             },

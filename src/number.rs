@@ -93,7 +93,13 @@ fn parse_number(prefix: &'static str, input: &str) -> Result<NonZeroU64, NumberE
             input: owned(),
         });
     };
-    if let Some((offset, found)) = digits.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+    // (By bytes: every byte before the first that is not a digit is one, so that byte starts
+    // a character.)
+    if let Some((offset, found)) = digits
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .and_then(|offset| Some((offset, digits[offset..].chars().next()?)))
+    {
         // A short input with a stray character is reported as the stray character: it says more.
         return Err(NumberError::NotADigit {
             prefix,

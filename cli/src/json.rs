@@ -116,7 +116,13 @@ impl<'a> Json<'a> {
         if self.pos == 0 && self.text.len() >= 2 {
             let text = &self.text[1..self.text.len() - 1];
             self.pos = self.text.len();
-            return (text, memchr::memchr(b'\\', text).is_some());
+            // (Most are a few bytes long: the plain search costs less than setting up `memchr`.)
+            let escaped = if text.len() <= 32 {
+                text.contains(&b'\\')
+            } else {
+                memchr::memchr(b'\\', text).is_some()
+            };
+            return (text, escaped);
         }
         let start = self.pos + 1;
         let mut i = start;

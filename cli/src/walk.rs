@@ -12,8 +12,12 @@
 //! The window holds at most [`MAX_VALUE`] bytes of a held value or a single token, and the
 //! keys of the objects open at a time at most as much: a larger one is refused.
 
+mod shape;
+
 use std::io::{self, Read};
 use std::ops::Range;
+
+use shape::Shapes;
 
 /// The largest value (an entry, the run's document) or token (a string) the window holds.
 pub const MAX_VALUE: usize = 64 << 20;
@@ -318,6 +322,14 @@ pub struct Walker<R> {
     /// Members of the last held object, and where it is.
     members: Vec<Member>,
     held: Range<usize>,
+    /// The shapes of values held before, tried first on the next one.
+    shapes: Shapes,
+    /// Whether [`Shapes`] are tried, and how many values were held by one (the walker's
+    /// tests compare both ways, and check the short one is taken).
+    #[cfg(test)]
+    use_shapes: bool,
+    #[cfg(test)]
+    shaped: u64,
     /// Bytes examined, re-examinations included (for the linearity test).
     examined: u64,
 }
@@ -341,6 +353,11 @@ impl<R: Read> Walker<R> {
             stack: Vec::new(),
             members: Vec::new(),
             held: 0..0,
+            shapes: Shapes::default(),
+            #[cfg(test)]
+            use_shapes: true,
+            #[cfg(test)]
+            shaped: 0,
             examined: 0,
         }
     }
@@ -710,6 +727,9 @@ impl<R: Read> Walker<R> {
     /// Bad JSON, or a value larger than [`MAX_VALUE`].
     pub fn hold_value(&mut self) -> Walked<u64> {
         self.peek()?;
+        if let Some(offset) = self.shaped() {
+            return Ok(offset);
+        }
         self.hold = Some(self.pos);
         let result = self.value(true);
         let start = self.hold.take().unwrap_or(self.pos);
@@ -718,7 +738,36 @@ impl<R: Read> Walker<R> {
             return Err(Self::fault(offset, Fault::TooLarge));
         }
         self.held = start..self.pos;
+        self.shapes
+            .learn(&self.buf[start..self.pos], &self.members, self.stack.len());
         Ok(offset)
+    }
+
+    /// Holds the next value the short way when it has the shape of a value held before
+    /// ([`Shapes`]); `None` (nothing changed) otherwise.
+    fn shaped(&mut self) -> Option<u64> {
+        #[cfg(test)]
+        if !self.use_shapes {
+            return None;
+        }
+        let start = self.pos;
+        let buf = &self.buf[..self.len];
+        let end = self.shapes.hold(
+            buf,
+            start,
+            self.base,
+            self.eof,
+            self.stack.len(),
+            &mut self.members,
+        )?;
+        self.examine(end - start);
+        #[cfg(test)]
+        {
+            self.shaped += 1;
+        }
+        self.held = start..end;
+        self.pos = end;
+        Some(self.base + start as u64)
     }
 
     /// The text of the value [`hold_value`](Self::hold_value) last held, and its members
@@ -992,13 +1041,7 @@ impl<R: Read> Walker<R> {
             if !is_number(token) {
                 return Err(self.here(Fault::InvalidNumber));
             }
-            let float = token.iter().any(|b| matches!(b, b'.' | b'e' | b'E'));
-            if (float || token.len() > 300)
-                && std::str::from_utf8(token)
-                    .ok()
-                    .and_then(|t| t.parse::<f64>().ok())
-                    .is_none_or(|f| f.is_infinite())
-            {
+            if !in_range(token) {
                 return Err(self.here(Fault::NumberOutOfRange));
             }
             self.pos += end;
@@ -1020,6 +1063,32 @@ impl<R: Read> Walker<R> {
             Err(self.here(Fault::Expected("a value")))
         }
     }
+}
+
+/// The length of the scalar (a number, `true`, `false` or `null`) that `t` starts with, when
+/// it is valid and ends before `t` does (or `t` is the input's end: `eof`).
+fn scalar(t: &[u8], eof: bool) -> Option<usize> {
+    for word in [&b"true"[..], b"false", b"null"] {
+        if t.starts_with(word) {
+            return Some(word.len());
+        }
+    }
+    let end = t
+        .iter()
+        .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+        .or(eof.then_some(t.len()))?;
+    let token = &t[..end];
+    (is_number(token) && in_range(token)).then_some(end)
+}
+
+/// Whether a number (checked by [`is_number`]) is within an `f64`'s range.
+fn in_range(token: &[u8]) -> bool {
+    let float = token.iter().any(|b| matches!(b, b'.' | b'e' | b'E'));
+    !(float || token.len() > 300)
+        || std::str::from_utf8(token)
+            .ok()
+            .and_then(|t| t.parse::<f64>().ok())
+            .is_some_and(f64::is_finite)
 }
 
 /// JSON's number grammar.
@@ -1073,6 +1142,24 @@ const fn special(w: u64) -> u64 {
         | (w.wrapping_sub(ONES * 0x20) & !w)
         | w)
         & HIGH
+}
+
+/// The closing quote's index of the string whose text starts at `i` in `buf`, when its text
+/// is printable ASCII only (no escape) and it ends within `buf`; `None` says that
+/// [`scan_string`] must look.
+#[inline(always)]
+fn plain_string(buf: &[u8], mut i: usize) -> Option<usize> {
+    while let Some(word) = buf.get(i..i + 8) {
+        let mut bytes = [0; 8];
+        bytes.copy_from_slice(word);
+        let found = special(u64::from_le_bytes(bytes));
+        if found != 0 {
+            let end = i + (found.trailing_zeros() / 8) as usize;
+            return (buf[end] == b'"').then_some(end);
+        }
+        i += 8;
+    }
+    None
 }
 
 /// Scans a string's text from `i` in `buf`: to its closing quote, or to the window's end.

@@ -1,0 +1,455 @@
+//! The short way to hold a value: by the shape of a value held before.
+//!
+//! The entries of an export come from one serializer: each has the keys of the one before,
+//! in the same order, with the same punctuation and whitespace; only their strings and
+//! scalars differ. A value held the long way (every token through the walker's grammar and
+//! duplicate-key check) leaves its shape: its text cut at its strings and scalars (the holes),
+//! keeping the parts between them (punctuation, whitespace, keys). The next value is held the
+//! short way when its bytes are those parts, each hole a string or scalar that the walker's
+//! own scanners accept.
+//!
+//! That is the long way's verdict: JSON's grammar reads the same parts in the same states,
+//! a scalar or a string leaves any state as any other does, so the value has the same
+//! structure, the same keys in every object (none twice, since the long way said so of the
+//! shape), the same nesting at the same depth. At the first difference, at the window's end
+//! or at a hole the scanners refuse, the short way stops, having changed nothing, and the
+//! long way reads the value from its start (and reports the fault there, with its place).
+//! docs/DECISIONS.md, D-33.
+
+use std::ops::Range;
+
+use super::{plain_string, scalar, scan_string, Member, Scan, MAX_VALUE};
+
+/// How many shapes are kept, the most recently matched first.
+const KEEP: usize = 4;
+/// The largest value whose shape is kept.
+const MAX_SHAPE: usize = 64 << 10;
+
+/// The shapes of values held the long way.
+#[derive(Default)]
+pub(super) struct Shapes(Vec<Shape>);
+
+/// A place in a shape: one of its parts, and an offset in it.
+type Point = (usize, usize);
+
+/// What a shape has between two of its parts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Hole {
+    String,
+    /// A number, `true`, `false` or `null`.
+    Scalar,
+}
+
+/// A member of a shape's object: where its key and value start and end.
+#[derive(PartialEq, Eq)]
+struct ShapeMember {
+    /// Where its key starts (the key is in one part), and its length.
+    key: Point,
+    key_len: usize,
+    escaped: bool,
+    value: (Point, Point),
+}
+
+/// A value's text cut at its holes, and where its members are.
+struct Shape {
+    /// The nesting depth it was held at.
+    depth: usize,
+    text: Vec<u8>,
+    /// The parts of `text`, a hole between each two.
+    parts: Vec<Range<usize>>,
+    holes: Vec<Hole>,
+    members: Vec<ShapeMember>,
+    /// Where each part is in the value being matched, from its start.
+    starts: Vec<usize>,
+}
+
+impl Shapes {
+    /// Holds the value at `buf[start..]`, at nesting `depth`, the short way: its end, with
+    /// its members in `members`; `None`, with nothing changed, when no shape fits. `base` is
+    /// the input offset of `buf[0]`; `eof`, whether `buf` ends the input.
+    pub(super) fn hold(
+        &mut self,
+        buf: &[u8],
+        start: usize,
+        base: u64,
+        eof: bool,
+        depth: usize,
+        members: &mut Vec<Member>,
+    ) -> Option<usize> {
+        let (i, end) = self.0.iter_mut().enumerate().find_map(|(i, shape)| {
+            let end = (shape.depth == depth)
+                .then(|| shape.fits(buf, start, base, eof))
+                .flatten()?;
+            Some((i, end))
+        })?;
+        let shape = &self.0[i];
+        let at = |(part, offset): Point| shape.starts.get(part).map_or(0, |s| s + offset);
+        members.clear();
+        for m in &shape.members {
+            let key = at(m.key);
+            members.push(Member {
+                key: key..key + m.key_len,
+                escaped: m.escaped,
+                value: at(m.value.0)..at(m.value.1),
+            });
+        }
+        self.0[..=i].rotate_right(1);
+        Some(end)
+    }
+
+    /// Keeps the shape of `text`, a value held the long way at `depth` with its `members`.
+    pub(super) fn learn(&mut self, text: &[u8], members: &[Member], depth: usize) {
+        let Some(shape) = Shape::of(text, members, depth) else {
+            return;
+        };
+        let same = |kept: &Shape| {
+            (
+                kept.depth,
+                &kept.text,
+                &kept.parts,
+                &kept.holes,
+                &kept.members,
+            ) == (
+                shape.depth,
+                &shape.text,
+                &shape.parts,
+                &shape.holes,
+                &shape.members,
+            )
+        };
+        match self.0.iter().position(same) {
+            Some(i) => self.0[..=i].rotate_right(1),
+            None => {
+                self.0.insert(0, shape);
+                self.0.truncate(KEEP);
+            }
+        }
+    }
+}
+
+/// Whether `a` and `b`, of the same length, hold the same bytes: a part of a shape is most
+/// often a few words long, compared here in at most two steps of two loads each, where a
+/// call to `memcmp` costs more.
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    fn load<const N: usize>(s: &[u8], at: usize) -> [u8; N] {
+        let mut bytes = [0; N];
+        bytes.copy_from_slice(&s[at..at + N]);
+        bytes
+    }
+    let n = a.len();
+    match n {
+        16..=32 => {
+            u128::from_ne_bytes(load(a, 0)) == u128::from_ne_bytes(load(b, 0))
+                && u128::from_ne_bytes(load(a, n - 16)) == u128::from_ne_bytes(load(b, n - 16))
+        }
+        8..16 => {
+            u64::from_ne_bytes(load(a, 0)) == u64::from_ne_bytes(load(b, 0))
+                && u64::from_ne_bytes(load(a, n - 8)) == u64::from_ne_bytes(load(b, n - 8))
+        }
+        _ => a == b,
+    }
+}
+
+impl Shape {
+    /// Whether the value at `buf[start..]` has this shape: its end.
+    #[inline]
+    fn fits(&mut self, buf: &[u8], start: usize, base: u64, eof: bool) -> Option<usize> {
+        let mut pos = start;
+        for (i, part) in self.parts.iter().enumerate() {
+            let text = &self.text[part.clone()];
+            if !buf
+                .get(pos..pos + text.len())
+                .is_some_and(|seen| same(seen, text))
+            {
+                return None;
+            }
+            self.starts[i] = pos - start;
+            pos += text.len();
+            pos = match self.holes.get(i) {
+                None => break,
+                Some(Hole::String) if buf.get(pos) == Some(&b'"') => {
+                    match plain_string(buf, pos + 1) {
+                        Some(end) => end + 1,
+                        // An escape, a character that is not ASCII: the whole scanner.
+                        None => match scan_string(buf, pos + 1, base) {
+                            Ok(Scan::End(end, _)) => end + 1,
+                            _ => return None,
+                        },
+                    }
+                }
+                Some(Hole::String) => return None,
+                Some(Hole::Scalar) => pos + scalar(buf.get(pos..)?, eof)?,
+            };
+        }
+        (pos - start <= MAX_VALUE).then_some(pos)
+    }
+
+    /// The shape of checked JSON `text` held at `depth`, with its `members` (relative to
+    /// `text`); `None` when it is larger than [`MAX_SHAPE`].
+    fn of(text: &[u8], members: &[Member], depth: usize) -> Option<Self> {
+        if text.len() > MAX_SHAPE {
+            return None;
+        }
+        let mut shape = Self {
+            depth,
+            text: Vec::with_capacity(text.len()),
+            parts: Vec::new(),
+            holes: Vec::new(),
+            members: Vec::new(),
+            starts: Vec::new(),
+        };
+        // Where each part starts in `text`.
+        let mut origins = Vec::new();
+        let mut part = 0;
+        let mut i = 0;
+        while let Some(&b) = text.get(i) {
+            let (hole, end) = match b {
+                b'"' => {
+                    let mut j = i + 1;
+                    while let Some(&c) = text.get(j) {
+                        j += if c == b'\\' { 2 } else { 1 };
+                        if c == b'"' {
+                            break;
+                        }
+                    }
+                    let next = text.get(j..)?.iter().find(|c| !c.is_ascii_whitespace());
+                    if next == Some(&b':') {
+                        // A key: part of a part.
+                        i = j;
+                        continue;
+                    }
+                    (Hole::String, j)
+                }
+                b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => {
+                    (Hole::Scalar, i + scalar(&text[i..], true)?)
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            shape.push_part(&text[part..i], part, &mut origins);
+            shape.holes.push(hole);
+            (part, i) = (end, end);
+        }
+        shape.push_part(&text[part..], part, &mut origins);
+        // A place in `text` that is not inside a hole (a hole's end is the next part's start).
+        let point = |at: usize| -> Option<Point> {
+            let part = origins.partition_point(|&o| o <= at).checked_sub(1)?;
+            let offset = at - origins[part];
+            (offset <= shape.parts[part].len()).then_some((part, offset))
+        };
+        for m in members {
+            let member = ShapeMember {
+                key: point(m.key.start)?,
+                key_len: m.key.len(),
+                escaped: m.escaped,
+                value: (point(m.value.start)?, point(m.value.end)?),
+            };
+            shape.members.push(member);
+        }
+        shape.starts = vec![0; shape.parts.len()];
+        Some(shape)
+    }
+
+    fn push_part(&mut self, part: &[u8], origin: usize, origins: &mut Vec<usize>) {
+        let at = self.text.len();
+        self.text.extend_from_slice(part);
+        self.parts.push(at..self.text.len());
+        origins.push(origin);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::super::{WalkError, Walker};
+
+    /// What holding each element of the array `input` gives, to the first fault: each
+    /// value's offset, text and members (key and value texts), or the fault; and how many
+    /// values were held the short way.
+    fn hold_all(input: &[u8], shapes: bool) -> (Vec<Result<String, String>>, u64) {
+        let mut w = Walker::new(input);
+        w.use_shapes = shapes;
+        let mut seen = Vec::new();
+        let mut step = |w: &mut Walker<&[u8]>| -> Result<bool, WalkError> {
+            let first = seen.is_empty();
+            if !w.next_element(first)? {
+                w.end()?;
+                return Ok(false);
+            }
+            let offset = w.hold_value()?;
+            let (text, members) = w.held();
+            let members = members
+                .iter()
+                .map(|m| {
+                    let key = String::from_utf8_lossy(&text[m.key.clone()]);
+                    let value = String::from_utf8_lossy(&text[m.value.clone()]);
+                    format!("{key}{}={value}", if m.escaped { "(escaped)" } else { "" })
+                })
+                .collect::<Vec<_>>()
+                .join(" | ");
+            let text = String::from_utf8_lossy(text);
+            seen.push(Ok(format!("{offset}: {text} members: {members}")));
+            Ok(true)
+        };
+        let mut fault = w.begin_array("the input").err();
+        while fault.is_none() {
+            match step(&mut w) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => fault = Some(e),
+            }
+        }
+        if let Some(e) = fault {
+            seen.push(Err(format!("{e:?} at {}", w.offset())));
+        }
+        (seen, w.shaped)
+    }
+
+    #[test]
+    fn values_of_one_shape_are_held_the_short_way_with_the_long_ways_members() {
+        let entry = |n: usize, notes: &str| {
+            format!(
+                "{{\"number\": \"JE-{n:08}\", \"items\": [{{\"amount\": {n}.5, \"x\": null}}],\n \
+                 \"notes\": {notes}, \"k\\u0065y\": true, \"status\": \"Created\"}}"
+            )
+        };
+        let input = format!(
+            "[{}, {}, {},{}]",
+            entry(1, "\"a\""),
+            entry(2, "\"caf\u{e9} \\\"b\\\"\""),
+            entry(3, "\"\""),
+            entry(4, "\"\\ud83d\\ude00\"")
+        );
+        let (short, shaped) = hold_all(input.as_bytes(), true);
+        let (long, none) = hold_all(input.as_bytes(), false);
+        assert_eq!(short, long);
+        // The third crosses the edge of the unit tests' first read (256 bytes): the long way.
+        assert_eq!((shaped, none), (2, 0), "{short:?}");
+        assert!(
+            short[1]
+                .as_ref()
+                .is_ok_and(|s| s.contains("| status=\"Created\"")
+                    && s.contains("| k\\u0065y(escaped)=true |")),
+            "{short:?}"
+        );
+    }
+
+    #[test]
+    fn a_value_that_differs_from_the_shape_is_read_the_long_way_and_its_fault_found() {
+        for second in [
+            // A key given twice where the first value had two keys.
+            "{\"a\": \"1\", \"a\": \"2\"}",
+            // A string with a raw control character, a bad escape, invalid UTF-8.
+            "{\"a\": \"1\u{1}\", \"b\": \"2\"}",
+            "{\"a\": \"\\x\", \"b\": \"2\"}",
+            // A number that is not one, or out of range; a literal misspelled.
+            "{\"a\": \"1\", \"b\": 01}",
+            "{\"a\": \"1\", \"b\": 1e999}",
+            "{\"a\": \"1\", \"b\": nul}",
+            // A string where the shape has a scalar, and the end of the input inside it.
+            "{\"a\": \"1\", \"b\": \"2\"}",
+            "{\"a\": \"1\", \"b\": 2",
+        ] {
+            let input = format!("[{{\"a\": \"0\", \"b\": 7}},{second}]");
+            let (short, _) = hold_all(input.as_bytes(), true);
+            let (long, _) = hold_all(input.as_bytes(), false);
+            assert_eq!(short, long, "{second}");
+        }
+        let bad = b"[{\"a\": \"0\"},{\"a\": \"\xff\"}]";
+        assert_eq!(hold_all(bad, true), hold_all(bad, false));
+        assert!(hold_all(bad, true).0[1]
+            .as_ref()
+            .is_err_and(|e| e.contains("InvalidUtf8")));
+    }
+
+    /// A JSON value of a few kinds, shapes repeating: strings (some escaped, some not
+    /// ASCII), scalars, arrays and objects.
+    fn value() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            Just("\"Created\"".to_owned()),
+            Just("\"\"".to_owned()),
+            Just("\"caf\u{e9}\"".to_owned()),
+            Just("\"a\\\"b\\u00e9\"".to_owned()),
+            Just("12".to_owned()),
+            Just("-0.5e-3".to_owned()),
+            Just("true".to_owned()),
+            Just("null".to_owned()),
+        ];
+        leaf.prop_recursive(3, 12, 3, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..3)
+                    .prop_map(|v| format!("[{}]", v.join(","))),
+                prop::collection::vec(
+                    (
+                        prop::sample::select(vec!["a", "b", "status", "k\\u0065y", "\u{e9}"]),
+                        inner
+                    ),
+                    0..4
+                )
+                .prop_map(|members| {
+                    let members: Vec<String> = members
+                        .iter()
+                        .map(|(k, v)| format!("\"{k}\": {v}"))
+                        .collect();
+                    format!("{{{}}}", members.join(", "))
+                }),
+            ]
+        })
+    }
+
+    /// A byte change: at a place (a fraction of the text), replace, insert or delete.
+    fn change() -> impl Strategy<Value = (f64, u8, Option<u8>)> {
+        let byte = prop::sample::select(b"\"\\{}[],: 0-9aenutl\x01\xff\xc3".to_vec());
+        (0.0..1.0_f64, 0..3_u8, proptest::option::of(byte))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// The short way gives what the long way gives, value by value, to the same fault
+        /// at the same place: values that share a shape, with scalars replaced and bytes
+        /// changed, across the window's edges (the unit tests' window reads 1 KiB at a time).
+        #[test]
+        fn the_short_way_holds_what_the_long_way_holds(
+            shapes in prop::collection::vec(value(), 1..3),
+            picks in prop::collection::vec((0..3_usize, prop::sample::select(vec!["\"x\"", "7", "false", "\"\\n\""]), proptest::option::weighted(0.3, change())), 2..24),
+            pretty in any::<bool>(),
+        ) {
+            let mut values = Vec::new();
+            for (pick, scalar, change) in &picks {
+                let mut text = shapes[pick % shapes.len()].clone().into_bytes();
+                // Another scalar in place of the first one, as the next entry has.
+                if let Some(at) = text.windows(2).position(|w| w == b"12") {
+                    text.splice(at..at + 2, scalar.bytes());
+                }
+                if let Some((place, how, byte)) = change {
+                    let at = ((text.len() as f64) * place) as usize;
+                    let at = at.min(text.len().saturating_sub(1));
+                    match (how, byte) {
+                        (0, Some(b)) => text[at] = *b,
+                        (1, Some(b)) => text.insert(at, *b),
+                        _ => {
+                            text.remove(at);
+                        }
+                    }
+                }
+                values.push(text);
+            }
+            let mut input = b"[".to_vec();
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    input.extend_from_slice(if pretty { b",\n  " } else { b"," });
+                }
+                input.extend_from_slice(v);
+            }
+            input.push(b']');
+            let (short, _) = hold_all(&input, true);
+            let (long, _) = hold_all(&input, false);
+            prop_assert_eq!(short, long, "{}", String::from_utf8_lossy(&input));
+        }
+    }
+}

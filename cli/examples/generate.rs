@@ -4,6 +4,7 @@
 //! ```sh
 //! cargo run --release -p journal-run-cli --example generate -- 1000000 > big.json
 //! cargo run --release -p journal-run-cli --example generate -- 1000000 --pages DIR
+//! cargo run --release -p journal-run-cli --example generate -- 1000000 --mixed > mixed.json
 //! ```
 //!
 //! With a count only, it writes one snapshot (`{"journalRun": ..., "journalEntries": [...]}`)
@@ -12,8 +13,8 @@
 //!
 //! The run is Completed; every entry is Created, with realistic fields (dates, a segment, two
 //! journal entry items, notes, a custom field); one entry in ten is transferred to
-//! accounting (`Yes`). The output depends only on the count: the same count gives the same
-//! bytes.
+//! accounting (`Yes`). With `--mixed`, entries have twelve shapes instead of one (see
+//! [`entry`]). The output depends only on the arguments: the same ones give the same bytes.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -39,8 +40,10 @@ fn run_document(out: &mut dyn Write, count: usize) -> io::Result<()> {
     )
 }
 
-/// Entry `i` (0-based).
-fn entry(out: &mut dyn Write, i: usize) -> io::Result<()> {
+/// Entry `i` (0-based). `mixed`: entries of twelve shapes, not one (two to four journal
+/// entry items, one or two segments, notes omitted from one entry in five), as a tenant whose
+/// entries vary has them.
+fn entry(out: &mut dyn Write, i: usize, mixed: bool) -> io::Result<()> {
     // A small deterministic mix of the index, for amounts and choices.
     let mix = (i as u64)
         .wrapping_mul(0x9E37_79B9_7F4A_7C15)
@@ -50,24 +53,51 @@ fn entry(out: &mut dyn Write, i: usize) -> io::Result<()> {
     let cents = 100 + (mix >> 24) % 1_000_000;
     let amount = format!("{}.{:02}", cents / 100, cents % 100);
     let transferred = if i % 10 == 3 { "Yes" } else { "No" };
+    let (credits, segments, notes) = if mixed {
+        (
+            1 + (mix >> 32) % 3,
+            1 + (mix >> 40) % 2,
+            !(mix >> 44).is_multiple_of(5),
+        )
+    } else {
+        (1, 1, true)
+    };
     write!(
         out,
         "{{\"accountingPeriodName\":\"Jan-2026\",\"currency\":\"USD\",\"journalEntryDate\":\"2026-01-31\",\"journalEntryItems\":[\
          {{\"accountingCodeName\":\"Accounts Receivable\",\"amount\":\"{amount}\",\
-         \"glAccountNumber\":\"1200\",\"type\":\"Debit\"}},\
-         {{\"accountingCodeName\":\"{account}\",\"amount\":\"{amount}\",\
-         \"glAccountNumber\":\"{gl}\",\"type\":\"Credit\"}}],\
-         \"notes\":\"January close, batch {batch}\",\"number\":\"JE-{number:08}\",\
-         \"segments\":[{{\"segmentName\":\"Region\",\"segmentValue\":\"{region}\"}}],\
-         \"status\":\"Created\",\"timePeriodEnd\":\"2026-01-31\",\"timePeriodStart\":\"2026-01-01\",\"transactionType\":\"{transaction}\",\
+         \"glAccountNumber\":\"1200\",\"type\":\"Debit\"}}"
+    )?;
+    for _ in 0..credits {
+        write!(
+            out,
+            ",{{\"accountingCodeName\":\"{account}\",\"amount\":\"{amount}\",\
+             \"glAccountNumber\":\"{gl}\",\"type\":\"Credit\"}}"
+        )?;
+    }
+    out.write_all(b"],")?;
+    if notes {
+        write!(out, "\"notes\":\"January close, batch {}\",", i / PAGE + 1)?;
+    }
+    write!(out, "\"number\":\"JE-{:08}\",\"segments\":[", i + 1)?;
+    for s in 0..segments {
+        if s > 0 {
+            out.write_all(b",")?;
+        }
+        write!(
+            out,
+            "{{\"segmentName\":\"Region\",\"segmentValue\":\"{region}\"}}"
+        )?;
+    }
+    write!(
+        out,
+        "],\"status\":\"Created\",\"timePeriodEnd\":\"2026-01-31\",\"timePeriodStart\":\"2026-01-01\",\"transactionType\":\"{transaction}\",\
          \"transferredToAccounting\":\"{transferred}\",\"CostCenter__c\":\"CC-{cost:03}\"}}",
-        batch = i / PAGE + 1,
-        number = i + 1,
         cost = mix % 1000,
     )
 }
 
-fn snapshot(out: &mut dyn Write, count: usize) -> io::Result<()> {
+fn snapshot(out: &mut dyn Write, count: usize, mixed: bool) -> io::Result<()> {
     out.write_all(b"{\"journalRun\":")?;
     run_document(out, count)?;
     out.write_all(b",\"journalEntries\":[\n")?;
@@ -75,12 +105,12 @@ fn snapshot(out: &mut dyn Write, count: usize) -> io::Result<()> {
         if i > 0 {
             out.write_all(b",\n")?;
         }
-        entry(out, i)?;
+        entry(out, i, mixed)?;
     }
     out.write_all(b"\n]}\n")
 }
 
-fn pages(dir: &Path, count: usize) -> io::Result<()> {
+fn pages(dir: &Path, count: usize, mixed: bool) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let mut run = BufWriter::new(File::create(dir.join("run.json"))?);
     run_document(&mut run, count)?;
@@ -95,7 +125,7 @@ fn pages(dir: &Path, count: usize) -> io::Result<()> {
             if i > page * PAGE {
                 out.write_all(b",\n")?;
             }
-            entry(&mut out, i)?;
+            entry(&mut out, i, mixed)?;
         }
         out.write_all(b"\n]")?;
         if page + 1 < total {
@@ -112,13 +142,15 @@ fn pages(dir: &Path, count: usize) -> io::Result<()> {
 }
 
 fn main() -> io::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
     let usage = || {
         io::Error::new(
             io::ErrorKind::InvalidInput,
-            "usage: generate COUNT [--pages DIR]",
+            "usage: generate COUNT [--mixed] [--pages DIR]",
         )
     };
+    let mixed = args.iter().any(|a| a == "--mixed");
+    args.retain(|a| a != "--mixed");
     let count: usize = args
         .first()
         .and_then(|n| n.replace('_', "").parse().ok())
@@ -127,10 +159,10 @@ fn main() -> io::Result<()> {
         None => {
             let stdout = io::stdout();
             let mut out = BufWriter::with_capacity(1 << 20, stdout.lock());
-            snapshot(&mut out, count)?;
+            snapshot(&mut out, count, mixed)?;
             out.flush()
         }
-        Some("--pages") => pages(&PathBuf::from(args.get(2).ok_or_else(usage)?), count),
+        Some("--pages") => pages(&PathBuf::from(args.get(2).ok_or_else(usage)?), count, mixed),
         Some(_) => Err(usage()),
     }
 }

@@ -191,6 +191,7 @@ impl<'de> de::Deserializer<'de> for &mut Json<'de> {
                     base: self.base,
                     value: None,
                     fields: None,
+                    lengths: u64::MAX,
                 })
                 .map_err(|e| e.at(end));
         }
@@ -273,6 +274,7 @@ impl<'de> de::Deserializer<'de> for &mut Json<'de> {
                         base: self.base,
                         value: None,
                         fields: Some(fields),
+                        lengths: fields.iter().fold(0, |bits, f| bits | length_bit(f.len())),
                     })
                     .map_err(|e| e.at(end))
             }
@@ -388,6 +390,14 @@ struct Members<'m, 'a> {
     base: u64,
     value: Option<&'m Member>,
     fields: Option<&'static [&'static str]>,
+    /// Bit `n` set: a field of `n` bytes (64 and more: bit 63) is in `fields`; a member
+    /// whose key is of another length and plain is skipped without a comparison.
+    lengths: u64,
+}
+
+/// The bit of a key of `len` bytes in [`Members::lengths`].
+const fn length_bit(len: usize) -> u64 {
+    1 << if len < 63 { len } else { 63 }
 }
 
 impl<'de> MapAccess<'de> for Members<'_, 'de> {
@@ -398,6 +408,9 @@ impl<'de> MapAccess<'de> for Members<'_, 'de> {
         seed: K,
     ) -> Result<Option<K::Value>, DeError> {
         for member in self.members.by_ref() {
+            if !member.escaped && self.lengths & length_bit(member.key.len()) == 0 {
+                continue;
+            }
             let raw = &self.text[member.key.clone()];
             let decoded;
             let key = match (self.fields, member.escaped) {

@@ -1146,9 +1146,20 @@ const fn special(w: u64) -> u64 {
 
 /// The closing quote's index of the string whose text starts at `i` in `buf`, when its text
 /// is printable ASCII only (no escape) and it ends within `buf`; `None` says that
-/// [`scan_string`] must look.
+/// [`scan_string`] must look. 16 bytes at a time (SSE2, in every x86-64 processor, through
+/// `wide`'s safe types), then 8 near the window's end.
 #[inline(always)]
 fn plain_string(buf: &[u8], mut i: usize) -> Option<usize> {
+    while let Some(chunk) = buf.get(i..i + 16) {
+        let mut bytes = [0; 16];
+        bytes.copy_from_slice(chunk);
+        let found = special16(bytes);
+        if found != 0 {
+            let end = i + found.trailing_zeros() as usize;
+            return (buf[end] == b'"').then_some(end);
+        }
+        i += 16;
+    }
     while let Some(word) = buf.get(i..i + 8) {
         let mut bytes = [0; 8];
         bytes.copy_from_slice(word);
@@ -1160,6 +1171,19 @@ fn plain_string(buf: &[u8], mut i: usize) -> Option<usize> {
         i += 8;
     }
     None
+}
+
+/// The bytes of `bytes` (bit `n` for byte `n`) that are `"`, `\\`, a control character or
+/// not ASCII: [`special`] 16 bytes at a time.
+#[inline(always)]
+fn special16(bytes: [u8; 16]) -> u32 {
+    use wide::{i8x16, CmpEq, CmpLt};
+    let v = i8x16::new(bytes.map(|b| b as i8));
+    let quote = v.cmp_eq(i8x16::splat(b'"' as i8));
+    let backslash = v.cmp_eq(i8x16::splat(b'\\' as i8));
+    // Signed: below 0x20, or 0x80 and above.
+    let other = v.cmp_lt(i8x16::splat(0x20));
+    (quote | backslash | other).move_mask() as u32
 }
 
 /// Scans a string's text from `i` in `buf`: to its closing quote, or to the window's end.
@@ -1317,6 +1341,40 @@ mod tests {
                 let last = if len > 8 { pack(&key[len - 8..]) } else { 0 };
                 assert_eq!(words(key), (first, last), "{len} bytes");
             }
+        }
+    }
+
+    #[test]
+    fn sixteen_bytes_at_a_time_find_the_bytes_eight_at_a_time_find() {
+        for b in 0..=255_u8 {
+            let special_byte = matches!(b, b'"' | b'\\' | 0..=0x1F | 0x80..=0xFF);
+            for at in 0..16 {
+                let mut bytes = [b'a'; 16];
+                bytes[at] = b;
+                assert_eq!(
+                    special16(bytes),
+                    u32::from(special_byte) << at,
+                    "{b:#x} at {at}"
+                );
+                let mut word = [b'a'; 8];
+                word[at % 8] = b;
+                let found = special(u64::from_le_bytes(word));
+                assert_eq!(found != 0, special_byte, "{b:#x} at {at}");
+                if special_byte {
+                    assert_eq!(found.trailing_zeros() / 8, (at % 8) as u32);
+                }
+            }
+        }
+        // The string's end, or `None` for the whole scanner, at every length; JSON follows.
+        for len in 0..40 {
+            let text = format!("{}\", \"more\": \"of the input\"}}", "x".repeat(len));
+            assert_eq!(plain_string(text.as_bytes(), 0), Some(len));
+            let escaped = format!("{}\\n\", \"more\": \"of the input\"}}", "x".repeat(len));
+            assert_eq!(plain_string(escaped.as_bytes(), 0), None);
+            let wide = format!("{}\u{e9}\", \"more\": \"of the input\"}}", "x".repeat(len));
+            assert_eq!(plain_string(wide.as_bytes(), 0), None);
+            // Cut before its end: the window ends inside it.
+            assert_eq!(plain_string(&text.as_bytes()[..len], 0), None);
         }
     }
 

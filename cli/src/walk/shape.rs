@@ -25,9 +25,29 @@ const KEEP: usize = 16;
 /// The largest value whose shape is kept.
 const MAX_SHAPE: usize = 64 << 10;
 
-/// The shapes of values held the long way.
+/// After this many values in a row that no shape fits, shapes rest: the next values are read
+/// the long way only, [`FIRST_REST`] of them, twice as many after each rest that ends without
+/// a fit, at most [`LAST_REST`].
+const MISSES: u32 = 8;
+const FIRST_REST: u32 = 32;
+const LAST_REST: u32 = 4096;
+
+/// The shapes of values held the long way, and how shapes fared lately: an input whose
+/// values never repeat a shape is read nearly as fast as without shapes.
 #[derive(Default)]
-pub(super) struct Shapes(Vec<Shape>);
+pub(super) struct Shapes {
+    kept: Vec<Shape>,
+    /// Values in a row no shape fitted.
+    misses: u32,
+    /// Values left to read the long way only, and the length of the last rest.
+    rest: u32,
+    last_rest: u32,
+    /// Whether the value being held the long way is to leave its shape.
+    learn: bool,
+    /// How many values shapes were tried on (for the tests).
+    #[cfg(test)]
+    tried: u64,
+}
 
 /// A place in a shape: one of its parts, and an offset in it.
 type Point = (usize, usize);
@@ -78,39 +98,26 @@ impl Shapes {
         depth: usize,
         members: &mut Vec<Member>,
     ) -> Option<usize> {
-        // A shape that stops at its part `k` matched the input up to there: the next one
-        // takes on from the first part where the two differ, before `k` or at it.
-        let mut stopped: Option<(usize, usize)> = None;
-        let mut fit = None;
-        for i in 0..self.0.len() {
-            if self.0[i].depth != depth {
-                continue;
-            }
-            let from = match stopped {
-                None => 0,
-                Some((a, k)) => {
-                    let common = self.0[a].common(&self.0[i], k);
-                    let (a, b) = pair(&mut self.0, a, i)?;
-                    // (`common` is below the parts of both; from the start otherwise.)
-                    match (b.starts.get_mut(..=common), a.starts.get(..=common)) {
-                        (Some(to), Some(from)) if to.len() == from.len() => {
-                            to.copy_from_slice(from);
-                            common
-                        }
-                        _ => 0,
-                    }
-                }
-            };
-            match self.0[i].fits(buf, start, from, base, eof) {
-                Ok(end) => {
-                    fit = Some((i, end));
-                    break;
-                }
-                Err(k) => stopped = Some((i, k)),
-            }
+        if self.rest > 0 {
+            self.rest -= 1;
+            self.learn = false;
+            return None;
         }
-        let (i, end) = fit?;
-        let shape = &self.0[i];
+        self.learn = true;
+        #[cfg(test)]
+        {
+            self.tried += 1;
+        }
+        let Some((i, end)) = self.fit(buf, start, base, eof, depth) else {
+            self.misses += 1;
+            if self.misses >= MISSES {
+                self.last_rest = (self.last_rest * 2).clamp(FIRST_REST, LAST_REST);
+                (self.rest, self.misses) = (self.last_rest, 0);
+            }
+            return None;
+        };
+        (self.misses, self.last_rest) = (0, 0);
+        let shape = &self.kept[i];
         let at = |(part, offset): Point| shape.starts.get(part).map_or(0, |s| s + offset);
         members.clear();
         for m in &shape.members {
@@ -121,12 +128,54 @@ impl Shapes {
                 value: at(m.value.0)..at(m.value.1),
             });
         }
-        self.0[..=i].rotate_right(1);
+        self.kept[..=i].rotate_right(1);
         Some(end)
+    }
+
+    /// The first kept shape the value at `buf[start..]` has, and its end.
+    fn fit(
+        &mut self,
+        buf: &[u8],
+        start: usize,
+        base: u64,
+        eof: bool,
+        depth: usize,
+    ) -> Option<(usize, usize)> {
+        // A shape that stops at its part `k` matched the input up to there: the next one
+        // takes on from the first part where the two differ, before `k` or at it.
+        let mut stopped: Option<(usize, usize)> = None;
+        for i in 0..self.kept.len() {
+            if self.kept[i].depth != depth {
+                continue;
+            }
+            let from = match stopped {
+                None => 0,
+                Some((a, k)) => {
+                    let common = self.kept[a].common(&self.kept[i], k);
+                    let (a, b) = pair(&mut self.kept, a, i)?;
+                    // (`common` is below the parts of both; from the start otherwise.)
+                    match (b.starts.get_mut(..=common), a.starts.get(..=common)) {
+                        (Some(to), Some(from)) if to.len() == from.len() => {
+                            to.copy_from_slice(from);
+                            common
+                        }
+                        _ => 0,
+                    }
+                }
+            };
+            match self.kept[i].fits(buf, start, from, base, eof) {
+                Ok(end) => return Some((i, end)),
+                Err(k) => stopped = Some((i, k)),
+            }
+        }
+        None
     }
 
     /// Keeps the shape of `text`, a value held the long way at `depth` with its `members`.
     pub(super) fn learn(&mut self, text: &[u8], members: &[Member], depth: usize) {
+        if !std::mem::take(&mut self.learn) {
+            return;
+        }
         let Some(shape) = Shape::of(text, members, depth) else {
             return;
         };
@@ -145,11 +194,11 @@ impl Shapes {
                 &shape.members,
             )
         };
-        match self.0.iter().position(same) {
-            Some(i) => self.0[..=i].rotate_right(1),
+        match self.kept.iter().position(same) {
+            Some(i) => self.kept[..=i].rotate_right(1),
             None => {
-                self.0.insert(0, shape);
-                self.0.truncate(KEEP);
+                self.kept.insert(0, shape);
+                self.kept.truncate(KEEP);
             }
         }
     }
@@ -261,13 +310,14 @@ impl Shape {
         let mut shape = Self {
             depth,
             text: Vec::with_capacity(text.len()),
-            parts: Vec::new(),
-            holes: Vec::new(),
+            // (A guess at the number of parts: one for each `:` and `,`.)
+            parts: Vec::with_capacity(text.len() / 16),
+            holes: Vec::with_capacity(text.len() / 16),
             members: Vec::new(),
             starts: Vec::new(),
         };
         // Where each part starts in `text`.
-        let mut origins = Vec::new();
+        let mut origins = Vec::with_capacity(text.len() / 16);
         let mut part = 0;
         let mut i = 0;
         while let Some(&b) = text.get(i) {
@@ -428,6 +478,31 @@ mod tests {
                 .is_ok_and(|s| s.ends_with("a=\"xxx\" | b=[3] | c={\"d\": \"3\"}")),
             "{short:?}"
         );
+    }
+
+    #[test]
+    fn shapes_rest_while_no_value_repeats_one_and_come_back_after() {
+        // Forty values of forty shapes (a key of their own), then sixty of one.
+        let values: Vec<String> = (0..40)
+            .map(|n| format!("{{\"k{n}\": {n}}}"))
+            .chain((0..60).map(|n| format!("{{\"a\": {n}}}")))
+            .collect();
+        let input = format!("[{}]", values.join(","));
+        let (short, long) = (
+            hold_all(input.as_bytes(), true),
+            hold_all(input.as_bytes(), false),
+        );
+        assert_eq!(short.0, long.0);
+        let mut w = Walker::new(input.as_bytes());
+        assert!(w.begin_array("the input").is_ok());
+        for i in 0..100 {
+            assert!(matches!(w.next_element(i == 0), Ok(true)));
+            assert!(w.hold_value().is_ok());
+        }
+        // Shapes were tried on the first eight, missed, rested for 32 values (read the long
+        // way, no shape kept), and were tried again from the first of the sixty on: it left
+        // its shape, which the other 59 took.
+        assert_eq!((w.shapes.tried, w.shaped), (8 + 60, 59));
     }
 
     #[test]

@@ -88,6 +88,38 @@ pub fn read<'a, T: Deserialize<'a>>(
     })
 }
 
+/// The names of the fields a derived struct `T` reads (the list serde's derive gives
+/// `deserialize_struct`), so that a walker keeps only those members
+/// ([`Walker::hold_fields`](crate::walk::Walker::hold_fields)); empty for another type.
+pub fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    /// A deserializer that only records the fields it is asked for.
+    struct Fields<'f>(&'f mut &'static [&'static str]);
+    impl<'de> de::Deserializer<'de> for Fields<'_> {
+        type Error = de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not a struct"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            _visitor: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(de::Error::custom("fields recorded"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+            ignored_any
+        }
+    }
+    let mut fields: &'static [&'static str] = &[];
+    // (The error is the point: the fields are recorded before it.)
+    let _ = T::deserialize(Fields(&mut fields));
+    fields
+}
+
 struct Json<'a> {
     text: &'a [u8],
     pos: usize,

@@ -324,6 +324,8 @@ pub struct Walker<R> {
     held: Range<usize>,
     /// The shapes of values held before, tried first on the next one.
     shapes: Shapes,
+    /// Which members of a held object are kept: those whose key is one of these, or all.
+    wanted: Option<&'static [&'static str]>,
     /// Whether [`Shapes`] are tried, and how many values were held by one (the walker's
     /// tests compare both ways, and check the short one is taken).
     #[cfg(test)]
@@ -354,6 +356,7 @@ impl<R: Read> Walker<R> {
             members: Vec::new(),
             held: 0..0,
             shapes: Shapes::default(),
+            wanted: None,
             #[cfg(test)]
             use_shapes: true,
             #[cfg(test)]
@@ -726,6 +729,30 @@ impl<R: Read> Walker<R> {
     ///
     /// Bad JSON, or a value larger than [`MAX_VALUE`].
     pub fn hold_value(&mut self) -> Walked<u64> {
+        self.hold_members(None)
+    }
+
+    /// Holds the next value as [`hold_value`](Self::hold_value) does, keeping of an object's
+    /// members only those whose key (decoded) is one of `names`: the others are checked, not
+    /// kept.
+    ///
+    /// # Errors
+    ///
+    /// Bad JSON, or a value larger than [`MAX_VALUE`].
+    pub fn hold_fields(&mut self, names: &'static [&'static str]) -> Walked<u64> {
+        self.hold_members(Some(names))
+    }
+
+    fn hold_members(&mut self, wanted: Option<&'static [&'static str]>) -> Walked<u64> {
+        let same = match (wanted, self.wanted) {
+            (Some(a), Some(b)) => std::ptr::eq(a, b),
+            (a, b) => a.is_none() && b.is_none(),
+        };
+        if !same {
+            // Shapes hold the members they were learnt with.
+            self.wanted = wanted;
+            self.shapes = Shapes::default();
+        }
         self.peek()?;
         if let Some(offset) = self.shaped() {
             return Ok(offset);
@@ -770,8 +797,22 @@ impl<R: Read> Walker<R> {
         Some(self.base + start as u64)
     }
 
+    /// Whether a held object's member whose key is at `key` in the window (`escaped` if it
+    /// holds an escape) is kept.
+    fn wanted(&self, key: Range<usize>, escaped: bool) -> bool {
+        let Some(names) = self.wanted else {
+            return true;
+        };
+        let raw = &self.buf[key];
+        if escaped {
+            names.contains(&decode(raw, true).as_str())
+        } else {
+            names.iter().any(|name| name.as_bytes() == raw)
+        }
+    }
+
     /// The text of the value [`hold_value`](Self::hold_value) last held, and its members
-    /// when it is an object.
+    /// when it is an object (those kept).
     pub fn held(&self) -> (&[u8], &[Member]) {
         (&self.buf[self.held.clone()], &self.members)
     }
@@ -891,11 +932,13 @@ impl<R: Read> Walker<R> {
                         self.pos = end + 1;
                         // (Below the held object's own members, `key` is the pending member's.)
                         if let Some((key, escaped)) = key.take_if(|_| top) {
-                            self.members.push(Member {
-                                key,
-                                escaped,
-                                value: v - h..self.pos - h,
-                            });
+                            if self.wanted(h + key.start..h + key.end, escaped) {
+                                self.members.push(Member {
+                                    key,
+                                    escaped,
+                                    value: v - h..self.pos - h,
+                                });
+                            }
                         }
                         if self.at(self.pos) == Some(&b',') && self.at(self.pos + 1) == Some(&b'"')
                         {
@@ -945,11 +988,13 @@ impl<R: Read> Walker<R> {
                 if hold && self.stack.len() == depth + 1 && open == Some(b'{') {
                     if let Some((key, escaped)) = key.take() {
                         let h = self.hold.unwrap_or(0);
-                        self.members.push(Member {
-                            key,
-                            escaped,
-                            value: value_start..self.pos - h,
-                        });
+                        if self.wanted(h + key.start..h + key.end, escaped) {
+                            self.members.push(Member {
+                                key,
+                                escaped,
+                                value: value_start..self.pos - h,
+                            });
+                        }
                     }
                 }
                 expect = match (self.at(self.pos), open) {

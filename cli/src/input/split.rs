@@ -112,11 +112,15 @@ impl Tail {
             hashed_from,
         } = split;
         use std::io::{Seek, SeekFrom};
-        let (text, members) = w.held();
-        let key = members.first().filter(|m| !m.escaped)?.key.clone();
-        let mut pattern = b"\"".to_vec();
-        pattern.extend_from_slice(&text[key]);
-        pattern.push(b'"');
+        // The first entry's first key, with its quotes (one without an escape: the entry is
+        // checked JSON, so its first string is that key).
+        let text = w.held().0;
+        let open = memchr::memchr(b'"', text)?;
+        let close = open + 1 + memchr::memchr2(b'"', b'\\', text.get(open + 1..)?)?;
+        let pattern = text
+            .get(open..=close)
+            .filter(|p| p.ends_with(b"\""))?
+            .to_vec();
         // Only a regular file is opened again (opening a FIFO again would wait for a writer).
         let size = source.size()?;
         let here = w.offset();

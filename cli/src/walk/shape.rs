@@ -389,6 +389,15 @@ mod tests {
     /// value's offset, text and members (key and value texts), or the fault; and how many
     /// values were held the short way.
     fn hold_all(input: &[u8], shapes: bool) -> (Vec<Result<String, String>>, u64) {
+        hold_all_of(input, shapes, None)
+    }
+
+    /// [`hold_all`], keeping only the members named by `names` when given.
+    fn hold_all_of(
+        input: &[u8],
+        shapes: bool,
+        names: Option<&'static [&'static str]>,
+    ) -> (Vec<Result<String, String>>, u64) {
         let mut w = Walker::new(input);
         w.use_shapes = shapes;
         let mut seen = Vec::new();
@@ -398,7 +407,10 @@ mod tests {
                 w.end()?;
                 return Ok(false);
             }
-            let offset = w.hold_value()?;
+            let offset = match names {
+                Some(names) => w.hold_fields(names)?,
+                None => w.hold_value()?,
+            };
             let (text, members) = w.held();
             let members = members
                 .iter()
@@ -454,6 +466,33 @@ mod tests {
                     && s.contains("| k\\u0065y(escaped)=true |")),
             "{short:?}"
         );
+    }
+
+    #[test]
+    fn only_the_named_members_are_kept_their_keys_decoded_on_both_ways() {
+        let value = |n: usize| {
+            format!("{{\"number\": \"JE-{n}\", \"st\\u0061tus\": \"Created\", \"notes\": \"x\"}}")
+        };
+        let input = format!("[{},{},{}]", value(1), value(2), value(3));
+        const NAMES: &[&str] = &["status", "success"];
+        let (short, shaped) = hold_all_of(input.as_bytes(), true, Some(NAMES));
+        assert_eq!(shaped, 2);
+        assert_eq!(short, hold_all_of(input.as_bytes(), false, Some(NAMES)).0);
+        assert!(
+            short.iter().all(|v| v
+                .as_ref()
+                .is_ok_and(|s| s.ends_with("members: st\\u0061tus(escaped)=\"Created\""))),
+            "{short:?}"
+        );
+        // Then all of them again: the shapes learnt with some only are not used.
+        let mut w = Walker::new(input.as_bytes());
+        assert!(w.begin_array("the input").is_ok());
+        assert!(matches!(w.next_element(true), Ok(true)));
+        assert!(w.hold_fields(NAMES).is_ok());
+        assert_eq!(w.held().1.len(), 1);
+        assert!(matches!(w.next_element(false), Ok(true)));
+        assert!(w.hold_value().is_ok());
+        assert_eq!(w.held().1.len(), 3);
     }
 
     #[test]
@@ -616,6 +655,11 @@ mod tests {
             input.push(b']');
             let (short, _) = hold_all(&input, true);
             let (long, _) = hold_all(&input, false);
+            prop_assert_eq!(short, long, "{}", String::from_utf8_lossy(&input));
+            // Keeping some members only: the same on both ways.
+            const NAMES: &[&str] = &["status", "key"];
+            let (short, _) = hold_all_of(&input, true, Some(NAMES));
+            let (long, _) = hold_all_of(&input, false, Some(NAMES));
             prop_assert_eq!(short, long, "{}", String::from_utf8_lossy(&input));
         }
     }

@@ -8,7 +8,7 @@ use std::fmt::Display;
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use crate::walk::{decode, Member};
+use crate::walk::{decode, length_bit, Member};
 
 /// A type error (a field of the wrong type, missing or unknown), at an input offset; boxed,
 /// so that every `Result` the deserializer passes up is small.
@@ -425,11 +425,6 @@ struct Members<'m, 'a> {
     /// Bit `n` set: a field of `n` bytes (64 and more: bit 63) is in `fields`; a member
     /// whose key is of another length and plain is skipped without a comparison.
     lengths: u64,
-}
-
-/// The bit of a key of `len` bytes in [`Members::lengths`].
-const fn length_bit(len: usize) -> u64 {
-    1 << if len < 63 { len } else { 63 }
 }
 
 impl<'de> MapAccess<'de> for Members<'_, 'de> {

@@ -324,8 +324,10 @@ pub struct Walker<R> {
     held: Range<usize>,
     /// The shapes of values held before, tried first on the next one.
     shapes: Shapes,
-    /// Which members of a held object are kept: those whose key is one of these, or all.
+    /// Which members of a held object are kept: those whose key is one of these, or all;
+    /// and the lengths of those keys ([`length_bit`]).
     wanted: Option<&'static [&'static str]>,
+    wanted_lengths: u64,
     /// Whether [`Shapes`] are tried, and how many values were held by one (the walker's
     /// tests compare both ways, and check the short one is taken).
     #[cfg(test)]
@@ -357,6 +359,7 @@ impl<R: Read> Walker<R> {
             held: 0..0,
             shapes: Shapes::default(),
             wanted: None,
+            wanted_lengths: 0,
             #[cfg(test)]
             use_shapes: true,
             #[cfg(test)]
@@ -751,6 +754,10 @@ impl<R: Read> Walker<R> {
         if !same {
             // Shapes hold the members they were learnt with.
             self.wanted = wanted;
+            self.wanted_lengths = wanted
+                .unwrap_or_default()
+                .iter()
+                .fold(0, |bits, name| bits | length_bit(name.len()));
             self.shapes = Shapes::default();
         }
         self.peek()?;
@@ -799,10 +806,15 @@ impl<R: Read> Walker<R> {
 
     /// Whether a held object's member whose key is at `key` in the window (`escaped` if it
     /// holds an escape) is kept.
+    #[inline]
     fn wanted(&self, key: Range<usize>, escaped: bool) -> bool {
         let Some(names) = self.wanted else {
             return true;
         };
+        // (Most keys are told apart by their length alone.)
+        if !escaped && self.wanted_lengths & length_bit(key.len()) == 0 {
+            return false;
+        }
         let raw = &self.buf[key];
         if escaped {
             names.contains(&decode(raw, true).as_str())
@@ -1187,6 +1199,12 @@ const fn special(w: u64) -> u64 {
         | (w.wrapping_sub(ONES * 0x20) & !w)
         | w)
         & HIGH
+}
+
+/// The bit of a key of `len` bytes in a set of key lengths (64 bytes and more: bit 63), to
+/// tell most keys that are not in a list from their length alone.
+pub const fn length_bit(len: usize) -> u64 {
+    1 << if len < 63 { len } else { 63 }
 }
 
 /// The closing quote's index of the string whose text starts at `i` in `buf`, when its text

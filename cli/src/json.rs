@@ -89,8 +89,9 @@ pub fn read<'a, T: Deserialize<'a>>(
 }
 
 /// The names of the fields a derived struct `T` reads (the list serde's derive gives
-/// `deserialize_struct`), so that a walker keeps only those members
-/// ([`Walker::hold_fields`](crate::walk::Walker::hold_fields)); empty for another type.
+/// `deserialize_struct`: every name a field is read by, aliases included), so that a walker
+/// keeps only those members ([`Walker::hold_fields`](crate::walk::Walker::hold_fields));
+/// empty for another type (one with a flattened field among them: it reads any key).
 pub fn fields_of<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
     /// A deserializer that only records the fields it is asked for.
     struct Fields<'f>(&'f mut &'static [&'static str]);

@@ -8,7 +8,7 @@ use std::fmt::Display;
 use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use crate::walk::{decode, length_bit, Member};
+use crate::walk::{decode, length_bit, named, Member};
 
 /// A type error (a field of the wrong type, missing or unknown), at an input offset; boxed,
 /// so that every `Result` the deserializer passes up is small.
@@ -224,7 +224,7 @@ impl<'de> de::Deserializer<'de> for &mut Json<'de> {
                     base: self.base,
                     value: None,
                     fields: None,
-                    lengths: u64::MAX,
+                    lengths: 0,
                 })
                 .map_err(|e| e.at(end));
         }
@@ -423,8 +423,7 @@ struct Members<'m, 'a> {
     base: u64,
     value: Option<&'m Member>,
     fields: Option<&'static [&'static str]>,
-    /// Bit `n` set: a field of `n` bytes (64 and more: bit 63) is in `fields`; a member
-    /// whose key is of another length and plain is skipped without a comparison.
+    /// The [`length_bit`]s of `fields`.
     lengths: u64,
 }
 
@@ -436,25 +435,16 @@ impl<'de> MapAccess<'de> for Members<'_, 'de> {
         seed: K,
     ) -> Result<Option<K::Value>, DeError> {
         for member in self.members.by_ref() {
-            if !member.escaped && self.lengths & length_bit(member.key.len()) == 0 {
-                continue;
-            }
             let raw = &self.text[member.key.clone()];
             let decoded;
-            let key = match (self.fields, member.escaped) {
+            let key = match self.fields {
                 // Only the fields the type names, found without decoding the others.
-                (Some(fields), false) => match fields.iter().find(|f| f.as_bytes() == raw) {
-                    Some(field) => *field,
+                Some(fields) => match named(fields, self.lengths, raw, member.escaped) {
+                    Some(field) => field,
                     None => continue,
                 },
-                _ => {
+                None => {
                     decoded = decode(raw, member.escaped);
-                    if self
-                        .fields
-                        .is_some_and(|fields| !fields.contains(&decoded.as_str()))
-                    {
-                        continue;
-                    }
                     decoded.as_str()
                 }
             };

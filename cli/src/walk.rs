@@ -17,7 +17,7 @@ mod shape;
 use std::io::{self, Read};
 use std::ops::Range;
 
-use shape::Shapes;
+use shape::{Shapes, Window};
 
 /// The largest value (an entry, the run's document) or token (a string) the window holds.
 pub const MAX_VALUE: usize = 64 << 20;
@@ -785,15 +785,14 @@ impl<R: Read> Walker<R> {
             return None;
         }
         let start = self.pos;
-        let buf = &self.buf[..self.len];
-        let end = self.shapes.hold(
-            buf,
-            start,
-            self.base,
-            self.eof,
-            self.stack.len(),
-            &mut self.members,
-        )?;
+        let window = Window {
+            buf: &self.buf[..self.len],
+            base: self.base,
+            eof: self.eof,
+        };
+        let end = self
+            .shapes
+            .hold(window, start, self.stack.len(), &mut self.members)?;
         self.examine(end - start);
         #[cfg(test)]
         {
@@ -808,19 +807,9 @@ impl<R: Read> Walker<R> {
     /// holds an escape) is kept.
     #[inline]
     fn wanted(&self, key: Range<usize>, escaped: bool) -> bool {
-        let Some(names) = self.wanted else {
-            return true;
-        };
-        // (Most keys are told apart by their length alone.)
-        if !escaped && self.wanted_lengths & length_bit(key.len()) == 0 {
-            return false;
-        }
-        let raw = &self.buf[key];
-        if escaped {
-            names.contains(&decode(raw, true).as_str())
-        } else {
-            names.iter().any(|name| name.as_bytes() == raw)
-        }
+        self.wanted.is_none_or(|names| {
+            named(names, self.wanted_lengths, &self.buf[key], escaped).is_some()
+        })
     }
 
     /// The text of the value [`hold_value`](Self::hold_value) last held, and its members
@@ -1086,9 +1075,7 @@ impl<R: Read> Walker<R> {
     fn number(&mut self) -> Walked<()> {
         loop {
             let bytes = &self.buf[self.pos..self.len];
-            let end = bytes
-                .iter()
-                .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'));
+            let end = number_end(bytes);
             self.examine(end.unwrap_or(bytes.len()));
             if end.is_none() && !self.eof && self.refill(self.pos)?.is_some() {
                 continue;
@@ -1130,12 +1117,16 @@ fn scalar(t: &[u8], eof: bool) -> Option<usize> {
             return Some(word.len());
         }
     }
-    let end = t
-        .iter()
-        .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
-        .or(eof.then_some(t.len()))?;
+    let end = number_end(t).or(eof.then_some(t.len()))?;
     let token = &t[..end];
     (is_number(token) && in_range(token)).then_some(end)
+}
+
+/// Where the number token `t` starts with ends: the first byte that cannot be in one (its
+/// grammar is checked after, by [`is_number`]); `None` when `t` ends first.
+fn number_end(t: &[u8]) -> Option<usize> {
+    t.iter()
+        .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
 }
 
 /// Whether a number (checked by [`is_number`]) is within an `f64`'s range.
@@ -1199,6 +1190,24 @@ const fn special(w: u64) -> u64 {
         | (w.wrapping_sub(ONES * 0x20) & !w)
         | w)
         & HIGH
+}
+
+/// The name of `names` a key is, if any: its text `raw`, decoded when `escaped`; a plain key
+/// is told first by its length (`lengths`: the [`length_bit`]s of `names`), as most are.
+pub fn named(
+    names: &'static [&'static str],
+    lengths: u64,
+    raw: &[u8],
+    escaped: bool,
+) -> Option<&'static str> {
+    if escaped {
+        let key = decode(raw, true);
+        return names.iter().copied().find(|name| *name == key);
+    }
+    if lengths & length_bit(raw.len()) == 0 {
+        return None;
+    }
+    names.iter().copied().find(|name| name.as_bytes() == raw)
 }
 
 /// The bit of a key of `len` bytes in a set of key lengths (64 bytes and more: bit 63), to

@@ -49,6 +49,15 @@ pub(super) struct Shapes {
     tried: u64,
 }
 
+/// The walker's window as shapes read it: its bytes, the input offset of the first, and
+/// whether they end the input.
+#[derive(Clone, Copy)]
+pub(super) struct Window<'b> {
+    pub(super) buf: &'b [u8],
+    pub(super) base: u64,
+    pub(super) eof: bool,
+}
+
 /// A place in a shape: one of its parts, and an offset in it.
 type Point = (usize, usize);
 
@@ -86,15 +95,12 @@ struct Shape {
 }
 
 impl Shapes {
-    /// Holds the value at `buf[start..]`, at nesting `depth`, the short way: its end, with
-    /// its members in `members`; `None`, with nothing changed, when no shape fits. `base` is
-    /// the input offset of `buf[0]`; `eof`, whether `buf` ends the input.
+    /// Holds the value at `window.buf[start..]`, at nesting `depth`, the short way: its end,
+    /// with its members in `members`; `None`, with nothing changed, when no shape fits.
     pub(super) fn hold(
         &mut self,
-        buf: &[u8],
+        window: Window,
         start: usize,
-        base: u64,
-        eof: bool,
         depth: usize,
         members: &mut Vec<Member>,
     ) -> Option<usize> {
@@ -108,7 +114,7 @@ impl Shapes {
         {
             self.tried += 1;
         }
-        let Some((i, end)) = self.fit(buf, start, base, eof, depth) else {
+        let Some((i, end)) = self.fit(window, start, depth) else {
             self.misses += 1;
             if self.misses >= MISSES {
                 self.last_rest = (self.last_rest * 2).clamp(FIRST_REST, LAST_REST);
@@ -132,15 +138,8 @@ impl Shapes {
         Some(end)
     }
 
-    /// The first kept shape the value at `buf[start..]` has, and its end.
-    fn fit(
-        &mut self,
-        buf: &[u8],
-        start: usize,
-        base: u64,
-        eof: bool,
-        depth: usize,
-    ) -> Option<(usize, usize)> {
+    /// The first kept shape the value at `window.buf[start..]` has, and its end.
+    fn fit(&mut self, window: Window, start: usize, depth: usize) -> Option<(usize, usize)> {
         // A shape that stops at its part `k` matched the input up to there: the next one
         // takes on from the first part where the two differ, before `k` or at it.
         let mut stopped: Option<(usize, usize)> = None;
@@ -163,7 +162,7 @@ impl Shapes {
                     }
                 }
             };
-            match self.kept[i].fits(buf, start, from, base, eof) {
+            match self.kept[i].fits(window, start, from) {
                 Ok(end) => return Some((i, end)),
                 Err(k) => stopped = Some((i, k)),
             }
@@ -244,14 +243,8 @@ impl Shape {
     /// parts before it and their holes matched, and `starts[from]` is set): its end, or the
     /// first part not matched with its hole (its start set).
     #[inline]
-    fn fits(
-        &mut self,
-        buf: &[u8],
-        start: usize,
-        from: usize,
-        base: u64,
-        eof: bool,
-    ) -> Result<usize, usize> {
+    fn fits(&mut self, window: Window, start: usize, from: usize) -> Result<usize, usize> {
+        let Window { buf, base, eof } = window;
         let mut pos = start + self.starts.get(from).ok_or(0_usize)?;
         for i in from..self.parts.len() {
             self.starts[i] = pos - start;

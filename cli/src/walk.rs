@@ -1216,46 +1216,72 @@ pub const fn length_bit(len: usize) -> u64 {
     1 << if len < 63 { len } else { 63 }
 }
 
-/// The closing quote's index of the string whose text starts at `i` in `buf`, when its text
-/// is printable ASCII only (no escape) and it ends within `buf`; `None` says that
-/// [`scan_string`] must look. 16 bytes at a time (SSE2, in every x86-64 processor, through
-/// `wide`'s safe types), then 8 near the window's end.
-#[inline(always)]
-fn plain_string(buf: &[u8], mut i: usize) -> Option<usize> {
-    while let Some(chunk) = buf.get(i..i + 16) {
-        let mut bytes = [0; 16];
-        bytes.copy_from_slice(chunk);
-        let found = special16(bytes);
-        if found != 0 {
-            let end = i + found.trailing_zeros() as usize;
-            return (buf[end] == b'"').then_some(end);
-        }
-        i += 16;
-    }
-    while let Some(word) = buf.get(i..i + 8) {
-        let mut bytes = [0; 8];
-        bytes.copy_from_slice(word);
-        let found = special(u64::from_le_bytes(bytes));
-        if found != 0 {
-            let end = i + (found.trailing_zeros() / 8) as usize;
-            return (buf[end] == b'"').then_some(end);
-        }
-        i += 8;
-    }
-    None
+/// The ends of strings of printable ASCII (no escape) in a window, found from the masks of
+/// 64 bytes at a time (their quotes, and their other [`special`] bytes; SSE2, in every x86-64
+/// processor, through `wide`'s safe types), kept while the next string starts in the same
+/// 64 bytes: most strings' ends cost a shift, not a scan.
+pub(super) struct Ends<'b> {
+    buf: &'b [u8],
+    /// The 64 bytes from `at`: which are `"`, which are other special bytes.
+    at: usize,
+    quotes: u64,
+    others: u64,
 }
 
-/// The bytes of `bytes` (bit `n` for byte `n`) that are `"`, `\\`, a control character or
-/// not ASCII: [`special`] 16 bytes at a time.
-#[inline(always)]
-fn special16(bytes: [u8; 16]) -> u32 {
-    use wide::{i8x16, CmpEq, CmpLt};
-    let v = i8x16::new(bytes.map(|b| b as i8));
-    let quote = v.cmp_eq(i8x16::splat(b'"' as i8));
-    let backslash = v.cmp_eq(i8x16::splat(b'\\' as i8));
-    // Signed: below 0x20, or 0x80 and above.
-    let other = v.cmp_lt(i8x16::splat(0x20));
-    (quote | backslash | other).move_mask() as u32
+impl<'b> Ends<'b> {
+    pub(super) const fn new(buf: &'b [u8]) -> Self {
+        Self {
+            buf,
+            // (Nothing loaded: `i - at`, wrapping, is 64 or more for every index `i`.)
+            at: usize::MAX - 63,
+            quotes: 0,
+            others: 0,
+        }
+    }
+
+    /// The closing quote's index of the string whose text starts at `i`, when its text is
+    /// printable ASCII only and 64 bytes from `i` on are in the window; `None` otherwise
+    /// ([`scan_string`] must look).
+    #[inline(always)]
+    pub(super) fn end(&mut self, mut i: usize) -> Option<usize> {
+        loop {
+            let off = i.wrapping_sub(self.at);
+            if off >= 64 {
+                self.load(i)?;
+                continue;
+            }
+            let quotes = self.quotes >> off;
+            let others = self.others >> off;
+            if quotes != 0 {
+                let end = quotes.trailing_zeros();
+                return (others & ((1 << end) - 1) == 0).then_some(i + end as usize);
+            }
+            if others != 0 {
+                return None;
+            }
+            i = self.at + 64;
+        }
+    }
+
+    /// The masks of the 64 bytes from `i`.
+    #[inline(always)]
+    fn load(&mut self, i: usize) -> Option<()> {
+        use wide::{i8x16, CmpEq, CmpLt};
+        let chunk = self.buf.get(i..i + 64)?;
+        let (mut quotes, mut others) = (0, 0);
+        for (k, part) in chunk.chunks_exact(16).enumerate() {
+            let mut bytes = [0; 16];
+            bytes.copy_from_slice(part);
+            let v = i8x16::new(bytes.map(|b| b as i8));
+            let quote = v.cmp_eq(i8x16::splat(b'"' as i8)).move_mask() as u64;
+            let other = (v.cmp_eq(i8x16::splat(b'\\' as i8)) | v.cmp_lt(i8x16::splat(0x20)))
+                .move_mask() as u64;
+            quotes |= quote << (16 * k);
+            others |= other << (16 * k);
+        }
+        (self.at, self.quotes, self.others) = (i, quotes, others);
+        Some(())
+    }
 }
 
 /// Scans a string's text from `i` in `buf`: to its closing quote, or to the window's end.
@@ -1417,17 +1443,20 @@ mod tests {
     }
 
     #[test]
-    fn sixteen_bytes_at_a_time_find_the_bytes_eight_at_a_time_find() {
+    fn the_masks_of_64_bytes_find_the_bytes_eight_at_a_time_find() {
         for b in 0..=255_u8 {
             let special_byte = matches!(b, b'"' | b'\\' | 0..=0x1F | 0x80..=0xFF);
-            for at in 0..16 {
-                let mut bytes = [b'a'; 16];
+            for at in 0..64 {
+                let mut bytes = [b'a'; 140];
                 bytes[at] = b;
-                assert_eq!(
-                    special16(bytes),
-                    u32::from(special_byte) << at,
-                    "{b:#x} at {at}"
-                );
+                bytes[70] = b'"';
+                let end = Ends::new(&bytes).end(0);
+                let expected = match b {
+                    b'"' => Some(at),
+                    _ if special_byte => None,
+                    _ => Some(70),
+                };
+                assert_eq!(end, expected, "{b:#x} at {at}");
                 let mut word = [b'a'; 8];
                 word[at % 8] = b;
                 let found = special(u64::from_le_bytes(word));
@@ -1437,16 +1466,23 @@ mod tests {
                 }
             }
         }
-        // The string's end, or `None` for the whole scanner, at every length; JSON follows.
-        for len in 0..40 {
-            let text = format!("{}\", \"more\": \"of the input\"}}", "x".repeat(len));
-            assert_eq!(plain_string(text.as_bytes(), 0), Some(len));
-            let escaped = format!("{}\\n\", \"more\": \"of the input\"}}", "x".repeat(len));
-            assert_eq!(plain_string(escaped.as_bytes(), 0), None);
-            let wide = format!("{}\u{e9}\", \"more\": \"of the input\"}}", "x".repeat(len));
-            assert_eq!(plain_string(wide.as_bytes(), 0), None);
-            // Cut before its end: the window ends inside it.
-            assert_eq!(plain_string(&text.as_bytes()[..len], 0), None);
+        // The string's end, or `None` for the whole scanner, at every length and start, with
+        // the masks kept from one string to the next; JSON follows.
+        let tail = format!("\", \"more\": \"of the input\"{}}}", " ".repeat(64));
+        for len in 0..140 {
+            for start in [0, 1, 63] {
+                let pad = " ".repeat(start);
+                let text = format!("{pad}{}{tail}", "x".repeat(len));
+                let mut ends = Ends::new(text.as_bytes());
+                assert_eq!(ends.end(start), Some(start + len));
+                assert_eq!(ends.end(start + len + 4), Some(start + len + 8));
+                let escaped = format!("{pad}{}\\n{tail}", "x".repeat(len));
+                assert_eq!(Ends::new(escaped.as_bytes()).end(start), None);
+                let wide = format!("{pad}{}\u{e9}{tail}", "x".repeat(len));
+                assert_eq!(Ends::new(wide.as_bytes()).end(start), None);
+                // Cut before its end: the window ends inside it.
+                assert_eq!(Ends::new(&text.as_bytes()[..start + len]).end(start), None);
+            }
         }
     }
 

@@ -18,7 +18,7 @@
 
 use std::ops::Range;
 
-use super::{plain_string, scalar, scan_string, Member, Scan, MAX_VALUE};
+use super::{scalar, scan_string, Ends, Member, Scan, MAX_VALUE};
 
 /// How many shapes are kept, the most recently matched first.
 const KEEP: usize = 16;
@@ -246,6 +246,7 @@ impl Shape {
     fn fits(&mut self, window: Window, start: usize, from: usize) -> Result<usize, usize> {
         let Window { buf, base, eof } = window;
         let mut pos = start + self.starts.get(from).ok_or(0_usize)?;
+        let mut ends = Ends::new(buf);
         for i in from..self.parts.len() {
             self.starts[i] = pos - start;
             let text = &self.text[self.parts[i].clone()];
@@ -259,9 +260,10 @@ impl Shape {
             pos = match self.holes[i] {
                 Hole::End => break,
                 Hole::String if buf.get(pos) == Some(&b'"') => {
-                    match plain_string(buf, pos + 1) {
+                    match ends.end(pos + 1) {
                         Some(end) => end + 1,
-                        // An escape, a character that is not ASCII: the whole scanner.
+                        // An escape, a character that is not ASCII, the window's end: the
+                        // whole scanner.
                         None => match scan_string(buf, pos + 1, base) {
                             Ok(Scan::End(end, _)) => end + 1,
                             _ => return Err(i),

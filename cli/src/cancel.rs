@@ -241,8 +241,7 @@ pub fn run(cancel: &Cancel) -> Result<u8, Failure> {
         Some(plan) if cancel.json => plan.check(&progress)?,
         _ => Vec::new(),
     };
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let mut out = crate::behind::WriteBehind::new(io::stdout()).map_err(Failure::Output)?;
     let written = if cancel.json {
         write_json(&loaded, readers, &run, &response, &events, &mut out)
     } else {
@@ -254,6 +253,8 @@ pub fn run(cancel: &Cancel) -> Result<u8, Failure> {
             .and_then(|()| out.flush())
             .map_err(Failure::Output)
     };
+    // (Unfinished on an error, the writer is dropped: what was handed over is still written.)
+    let written = written.and_then(|()| out.finish().map_err(Failure::Output));
     match written {
         Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(code),
         Err(e) => Err(e),

@@ -7,6 +7,7 @@
 //! The reader (`walk`, `json`, `input`, `source`) is public so that the fuzz target drives it.
 
 pub mod audit;
+pub mod behind;
 pub mod build;
 pub mod cancel;
 pub mod demo;

@@ -746,6 +746,54 @@ fn an_input_of_several_read_windows_reads_every_entry_once() {
     assert_eq!(code, 0, "{audit}");
 }
 
+/// A reader that closes the output early (`| head -c 100`) ends `cancel --json`, whose output
+/// a second thread writes, with the request's exit status and nothing on standard error,
+/// however much was left to write.
+#[test]
+fn cancel_json_into_a_pipe_closed_early_ends_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let numbers: Vec<String> = (1..=12_000).map(|n| format!("JE-{n:08}")).collect();
+    let entries: Vec<(&str, &str, &str)> = numbers
+        .iter()
+        .map(|number| (number.as_str(), "Created", "No"))
+        .collect();
+    let text = snapshot("Completed", &entries).replace(
+        r#""status": "Created""#,
+        &format!(r#""notes": "{}", "status": "Created""#, "x".repeat(300)),
+    );
+    let file = temp_file(&text);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_journal-run"))
+        .args([
+            "cancel",
+            "--snapshot",
+            &file.path().to_string_lossy(),
+            "--json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut first = [0; 100];
+    let read = child
+        .stdout
+        .take()
+        .map(|mut out| out.read_exact(&mut first));
+    assert!(read.is_some_and(|r| r.is_ok()));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().ok().flatten().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("`cancel --json` did not end once its output was closed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let output = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.status.code(), Some(0));
+    assert!(first.starts_with(b"{\"response\":{\"httpStatus\":200"));
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
+
 /// `cancel --json` reads its input twice; standard input, a pipe or a FIFO is copied to a
 /// temporary file as it is read (said on standard error), and the output is the same as for
 /// the file.

@@ -1,0 +1,222 @@
+//! Output written by a second thread (docs/DECISIONS.md, D-34): `cancel --json` writes as
+//! much as it reads (a copy of its input, then an outcome and an event per entry), and the
+//! kernel's copy of each block into the output costs about what making the block costs. The
+//! first thread fills blocks of [`BLOCK`] bytes and hands them over; the second writes them in
+//! order and hands them back to be filled again, so that at most [`IN_FLIGHT`] blocks more
+//! than the one being filled are ever held.
+
+use std::io::{self, Write};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread::JoinHandle;
+
+/// The size of a block.
+const BLOCK: usize = 1 << 20;
+/// How many full blocks may wait for the writer.
+const IN_FLIGHT: usize = 3;
+
+/// A writer that hands its blocks to a thread writing them to `W` in order.
+///
+/// [`finish`](Self::finish) writes the last block and says whether everything was written;
+/// dropped unfinished, it still waits for the blocks handed over to be written.
+pub struct WriteBehind {
+    block: Vec<u8>,
+    /// Full blocks to the writer (`None` once it is closed), and emptied blocks back.
+    full: Option<SyncSender<Vec<u8>>>,
+    empty: Receiver<Vec<u8>>,
+    writer: Option<JoinHandle<io::Result<()>>>,
+}
+
+impl WriteBehind {
+    /// Starts the thread writing to `out`.
+    ///
+    /// # Errors
+    ///
+    /// The thread cannot be started.
+    pub fn new<W: Write + Send + 'static>(mut out: W) -> io::Result<Self> {
+        let (full, blocks) = sync_channel::<Vec<u8>>(IN_FLIGHT);
+        let (emptied, empty) = sync_channel::<Vec<u8>>(IN_FLIGHT + 1);
+        let writer = std::thread::Builder::new()
+            .name("output".to_owned())
+            .spawn(move || {
+                // (On an error the thread ends, and the first thread's next hand-over fails:
+                // it takes the error from here.)
+                for mut block in blocks {
+                    out.write_all(&block)?;
+                    block.clear();
+                    let _ = emptied.try_send(block);
+                }
+                out.flush()
+            })?;
+        Ok(Self {
+            block: Vec::with_capacity(BLOCK),
+            full: Some(full),
+            empty,
+            writer: Some(writer),
+        })
+    }
+
+    /// Hands the block over (if it holds anything) and takes an empty one.
+    fn hand_over(&mut self) -> io::Result<()> {
+        if self.block.is_empty() {
+            return Ok(());
+        }
+        let next = self
+            .empty
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BLOCK));
+        let block = std::mem::replace(&mut self.block, next);
+        match &self.full {
+            Some(full) if full.send(block).is_ok() => Ok(()),
+            _ => Err(self.close().err().unwrap_or_else(stopped)),
+        }
+    }
+
+    /// Closes the channel and waits for the writer: its result.
+    fn close(&mut self) -> io::Result<()> {
+        self.full = None;
+        match self.writer.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(stopped()),
+            None => Ok(()),
+        }
+    }
+
+    /// Writes the last block and waits until everything is written.
+    ///
+    /// # Errors
+    ///
+    /// The first error writing the output.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.hand_over()?;
+        self.close()
+    }
+}
+
+/// The error when the writer ended without one of its own.
+fn stopped() -> io::Error {
+    io::Error::other("the thread writing the output stopped")
+}
+
+impl Write for WriteBehind {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.block.len() + data.len() > BLOCK {
+            self.hand_over()?;
+        }
+        self.block.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    /// Hands the block over; [`finish`](Self::finish) waits for it to be written.
+    fn flush(&mut self) -> io::Result<()> {
+        self.hand_over()
+    }
+}
+
+impl Drop for WriteBehind {
+    fn drop(&mut self) {
+        let _ = self.hand_over();
+        let _ = self.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// A writer into shared memory, failing after `fail_after` bytes when set.
+    #[derive(Clone, Default)]
+    struct Shared {
+        bytes: Arc<Mutex<Vec<u8>>>,
+        fail_after: Option<usize>,
+    }
+
+    impl Write for Shared {
+        fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+            let mut bytes = self
+                .bytes
+                .lock()
+                .map_err(|_| io::Error::other("poisoned"))?;
+            if self
+                .fail_after
+                .is_some_and(|n| bytes.len() + data.len() > n)
+            {
+                return Err(io::ErrorKind::BrokenPipe.into());
+            }
+            bytes.extend_from_slice(data);
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn text(len: usize) -> Vec<u8> {
+        (0..len).map(|i| b'a' + (i % 23) as u8).collect()
+    }
+
+    #[test]
+    fn everything_written_arrives_in_order() {
+        let shared = Shared::default();
+        let mut out = WriteBehind::new(shared.clone()).expect("a thread");
+        let mut expected = Vec::new();
+        // Small pieces, pieces across blocks, and pieces larger than a block.
+        for (i, len) in [1, 7, 1000, BLOCK - 3, 5, 3 * BLOCK + 11, 0, 64]
+            .into_iter()
+            .enumerate()
+        {
+            let piece = text(len + i);
+            out.write_all(&piece).expect("written");
+            expected.extend_from_slice(&piece);
+            if i == 3 {
+                out.flush().expect("handed over");
+            }
+        }
+        out.finish().expect("finished");
+        assert_eq!(*shared.bytes.lock().expect("not poisoned"), expected);
+    }
+
+    #[test]
+    fn the_writers_error_is_the_error_of_the_next_hand_over_or_of_finish() {
+        let shared = Shared {
+            fail_after: Some(BLOCK + 10),
+            ..Shared::default()
+        };
+        let mut out = WriteBehind::new(shared.clone()).expect("a thread");
+        let mut error = None;
+        for _ in 0..20 {
+            if let Err(e) = out.write_all(&text(BLOCK / 2)) {
+                error = Some(e);
+                break;
+            }
+        }
+        let error = match error {
+            Some(e) => e,
+            None => out.finish().expect_err("the write fails"),
+        };
+        assert_eq!(error.kind(), io::ErrorKind::BrokenPipe);
+        assert!(shared.bytes.lock().expect("not poisoned").len() <= BLOCK + 10);
+
+        // Failing only with the last block: `finish` says so.
+        let shared = Shared {
+            fail_after: Some(10),
+            ..Shared::default()
+        };
+        let mut out = WriteBehind::new(shared).expect("a thread");
+        out.write_all(&text(100)).expect("held, not yet written");
+        assert_eq!(
+            out.finish().expect_err("the write fails").kind(),
+            io::ErrorKind::BrokenPipe
+        );
+    }
+
+    #[test]
+    fn a_writer_dropped_unfinished_still_writes_what_it_holds() {
+        let shared = Shared::default();
+        {
+            let mut out = WriteBehind::new(shared.clone()).expect("a thread");
+            out.write_all(&text(BLOCK + 5)).expect("written");
+        }
+        assert_eq!(*shared.bytes.lock().expect("not poisoned"), text(BLOCK + 5));
+    }
+}

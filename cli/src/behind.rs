@@ -1,9 +1,9 @@
 //! Output written by a second thread (docs/DECISIONS.md, D-34): `cancel --json` writes as
 //! much as it reads (a copy of its input, then an outcome and an event per entry), and the
 //! kernel's copy of each block into the output costs about what making the block costs. The
-//! first thread fills blocks of [`BLOCK`] bytes and hands them over; the second writes them in
-//! order and hands them back to be filled again, so that at most [`IN_FLIGHT`] blocks more
-//! than the one being filled are ever held.
+//! first thread fills blocks of 1 MiB and hands them over; the second writes them in order and
+//! hands them back to be filled again, so that at most three blocks more than the one being
+//! filled are ever held.
 
 use std::io::{self, Write};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};

@@ -237,7 +237,9 @@ fn walk_error<R: Read>(source: &Source, walker: &Walker<R>, error: WalkError) ->
         WalkError::Empty => InputError::new(source.name(), error.to_string()),
         WalkError::Syntax { offset, fault } => InputError {
             file: source.name().to_owned(),
-            at: Some(walker.line_column(offset)),
+            at: walker
+                .line_column(offset)
+                .or_else(|| source.line_column(offset)),
             message: fault.to_string(),
         },
     }
@@ -505,12 +507,7 @@ fn entries<R: Jump>(w: &mut Walker<R>, parts: &mut Parts) -> Result<(), Either> 
                     patches.extend(read.patches);
                 }
                 let blocks = read.blocks;
-                w.jump(
-                    read.end,
-                    read.newlines,
-                    read.last_newline,
-                    |reader, left| reader.jump(left, &blocks),
-                )?;
+                w.jump(read.end, |reader, left| reader.jump(left, &blocks))?;
                 parts.read_in_two = true;
                 continue;
             }
@@ -664,6 +661,10 @@ impl Input {
             let before = parts.entries.len();
             let opened = source.open(&progress, copy && kind != Kind::Run)?;
             let mut walker = Walker::new(opened.reader);
+            // A regular file's faults have their lines counted after the fault, in the file.
+            if source.size().is_some() {
+                walker = walker.without_lines();
+            }
             parts.array = None;
             parts.split = Some(Split {
                 source: source.clone(),
@@ -743,7 +744,9 @@ fn input_error<R: Read>(source: &Source, walker: &Walker<R>, e: Either) -> Input
         Either::Walk(e) => walk_error(source, walker, e),
         Either::Value(f) => InputError {
             file: source.name().to_owned(),
-            at: Some(walker.line_column(f.offset)),
+            at: walker
+                .line_column(f.offset)
+                .or_else(|| source.line_column(f.offset)),
             message: f.message,
         },
     }
@@ -768,7 +771,10 @@ pub fn read_history<E: From<InputError>>(
             Ok(Some(_)) => {}
             Err(e) => return Err(walk_error(source, &walker, e).into()),
         }
-        let (line, _) = walker.line_column(walker.offset());
+        // (A history's walker counts lines: it names each snapshot by its line.)
+        let line = walker
+            .line_column(walker.offset())
+            .map_or(0, |(line, _)| line);
         let mut parts = Parts::default();
         document(&mut walker, Kind::Snapshot, &mut parts)
             .and_then(|()| walker.end_of_line().map_err(Either::Walk))
@@ -1018,6 +1024,28 @@ mod tests {
         Input::Snapshot(source)
             .load_split(false, copy, least)
             .map(|(loaded, _)| loaded)
+    }
+
+    /// A regular file's faults have their lines counted in the file once found, other inputs'
+    /// lines as they are read: the same line and column either way, for a fault at the input's
+    /// end (at its last byte, blank lines included), before it, and after 3 MB of one line.
+    #[test]
+    fn a_faults_line_and_column_are_the_same_counted_in_the_file_after_it() {
+        let long = format!(
+            "{{\"journalRun\": {{\"notes\": \"{}\",\n\n \"number\": 5}}}}",
+            "x".repeat(3 << 20)
+        );
+        for (text, at) in [
+            ("{\"er\"\n\n\n", (3, 1)),
+            ("{\"journalRun\":\n{\"number\": \"JR-00000001\",\n", (2, 26)),
+            ("\n\n  [1]", (3, 3)),
+            (long.as_str(), (3, 12)),
+        ] {
+            let memory = read_snapshot(text.as_bytes()).err().map(|e| e.at);
+            let file = load_file(text, false, SPLIT_THRESHOLD).err().map(|e| e.at);
+            assert_eq!(memory, Some(Some(at)), "{text:.40}");
+            assert_eq!(file, memory, "{text:.40}");
+        }
     }
 
     /// Reads `text` from a file (two threads when large) and from memory (one thread): the

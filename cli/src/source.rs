@@ -252,6 +252,35 @@ impl Source {
         }))
     }
 
+    /// The 1-based line and column of input offset `offset` of a regular file, counted in
+    /// the file after a fault was found there (its walker counts no lines:
+    /// [`Walker::without_lines`](crate::walk::Walker::without_lines)); `None` when it is
+    /// not a regular file, or no longer has `offset` bytes.
+    pub fn line_column(&self, offset: u64) -> Option<(u64, u64)> {
+        let file = File::open(self.path.as_ref()?).ok()?;
+        file.metadata()
+            .ok()
+            .filter(|m| m.is_file() && m.len() >= offset)?;
+        let (mut lines, mut line_start, mut at) = (0, 0, 0);
+        let mut reader = file.take(offset);
+        let mut block = vec![0; 1 << 20];
+        loop {
+            let n = match reader.read(&mut block) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => return None,
+            };
+            let read = &block[..n];
+            lines += memchr::memchr_iter(b'\n', read).count() as u64;
+            if let Some(i) = memchr::memrchr(b'\n', read) {
+                line_start = at + i as u64 + 1;
+            }
+            at += n as u64;
+        }
+        (at == offset).then_some((lines + 1, offset - line_start + 1))
+    }
+
     /// An error reading this source.
     pub fn io_error(&self, error: &io::Error) -> InputError {
         let message = match error.kind() {

@@ -314,6 +314,9 @@ pub struct Walker<R> {
     eof: bool,
     /// The start of the value being held (not discarded on refill).
     hold: Option<usize>,
+    /// Whether lines are counted, and the newlines before the window (the last one's offset
+    /// plus one: the start of the window's first line).
+    count_lines: bool,
     lines_before: u64,
     line_start_before: u64,
     keys: Keys,
@@ -351,6 +354,7 @@ impl<R: Read> Walker<R> {
             base: 0,
             eof: false,
             hold: None,
+            count_lines: true,
             lines_before: 0,
             line_start_before: 0,
             keys: Keys::default(),
@@ -379,6 +383,16 @@ impl<R: Read> Walker<R> {
         w
     }
 
+    /// This walker without counting lines: [`line_column`](Self::line_column) says `None`,
+    /// and the caller finds a fault's line in an input it can read again (a regular file:
+    /// [`Source::line_column`](crate::source::Source::line_column)), once, after the fault,
+    /// rather than counting every newline of every input that has none.
+    #[must_use]
+    pub const fn without_lines(mut self) -> Self {
+        self.count_lines = false;
+        self
+    }
+
     /// Drops the input up to offset `to` unexamined (another walker checked it), counting
     /// its lines for [`line_column`](Self::line_column).
     ///
@@ -397,9 +411,8 @@ impl<R: Read> Walker<R> {
     }
 
     /// Moves on to offset `to`, past the window, over input another walker checked from the
-    /// offset this one is at: its `newlines` newlines (the last at `last_newline`) count for
-    /// [`line_column`](Self::line_column), and `skip` moves the reader on over the bytes the
-    /// window does not hold.
+    /// offset this one is at: `skip` moves the reader on over the bytes the window does not
+    /// hold. A walker that counts lines reads them instead ([`skip_to`](Self::skip_to)).
     ///
     /// # Errors
     ///
@@ -407,22 +420,13 @@ impl<R: Read> Walker<R> {
     pub fn jump(
         &mut self,
         to: u64,
-        newlines: u64,
-        last_newline: Option<u64>,
         skip: impl FnOnce(&mut R, u64) -> io::Result<()>,
     ) -> Walked<()> {
         let end = self.base + self.len as u64;
-        if to <= end || self.hold.is_some() {
+        if to <= end || self.hold.is_some() || self.count_lines {
             return self.skip_to(to);
         }
         skip(&mut self.reader, to - end)?;
-        let before = &self.buf[..self.pos];
-        self.lines_before += memchr::memchr_iter(b'\n', before).count() as u64 + newlines;
-        if let Some(at) = last_newline {
-            self.line_start_before = at + 1;
-        } else if let Some(i) = memchr::memrchr(b'\n', before) {
-            self.line_start_before = self.base + i as u64 + 1;
-        }
         (self.base, self.len, self.pos) = (to, 0, 0);
         Ok(())
     }
@@ -464,15 +468,19 @@ impl<R: Read> Walker<R> {
         Self::fault(self.offset(), fault)
     }
 
-    /// The 1-based line and column of `offset`, which must be in the window or after it.
-    pub fn line_column(&self, offset: u64) -> (u64, u64) {
+    /// The 1-based line and column of `offset`, which must be in the window or after it;
+    /// `None` when lines are not counted ([`without_lines`](Self::without_lines)).
+    pub fn line_column(&self, offset: u64) -> Option<(u64, u64)> {
+        if !self.count_lines {
+            return None;
+        }
         let end =
             usize::try_from(offset.saturating_sub(self.base)).map_or(self.len, |e| e.min(self.len));
         let span = &self.buf[..end];
         let line = self.lines_before + 1 + memchr::memchr_iter(b'\n', span).count() as u64;
         let start = memchr::memrchr(b'\n', span)
             .map_or(self.line_start_before, |i| self.base + i as u64 + 1);
-        (line, offset.saturating_sub(start) + 1)
+        Some((line, offset.saturating_sub(start) + 1))
     }
 
     /// Reads more input, keeping bytes from `keep` (a window index) on; the shift of indices
@@ -481,12 +489,20 @@ impl<R: Read> Walker<R> {
         if self.eof {
             return Ok(None);
         }
-        let keep = self.hold.map_or(keep, |h| h.min(keep)).min(self.pos);
+        // (The window's last byte stays: a fault at the input's end is at that byte, which
+        // must be in the window for its line and column.)
+        let keep = self
+            .hold
+            .map_or(keep, |h| h.min(keep))
+            .min(self.pos)
+            .min(self.len.saturating_sub(1));
         if keep > 0 {
-            let gone = &self.buf[..keep];
-            self.lines_before += memchr::memchr_iter(b'\n', gone).count() as u64;
-            if let Some(i) = memchr::memrchr(b'\n', gone) {
-                self.line_start_before = self.base + i as u64 + 1;
+            if self.count_lines {
+                let gone = &self.buf[..keep];
+                self.lines_before += memchr::memchr_iter(b'\n', gone).count() as u64;
+                if let Some(i) = memchr::memrchr(b'\n', gone) {
+                    self.line_start_before = self.base + i as u64 + 1;
+                }
             }
             self.buf.copy_within(keep..self.len, 0);
             self.base += keep as u64;

@@ -89,15 +89,12 @@ impl<T> Drop for Helper<T> {
     }
 }
 
-/// What the helper read: the entries from its start, the offset of the array's `]`, the
-/// newlines before it (and where the last is), and with a digest, the hashes of the blocks
-/// it read.
+/// What the helper read: the entries from its start, the offset of the array's `]`, and with
+/// a digest, the hashes of the blocks it read.
 pub(super) struct TailRead {
     pub(super) entries: Vec<JournalEntry>,
     pub(super) patches: Vec<Patch>,
     pub(super) end: u64,
-    pub(super) newlines: u64,
-    pub(super) last_newline: Option<u64>,
     pub(super) blocks: Vec<BlockHash>,
 }
 
@@ -143,7 +140,8 @@ impl Tail {
                 count,
                 hasher,
             };
-            let mut w = Walker::resume(file, start);
+            // (Its faults are never reported: the first thread reads that part again.)
+            let mut w = Walker::resume(file, start).without_lines();
             let (mut entries, mut patches) = (Vec::new(), Vec::new());
             loop {
                 if stopped.load(Ordering::Relaxed) {
@@ -154,14 +152,11 @@ impl Tail {
                 patches.extend(patch);
                 if w.peek().ok()? == Some(b']') {
                     let end = w.offset();
-                    let (line, column) = w.line_column(end);
                     let blocks = w.into_reader().hasher.map(|h| h.blocks);
                     return Some(TailRead {
                         entries,
                         patches,
                         end,
-                        newlines: line - 1,
-                        last_newline: (line > 1).then(|| end - column),
                         blocks: blocks.unwrap_or_default(),
                     });
                 }

@@ -438,11 +438,18 @@ impl<'de> MapAccess<'de> for Members<'_, 'de> {
             let raw = &self.text[member.key.clone()];
             let decoded;
             let key = match self.fields {
-                // Only the fields the type names, found without decoding the others.
-                Some(fields) => match named(fields, self.lengths, raw, member.escaped) {
-                    Some(field) => field,
-                    None => continue,
-                },
+                // The name the walker found, when it is one of these very names (the walker's
+                // list is the type's: `fields_of`); otherwise only the fields the type names,
+                // found without decoding the others.
+                Some(fields) => {
+                    let found = member
+                        .name
+                        .filter(|name| fields.iter().any(|f| std::ptr::eq(*f, *name)));
+                    match found.or_else(|| named(fields, self.lengths, raw, member.escaped)) {
+                        Some(field) => field,
+                        None => continue,
+                    }
+                }
                 None => {
                     decoded = decode(raw, member.escaped);
                     decoded.as_str()

@@ -124,6 +124,8 @@ pub struct Member {
     pub key: Range<usize>,
     /// Whether the key holds an escape (then it must be decoded to be compared).
     pub escaped: bool,
+    /// The name of [`Walker::hold_fields`]'s list the key is, found once by the walker.
+    pub name: Option<&'static str>,
     /// The value's text.
     pub value: Range<usize>,
 }
@@ -820,12 +822,13 @@ impl<R: Read> Walker<R> {
     }
 
     /// Whether a held object's member whose key is at `key` in the window (`escaped` if it
-    /// holds an escape) is kept.
+    /// holds an escape) is kept (`Some`), and the name of the list it is, if there is a list.
     #[inline]
-    fn wanted(&self, key: Range<usize>, escaped: bool) -> bool {
-        self.wanted.is_none_or(|names| {
-            named(names, self.wanted_lengths, &self.buf[key], escaped).is_some()
-        })
+    fn wanted(&self, key: Range<usize>, escaped: bool) -> Option<Option<&'static str>> {
+        match self.wanted {
+            None => Some(None),
+            Some(names) => named(names, self.wanted_lengths, &self.buf[key], escaped).map(Some),
+        }
     }
 
     /// The text of the value [`hold_value`](Self::hold_value) last held, and its members
@@ -949,10 +952,11 @@ impl<R: Read> Walker<R> {
                         self.pos = end + 1;
                         // (Below the held object's own members, `key` is the pending member's.)
                         if let Some((key, escaped)) = key.take_if(|_| top) {
-                            if self.wanted(h + key.start..h + key.end, escaped) {
+                            if let Some(name) = self.wanted(h + key.start..h + key.end, escaped) {
                                 self.members.push(Member {
                                     key,
                                     escaped,
+                                    name,
                                     value: v - h..self.pos - h,
                                 });
                             }
@@ -1005,10 +1009,11 @@ impl<R: Read> Walker<R> {
                 if hold && self.stack.len() == depth + 1 && open == Some(b'{') {
                     if let Some((key, escaped)) = key.take() {
                         let h = self.hold.unwrap_or(0);
-                        if self.wanted(h + key.start..h + key.end, escaped) {
+                        if let Some(name) = self.wanted(h + key.start..h + key.end, escaped) {
                             self.members.push(Member {
                                 key,
                                 escaped,
+                                name,
                                 value: value_start..self.pos - h,
                             });
                         }

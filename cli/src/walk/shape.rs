@@ -78,6 +78,7 @@ struct ShapeMember {
     key: Point,
     key_len: usize,
     escaped: bool,
+    name: Option<&'static str>,
     value: (Point, Point),
 }
 
@@ -131,6 +132,7 @@ impl Shapes {
             members.push(Member {
                 key: key..key + m.key_len,
                 escaped: m.escaped,
+                name: m.name,
                 value: at(m.value.0)..at(m.value.1),
             });
         }
@@ -367,6 +369,7 @@ impl Shape {
                 key: point(m.key.start)?,
                 key_len: m.key.len(),
                 escaped: m.escaped,
+                name: m.name,
                 value: (point(m.value.start)?, point(m.value.end)?),
             };
             shape.members.push(member);

@@ -261,7 +261,7 @@ impl Source {
         file.metadata()
             .ok()
             .filter(|m| m.is_file() && m.len() >= offset)?;
-        let (mut lines, mut line_start, mut at) = (0, 0, 0);
+        let (mut lines, mut at) = (crate::walk::Lines::default(), 0);
         let mut reader = file.take(offset);
         let mut block = vec![0; 1 << 20];
         loop {
@@ -271,14 +271,10 @@ impl Source {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(_) => return None,
             };
-            let read = &block[..n];
-            lines += memchr::memchr_iter(b'\n', read).count() as u64;
-            if let Some(i) = memchr::memrchr(b'\n', read) {
-                line_start = at + i as u64 + 1;
-            }
+            lines.add(&block[..n], at);
             at += n as u64;
         }
-        (at == offset).then_some((lines + 1, offset - line_start + 1))
+        (at == offset).then(|| lines.place(offset))
     }
 
     /// An error reading this source.

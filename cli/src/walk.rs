@@ -305,6 +305,35 @@ enum Expect {
     After,
 }
 
+/// The lines of an input up to a point: how many newlines, and where the last line starts. The
+/// one rule for a fault's line and column, whether counted as the input is read
+/// ([`Walker::line_column`]) or in a file after the fault
+/// ([`Source::line_column`](crate::source::Source::line_column)).
+#[derive(Clone, Copy, Default)]
+pub struct Lines {
+    newlines: u64,
+    /// The input offset of the last line's first byte.
+    line_start: u64,
+}
+
+impl Lines {
+    /// Adds `bytes`, the input's bytes from offset `base`, which follow those added before.
+    pub fn add(&mut self, bytes: &[u8], base: u64) {
+        self.newlines += memchr::memchr_iter(b'\n', bytes).count() as u64;
+        if let Some(i) = memchr::memrchr(b'\n', bytes) {
+            self.line_start = base + i as u64 + 1;
+        }
+    }
+
+    /// The 1-based line and column of input offset `offset`, every byte before it added.
+    pub const fn place(self, offset: u64) -> (u64, u64) {
+        (
+            self.newlines + 1,
+            offset.saturating_sub(self.line_start) + 1,
+        )
+    }
+}
+
 /// The window over an input, and the walk's state.
 pub struct Walker<R> {
     reader: R,
@@ -316,11 +345,9 @@ pub struct Walker<R> {
     eof: bool,
     /// The start of the value being held (not discarded on refill).
     hold: Option<usize>,
-    /// Whether lines are counted, and the newlines before the window (the last one's offset
-    /// plus one: the start of the window's first line).
+    /// Whether lines are counted, and those before the window.
     count_lines: bool,
-    lines_before: u64,
-    line_start_before: u64,
+    lines_before: Lines,
     keys: Keys,
     /// Containers open: those the caller opened, then those of the value being scanned.
     stack: Vec<u8>,
@@ -357,8 +384,7 @@ impl<R: Read> Walker<R> {
             eof: false,
             hold: None,
             count_lines: true,
-            lines_before: 0,
-            line_start_before: 0,
+            lines_before: Lines::default(),
             keys: Keys::default(),
             stack: Vec::new(),
             members: Vec::new(),
@@ -379,7 +405,7 @@ impl<R: Read> Walker<R> {
     pub fn resume(reader: R, base: u64) -> Self {
         let mut w = Self::new(reader);
         w.base = base;
-        w.line_start_before = base;
+        w.lines_before.line_start = base;
         w.stack.extend_from_slice(b"{[");
         w.keys.open();
         w
@@ -478,11 +504,9 @@ impl<R: Read> Walker<R> {
         }
         let end =
             usize::try_from(offset.saturating_sub(self.base)).map_or(self.len, |e| e.min(self.len));
-        let span = &self.buf[..end];
-        let line = self.lines_before + 1 + memchr::memchr_iter(b'\n', span).count() as u64;
-        let start = memchr::memrchr(b'\n', span)
-            .map_or(self.line_start_before, |i| self.base + i as u64 + 1);
-        Some((line, offset.saturating_sub(start) + 1))
+        let mut lines = self.lines_before;
+        lines.add(&self.buf[..end], self.base);
+        Some(lines.place(offset))
     }
 
     /// Reads more input, keeping bytes from `keep` (a window index) on; the shift of indices
@@ -500,11 +524,7 @@ impl<R: Read> Walker<R> {
             .min(self.len.saturating_sub(1));
         if keep > 0 {
             if self.count_lines {
-                let gone = &self.buf[..keep];
-                self.lines_before += memchr::memchr_iter(b'\n', gone).count() as u64;
-                if let Some(i) = memchr::memrchr(b'\n', gone) {
-                    self.line_start_before = self.base + i as u64 + 1;
-                }
+                self.lines_before.add(&self.buf[..keep], self.base);
             }
             self.buf.copy_within(keep..self.len, 0);
             self.base += keep as u64;

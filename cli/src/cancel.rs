@@ -208,7 +208,7 @@ pub fn run(cancel: &Cancel) -> Result<u8, Failure> {
     for (name, value) in &request.headers {
         fields.extend([name.as_str(), value.as_str()]);
     }
-    let digest = digest(loaded.digest.as_ref(), &fields);
+    let digest = digest(loaded.digest, &fields);
     let request_id = request_id(digest).map_err(|e| Failure::Internal(e.to_string()))?;
     let process_id = process_id(digest).map_err(|e| Failure::Internal(e.to_string()))?;
 

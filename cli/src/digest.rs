@@ -1,45 +1,55 @@
-//! Deterministic request and process ids: derived from a BLAKE3 digest of the input's bytes
-//! and the command's arguments, so the same input always gives the same output, byte for
-//! byte.
+//! Deterministic request and process ids: derived from a digest of the input's bytes and the
+//! command's arguments, so the same input always gives the same output, byte for byte.
 //!
-//! The input's digest is BLAKE3's own hash of its bytes ([`StreamDigest`]), computed in
-//! aligned blocks so that a second thread can hash the blocks it reads and splice them in.
+//! The input's digest ([`of`]) is XXH3's 128-bit hash of the XXH3 128-bit hashes of its aligned
+//! 1 MiB blocks, so that a second thread can hash the blocks it reads and splice them in
+//! ([`StreamDigest`]). XXH3 (the `xxhash-rust` crate) is not a cryptographic hash, and need not
+//! be: the ids only have to be the same for the same input (a file that changes between
+//! `cancel --json`'s two passes is found by its size and time, not by the digest). It hashes
+//! five times as fast as BLAKE3 did here (D-36).
 
-use blake3::hazmat::{
-    merge_subtrees_non_root, merge_subtrees_root, ChainingValue, HasherExt, Mode,
-};
 use journal_run::wire::{IdError, ProcessId, RequestId};
+use xxhash_rust::xxh3::{xxh3_128, Xxh3};
 
-/// The size of a block of [`StreamDigest`]: a power of two of BLAKE3 chunks, so that each
-/// aligned block is a subtree of BLAKE3's tree.
+/// The size of a block of [`StreamDigest`].
 pub const BLOCK: u64 = 1 << 20;
 
-/// The chaining value of the block that starts at a stream offset, hashed by another thread.
-pub type BlockHash = (u64, ChainingValue);
+/// The hash of the block that starts at a stream offset, hashed by another thread.
+pub type BlockHash = (u64, u128);
 
-/// BLAKE3's hash of a stream fed in order ([`update`](Self::update)), where blocks hashed
-/// elsewhere ([`BlockHasher`]) may stand for their bytes ([`splice`](Self::splice)). The
-/// result is `blake3::hash` of the whole stream, however it was split.
+/// The digest of `bytes`: XXH3-128 of the XXH3-128 hashes (little-endian) of its aligned
+/// [`BLOCK`]-byte blocks in order, the last one possibly shorter. What [`StreamDigest`]
+/// computes however the stream was split.
+pub fn of(bytes: &[u8]) -> u128 {
+    let mut outer = Xxh3::new();
+    for block in bytes.chunks(BLOCK as usize) {
+        outer.update(&xxh3_128(block).to_le_bytes());
+    }
+    outer.digest128()
+}
+
+/// The digest ([`of`]) of a stream fed in order ([`update`](Self::update)), where blocks
+/// hashed elsewhere ([`BlockHasher`]) may stand for their bytes ([`splice`](Self::splice)).
 pub struct StreamDigest {
-    /// The chaining values of complete subtrees on the tree's right edge, as BLAKE3 keeps them.
-    stack: Vec<ChainingValue>,
-    /// How many blocks are in `stack`.
+    /// The hashes of the blocks before the current one.
+    outer: Box<Xxh3>,
+    /// How many blocks `outer` took.
     blocks: u64,
     current: Block,
 }
 
-/// The block after those in the stack.
+/// The block after those in `outer`.
 enum Block {
     /// Being hashed here: its hasher and its bytes so far.
-    Filling(Box<blake3::Hasher>, u64),
+    Filling(Box<Xxh3>, u64),
     /// Hashed elsewhere.
-    Spliced(ChainingValue),
+    Spliced(u128),
 }
 
 impl Default for StreamDigest {
     fn default() -> Self {
         Self {
-            stack: Vec::new(),
+            outer: Box::default(),
             blocks: 0,
             current: Block::Filling(Box::default(), 0),
         }
@@ -55,27 +65,23 @@ impl StreamDigest {
         }
     }
 
-    /// More of the stream follows: a complete current block joins the stack (merged with
-    /// its complete siblings, as BLAKE3 merges them) and a new block begins. The bytes the
-    /// current block still takes.
+    /// More of the stream follows: a complete current block joins `outer` and a new block
+    /// begins. The bytes the current block still takes.
     fn settle(&mut self) -> u64 {
-        let cv = match &self.current {
-            Block::Filling(_, n) if *n < BLOCK => return BLOCK - n,
-            Block::Filling(hasher, _) => hasher.finalize_non_root(),
-            Block::Spliced(cv) => *cv,
+        let hash = match &mut self.current {
+            Block::Filling(_, n) if *n < BLOCK => return BLOCK - *n,
+            Block::Filling(hasher, _) => hasher.digest128(),
+            Block::Spliced(hash) => *hash,
         };
-        let mut cv = cv;
+        self.outer.update(&hash.to_le_bytes());
         self.blocks += 1;
-        let mut total = self.blocks;
-        while total & 1 == 0 {
-            let Some(left) = self.stack.pop() else { break };
-            cv = merge_subtrees_non_root(&left, &cv, Mode::Hash);
-            total >>= 1;
+        match &mut self.current {
+            Block::Filling(hasher, n) => {
+                hasher.reset();
+                *n = 0;
+            }
+            Block::Spliced(_) => self.current = Block::Filling(Box::default(), 0),
         }
-        self.stack.push(cv);
-        let mut hasher = Box::<blake3::Hasher>::default();
-        hasher.set_input_offset(self.blocks * BLOCK);
-        self.current = Block::Filling(hasher, 0);
         BLOCK
     }
 
@@ -93,39 +99,30 @@ impl StreamDigest {
     }
 
     /// Lets `block` stand for the next [`BLOCK`] bytes of the stream if it starts where the
-    /// stream is (a block boundary, not its start); whether it did.
+    /// stream is (a block boundary); whether it did.
     pub fn splice(&mut self, block: BlockHash) -> bool {
         let next = match self.current {
             Block::Filling(_, 0) => self.blocks * BLOCK,
             Block::Filling(_, BLOCK) | Block::Spliced(_) => (self.blocks + 1) * BLOCK,
             Block::Filling(..) => return false,
         };
-        match block {
-            (at, cv) if at == next && at > 0 => {
-                self.settle();
-                self.current = Block::Spliced(cv);
-                true
-            }
-            _ => false,
+        if block.0 != next {
+            return false;
         }
+        self.settle();
+        self.current = Block::Spliced(block.1);
+        true
     }
 
-    /// The hash of the stream.
-    pub fn finalize(&self) -> blake3::Hash {
-        let last = match &self.current {
-            // The whole stream is one block, hashed here from its start: the root.
-            Block::Filling(hasher, _) if self.stack.is_empty() => return hasher.finalize(),
-            Block::Filling(hasher, _) => hasher.finalize_non_root(),
-            Block::Spliced(cv) => *cv,
-        };
-        let Some((bottom, above)) = self.stack.split_first() else {
-            // Never: the stream's first block is not spliced.
-            return blake3::Hash::from_bytes(last);
-        };
-        let right = above.iter().rev().fold(last, |right, left| {
-            merge_subtrees_non_root(left, &right, Mode::Hash)
-        });
-        merge_subtrees_root(bottom, &right, Mode::Hash)
+    /// The digest of the stream.
+    pub fn finalize(&self) -> u128 {
+        let mut outer = self.outer.clone();
+        match &self.current {
+            Block::Filling(_, 0) => {}
+            Block::Filling(hasher, _) => outer.update(&hasher.digest128().to_le_bytes()),
+            Block::Spliced(hash) => outer.update(&hash.to_le_bytes()),
+        }
+        outer.digest128()
     }
 }
 
@@ -135,7 +132,7 @@ impl StreamDigest {
 pub struct BlockHasher {
     /// The stream offset of the next byte.
     at: u64,
-    current: Option<blake3::Hasher>,
+    current: Option<Box<Xxh3>>,
     /// With `edges`: the bytes before the first block, and those of the block being read.
     edges: Option<(Vec<u8>, Vec<u8>)>,
     /// The blocks hashed, in order.
@@ -173,9 +170,7 @@ impl BlockHasher {
             let room = BLOCK - into;
             let n = usize::try_from(room).map_or(bytes.len(), |room| room.min(bytes.len()));
             if into == 0 {
-                let mut hasher = blake3::Hasher::new();
-                hasher.set_input_offset(self.at);
-                self.current = Some(hasher);
+                self.current = Some(Box::default());
             }
             match (&mut self.current, &mut self.edges) {
                 (Some(hasher), edges) => {
@@ -191,8 +186,7 @@ impl BlockHasher {
             bytes = &bytes[n..];
             if self.at.is_multiple_of(BLOCK) {
                 if let Some(hasher) = self.current.take() {
-                    self.blocks
-                        .push((self.at - BLOCK, hasher.finalize_non_root()));
+                    self.blocks.push((self.at - BLOCK, hasher.digest128()));
                 }
                 if let Some((_, tail)) = &mut self.edges {
                     tail.clear();
@@ -245,19 +239,16 @@ const K1: u64 = 0xC2B2_AE3D_27D4_EB4F;
 
 /// 128 bits of the digest of the input's digest and `fields`, each delimited by its length
 /// so that `("ab", "c")` and `("a", "bc")` differ.
-pub fn digest(input: Option<&blake3::Hash>, fields: &[&str]) -> u128 {
-    let mut hasher = blake3::Hasher::new();
+pub fn digest(input: Option<u128>, fields: &[&str]) -> u128 {
+    let mut hasher = Xxh3::new();
     if let Some(input) = input {
-        hasher.update(input.as_bytes());
+        hasher.update(&input.to_le_bytes());
     }
     for field in fields {
         hasher.update(&(field.len() as u64).to_le_bytes());
         hasher.update(field.as_bytes());
     }
-    let bytes = hasher.finalize();
-    let mut first = [0; 16];
-    first.copy_from_slice(&bytes.as_bytes()[..16]);
-    u128::from_le_bytes(first)
+    hasher.digest128()
 }
 
 /// The request id for a digest: a UUID (version 8, "custom", RFC 9562) of its bits.
@@ -317,7 +308,7 @@ mod tests {
 
     /// The stream's digest fed in pieces of `piece` bytes, with the blocks of `from..to`
     /// hashed by a `BlockHasher` and spliced in where the digest reaches them.
-    fn digest_of(bytes: &[u8], piece: usize, spliced: std::ops::Range<usize>) -> blake3::Hash {
+    fn digest_of(bytes: &[u8], piece: usize, spliced: std::ops::Range<usize>) -> u128 {
         let mut other = BlockHasher::new(spliced.start as u64, false);
         for part in bytes[spliced.clone()].chunks(piece.max(1)) {
             other.update(part);
@@ -341,7 +332,7 @@ mod tests {
     }
 
     #[test]
-    fn the_stream_digest_is_blake3_of_the_stream_however_it_is_split() {
+    fn the_stream_digest_is_the_streams_digest_however_it_is_split() {
         const B: usize = BLOCK as usize;
         let bytes = stream(5 * B + 3);
         for len in [
@@ -359,7 +350,7 @@ mod tests {
             5 * B + 3,
         ] {
             let bytes = &bytes[..len];
-            let want = blake3::hash(bytes);
+            let want = of(bytes);
             for piece in [1 << 16, 4093, B] {
                 // Spliced blocks: none, some, the last whole one, up to the end.
                 for spliced in [
@@ -385,7 +376,7 @@ mod tests {
     fn a_part_hashed_apart_with_its_edges_is_taken_as_its_bytes() {
         const B: usize = BLOCK as usize;
         let bytes = stream(4 * B + 11);
-        let want = blake3::hash(&bytes);
+        let want = of(&bytes);
         // Parts within a block, across one edge, across several, to the end.
         for (from, to) in [
             (5, 900),
@@ -413,20 +404,43 @@ mod tests {
 
     #[test]
     fn a_block_is_spliced_only_where_the_stream_is() {
+        const B: usize = BLOCK as usize;
         let bytes = stream(3 * BLOCK as usize);
         let mut other = BlockHasher::new(0, false);
         other.update(&bytes);
         assert_eq!(other.blocks.len(), 3);
         let mut digest = StreamDigest::default();
-        // Not the stream's first block, nor a block elsewhere than the stream's offset.
-        assert!(!digest.splice(other.blocks[0]));
-        digest.update(&bytes[..10]);
+        // Only a block that starts where the stream is: not one further on, nor one already
+        // passed, nor while a block is half read.
         assert!(!digest.splice(other.blocks[1]));
-        digest.update(&bytes[10..BLOCK as usize]);
+        assert!(digest.splice(other.blocks[0]));
+        digest.update(&bytes[B..B + 10]);
         assert!(!digest.splice(other.blocks[2]));
-        assert!(digest.splice(other.blocks[1]));
-        assert_eq!(digest.offset(), 2 * BLOCK);
-        digest.update(&bytes[2 * BLOCK as usize..]);
-        assert_eq!(digest.finalize(), blake3::hash(&bytes));
+        digest.update(&bytes[B + 10..2 * B]);
+        assert!(!digest.splice(other.blocks[1]));
+        assert!(digest.splice(other.blocks[2]));
+        assert_eq!(digest.offset(), 3 * BLOCK);
+        assert_eq!(digest.finalize(), of(&bytes));
+    }
+
+    #[test]
+    fn the_digest_is_xxh3_of_the_blocks_hashes_and_changes_with_any_byte() {
+        const B: usize = BLOCK as usize;
+        let bytes = stream(2 * B + 5);
+        let hashes: Vec<u8> = bytes
+            .chunks(B)
+            .flat_map(|block| xxh3_128(block).to_le_bytes())
+            .collect();
+        assert_eq!(of(&bytes), xxh3_128(&hashes));
+        assert_eq!(of(&[]), xxh3_128(&[]));
+        for at in [0, B - 1, B, 2 * B + 4] {
+            let mut changed = bytes.clone();
+            changed[at] ^= 1;
+            assert_ne!(of(&changed), of(&bytes), "byte {at}");
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_ne!(of(&longer), of(&bytes));
+        assert_ne!(of(&bytes[..B]), of(&bytes[..B + 1]));
     }
 }

@@ -10,8 +10,8 @@
 //!
 //! The same bytes are also read from a file with two threads whenever the reader can split
 //! them (docs/DECISIONS.md, D-32, at any size): the verdict, the values, the places of the
-//! copy and the fault's place must be those of one thread, and the digest BLAKE3's of the
-//! bytes.
+//! copy and the fault's place must be those of one thread, and the digest that of the bytes
+//! (`digest::of`).
 
 use std::fmt;
 
@@ -187,8 +187,8 @@ fn two_threads_read_as_one(data: &[u8], one: &Result<Loaded, InputError>) {
             );
             assert_eq!(
                 two.digest,
-                Some(blake3::hash(data)),
-                "D-32: the digest is not BLAKE3's"
+                Some(journal_run_cli::digest::of(data)),
+                "D-32: the digest is not the bytes' digest"
             );
         }
         (Err(one), Err(two)) => assert_eq!(

@@ -97,12 +97,36 @@ fn stopped() -> io::Error {
     io::Error::other("the thread writing the output stopped")
 }
 
-impl Write for WriteBehind {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if self.block.len() + data.len() > BLOCK {
+impl WriteBehind {
+    /// The block being filled, to write into directly, handed over first and replaced by an
+    /// empty one if it has no room for `len` more bytes (more may still be written).
+    ///
+    /// # Errors
+    ///
+    /// The writer's error, once it has one.
+    #[inline]
+    pub fn room(&mut self, len: usize) -> io::Result<&mut Vec<u8>> {
+        if self.block.len() + len > BLOCK {
             self.hand_over()?;
         }
-        self.block.extend_from_slice(data);
+        Ok(&mut self.block)
+    }
+}
+
+/// Standard output as a file (a duplicate of its descriptor) where the system has them:
+/// Rust's `Stdout` is line-buffered, and looks for the last newline in every block written.
+pub fn stdout() -> Box<dyn Write + Send> {
+    #[cfg(unix)]
+    if let Ok(fd) = std::os::fd::AsFd::as_fd(&io::stdout()).try_clone_to_owned() {
+        return Box::new(std::fs::File::from(fd));
+    }
+    Box::new(io::stdout())
+}
+
+impl Write for WriteBehind {
+    #[inline]
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.room(data.len())?.extend_from_slice(data);
         Ok(data.len())
     }
 
@@ -129,6 +153,8 @@ mod tests {
     struct Shared {
         bytes: Arc<Mutex<Vec<u8>>>,
         fail_after: Option<usize>,
+        /// The length of every write, in order.
+        writes: Arc<Mutex<Vec<usize>>>,
     }
 
     impl Write for Shared {
@@ -144,6 +170,9 @@ mod tests {
                 return Err(io::ErrorKind::BrokenPipe.into());
             }
             bytes.extend_from_slice(data);
+            if let Ok(mut writes) = self.writes.lock() {
+                writes.push(data.len());
+            }
             Ok(data.len())
         }
         fn flush(&mut self) -> io::Result<()> {
@@ -218,5 +247,25 @@ mod tests {
             out.write_all(&text(BLOCK + 5)).expect("written");
         }
         assert_eq!(*shared.bytes.lock().expect("not poisoned"), text(BLOCK + 5));
+    }
+
+    #[test]
+    fn room_hands_over_a_block_that_lacks_it() {
+        let shared = Shared::default();
+        let mut out = WriteBehind::new(shared.clone()).expect("a thread");
+        let mut expected = Vec::new();
+        for i in 0..30_000 {
+            let item = text(100 + i % 50);
+            out.room(256).expect("room").extend_from_slice(&item);
+            expected.extend_from_slice(&item);
+        }
+        out.finish().expect("finished");
+        assert_eq!(*shared.bytes.lock().expect("not poisoned"), expected);
+        // Every block but the last was handed over full but for less than the room asked.
+        let writes = shared.writes.lock().expect("not poisoned").clone();
+        assert!(writes.len() >= 4, "{writes:?}");
+        for &len in &writes[..writes.len() - 1] {
+            assert!((BLOCK - 256..=BLOCK).contains(&len), "{writes:?}");
+        }
     }
 }

@@ -13,6 +13,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use journal_run::wire::{CancelHandler, CommonResponse, AUTHORIZATION};
 use journal_run::{AttemptOutcome, Caller, Event, JournalEntryNumber, JournalRun, Rejection};
 
+use crate::behind::WriteBehind;
 use crate::digest::{digest, process_id, request_id};
 use crate::input::{Input, Loaded, WriteError};
 use crate::render::plural;
@@ -241,7 +242,7 @@ pub fn run(cancel: &Cancel) -> Result<u8, Failure> {
         Some(plan) if cancel.json => plan.check(&progress)?,
         _ => Vec::new(),
     };
-    let mut out = crate::behind::WriteBehind::new(io::stdout()).map_err(Failure::Output)?;
+    let mut out = WriteBehind::new(crate::behind::stdout()).map_err(Failure::Output)?;
     let written = if cancel.json {
         write_json(&loaded, readers, &run, &response, &events, &mut out)
     } else {
@@ -281,7 +282,7 @@ fn write_json(
     run: &JournalRun,
     response: &ResponseJson<'_>,
     events: &[Logged],
-    out: &mut dyn Write,
+    out: &mut WriteBehind,
 ) -> Result<(), Failure> {
     let json = |e: serde_json::Error| Failure::Output(io::Error::from(e));
     out.write_all(b"{\"response\":").map_err(Failure::Output)?;
@@ -310,95 +311,89 @@ fn write_json(
             WriteError::Input(e) => Failure::Input(e),
             WriteError::Output(e) => Failure::Output(e),
         })?;
-    // A million outcomes and events are formatted into a local buffer, written out in chunks:
-    // one call through `out` per chunk rather than several per item.
-    let mut chunk = Vec::with_capacity(CHUNK + 1024);
-    chunk.extend_from_slice(b"],\"outcomes\":[");
+    // A million outcomes and events are formatted straight into the output's block: the
+    // common ones by hand, as serde writes them, the others by serde.
+    out.write_all(b"],\"outcomes\":[")
+        .map_err(Failure::Output)?;
     for (i, outcome) in outcomes(events).enumerate() {
+        let block = out.room(ITEM).map_err(Failure::Output)?;
         if i > 0 {
-            chunk.push(b',');
+            block.push(b',');
         }
-        if !write_outcome(&mut chunk, &outcome) {
-            serde_json::to_writer(&mut chunk, &outcome).map_err(json)?;
-        }
-        flush_full(&mut chunk, out)?;
+        write_outcome(block, &outcome);
     }
-    chunk.extend_from_slice(b"],\"events\":[");
+    out.write_all(b"],\"events\":[").map_err(Failure::Output)?;
     for (i, event) in events.iter().map(Logged::event).enumerate() {
+        let block = out.room(ITEM).map_err(Failure::Output)?;
         if i > 0 {
-            chunk.push(b',');
+            block.push(b',');
         }
-        if !write_event(&mut chunk, &event) {
-            serde_json::to_writer(&mut chunk, &event).map_err(json)?;
+        if !write_event(block, &event) {
+            serde_json::to_writer(block, &event).map_err(json)?;
         }
-        flush_full(&mut chunk, out)?;
     }
-    chunk.extend_from_slice(b"]}\n");
-    out.write_all(&chunk).map_err(Failure::Output)?;
+    out.write_all(b"]}\n").map_err(Failure::Output)?;
     out.flush().map_err(Failure::Output)
 }
+
+/// The room an outcome or an event usually takes, at most, in the output's block.
+const ITEM: usize = 256;
 
 /// An entry number's text (`JE-00000001`), as its `Display` writes it, without the
 /// formatting machinery: a million of them are written.
 fn push_number(out: &mut Vec<u8>, number: JournalEntryNumber) {
-    let mut digits = [b'0'; 20];
-    let mut n = number.get();
-    let mut i = digits.len();
-    while n > 0 {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(number.get()).as_bytes();
     out.extend_from_slice(b"JE-");
-    out.extend_from_slice(&digits[(digits.len() - 8).min(i)..]);
+    out.extend_from_slice(&b"00000000"[digits.len().min(8)..]);
+    out.extend_from_slice(digits);
 }
 
-/// The common outcomes (`cancelled`, `alreadyCancelled`) as serde writes them; `false` for
-/// another, which serde then writes.
-fn write_outcome(out: &mut Vec<u8>, outcome: &Outcome) -> bool {
-    let result = match outcome.outcome {
-        AttemptOutcome::Cancelled => "cancelled",
-        AttemptOutcome::AlreadyCancelled => "alreadyCancelled",
-        AttemptOutcome::Failed { .. } => return false,
-    };
+/// An outcome as serde writes it, a failed one's reason formatted in place by the library's
+/// message (which needs no escaping: `outcomes_and_events_written_by_hand_are_serdes_bytes`
+/// compares every kind of outcome with serde's bytes).
+fn write_outcome(out: &mut Vec<u8>, outcome: &Outcome) {
     out.extend_from_slice(b"{\"number\":\"");
     push_number(out, outcome.number);
     out.extend_from_slice(b"\",\"result\":\"");
-    out.extend_from_slice(result.as_bytes());
+    out.extend_from_slice(outcome.result().as_bytes());
+    if let AttemptOutcome::Failed {
+        transferred_to_accounting,
+    } = outcome.outcome
+    {
+        out.extend_from_slice(b"\",\"reason\":\"");
+        let rejection = Rejection::EntryTransferred {
+            entry: outcome.number,
+            transferred_to_accounting,
+        };
+        // (Writing into a `Vec` never fails.)
+        let _ = write!(out, "{rejection}");
+    }
     out.extend_from_slice(b"\"}");
-    true
 }
 
-/// The common events (an entry attempted and cancelled) as serde writes them; `false` for
-/// another, which serde then writes.
+/// An entry's attempt as serde writes the event; `false` for another event, which serde then
+/// writes.
 fn write_event(out: &mut Vec<u8>, event: &Event) -> bool {
-    let Event::EntryAttempted {
-        entry,
-        outcome: outcome @ (AttemptOutcome::Cancelled | AttemptOutcome::AlreadyCancelled),
-    } = event
-    else {
+    let Event::EntryAttempted { entry, outcome } = event else {
         return false;
     };
     out.extend_from_slice(b"{\"event\":\"entryAttempted\",\"entry\":\"");
     push_number(out, *entry);
-    out.extend_from_slice(if *outcome == AttemptOutcome::Cancelled {
-        b"\",\"outcome\":\"cancelled\"}".as_slice()
-    } else {
-        b"\",\"outcome\":\"alreadyCancelled\"}".as_slice()
-    });
-    true
-}
-
-/// How much formatted output is gathered before it is written.
-const CHUNK: usize = 1 << 16;
-
-/// Writes `chunk` out and empties it once it holds [`CHUNK`] bytes or more.
-fn flush_full(chunk: &mut Vec<u8>, out: &mut dyn Write) -> Result<(), Failure> {
-    if chunk.len() >= CHUNK {
-        out.write_all(chunk).map_err(Failure::Output)?;
-        chunk.clear();
+    match outcome {
+        AttemptOutcome::Cancelled => out.extend_from_slice(b"\",\"outcome\":\"cancelled\"}"),
+        AttemptOutcome::AlreadyCancelled => {
+            out.extend_from_slice(b"\",\"outcome\":\"alreadyCancelled\"}");
+        }
+        AttemptOutcome::Failed {
+            transferred_to_accounting,
+        } => {
+            out.extend_from_slice(b"\",\"outcome\":{\"failed\":{\"transferredToAccounting\":\"");
+            out.extend_from_slice(transferred_to_accounting.as_str().as_bytes());
+            out.extend_from_slice(b"\"}}}");
+        }
     }
-    Ok(())
+    true
 }
 
 /// A run's status and counts, for the human output.
@@ -634,24 +629,39 @@ fn human_result(outcome: &Outcome) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use journal_run::TransferredToAccounting;
 
     #[test]
     fn outcomes_and_events_written_by_hand_are_serdes_bytes() {
-        for value in [1, 75, 99_999_999, 100_000_000, u64::MAX] {
+        let failed = TransferredToAccounting::SPELLINGS
+            .iter()
+            .filter_map(|spelling| spelling.parse().ok())
+            .map(|transferred_to_accounting| AttemptOutcome::Failed {
+                transferred_to_accounting,
+            });
+        let outcomes: Vec<AttemptOutcome> =
+            [AttemptOutcome::Cancelled, AttemptOutcome::AlreadyCancelled]
+                .into_iter()
+                .chain(failed)
+                .collect();
+        assert_eq!(outcomes.len(), 2 + TransferredToAccounting::SPELLINGS.len());
+        for value in [1, 75, 9_999_999, 99_999_999, 100_000_000, u64::MAX] {
             let Some(number) = JournalEntryNumber::new(value) else {
                 panic!("{value} is a number")
             };
-            for outcome in [AttemptOutcome::Cancelled, AttemptOutcome::AlreadyCancelled] {
-                let mut ours = Vec::new();
-                assert!(write_outcome(&mut ours, &Outcome { number, outcome }));
-                let serde = serde_json::to_vec(&Outcome { number, outcome }).unwrap_or_default();
+            for &outcome in &outcomes {
+                // After other bytes, as in the output's block.
+                let mut ours = b"[".to_vec();
+                let outcome = Outcome { number, outcome };
+                write_outcome(&mut ours, &outcome);
+                let serde = serde_json::to_vec(&outcome).unwrap_or_default();
                 assert_eq!(
-                    String::from_utf8_lossy(&ours),
+                    String::from_utf8_lossy(&ours[1..]),
                     String::from_utf8_lossy(&serde)
                 );
                 let event = Event::EntryAttempted {
                     entry: number,
-                    outcome,
+                    outcome: outcome.outcome,
                 };
                 let mut ours = Vec::new();
                 assert!(write_event(&mut ours, &event));
@@ -662,5 +672,11 @@ mod tests {
                 );
             }
         }
+        assert!(!write_event(
+            &mut Vec::new(),
+            &Event::CancellationSettled {
+                settlement: journal_run::Settlement::Cancelled
+            }
+        ));
     }
 }

@@ -340,13 +340,23 @@ fn write_json(
 const ITEM: usize = 256;
 
 /// An entry number's text (`JE-00000001`), as its `Display` writes it, without the
-/// formatting machinery: a million of them are written.
+/// formatting machinery: a million of them are written, most of eight digits.
 fn push_number(out: &mut Vec<u8>, number: JournalEntryNumber) {
-    let mut digits = itoa::Buffer::new();
-    let digits = digits.format(number.get()).as_bytes();
-    out.extend_from_slice(b"JE-");
-    out.extend_from_slice(&b"00000000"[digits.len().min(8)..]);
-    out.extend_from_slice(digits);
+    let n = number.get();
+    if n >= 100_000_000 {
+        out.extend_from_slice(b"JE-");
+        out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+        return;
+    }
+    let mut text = *b"JE-00000000";
+    let mut n = n as u32;
+    for place in (0..4).rev() {
+        let pair = n % 100;
+        n /= 100;
+        text[3 + 2 * place] = b'0' + (pair / 10) as u8;
+        text[4 + 2 * place] = b'0' + (pair % 10) as u8;
+    }
+    out.extend_from_slice(&text);
 }
 
 /// An outcome as serde writes it, a failed one's reason formatted in place by the library's
@@ -355,21 +365,23 @@ fn push_number(out: &mut Vec<u8>, number: JournalEntryNumber) {
 fn write_outcome(out: &mut Vec<u8>, outcome: &Outcome) {
     out.extend_from_slice(b"{\"number\":\"");
     push_number(out, outcome.number);
-    out.extend_from_slice(b"\",\"result\":\"");
-    out.extend_from_slice(outcome.result().as_bytes());
-    if let AttemptOutcome::Failed {
-        transferred_to_accounting,
-    } = outcome.outcome
-    {
-        out.extend_from_slice(b"\",\"reason\":\"");
-        let rejection = Rejection::EntryTransferred {
-            entry: outcome.number,
+    match outcome.outcome {
+        AttemptOutcome::Cancelled => out.extend_from_slice(b"\",\"result\":\"cancelled\"}"),
+        AttemptOutcome::AlreadyCancelled => {
+            out.extend_from_slice(b"\",\"result\":\"alreadyCancelled\"}");
+        }
+        AttemptOutcome::Failed {
             transferred_to_accounting,
-        };
-        // (Writing into a `Vec` never fails.)
-        let _ = write!(out, "{rejection}");
+        } => {
+            out.extend_from_slice(b"\",\"result\":\"failed\",\"reason\":\"");
+            let rejection = Rejection::EntryTransferred {
+                entry: outcome.number,
+                transferred_to_accounting,
+            };
+            // (Writing into a `Vec` never fails.)
+            let _ = write!(out, "{rejection}\"}}");
+        }
     }
-    out.extend_from_slice(b"\"}");
 }
 
 /// An entry's attempt as serde writes the event; `false` for another event, which serde then

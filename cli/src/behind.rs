@@ -267,5 +267,31 @@ mod tests {
         for &len in &writes[..writes.len() - 1] {
             assert!((BLOCK - 256..=BLOCK).contains(&len), "{writes:?}");
         }
+
+        // A block is filled to its last byte.
+        let shared = Shared::default();
+        let mut out = WriteBehind::new(shared.clone()).expect("a thread");
+        out.write_all(&text(BLOCK - 256)).expect("written");
+        out.room(256).expect("room").extend_from_slice(&text(256));
+        out.finish().expect("finished");
+        assert_eq!(*shared.writes.lock().expect("not poisoned"), [BLOCK]);
+    }
+
+    #[test]
+    fn flush_hands_the_block_over_to_be_written() {
+        let shared = Shared::default();
+        let mut out = WriteBehind::new(shared.clone()).expect("a thread");
+        out.write_all(b"held").expect("written");
+        out.flush().expect("handed over");
+        // Written by the other thread without `finish` (waiting at most ten seconds for it).
+        let written = (0..1000).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            shared
+                .bytes
+                .lock()
+                .is_ok_and(|bytes| bytes.as_slice() == b"held")
+        });
+        assert!(written, "the flushed block was not written");
+        out.finish().expect("finished");
     }
 }

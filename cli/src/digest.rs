@@ -297,6 +297,25 @@ mod tests {
         assert_ne!(id(a), id(b));
         assert_eq!(id(a), id(a));
         assert_ne!(process_id(a), process_id(b));
+        // The variant (`10`, RFC 9562) in the first digit of the fourth group, whatever the
+        // digest's bits there.
+        for d in [0, u128::MAX, a, b] {
+            let variant = id(d).map(|s| s[19..20].to_owned());
+            assert!(
+                matches!(variant.as_deref(), Ok("8" | "9" | "a" | "b")),
+                "{variant:?}"
+            );
+        }
+        // Known answers: the same input keeps its ids from one version to the next.
+        let known = 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210;
+        assert_eq!(
+            id(known),
+            Ok("01234567-89ab-8def-bedc-ba9876543210".to_owned())
+        );
+        assert_eq!(
+            process_id(known).map(String::from),
+            Ok("EE21988D42BCCB7A".to_owned())
+        );
     }
 
     /// A stream of `len` bytes, none alike in any block.

@@ -153,19 +153,6 @@ impl Outcome {
     }
 }
 
-impl Serialize for Outcome {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let reason = self.reason();
-        let mut map = serializer.serialize_map(Some(2 + usize::from(reason.is_some())))?;
-        map.serialize_entry("number", &self.number)?;
-        map.serialize_entry("result", self.result())?;
-        if let Some(reason) = &reason {
-            map.serialize_entry("reason", reason)?;
-        }
-        map.end()
-    }
-}
-
 /// The response as `--json` writes it.
 struct ResponseJson<'r> {
     status: u16,
@@ -642,6 +629,21 @@ fn human_result(outcome: &Outcome) -> &'static str {
 mod tests {
     use super::*;
     use journal_run::TransferredToAccounting;
+
+    /// An outcome as serde writes a map of its number, result and reason (if any): what
+    /// `write_outcome` must write.
+    impl Serialize for Outcome {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let reason = self.reason();
+            let mut map = serializer.serialize_map(Some(2 + usize::from(reason.is_some())))?;
+            map.serialize_entry("number", &self.number)?;
+            map.serialize_entry("result", self.result())?;
+            if let Some(reason) = &reason {
+                map.serialize_entry("reason", reason)?;
+            }
+            map.end()
+        }
+    }
 
     #[test]
     fn outcomes_and_events_written_by_hand_are_serdes_bytes() {

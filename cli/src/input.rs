@@ -235,13 +235,24 @@ fn walk_error<R: Read>(source: &Source, walker: &Walker<R>, error: WalkError) ->
     match error {
         WalkError::Io(e) => source.io_error(&e),
         WalkError::Empty => InputError::new(source.name(), error.to_string()),
-        WalkError::Syntax { offset, fault } => InputError {
-            file: source.name().to_owned(),
-            at: walker
-                .line_column(offset)
-                .or_else(|| source.line_column(offset)),
-            message: fault.to_string(),
-        },
+        WalkError::Syntax { offset, fault } => fault_at(source, walker, offset, fault.to_string()),
+    }
+}
+
+/// The error for a fault at input offset `offset` of `source`: its line and column are the
+/// walker's, when it counted them, or else counted in the file (D-35).
+fn fault_at<R: Read>(
+    source: &Source,
+    walker: &Walker<R>,
+    offset: u64,
+    message: String,
+) -> InputError {
+    InputError {
+        file: source.name().to_owned(),
+        at: walker
+            .line_column(offset)
+            .or_else(|| source.line_column(offset)),
+        message,
     }
 }
 
@@ -742,13 +753,7 @@ pub fn read_snapshot(bytes: &[u8]) -> Result<Loaded, InputError> {
 fn input_error<R: Read>(source: &Source, walker: &Walker<R>, e: Either) -> InputError {
     match e {
         Either::Walk(e) => walk_error(source, walker, e),
-        Either::Value(f) => InputError {
-            file: source.name().to_owned(),
-            at: walker
-                .line_column(f.offset)
-                .or_else(|| source.line_column(f.offset)),
-            message: f.message,
-        },
+        Either::Value(f) => fault_at(source, walker, f.offset, f.message),
     }
 }
 

@@ -24,6 +24,8 @@ pub struct WriteBehind {
     full: Option<SyncSender<Vec<u8>>>,
     empty: Receiver<Vec<u8>>,
     writer: Option<JoinHandle<io::Result<()>>>,
+    /// Whether any block was handed over to be written.
+    handed: bool,
 }
 
 impl WriteBehind {
@@ -52,6 +54,7 @@ impl WriteBehind {
             full: Some(full),
             empty,
             writer: Some(writer),
+            handed: false,
         })
     }
 
@@ -65,6 +68,7 @@ impl WriteBehind {
             .try_recv()
             .unwrap_or_else(|_| Vec::with_capacity(BLOCK));
         let block = std::mem::replace(&mut self.block, next);
+        self.handed = true;
         match &self.full {
             Some(full) if full.send(block).is_ok() => Ok(()),
             _ => Err(self.close().err().unwrap_or_else(stopped)),
@@ -89,6 +93,14 @@ impl WriteBehind {
     pub fn finish(mut self) -> io::Result<()> {
         self.hand_over()?;
         self.close()
+    }
+
+    /// Gives up on the output (the command failed): the block being filled is dropped, and
+    /// the blocks already handed over are still written; whether any were.
+    pub fn abandon(mut self) -> bool {
+        self.block.clear();
+        let _ = self.close();
+        self.handed
     }
 }
 
@@ -115,12 +127,56 @@ impl WriteBehind {
 
 /// Standard output as a file (a duplicate of its descriptor) where the system has them:
 /// Rust's `Stdout` is line-buffered, and looks for the last newline in every block written.
-pub fn stdout() -> Box<dyn Write + Send> {
+/// With it, what takes back the output if the command fails part way.
+pub fn stdout() -> (Box<dyn Write + Send>, TakeBack) {
     #[cfg(unix)]
     if let Ok(fd) = std::os::fd::AsFd::as_fd(&io::stdout()).try_clone_to_owned() {
-        return Box::new(std::fs::File::from(fd));
+        let file = std::fs::File::from(fd);
+        let take_back = file
+            .try_clone()
+            .map_or(TakeBack { file: None }, TakeBack::of);
+        return (Box::new(file), take_back);
     }
-    Box::new(io::stdout())
+    (Box::new(io::stdout()), TakeBack { file: None })
+}
+
+/// What takes back a failed command's output (docs/DECISIONS.md, D-34): standard output when
+/// it is a regular file that the output goes to the end of (`> FILE`, `>> FILE`), and its
+/// length before.
+pub struct TakeBack {
+    file: Option<(std::fs::File, u64)>,
+}
+
+impl TakeBack {
+    /// Of `file`, standard output: something to take back only if it is a regular file and
+    /// the output goes to its end (it is at its end, or appends).
+    fn of(file: std::fs::File) -> Self {
+        use std::io::Seek;
+        let mut file = file;
+        #[cfg(unix)]
+        let appends = rustix::fs::fcntl_getfl(&file)
+            .is_ok_and(|flags| flags.contains(rustix::fs::OFlags::APPEND));
+        #[cfg(not(unix))]
+        let appends = false;
+        let start = file
+            .metadata()
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .and_then(|meta| {
+                let at = file.stream_position().ok()?;
+                (appends || at == meta.len()).then_some(meta.len())
+            });
+        Self {
+            file: start.map(|start| (file, start)),
+        }
+    }
+
+    /// Cuts the file back to its length before the command wrote to it (once everything
+    /// handed over is written: after [`WriteBehind::abandon`]); whether it did.
+    pub fn take_back(self) -> bool {
+        self.file
+            .is_some_and(|(file, start)| file.set_len(start).is_ok())
+    }
 }
 
 impl Write for WriteBehind {
@@ -293,5 +349,66 @@ mod tests {
         });
         assert!(written, "the flushed block was not written");
         out.finish().expect("finished");
+    }
+
+    #[test]
+    fn abandoned_the_block_being_filled_is_dropped_and_what_was_handed_over_written() {
+        let shared = Shared::default();
+        let mut out = WriteBehind::new(shared.clone()).expect("a thread");
+        out.write_all(b"never").expect("held");
+        assert!(!out.abandon(), "nothing was handed over");
+        assert!(shared.bytes.lock().expect("not poisoned").is_empty());
+
+        // A block handed over (for want of room for the next piece), the next one dropped.
+        let mut out = WriteBehind::new(shared.clone()).expect("a thread");
+        out.write_all(&text(BLOCK - 10)).expect("written");
+        out.write_all(&text(20)).expect("written");
+        assert!(out.abandon(), "a block was handed over");
+        assert_eq!(
+            *shared.bytes.lock().expect("not poisoned"),
+            text(BLOCK - 10)
+        );
+    }
+
+    #[test]
+    fn a_regular_file_written_at_its_end_is_taken_back_to_its_length_before() {
+        use std::io::{Seek, SeekFrom};
+        let dir = tempfile::tempdir().expect("a directory");
+        let path = dir.path().join("out");
+        let open = || {
+            std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&path)
+                .expect("opened")
+        };
+        // At its end (as `> FILE` or `>> FILE` leave it): cut back.
+        std::fs::write(&path, "before").expect("written");
+        let mut file = open();
+        file.seek(SeekFrom::End(0)).expect("at the end");
+        let take_back = TakeBack::of(file.try_clone().expect("a clone"));
+        file.write_all(b" and after").expect("written");
+        assert!(take_back.take_back());
+        assert_eq!(std::fs::read(&path).expect("read"), b"before");
+
+        // Appended to (`>> FILE`), wherever its offset stands: cut back.
+        if cfg!(unix) {
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .expect("opened");
+            let take_back = TakeBack::of(file.try_clone().expect("a clone"));
+            file.write_all(b" and after").expect("written");
+            assert!(take_back.take_back());
+            assert_eq!(std::fs::read(&path).expect("read"), b"before");
+        }
+
+        // Written from elsewhere than its end (`1<> FILE`): left alone.
+        let mut file = open();
+        file.seek(SeekFrom::Start(2)).expect("at 2");
+        let take_back = TakeBack::of(file.try_clone().expect("a clone"));
+        file.write_all(b"FORE and after").expect("written");
+        assert!(!take_back.take_back());
+        assert_eq!(std::fs::read(&path).expect("read"), b"beFORE and after");
     }
 }

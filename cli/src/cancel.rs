@@ -226,10 +226,14 @@ pub fn run(cancel: &Cancel) -> Result<u8, Failure> {
 
     // The second pass's files are checked before anything is written.
     let readers = match &loaded.plan {
-        Some(plan) if cancel.json => plan.check(&progress)?,
+        Some(plan) if cancel.json => plan.check(&progress).map_err(|mut e| {
+            e.message.push_str("; nothing was written");
+            e
+        })?,
         _ => Vec::new(),
     };
-    let mut out = WriteBehind::new(crate::behind::stdout()).map_err(Failure::Output)?;
+    let (stdout, take_back) = crate::behind::stdout();
+    let mut out = WriteBehind::new(stdout).map_err(Failure::Output)?;
     let written = if cancel.json {
         write_json(&loaded, readers, &run, &response, &events, &mut out)
     } else {
@@ -241,13 +245,33 @@ pub fn run(cancel: &Cancel) -> Result<u8, Failure> {
             .and_then(|()| out.flush())
             .map_err(Failure::Output)
     };
-    // (Unfinished on an error, the writer is dropped: what was handed over is still written.)
-    let written = written.and_then(|()| out.finish().map_err(Failure::Output));
-    match written {
-        Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(code),
-        Err(e) => Err(e),
-        Ok(()) => Ok(code),
+    // The failure, and whether any output was handed over to be written before it.
+    let failed = match written {
+        Ok(()) => out.finish().err().map(|e| (Failure::Output(e), true)),
+        Err(e) => Some((e, out.abandon())),
+    };
+    match failed {
+        None => Ok(code),
+        Some((Failure::Output(e), _)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(code),
+        Some((e, handed)) => Err(taken_back(e, handed, take_back)),
     }
+}
+
+/// A failure after the output began (the input changed during the copy, the output could not
+/// be written): the output is taken back where it can be, and the input's fault says what
+/// became of it (docs/DECISIONS.md, D-34).
+fn taken_back(mut failure: Failure, handed: bool, take_back: crate::behind::TakeBack) -> Failure {
+    let note = if !handed {
+        "; nothing was written"
+    } else if take_back.take_back() {
+        "; what was written to the output was taken back"
+    } else {
+        "; the output written before it is incomplete"
+    };
+    if let Failure::Input(e) = &mut failure {
+        e.message.push_str(note);
+    }
+    failure
 }
 
 /// Writes the run's document as the input has it, with the run's status now.

@@ -895,10 +895,7 @@ impl<R: Read> Copier<'_, R> {
                 .fill_buf()
                 .map_err(|e| WriteError::Input(self.source.io_error(&e)))?;
             if buf.is_empty() {
-                return Err(WriteError::Input(InputError::new(
-                    self.source.name(),
-                    "changed while it was read",
-                )));
+                return Err(WriteError::Input(self.source.changed()));
             }
             let n = usize::try_from(to - self.at).map_or(buf.len(), |want| want.min(buf.len()));
             out.write_all(&buf[..n]).map_err(WriteError::Output)?;

@@ -185,10 +185,17 @@ impl Source {
             _ if !twice => Again::No,
             Some((file, meta)) if meta.is_file() => Again::file(file, &meta),
             _ => {
-                eprintln!(
-                    "journal-run: {} is not a regular file: keeping a copy in a temporary file to read it a second time",
-                    clean(&self.name)
-                );
+                // (Standard input is spooled even when it is a regular file: it is read from
+                // where it stands, which the tool cannot go back to.)
+                match self.path {
+                    None => eprintln!(
+                        "journal-run: keeping a copy of standard input in a temporary file to read it a second time"
+                    ),
+                    Some(_) => eprintln!(
+                        "journal-run: {} is not a regular file: keeping a copy in a temporary file to read it a second time",
+                        clean(&self.name)
+                    ),
+                }
                 let spool = tempfile::tempfile().map_err(|e| {
                     InputError::new(&self.name, format!("cannot make a temporary file: {e}"))
                 })?;
@@ -221,35 +228,42 @@ impl Source {
         read: u64,
         progress: &Rc<Progress>,
     ) -> Result<Box<dyn Read>, InputError> {
-        let changed = || {
-            InputError::new(
-                &self.name,
-                "changed while it was read (its size or modification time differs from the first pass); nothing was written",
-            )
+        let start = |file: &File| {
+            let mut file = file.try_clone().map_err(|e| self.io_error(&e))?;
+            file.seek(io::SeekFrom::Start(0))
+                .map_err(|e| self.io_error(&e))?;
+            Ok::<_, InputError>(file)
         };
-        let mut file = match again {
+        let inner: Box<dyn Read> = match again {
             Again::No => return Err(InputError::new(&self.name, "cannot be read a second time")),
-            Again::Spool(file) => file.try_clone().map_err(|e| self.io_error(&e))?,
+            Again::Spool(file) => Box::new(start(file)?),
             Again::File {
                 file,
                 len,
                 modified,
             } => {
-                let meta = file.metadata().map_err(|e| self.io_error(&e))?;
-                if meta.len() != *len || read != *len || meta.modified().ok() != *modified {
-                    return Err(changed());
+                let file = Unchanged {
+                    file: start(file)?,
+                    len: *len,
+                    modified: *modified,
+                };
+                if read != *len || file.changed().map_err(|e| self.io_error(&e))? {
+                    return Err(self.changed());
                 }
-                file.try_clone().map_err(|e| self.io_error(&e))?
+                Box::new(file)
             }
         };
-        file.seek(io::SeekFrom::Start(0))
-            .map_err(|e| self.io_error(&e))?;
         Ok(Box::new(Tap {
-            inner: file,
+            inner,
             progress: Rc::clone(progress),
             spool: None,
             file: None,
         }))
+    }
+
+    /// The fault of a file that changed between the two passes, or during the second.
+    pub fn changed(&self) -> InputError {
+        InputError::new(&self.name, CHANGED)
     }
 
     /// The 1-based line and column of input offset `offset` of a regular file, counted in
@@ -279,6 +293,9 @@ impl Source {
 
     /// An error reading this source.
     pub fn io_error(&self, error: &io::Error) -> InputError {
+        if error.get_ref().is_some_and(|e| e.is::<Changed>()) {
+            return self.changed();
+        }
         let message = match error.kind() {
             io::ErrorKind::NotFound => "no such file".to_owned(),
             io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
@@ -295,6 +312,51 @@ pub struct Tap<R> {
     spool: Option<File>,
     /// The file `inner` reads (sharing its offset), to seek in.
     file: Option<File>,
+}
+
+/// What a file that changed is said to have done (the command adds what became of its output).
+const CHANGED: &str =
+    "changed while it was read (its size or modification time differs from the first pass)";
+
+/// A regular file read a second time, which must stay as the first pass found it: after every
+/// read its size and modification time are compared with the first pass's, so that no byte
+/// the file holds after a change is taken (docs/DECISIONS.md, D-26). A write changes the
+/// modification time before the bytes, so a read that saw new bytes is followed by a
+/// comparison that sees the new time.
+struct Unchanged {
+    file: File,
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl Unchanged {
+    /// Whether the file's size or modification time is no longer the first pass's.
+    fn changed(&self) -> io::Result<bool> {
+        let meta = self.file.metadata()?;
+        Ok(meta.len() != self.len || meta.modified().ok() != self.modified)
+    }
+}
+
+/// The error of a file found changed while it was read a second time.
+#[derive(Debug)]
+struct Changed;
+
+impl fmt::Display for Changed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(CHANGED)
+    }
+}
+
+impl std::error::Error for Changed {}
+
+impl Read for Unchanged {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        if self.changed()? {
+            return Err(io::Error::other(Changed));
+        }
+        Ok(n)
+    }
 }
 
 /// A reader that can move on over bytes another thread has read.
@@ -530,27 +592,87 @@ impl Drop for Progress {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_file_changed_between_the_passes_is_refused_before_the_second() {
-        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let path = dir.path().join("s.json");
-        std::fs::write(&path, "{}").unwrap_or_else(|e| panic!("{e}"));
+    /// The file at `path` opened to be read twice, and read once.
+    fn read_once(path: &Path) -> (Source, Opened, Rc<Progress>) {
         let source = Sources::default()
-            .source(&path)
+            .source(path)
             .unwrap_or_else(|e| panic!("{e}"));
         let progress = Progress::new(false);
         let mut opened = source
             .open(&progress, true)
             .unwrap_or_else(|e| panic!("{e}"));
-        let mut first = Vec::new();
-        assert!(opened.reader.read_to_end(&mut first).is_ok());
+        assert!(io::copy(&mut opened.reader, &mut io::sink()).is_ok());
+        (source, opened, progress)
+    }
+
+    #[test]
+    fn a_file_changed_between_the_passes_is_refused_before_the_second() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("s.json");
+        std::fs::write(&path, "{}").unwrap_or_else(|e| panic!("{e}"));
+        let (source, opened, progress) = read_once(&path);
         assert!(source.reopen(&opened.again, 2, &progress).is_ok());
         std::fs::write(&path, "{}  ").unwrap_or_else(|e| panic!("{e}"));
         let refused = source.reopen(&opened.again, 2, &progress).err();
-        assert_eq!(
-            refused.map(|e| e.message),
-            Some("changed while it was read (its size or modification time differs from the first pass); nothing was written".to_owned())
-        );
+        assert_eq!(refused.map(|e| e.message), Some(CHANGED.to_owned()));
+    }
+
+    /// A file changed while it is read the second time: the read after the change fails as
+    /// changed, whether its size changed or only its modification time (set apart by a
+    /// second, so that a coarse clock cannot hide it).
+    #[test]
+    fn a_file_changed_during_the_second_pass_is_refused_at_the_next_read() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("s.json");
+        let text = vec![b' '; 3 << 20];
+        for resize in [false, true] {
+            std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+            let (source, opened, progress) = read_once(&path);
+            let read = text.len() as u64;
+            // Unchanged: read whole, as the first pass read it.
+            let mut again = source
+                .reopen(&opened.again, read, &progress)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut second = Vec::new();
+            assert!(again.read_to_end(&mut second).is_ok());
+            assert_eq!(second, text);
+
+            let mut again = source
+                .reopen(&opened.again, read, &progress)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut block = vec![0; 1 << 20];
+            assert_eq!(again.read(&mut block).ok(), Some(1 << 20));
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .unwrap_or_else(|e| panic!("{e}"));
+            if resize {
+                file.set_len(2 << 20).unwrap_or_else(|e| panic!("{e}"));
+            } else {
+                file.seek(io::SeekFrom::Start(2 << 20))
+                    .and_then(|_| file.write_all(b"x"))
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let first = opened_modified(&opened.again);
+                file.set_modified(first + Duration::from_secs(1))
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+            let error = again.read(&mut block).expect_err("the file changed");
+            assert_eq!(
+                source.io_error(&error).message,
+                CHANGED,
+                "resized: {resize}"
+            );
+        }
+    }
+
+    /// The modification time the first pass saw.
+    fn opened_modified(again: &Again) -> SystemTime {
+        match again {
+            Again::File {
+                modified: Some(t), ..
+            } => *t,
+            _ => panic!("a regular file with a modification time"),
+        }
     }
 
     #[test]

@@ -746,34 +746,39 @@ fn an_input_of_several_read_windows_reads_every_entry_once() {
     assert_eq!(code, 0, "{audit}");
 }
 
+/// A Completed run's snapshot of `count` Created entries, each with 300 bytes of notes.
+fn long_notes_snapshot(count: u32) -> String {
+    let numbers: Vec<String> = (1..=count).map(|n| format!("JE-{n:08}")).collect();
+    let entries: Vec<(&str, &str, &str)> = numbers
+        .iter()
+        .map(|number| (number.as_str(), "Created", "No"))
+        .collect();
+    snapshot("Completed", &entries).replace(
+        r#""status": "Created""#,
+        &format!(r#""notes": "{}", "status": "Created""#, "x".repeat(300)),
+    )
+}
+
+/// `cancel --snapshot PATH --json`, started with its output and errors into pipes.
+fn cancel_json_into_a_pipe(path: &std::path::Path) -> std::process::Child {
+    use std::process::{Command, Stdio};
+    Command::new(env!("CARGO_BIN_EXE_journal-run"))
+        .args(["cancel", "--snapshot", &path.to_string_lossy(), "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// A reader that closes the output early (`| head -c 100`) ends `cancel --json`, whose output
 /// a second thread writes, with the request's exit status and nothing on standard error,
 /// however much was left to write.
 #[test]
 fn cancel_json_into_a_pipe_closed_early_ends_quietly() {
     use std::io::Read;
-    use std::process::{Command, Stdio};
-    let numbers: Vec<String> = (1..=12_000).map(|n| format!("JE-{n:08}")).collect();
-    let entries: Vec<(&str, &str, &str)> = numbers
-        .iter()
-        .map(|number| (number.as_str(), "Created", "No"))
-        .collect();
-    let text = snapshot("Completed", &entries).replace(
-        r#""status": "Created""#,
-        &format!(r#""notes": "{}", "status": "Created""#, "x".repeat(300)),
-    );
+    let text = long_notes_snapshot(12_000);
     let file = temp_file(&text);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_journal-run"))
-        .args([
-            "cancel",
-            "--snapshot",
-            &file.path().to_string_lossy(),
-            "--json",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let mut child = cancel_json_into_a_pipe(file.path());
     let mut first = [0; 100];
     let read = child
         .stdout
@@ -792,6 +797,50 @@ fn cancel_json_into_a_pipe_closed_early_ends_quietly() {
     assert_eq!(output.status.code(), Some(0));
     assert!(first.starts_with(b"{\"response\":{\"httpStatus\":200"));
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
+
+/// A file changed while `cancel --json` copies it: the copy stops at the next read, before it
+/// takes a byte of the change, and ends with exit 2 and the fault. The output, a pipe, is
+/// held (its reader reads nothing) until the change is made, so the change falls inside the
+/// copy every time.
+#[test]
+fn cancel_json_refuses_a_file_changed_during_the_copy_and_takes_none_of_the_change() {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let text = long_notes_snapshot(40_000);
+    let file = temp_file(&text);
+    let mut child = cancel_json_into_a_pipe(file.path());
+    let mut stdout = child.stdout.take().unwrap_or_else(|| panic!("a pipe"));
+    let mut output = vec![0; 100];
+    assert!(stdout.read_exact(&mut output).is_ok());
+    // The copy has begun and waits for its reader: the last entry's notes change in place,
+    // to the same length, with a later modification time.
+    let at = text.rfind(&"x".repeat(300)).unwrap_or_default() as u64;
+    let mut input = std::fs::OpenOptions::new()
+        .write(true)
+        .open(file.path())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let before = input
+        .metadata()
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|e| panic!("{e}"));
+    input
+        .seek(SeekFrom::Start(at))
+        .and_then(|_| input.write_all(b"CHANGED!"))
+        .and_then(|()| input.set_modified(before + std::time::Duration::from_secs(1)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(stdout.read_to_end(&mut output).is_ok());
+    let done = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(done.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&done.stderr),
+        format!(
+            "error: {}: changed while it was read (its size or modification time differs from the first pass); the output written before it is incomplete\n",
+            file.path().display()
+        )
+    );
+    assert!(output.starts_with(b"{\"response\":{\"httpStatus\":200"));
+    assert!(!output.windows(8).any(|w| w == b"CHANGED!"));
+    assert!(output.len() < text.len(), "{} bytes written", output.len());
 }
 
 /// `cancel --json` reads its input twice; standard input, a pipe or a FIFO is copied to a
@@ -818,7 +867,7 @@ fn cancel_json_reads_standard_input_and_fifos_through_a_copy() {
     assert_eq!(from_stdin.status.code(), Some(0));
     assert_eq!(
         String::from_utf8_lossy(&from_stdin.stderr),
-        "journal-run: standard input is not a regular file: keeping a copy in a temporary file to read it a second time\n"
+        "journal-run: keeping a copy of standard input in a temporary file to read it a second time\n"
     );
     let json = |out: &[u8]| serde_json::from_slice::<Value>(out).unwrap_or_default();
     let (file, stdin) = (json(&from_file.stdout), json(&from_stdin.stdout));

@@ -777,13 +777,26 @@ pub fn read_history<E: From<InputError>>(
             Err(e) => return Err(walk_error(source, &walker, e).into()),
         }
         // (A history's walker counts lines: it names each snapshot by its line.)
-        let line = walker
-            .line_column(walker.offset())
-            .map_or(0, |(line, _)| line);
+        let at = walker.line_column(walker.offset());
+        let line = at.map_or(0, |(line, _)| line);
         let mut parts = Parts::default();
         document(&mut walker, Kind::Snapshot, &mut parts)
             .and_then(|()| walker.end_of_line().map_err(Either::Walk))
             .map_err(|e| input_error(source, &walker, e))?;
+        // JSON Lines: a snapshot that goes on past its line is not one line of a history.
+        let last = walker
+            .line_column(walker.offset())
+            .map_or(line, |(last, _)| last);
+        if last != line {
+            return Err(InputError {
+                at,
+                ..InputError::new(
+                    source.name(),
+                    format!("a history holds one snapshot per line (JSON Lines), and this one goes on to line {last}"),
+                )
+            }
+            .into());
+        }
         each(line, parts.loaded(source.name(), None, None)?)?;
     }
 }

@@ -555,6 +555,23 @@ fn a_history_of_legal_transitions_is_clean() {
     assert_eq!(out["snapshots"][1]["line"], 3);
 }
 
+/// A history is JSON Lines: a snapshot written over several lines is refused where it starts,
+/// with the line it goes on to, rather than read as one line.
+#[test]
+fn a_history_snapshot_over_several_lines_is_refused() {
+    let one = line("Completed", &[("JE-00000001", "Created", "No")]);
+    let spread = snapshot("Completed", &[("JE-00000001", "Cancelled", "No")])
+        .replace(r#", "journalEntries""#, ",\n\n  \"journalEntries\"");
+    let file = temp_file(&format!("{one}\n  {spread}\n"));
+    let path = file.path().to_string_lossy().into_owned();
+    let (code, stdout, stderr) = run(&["audit", "--history", &path]);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert_eq!(
+        stderr,
+        format!("error: {path}: line 2, column 3: a history holds one snapshot per line (JSON Lines), and this one goes on to line 4\n")
+    );
+}
+
 /// Zuora's exports of a run being cancelled (no job) are audited like any other: Completed, then
 /// CancelInprogress, then Completed again is clean; CancelInprogress then Pending is not (INV-11).
 #[test]

@@ -63,7 +63,7 @@ pub enum HeaderError {
         item: usize,
     },
     /// An org id or entity id is too long.
-    #[error("{header}: `{value}` is {length} characters long; at most {max} are allowed")]
+    #[error("{header}: `{}` is {length} characters long; at most {max} are allowed", crate::quote::clip(.value))]
     IdentifierTooLong {
         /// The header.
         header: &'static str,
@@ -75,7 +75,7 @@ pub enum HeaderError {
         max: usize,
     },
     /// An org id or entity id holds a character outside `A-Z a-z 0-9 - _ .`.
-    #[error("{header}: `{value}` may only hold ASCII letters, digits, `-`, `_` and `.`; found {} at character {position}", QuotedChar(*.found))]
+    #[error("{header}: `{}` may only hold ASCII letters, digits, `-`, `_` and `.`; found {} at character {position}", crate::quote::clip(.value), QuotedChar(*.found))]
     IdentifierCharacter {
         /// The header.
         header: &'static str,

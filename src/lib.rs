@@ -83,6 +83,7 @@ mod machine;
 mod number;
 mod permission;
 mod query;
+mod quote;
 #[cfg(feature = "rules")]
 pub mod rules;
 mod run;
@@ -106,6 +107,7 @@ pub use machine::PRECEDENCE;
 pub use number::{JournalEntryNumber, JournalRunNumber, NumberError};
 pub use permission::{Permission, PermissionKind, PermissionSet};
 pub use query::{Query, QueryKind};
+pub use quote::{clip, QUOTED_CHARS};
 pub use run::{Auditable, JournalRun, UncheckedRun};
 pub use status::{
     JournalEntryStatus, JournalRunStatus, TransactionType, TransferredToAccounting, UnknownVariant,

@@ -35,7 +35,7 @@ pub(crate) const PADDED_DIGITS: usize = 8;
 #[non_exhaustive]
 pub enum NumberError {
     /// The text does not start with the prefix (`JR-` or `JE-`, upper case).
-    #[error("expected a number starting with `{prefix}`, found `{input}`")]
+    #[error("expected a number starting with `{prefix}`, found `{}`", crate::quote::clip(.input))]
     MissingPrefix {
         /// The expected prefix.
         prefix: &'static str,
@@ -43,7 +43,7 @@ pub enum NumberError {
         input: String,
     },
     /// Fewer than eight characters follow the prefix.
-    #[error("expected 8 or more digits after `{prefix}`, found `{input}`")]
+    #[error("expected 8 or more digits after `{prefix}`, found `{}`", crate::quote::clip(.input))]
     TooFewDigits {
         /// The expected prefix.
         prefix: &'static str,
@@ -51,7 +51,7 @@ pub enum NumberError {
         input: String,
     },
     /// A character after the prefix is not an ASCII digit.
-    #[error("expected only ASCII digits after `{prefix}`, found {} at byte {position} of `{input}`", crate::headers::QuotedChar(*.found))]
+    #[error("expected only ASCII digits after `{prefix}`, found {} at byte {position} of `{}`", crate::headers::QuotedChar(*.found), crate::quote::clip(.input))]
     NotADigit {
         /// The expected prefix.
         prefix: &'static str,
@@ -63,19 +63,19 @@ pub enum NumberError {
         input: String,
     },
     /// More than eight digits with a leading zero: the number has a shorter spelling.
-    #[error("numbers are zero-padded to 8 digits and no further; `{input}` has a leading zero beyond the padding")]
+    #[error("numbers are zero-padded to 8 digits and no further; `{}` has a leading zero beyond the padding", crate::quote::clip(.input))]
     ExtraLeadingZero {
         /// The rejected input.
         input: String,
     },
     /// All digits are zero.
-    #[error("a number is at least 1, found `{input}`")]
+    #[error("a number is at least 1, found `{}`", crate::quote::clip(.input))]
     Zero {
         /// The rejected input.
         input: String,
     },
     /// The value does not fit in 64 bits.
-    #[error("`{input}` is too large: the largest number is {max}")]
+    #[error("`{}` is too large: the largest number is {max}", crate::quote::clip(.input))]
     TooLarge {
         /// The rejected input.
         input: String,

@@ -11,7 +11,7 @@ use strum::{EnumCount, IntoStaticStr, VariantArray};
 
 /// A status string that is not one of the accepted spellings.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {kind} `{found}`; expected one of {}", list(.expected))]
+#[error("unknown {kind} `{}`; expected one of {}", crate::quote::clip(.found), list(.expected))]
 #[non_exhaustive]
 pub struct UnknownVariant {
     /// What was being parsed, such as "journal run status".

@@ -11,7 +11,10 @@ use std::path::Path;
 /// The layers, lowest first. A module may use its own layer's modules (without a cycle) and
 /// those of lower layers, never a higher layer's.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("values", &["status", "headers", "number", "permission"]),
+    (
+        "values",
+        &["quote", "status", "headers", "number", "permission"],
+    ),
     (
         "entry and job rules",
         &[

@@ -121,13 +121,13 @@ pub struct IsoDate {
 #[non_exhaustive]
 pub enum DateError {
     /// Not ten characters of the form `yyyy-mm-dd`.
-    #[error("expected a date written yyyy-mm-dd, found `{value}`")]
+    #[error("expected a date written yyyy-mm-dd, found `{}`", crate::quote::clip(.value))]
     Format {
         /// The text given.
         value: String,
     },
     /// The form is right but no such day exists.
-    #[error("`{value}` is not a day of the calendar")]
+    #[error("`{}` is not a day of the calendar", crate::quote::clip(.value))]
     NoSuchDay {
         /// The text given.
         value: String,

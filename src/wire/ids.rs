@@ -18,7 +18,7 @@ use crate::wire::category::ErrorCategory;
 #[non_exhaustive]
 pub enum IdError {
     /// Not a 36-character UUID (`8-4-4-4-12` hexadecimal digits).
-    #[error("request id `{value}` ({length} characters) is not a 36-character UUID of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (hexadecimal digits)")]
+    #[error("request id `{}` ({length} characters) is not a 36-character UUID of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (hexadecimal digits)", crate::quote::clip(.value))]
     RequestId {
         /// The rejected value.
         value: String,
@@ -26,13 +26,13 @@ pub enum IdError {
         length: usize,
     },
     /// Not 16 upper-case hexadecimal digits.
-    #[error("process id `{value}` is not 16 upper-case hexadecimal digits")]
+    #[error("process id `{}` is not 16 upper-case hexadecimal digits", crate::quote::clip(.value))]
     ProcessId {
         /// The rejected value.
         value: String,
     },
     /// Not six ASCII digits.
-    #[error("resource code `{value}` is not six ASCII digits")]
+    #[error("resource code `{}` is not six ASCII digits", crate::quote::clip(.value))]
     ResourceCode {
         /// The rejected value.
         value: String,

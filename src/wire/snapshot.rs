@@ -96,7 +96,7 @@ pub enum DocumentError {
         field: String,
     },
     /// The last page given has a `nextPage`: the listing is incomplete.
-    #[error("{field}: the listing continues at `{next_page}`; a snapshot needs every page")]
+    #[error("{field}: the listing continues at `{}`; a snapshot needs every page", crate::quote::clip(.next_page))]
     IncompleteListing {
         /// The field.
         field: String,
@@ -134,7 +134,7 @@ pub enum DocumentError {
         run: JournalRunNumber,
     },
     /// Writing back a run into another run's documents.
-    #[error("run.number is `{document}`, but the journal run written back is {run}")]
+    #[error("run.number is `{}`, but the journal run written back is {run}", crate::quote::clip(.document))]
     RunMismatch {
         /// The document's `number`.
         document: String,

@@ -49,7 +49,7 @@ impl Value {
             // `{:?}` keeps the fraction or exponent (`5.0`, `1e300`): `{}` would show `5.0`
             // as `5`, an integer the reader would take for an accepted value.
             Self::Float(n) => format!("number {n:?}"),
-            Self::String(s) => format!("string {s:?}"),
+            Self::String(s) => format!("string {:?}", crate::quote::clip(s)),
             Self::Array(_) => "an array".to_owned(),
             Self::Object(_) => "an object".to_owned(),
         }

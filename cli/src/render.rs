@@ -8,10 +8,31 @@ use std::io::IsTerminal;
 use comfy_table::presets::{ASCII_FULL_CONDENSED, UTF8_FULL_CONDENSED};
 use comfy_table::{ContentArrangement, Table};
 
-/// Whether a character would act on a terminal instead of showing: control characters
-/// (C0, DEL, C1) and the bidirectional overrides and isolates.
+/// Whether a character would act on a terminal, or on what a reader sees, instead of showing
+/// (docs/DECISIONS.md, D-26): control characters (C0, DEL, C1); the bidirectional marks,
+/// embeddings, overrides and isolates (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to
+/// U+2069), which reorder the text around them; the line and paragraph separators (U+2028,
+/// U+2029), which break a line; and the invisible format characters, which hide a difference
+/// between two texts that look the same: the soft hyphen (U+00AD), U+180E, the zero-width
+/// space, non-joiner and joiner (U+200B to U+200D), the word joiner and invisible operators
+/// (U+2060 to U+2064), the deprecated format characters (U+206A to U+206F), the zero-width
+/// no-break space or byte order mark (U+FEFF), the interlinear annotation marks (U+FFF9 to
+/// U+FFFB) and the tag characters (U+E0000 to U+E007F).
 fn acts(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(
+            c,
+            '\u{AD}'
+                | '\u{61C}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+                | '\u{E0000}'..='\u{E007F}'
+        )
 }
 
 /// `text` with every character that would act on a terminal written as an escape (`\n`,
@@ -40,21 +61,40 @@ pub fn dumb_terminal() -> bool {
     std::env::var_os("TERM").is_some_and(|t| t == "dumb")
 }
 
+/// The width a table may take on standard output: none when it is not a terminal; else
+/// `COLUMNS` when it is a whole number above 0 (as `ls` and other tools take it: it overrides
+/// the terminal's size), else the terminal's size as `queried`, when known.
+fn table_width(
+    terminal: bool,
+    columns: Option<&std::ffi::OsStr>,
+    queried: impl FnOnce() -> Option<u16>,
+) -> Option<u16> {
+    if !terminal {
+        return None;
+    }
+    let columns = columns
+        .and_then(|c| c.to_str())
+        .and_then(|c| c.parse::<u16>().ok())
+        .filter(|&c| c > 0);
+    columns.or_else(queried)
+}
+
 /// A table with the tool's style and these headers: when standard output is a terminal, as
-/// wide as it at most (cells wrap), and drawn in ASCII if it is `TERM=dumb`.
+/// wide as `COLUMNS` or the terminal at most (cells wrap), and drawn in ASCII if it is
+/// `TERM=dumb`.
 pub fn table<const N: usize>(headers: [&str; N]) -> Table {
     let mut table = Table::new();
     let terminal = std::io::stdout().is_terminal();
-    let width = terminal
-        .then(|| terminal_size::terminal_size_of(std::io::stdout()))
-        .flatten();
+    let width = table_width(terminal, std::env::var_os("COLUMNS").as_deref(), || {
+        terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0)
+    });
     table.load_style(if terminal && dumb_terminal() {
         ASCII_FULL_CONDENSED
     } else {
         UTF8_FULL_CONDENSED
     });
     match width {
-        Some((terminal_size::Width(w), _)) => {
+        Some(w) => {
             table
                 .set_content_arrangement(ContentArrangement::Dynamic)
                 .set_width(w);
@@ -119,4 +159,55 @@ pub fn entry_list(entries: &[journal_run::JournalEntryNumber], max: usize) -> St
 /// `n` and the noun in its number: `1 entry`, `2 entries`.
 pub fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn a_positive_columns_sets_a_terminals_table_width_over_its_size() {
+        let size = || Some(120);
+        let columns = |c: &'static str| Some(OsStr::new(c));
+        assert_eq!(table_width(true, columns("40"), size), Some(40));
+        assert_eq!(table_width(true, columns("40"), || None), Some(40));
+        // Not a positive whole number that a width can be: the terminal's size.
+        for bad in ["0", "-5", "abc", "", "4.5", " 40", "70000"] {
+            assert_eq!(table_width(true, columns(bad), size), Some(120), "{bad:?}");
+        }
+        assert_eq!(table_width(true, None, size), Some(120));
+        assert_eq!(table_width(true, None, || None), None);
+        // Not a terminal: no width, whatever COLUMNS says.
+        assert_eq!(table_width(false, columns("40"), size), None);
+    }
+
+    #[test]
+    fn invisible_and_reordering_characters_are_escaped() {
+        let listed = [
+            0xAD, 0x61C, 0x180E, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A,
+            0x202E, 0x2060, 0x2061, 0x2064, 0x2066, 0x2069, 0x206A, 0x206F, 0xFEFF, 0xFFF9, 0xFFFB,
+            0xE0001, 0xE0041, 0xE007F, 0x1B, 0x7F, 0x85,
+        ];
+        for code in listed {
+            let c = char::from_u32(code).unwrap_or_default();
+            assert_eq!(
+                clean(&format!("a{c}b")),
+                format!("a\\u{{{code:x}}}b"),
+                "U+{code:04X}"
+            );
+        }
+        // Visible text, non-ASCII included, is kept as it is.
+        for text in [
+            "Completed",
+            "caf\u{e9} \u{5d0}\u{5d1} \u{4e2d}",
+            "\u{2027}\u{2030}\u{fffc}",
+        ] {
+            assert!(
+                matches!(clean(text), Cow::Borrowed(t) if t == text),
+                "{text:?}"
+            );
+        }
+        assert_eq!(clean("a\nb\tc"), "a\\nb\\tc");
+    }
 }

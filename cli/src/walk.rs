@@ -492,8 +492,31 @@ impl<R: Read> Walker<R> {
         WalkError::Syntax { offset, fault }
     }
 
-    fn here(&self, fault: Fault) -> WalkError {
-        Self::fault(self.offset(), fault)
+    /// The fault at the next unread byte; when that byte is not UTF-8 (it starts no
+    /// character, or one that its next bytes break or the input's end cuts), the fault is that,
+    /// whatever else was expected there (docs/DECISIONS.md, D-26), as [`scan_string`] reports
+    /// it inside a string. The window is read on for a character it cuts; should that read
+    /// fail, `fault` stands.
+    fn here(&mut self, fault: Fault) -> WalkError {
+        let offset = self.offset();
+        loop {
+            let rest = &self.buf[self.pos.min(self.len)..self.len];
+            if rest.first().is_none_or(|&b| b < 0x80) {
+                break;
+            }
+            match character(rest) {
+                Some(Ok(_)) => break,
+                Some(Err(())) => return Self::fault(offset, Fault::InvalidUtf8(offset)),
+                None if self.eof => return Self::fault(offset, Fault::InvalidUtf8(offset)),
+                // Read on (at the input's end, `eof` is set), unless reading fails.
+                None => {
+                    if self.refill(self.pos).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        Self::fault(offset, fault)
     }
 
     /// The 1-based line and column of `offset`, which must be in the window or after it;
@@ -1354,26 +1377,26 @@ fn scan_string(buf: &[u8], mut i: usize, base: u64) -> Result<Scan, WalkError> {
                 match e {
                     b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
                     b'u' => {
+                        // What the window holds of the escape decides as soon as it can: the
+                        // window's end (the input's, at the last) cuts only a valid start.
+                        let digits = &buf[(i + 2).min(buf.len())..(i + 6).min(buf.len())];
+                        if !digits.iter().all(u8::is_ascii_hexdigit) {
+                            return Err(Walker::<&[u8]>::fault(at(i), Fault::InvalidEscape));
+                        }
                         let Some(unit) = hex4(buf, i + 2) else {
-                            return if buf.len() < i + 6 {
-                                Ok(Scan::More(i, escaped))
-                            } else {
-                                Err(Walker::<&[u8]>::fault(at(i), Fault::InvalidEscape))
-                            };
+                            return Ok(Scan::More(i, escaped));
                         };
                         match unit {
                             0xD800..=0xDBFF => {
-                                if buf.len() < i + 12 {
-                                    return Ok(Scan::More(i, escaped));
-                                }
-                                let low = (buf.get(i + 6..i + 8) == Some(b"\\u"))
-                                    .then(|| hex4(buf, i + 8))
-                                    .flatten();
-                                if !matches!(low, Some(0xDC00..=0xDFFF)) {
+                                let low = &buf[(i + 6).min(buf.len())..(i + 12).min(buf.len())];
+                                if !starts_low_surrogate(low) {
                                     return Err(Walker::<&[u8]>::fault(
                                         at(i),
                                         Fault::LoneSurrogate,
                                     ));
+                                }
+                                if low.len() < 6 {
+                                    return Ok(Scan::More(i, escaped));
                                 }
                                 i += 12;
                             }
@@ -1388,30 +1411,47 @@ fn scan_string(buf: &[u8], mut i: usize, base: u64) -> Result<Scan, WalkError> {
             }
             0..=0x1F => return Err(Walker::<&[u8]>::fault(at(i), Fault::ControlCharacter(b))),
             0x20..=0x7F => i += 1,
-            _ => {
-                let width = match b {
-                    0xC2..=0xDF => 2,
-                    0xE0..=0xEF => 3,
-                    0xF0..=0xF4 => 4,
-                    _ => return Err(Walker::<&[u8]>::fault(at(i), Fault::InvalidUtf8(at(i)))),
-                };
-                let Some(seq) = buf.get(i..i + width) else {
-                    // A cut sequence: read on, unless what is there is already wrong.
-                    let have = &buf[i..];
-                    return match std::str::from_utf8(have) {
-                        Err(e) if e.error_len().is_some() => {
-                            Err(Walker::<&[u8]>::fault(at(i), Fault::InvalidUtf8(at(i))))
-                        }
-                        _ => Ok(Scan::More(i, escaped)),
-                    };
-                };
-                if std::str::from_utf8(seq).is_err() {
-                    return Err(Walker::<&[u8]>::fault(at(i), Fault::InvalidUtf8(at(i))));
+            _ => match character(&buf[i..]) {
+                Some(Ok(width)) => i += width,
+                Some(Err(())) => {
+                    return Err(Walker::<&[u8]>::fault(at(i), Fault::InvalidUtf8(at(i))))
                 }
-                i += width;
-            }
+                // A cut character: read on.
+                None => return Ok(Scan::More(i, escaped)),
+            },
         }
     }
+}
+
+/// The UTF-8 character `bytes` start with (its first byte is not ASCII): its width
+/// (`Some(Ok)`), not UTF-8 (`Some(Err)`), or cut by their end, valid so far (`None`). The one
+/// rule for UTF-8, inside strings ([`scan_string`]) and out ([`Walker::here`]).
+#[inline]
+fn character(bytes: &[u8]) -> Option<Result<usize, ()>> {
+    let width = match bytes.first()? {
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return Some(Err(())),
+    };
+    let have = &bytes[..width.min(bytes.len())];
+    match std::str::from_utf8(have) {
+        Ok(_) if have.len() == width => Some(Ok(width)),
+        Err(e) if e.error_len().is_some() => Some(Err(())),
+        _ => None,
+    }
+}
+
+/// Whether `escape` (at most 6 bytes) is, or starts, the escape of a low surrogate
+/// (`\uDC00` to `\uDFFF`), which must follow a high surrogate's.
+fn starts_low_surrogate(escape: &[u8]) -> bool {
+    escape.iter().enumerate().all(|(k, &b)| match k {
+        0 => b == b'\\',
+        1 => b == b'u',
+        2 => matches!(b, b'd' | b'D'),
+        3 => matches!(b, b'c'..=b'f' | b'C'..=b'F'),
+        _ => b.is_ascii_hexdigit(),
+    })
 }
 
 fn hex4(buf: &[u8], i: usize) -> Option<u16> {
@@ -1659,6 +1699,96 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         assert_eq!(found, expected);
+    }
+
+    /// A reader that gives one byte at a time: every byte is at the window's edge once.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let Some((&first, rest)) = self.0.split_first() else {
+                return Ok(0);
+            };
+            match buf.first_mut() {
+                Some(b) => *b = first,
+                None => return Ok(0),
+            }
+            self.0 = rest;
+            Ok(1)
+        }
+    }
+
+    /// The fault of skipping the value `text` holds, then checking that nothing follows; read
+    /// whole and one byte at a time, which must agree.
+    fn fault_of(text: &[u8]) -> Option<(u64, Fault)> {
+        let walk = |w: &mut Walker<&mut dyn Read>| match w.skip_value().and_then(|_| w.end()) {
+            Ok(()) => None,
+            Err(WalkError::Syntax { offset, fault }) => Some((offset, fault)),
+            Err(e) => panic!("{e}"),
+        };
+        let mut whole = text;
+        let mut trickle = Trickle(text);
+        let found = walk(&mut Walker::new(&mut whole as &mut dyn Read));
+        let trickled = walk(&mut Walker::new(&mut trickle as &mut dyn Read));
+        assert_eq!(found, trickled, "{}", String::from_utf8_lossy(text));
+        found
+    }
+
+    #[test]
+    fn invalid_utf8_where_a_token_is_expected_is_reported_as_invalid_utf8() {
+        let invalid = |at: u64| Some((at, Fault::InvalidUtf8(at)));
+        // Before a value, after it, where a key or a comma is expected; a byte that starts no
+        // character, a character broken by its next byte, one cut by the input's end.
+        assert_eq!(fault_of(b"\xff{}"), invalid(0));
+        assert_eq!(fault_of(b"{} \x80"), invalid(3));
+        assert_eq!(fault_of(b"{\"a\": 1, \xc3(: 2}"), invalid(9));
+        assert_eq!(fault_of(b"[1\xe2\x82]"), invalid(2));
+        assert_eq!(fault_of(b"{\"a\": \xf0\x9f\x98}"), invalid(6));
+        assert_eq!(fault_of(b"{} \xe2\x82"), invalid(3));
+        assert_eq!(fault_of(b"{} \xc0\x80"), invalid(3));
+        assert_eq!(fault_of(b"{} \xed\xa0\x80"), invalid(3));
+        // A valid character keeps the fault it is, wherever the window cuts it.
+        assert_eq!(fault_of("{} \u{e9}".as_bytes()), Some((3, Fault::Trailing)));
+        assert_eq!(
+            fault_of("[1\u{1F600}]".as_bytes()),
+            Some((2, Fault::Expected("`,` or `]`")))
+        );
+        assert_eq!(
+            fault_of("\u{feff}{}".as_bytes()),
+            Some((0, Fault::Expected("a value")))
+        );
+    }
+
+    #[test]
+    fn a_high_surrogate_is_decided_at_the_inputs_end_as_anywhere() {
+        let lone = |at: u64| Some((at, Fault::LoneSurrogate));
+        assert_eq!(fault_of(br#""\ud800\udc00""#), None);
+        assert_eq!(fault_of(br#""\uD83D\uDE00" "#), None);
+        assert_eq!(fault_of(br#""\ud800""#), lone(1));
+        assert_eq!(fault_of(br#""\ud800x""#), lone(1));
+        assert_eq!(fault_of(br#""\ud800\u0041""#), lone(1));
+        assert_eq!(fault_of(br#""\ud800\ud800""#), lone(1));
+        assert_eq!(fault_of(br#""\ud800\n""#), lone(1));
+        assert_eq!(
+            fault_of(br#""\u12"#),
+            Some((4, Fault::EndsInside("a string")))
+        );
+        assert_eq!(fault_of(br#""\u1x""#), Some((1, Fault::InvalidEscape)));
+        // The input ends where a low half may still follow: inside the string.
+        for cut in [
+            r#""\ud800"#,
+            r#""\ud800\"#,
+            r#""\ud800\u"#,
+            r#""\ud800\udc"#,
+            r#""\ud800\uDFf"#,
+        ] {
+            let end = cut.len() as u64 - 1;
+            assert_eq!(
+                fault_of(cut.as_bytes()),
+                Some((end, Fault::EndsInside("a string"))),
+                "{cut}"
+            );
+        }
     }
 
     /// A number that ends the input is read up to the window's end; what the buffer holds

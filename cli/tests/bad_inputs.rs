@@ -565,3 +565,95 @@ fn a_fault_in_the_second_page_names_the_entry_in_that_page() {
             "{path}: line 80, column 17: journalEntries[1].status: "
         )));
 }
+
+/// The 1-based column of `part` in a one-line `text`: the first place it is found.
+fn column_of(text: &str, part: &str) -> usize {
+    text.find(part).map_or(0, |at| at + 1)
+}
+
+/// Invalid UTF-8 outside a string is reported as such, with its byte offset, whatever else was
+/// expected there; a valid character that is not ASCII keeps the fault it is.
+#[test]
+fn invalid_utf8_outside_strings_is_refused_with_its_byte_offset() {
+    let run = format!("{{{RUN}, ");
+    let entries = r#""journalEntries": []"#;
+    // The bytes before the fault, the bytes from it, and the place the message names.
+    let cases: [(String, &[u8], &str); 9] = [
+        // Before the document, where a key is expected, after the document.
+        (String::new(), b"\xff{}", ""),
+        (run.clone(), b"\xc3\"journalEntries\": []}", ""),
+        (format!("{run}{entries}}}"), b"\xff", ""),
+        (format!("{run}{entries}}}  "), b"\x80\x80", ""),
+        // A character cut by the input's end, and one its second byte breaks.
+        (format!("{run}{entries}}}"), b"\xe2\x80", ""),
+        (format!("{run}{entries}}} "), b"\xc3(", ""),
+        // After a number, and where a value is expected, inside a value the snapshot names.
+        (
+            format!("{run}{entries}, \"cancellationJob\": {{\"next\": 1"),
+            b"\xff}}",
+            "cancellationJob: ",
+        ),
+        (format!("{run}\"journalEntries\": "), b"\xf0\x9f[]}", "journalEntries: "),
+        (
+            format!("{run}\"journalEntries\": [{{\"number\": \"JE-00000001\", \"status\": \"Created\"}} "),
+            b"\x80]}",
+            "journalEntries: ",
+        ),
+    ];
+    for (before, from, place) in cases {
+        let offset = before.len();
+        unusable_bytes(
+            "audit",
+            &[before.as_bytes(), from].concat(),
+            &format!(
+                "line 1, column {}: {place}invalid UTF-8 (byte offset {offset})",
+                offset + 1
+            ),
+        );
+    }
+    // Valid UTF-8 that is no JSON keeps its fault.
+    let text = format!("{run}\u{e9}{entries}}}");
+    unusable(
+        "audit",
+        &text,
+        &format!(
+            "line 1, column {}: expected a key (a string)",
+            column_of(&text, "\u{e9}")
+        ),
+    );
+    let text = format!("{run}{entries}}}\u{1F600}");
+    unusable(
+        "audit",
+        &text,
+        &format!(
+            "line 1, column {}: trailing characters",
+            column_of(&text, "\u{1F600}")
+        ),
+    );
+}
+
+/// A high surrogate's escape decides at the input's end as anywhere: the bytes there cannot
+/// start its low half.
+#[test]
+fn a_lone_high_surrogate_at_the_inputs_end_is_an_unpaired_surrogate() {
+    let text = r#"{"journalRun":{"number":"JR-00000001","status":"Completed"},"journalEntries":[],"\ud800":1}"#;
+    for tail in ["", "      ", "\n"] {
+        unusable(
+            "audit",
+            &format!("{text}{tail}"),
+            "line 1, column 82: unpaired surrogate in a `\\u` escape",
+        );
+    }
+    // An escape that is not hexadecimal, at the end too.
+    unusable(
+        "audit",
+        r#"{"journalRun":{"number":"JR-00000001","status":"Completed"},"journalEntries":[],"\u1x":1}"#,
+        "line 1, column 82: invalid escape in a string",
+    );
+    // A low half begun at the input's end: the input ends inside the string.
+    unusable(
+        "audit",
+        r#"{"journalRun":{"number":"JR-00000001","status":"Completed"},"journalEntries":[],"\ud800\udc"#,
+        "line 1, column 91: the input ends inside a string",
+    );
+}

@@ -457,20 +457,24 @@ fn member_value<R: Jump>(
                 *seen_entries = true;
             }
             (Kind::Snapshot, "journalRun") => {
+                an_object(w)?;
                 let offset = w.hold_value()?;
                 let (text, members) = w.held();
                 parts.run = Some(run_doc(text, offset, members, "journalRun", "")?);
             }
             (Kind::Snapshot, "caller") => {
-                let offset = w.peek().map(|_| w.offset())?;
+                an_object(w)?;
+                let offset = w.offset();
                 let doc = value(w, "caller")?;
                 let caller = crate::build::caller(&doc).map_err(|message| Either::Value(Fault { offset, message }))?;
                 parts.caller = Some(caller);
             }
             (Kind::Snapshot, "request") => {
+                an_object(w)?;
                 parts.request = Some(value(w, "request")?);
             }
             (Kind::Snapshot, "cancellationJob") => {
+                an_object(w)?;
                 let job: JobDoc = value(w, "cancellationJob")?;
                 parts.job = Some(CancellationJob {
                     previous: job.previous,
@@ -490,11 +494,22 @@ fn member_value<R: Jump>(
                 return Err(Either::Value(Fault {
                     offset: key_at,
                     message: format!(
-                        "unknown field `{other}`; a snapshot has journalRun, journalEntries, caller, request, cancellationJob"
+                        "unknown field `{}`; a snapshot has journalRun, journalEntries, caller, request, cancellationJob",
+                        journal_run::clip(other)
                     ),
                 }))
             }
         }
+    Ok(())
+}
+
+/// Checks that the next value is an object, as the snapshot's `journalRun`, `caller`,
+/// `request` and `cancellationJob` are (and `--run`'s document): anything else is refused as
+/// what it is, where serde would read an array as an object's fields in order.
+fn an_object<R: Read>(w: &mut Walker<R>) -> Result<(), Either> {
+    if w.peek()? != Some(b'{') {
+        w.begin_object("an object")?;
+    }
     Ok(())
 }
 

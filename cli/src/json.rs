@@ -2,10 +2,17 @@
 //! types read each value (strings borrowed where they hold no escape), and every error is a
 //! plain message with the input offset of the value at fault; `serde_path_to_error` adds
 //! where, in Zuora's field names (`journalEntries[3].status`).
+//!
+//! Its error type writes serde's faults in JSON's words (docs/DECISIONS.md, D-26): "expected a
+//! string, found the number 1", never serde's "invalid type: integer `1`" or a Rust type's name.
 
-use std::fmt::Display;
+use std::borrow::Cow;
+use std::fmt::{Display, Write as _};
 
-use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use journal_run::clip;
+use serde::de::{
+    self, DeserializeSeed, Expected, IntoDeserializer, MapAccess, SeqAccess, Unexpected, Visitor,
+};
 use serde::Deserialize;
 
 use crate::walk::{decode, length_bit, named, Member};
@@ -19,25 +26,188 @@ pub struct DeError(Box<Fault>);
 /// What a [`DeError`] holds.
 #[derive(Debug)]
 struct Fault {
-    /// serde's message (`missing field \`number\``, `invalid type: ...`).
+    /// What is wrong (`expected a string, found the number 1`), or a deserializer's own
+    /// message (the library's, which are in Zuora's words).
     message: String,
+    /// Where what was found starts in `message`, for a value of the wrong kind: a number is
+    /// then quoted as written ([`DeError::found_number`]).
+    found: Option<usize>,
     /// The input offset of the value at fault.
     offset: Option<u64>,
 }
 
-impl de::Error for DeError {
-    fn custom<T: Display>(message: T) -> Self {
+impl DeError {
+    fn new(message: String, found: Option<usize>) -> Self {
         Self(Box::new(Fault {
-            message: message.to_string(),
+            message,
+            found,
             offset: None,
         }))
     }
-}
 
-impl DeError {
+    /// `expected {what}, found {found}`.
+    fn mismatch(expected: &dyn Expected, found: &dyn Display) -> Self {
+        let mut message = format!("expected {}, found ", json_words(&expected.to_string()));
+        let at = message.len();
+        let _ = write!(message, "{found}");
+        Self::new(message, Some(at))
+    }
+
     fn at(mut self, offset: u64) -> Self {
         self.0.offset.get_or_insert(offset);
         self
+    }
+
+    /// This error, when it says what was found, with the number `token` as the input writes
+    /// it (serde passes a number's value, which shows `1e3` as `1000.0`).
+    fn found_number(mut self, token: &str) -> Self {
+        if let Some(at) = self.0.found {
+            self.0.message.truncate(at);
+            let _ = write!(self.0.message, "the number {}", clip(token));
+        }
+        self
+    }
+}
+
+impl de::Error for DeError {
+    fn custom<T: Display>(message: T) -> Self {
+        Self::new(message.to_string(), None)
+    }
+
+    fn invalid_type(found: Unexpected<'_>, expected: &dyn Expected) -> Self {
+        Self::mismatch(expected, &Found(found))
+    }
+
+    fn invalid_value(found: Unexpected<'_>, expected: &dyn Expected) -> Self {
+        Self::mismatch(expected, &Found(found))
+    }
+
+    fn invalid_length(len: usize, expected: &dyn Expected) -> Self {
+        // (serde says this of an array read as a tuple or a struct: `len` is how many values
+        // it holds, too few or too many.)
+        let values = if len == 1 { "value" } else { "values" };
+        Self::mismatch(expected, &format_args!("an array of {len} {values}"))
+    }
+
+    fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
+        Self::new(
+            format!("expected {}, found `{}`", one_of(expected), clip(variant)),
+            None,
+        )
+    }
+
+    fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
+        let known = if expected.is_empty() {
+            "this object has no fields".to_owned()
+        } else {
+            format!("expected {}", one_of(expected))
+        };
+        Self::new(format!("unknown field `{}`; {known}", clip(field)), None)
+    }
+
+    fn missing_field(field: &'static str) -> Self {
+        Self::new(format!("the field `{field}` is missing"), None)
+    }
+
+    fn duplicate_field(field: &'static str) -> Self {
+        Self::new(
+            format!("the key `{field}` is given twice in this object"),
+            None,
+        )
+    }
+}
+
+/// `` `a` ``, `` `a` or `b` ``, `` one of `a`, `b`, `c` ``: the names a value or a field may
+/// have (Zuora's spellings).
+fn one_of(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+    match quoted.as_slice() {
+        [] => "nothing".to_owned(),
+        [one] => one.clone(),
+        [a, b] => format!("{a} or {b}"),
+        many => format!("one of {}", many.join(", ")),
+    }
+}
+
+/// What serde found, in JSON's words: `the number 1`, `` the string `x` ``, `null`, `an
+/// array`.
+struct Found<'a>(Unexpected<'a>);
+
+impl Display for Found<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Unexpected::Bool(b) => write!(f, "{b}"),
+            Unexpected::Unsigned(n) => write!(f, "the number {n}"),
+            Unexpected::Signed(n) => write!(f, "the number {n}"),
+            // (`{:?}` keeps a fraction: `5.0`, not `5`, which reads as a whole number.)
+            Unexpected::Float(n) => write!(f, "the number {n:?}"),
+            Unexpected::Char(c) => write!(f, "the string `{}`", clip(c.encode_utf8(&mut [0; 4]))),
+            Unexpected::Str(s) => write!(f, "the string `{}`", clip(s)),
+            Unexpected::Bytes(_) | Unexpected::Enum | Unexpected::UnitVariant => {
+                f.write_str("a string")
+            }
+            Unexpected::Unit | Unexpected::Option => f.write_str("null"),
+            Unexpected::Seq | Unexpected::TupleVariant => f.write_str("an array"),
+            Unexpected::Map | Unexpected::NewtypeVariant | Unexpected::StructVariant => {
+                f.write_str("an object")
+            }
+            Unexpected::NewtypeStruct => f.write_str("a value"),
+            Unexpected::Other(other) => f.write_str(&json_words(other)),
+        }
+    }
+}
+
+/// What a visitor expects, in JSON's words. serde's visitors of Rust's own types describe
+/// themselves by Rust's names (`usize`, `f64`, `a boolean`, `a sequence`, `a map`, `unit`,
+/// `struct X`...), and serde hands them over only as text (`Expected` can only be displayed),
+/// so they are translated here, by that text; every other text (this tool's and the library's
+/// `expecting`, already in Zuora's words) is kept as it is. The one place where a Rust name
+/// becomes JSON's.
+fn json_words(expected: &str) -> Cow<'_, str> {
+    let whole = |min: i128, max: i128| Cow::Owned(format!("a whole number from {min} to {max}"));
+    match expected {
+        "u8" => whole(0, u8::MAX.into()),
+        "u16" => whole(0, u16::MAX.into()),
+        "u32" => whole(0, u32::MAX.into()),
+        "u64" | "usize" | "u128" => Cow::Borrowed("a whole number of at least 0"),
+        "i8" => whole(i8::MIN.into(), i8::MAX.into()),
+        "i16" => whole(i16::MIN.into(), i16::MAX.into()),
+        "i32" => whole(i32::MIN.into(), i32::MAX.into()),
+        "i64" | "isize" | "i128" => Cow::Borrowed("a whole number"),
+        "f32" | "f64" => Cow::Borrowed("a number"),
+        "a boolean" => Cow::Borrowed("true or false"),
+        "a character" => Cow::Borrowed("a string of one character"),
+        "a borrowed string"
+        | "path string"
+        | "a borrowed path"
+        | "os string"
+        | "byte array"
+        | "a byte array"
+        | "a borrowed byte array"
+        | "variant identifier"
+        | "field identifier" => Cow::Borrowed("a string"),
+        "option" => Cow::Borrowed("a value or null"),
+        "unit" | "unit value" => Cow::Borrowed("null"),
+        "a sequence" | "sequence" => Cow::Borrowed("an array"),
+        "a map" | "map" => Cow::Borrowed("an object"),
+        _ => {
+            let named = |prefix: &str| expected.strip_prefix(prefix).is_some();
+            if named("a nonzero ") {
+                Cow::Borrowed("a whole number other than 0")
+            } else if named("struct ") {
+                Cow::Borrowed("an object")
+            } else if named("tuple struct ") || named("tuple variant ") {
+                Cow::Borrowed("an array")
+            } else if named("unit struct ") || named("unit variant ") {
+                Cow::Borrowed("null")
+            } else if named("enum ") {
+                Cow::Borrowed("a string")
+            } else if let Some(size) = expected.strip_prefix("a tuple of size ") {
+                Cow::Owned(format!("an array of {size} values"))
+            } else {
+                Cow::Borrowed(expected)
+            }
+        }
     }
 }
 
@@ -54,9 +224,9 @@ pub struct TypeFault {
 }
 
 /// Reads a `T` from checked JSON `text` found at input offset `base`. With `members` (the
-/// walker's members of `text`, an object), the object is read from them without a second
-/// scan, and only the fields `T` names are read (a Zuora document's other fields are kept
-/// in the input, not read).
+/// walker's members of `text`, when it is an object), the object is read from them without a
+/// second scan, and only the fields `T` names are read (a Zuora document's other fields are
+/// kept in the input, not read).
 ///
 /// # Errors
 ///
@@ -66,6 +236,8 @@ pub fn read<'a, T: Deserialize<'a>>(
     base: u64,
     members: Option<&'a [Member]>,
 ) -> Result<T, TypeFault> {
+    // (Another value has no members: it is read from its text, and refused for what it is.)
+    let members = members.filter(|_| text.first() == Some(&b'{'));
     let json = || Json {
         text,
         pos: 0,
@@ -78,14 +250,41 @@ pub fn read<'a, T: Deserialize<'a>>(
         return Ok(value);
     }
     serde_path_to_error::deserialize(&mut json()).map_err(|e| {
-        let path = e.path().to_string();
+        let path = path_of(e.path());
         let inner = e.into_inner();
         TypeFault {
-            path: if path == "." { String::new() } else { path },
+            path,
             message: inner.0.message,
             offset: inner.0.offset.unwrap_or(base),
         }
     })
+}
+
+/// A field's path as messages write it (`caller.permissions[0]`, empty for the value itself),
+/// each key from the input [`clip`]ped: a header's name is one.
+fn path_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path {
+        match segment {
+            Segment::Seq { index } => {
+                let _ = write!(out, "[{index}]");
+            }
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&clip(key));
+            }
+            Segment::Unknown => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push('?');
+            }
+        }
+    }
+    out
 }
 
 /// The names of the fields a derived struct `T` reads (the list serde's derive gives
@@ -276,6 +475,7 @@ impl<'de> de::Deserializer<'de> for &mut Json<'de> {
                 } else {
                     visitor.visit_f64(token.parse().unwrap_or(f64::NAN))
                 }
+                .map_err(|e: DeError| e.found_number(token))
             }
             None => Err(de::Error::custom("expected a value")),
         }
@@ -477,5 +677,180 @@ impl<'de> MapAccess<'de> for Members<'_, 'de> {
             members: None,
         };
         seed.deserialize(&mut json).map_err(|e| e.at(at))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::num::NonZeroU64;
+
+    use super::*;
+
+    /// The message and path of reading `text` (checked JSON) as a `T`.
+    fn fault<T: for<'a> Deserialize<'a> + std::fmt::Debug>(text: &str) -> (String, String) {
+        match read::<T>(text.as_bytes(), 0, None) {
+            Ok(value) => panic!("{text} read as {value:?}"),
+            Err(f) => (f.path, f.message),
+        }
+    }
+
+    fn message<T: for<'a> Deserialize<'a> + std::fmt::Debug>(text: &str) -> String {
+        fault::<T>(text).1
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Plain {
+        count: u64,
+        kind: Kind,
+    }
+
+    #[derive(Debug, Deserialize)]
+    enum Kind {
+        Pending,
+        Error,
+    }
+
+    /// serde's visitors of Rust's types name them in Rust's words (`u8`, `a boolean`, `a
+    /// sequence`, `struct Plain`...): every message says what JSON value was expected and
+    /// found instead.
+    #[test]
+    fn every_fault_of_a_rust_type_is_written_in_jsons_words() {
+        let cases = [
+            (
+                message::<u8>("300"),
+                "expected a whole number from 0 to 255, found the number 300",
+            ),
+            (
+                message::<u16>("-1"),
+                "expected a whole number from 0 to 65535, found the number -1",
+            ),
+            (
+                message::<u32>("1.0"),
+                "expected a whole number from 0 to 4294967295, found the number 1.0",
+            ),
+            (
+                message::<u64>("-1"),
+                "expected a whole number of at least 0, found the number -1",
+            ),
+            (
+                message::<usize>("2.5e1"),
+                "expected a whole number of at least 0, found the number 2.5e1",
+            ),
+            (
+                message::<i8>("-129"),
+                "expected a whole number from -128 to 127, found the number -129",
+            ),
+            (
+                message::<i16>("true"),
+                "expected a whole number from -32768 to 32767, found true",
+            ),
+            (
+                message::<i32>("null"),
+                "expected a whole number from -2147483648 to 2147483647, found null",
+            ),
+            (
+                message::<i64>("\"1\""),
+                "expected a whole number, found the string `1`",
+            ),
+            (
+                message::<NonZeroU64>("0"),
+                "expected a whole number other than 0, found the number 0",
+            ),
+            (message::<f64>("false"), "expected a number, found false"),
+            (
+                message::<bool>("1"),
+                "expected true or false, found the number 1",
+            ),
+            (
+                message::<char>("\"ab\""),
+                "expected a string of one character, found the string `ab`",
+            ),
+            (message::<String>("[]"), "expected a string, found an array"),
+            (message::<()>("0"), "expected null, found the number 0"),
+            (
+                message::<Vec<u64>>("{}"),
+                "expected an array, found an object",
+            ),
+            (
+                message::<BTreeMap<String, u64>>("[1]"),
+                "expected an object, found an array",
+            ),
+            (
+                message::<(u64, u64)>("[1]"),
+                "expected an array of 2 values, found an array of 1 value",
+            ),
+            (
+                message::<Plain>("7"),
+                "expected an object, found the number 7",
+            ),
+            (
+                message::<Plain>("[]"),
+                "expected an object, found an array of 0 values",
+            ),
+            (
+                message::<Plain>(r#"{"kind": "Error"}"#),
+                "the field `count` is missing",
+            ),
+            (
+                message::<Kind>(r#""Done""#),
+                "expected `Pending` or `Error`, found `Done`",
+            ),
+            (message::<Kind>("{}"), "expected a string, found an object"),
+        ];
+        for (found, expected) in cases {
+            assert_eq!(found, expected);
+        }
+    }
+
+    #[test]
+    fn the_path_is_kept_and_the_inputs_text_clipped_in_it() {
+        assert_eq!(
+            fault::<Plain>(r#"{"count": 1, "kind": "Cancelled"}"#),
+            (
+                "kind".to_owned(),
+                "expected `Pending` or `Error`, found `Cancelled`".to_owned()
+            )
+        );
+        assert_eq!(
+            fault::<Vec<BTreeMap<String, u64>>>(r#"[{"a": 1}, {"b": -1}]"#),
+            (
+                "[1].b".to_owned(),
+                "expected a whole number of at least 0, found the number -1".to_owned()
+            )
+        );
+        let long = "k".repeat(150);
+        let (path, found) = fault::<BTreeMap<String, u64>>(&format!(r#"{{"{long}": "v"}}"#));
+        assert_eq!(path, format!("{}… (50 more characters)", "k".repeat(100)));
+        assert_eq!(
+            found,
+            "expected a whole number of at least 0, found the string `v`"
+        );
+        let (_, found) = fault::<Kind>(&format!(r#""{long}""#));
+        assert_eq!(
+            found,
+            format!(
+                "expected `Pending` or `Error`, found `{}… (50 more characters)`",
+                "k".repeat(100)
+            )
+        );
+        let digits = format!("0.{}", "5".repeat(200));
+        assert_eq!(
+            message::<u64>(&digits),
+            format!("expected a whole number of at least 0, found the number 0.{}… (102 more characters)", "5".repeat(98))
+        );
+    }
+
+    /// The offset of a fault is its value's, inside what was read; a value that fits is read.
+    #[test]
+    fn a_fault_is_placed_at_its_value() {
+        let plain = read::<Plain>(br#"{"count": 1, "kind": "Error"}"#, 0, None).ok();
+        assert_eq!(
+            plain.map(|p| (p.count, matches!(p.kind, Kind::Error))),
+            Some((1, true))
+        );
+        let text = r#"{"count": "x", "kind": "Error"}"#;
+        let fault = read::<Plain>(text.as_bytes(), 100, None).err();
+        assert_eq!(fault.map(|f| f.offset), Some(100 + 10));
     }
 }

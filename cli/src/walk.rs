@@ -90,7 +90,7 @@ pub enum Fault {
     #[error("nested more than {MAX_DEPTH} levels deep")]
     TooDeep,
     /// A key given twice in one object.
-    #[error("the key `{0}` is given twice in this object")]
+    #[error("the key `{}` is given twice in this object", journal_run::clip(.0))]
     DuplicateKey(String),
     /// A value, token or set of open keys larger than [`MAX_VALUE`].
     #[error("a single value is larger than {} MiB, the most this tool holds at once", MAX_VALUE >> 20)]
@@ -109,7 +109,8 @@ pub const fn kind_of(byte: u8) -> &'static str {
         b'{' => "an object",
         b'[' => "an array",
         b'"' => "a string",
-        b't' | b'f' => "a boolean",
+        b't' => "true",
+        b'f' => "false",
         b'n' => "null",
         b'-' | b'0'..=b'9' => "a number",
         _ => "a character that cannot start a JSON value",

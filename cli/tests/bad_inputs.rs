@@ -127,7 +127,7 @@ fn an_entry_number_that_is_not_a_string() {
     unusable(
         "cancel",
         &format!("{{{RUN}, \"journalEntries\": [{{\"number\": 7, \"status\": \"Created\"}}]}}"),
-        "line 1, column 96: journalEntries[0].number: invalid type: integer `7`, expected a string",
+        "line 1, column 96: journalEntries[0].number: expected a string, found the number 7",
     );
 }
 
@@ -215,7 +215,7 @@ fn a_misspelt_caller_field() {
     unusable(
         "cancel",
         &format!("{{{RUN}, \"journalEntries\": [], \"caller\": {{\"permision\": []}}}}"),
-        "line 1, column 99: caller.permision: unknown field `permision`, expected one of `permissions`, `platformPermissions`, `accessibleOrgIds`, `entityIds`",
+        "line 1, column 99: caller.permision: unknown field `permision`; expected one of `permissions`, `platformPermissions`, `accessibleOrgIds`, `entityIds`",
     );
 }
 
@@ -235,7 +235,7 @@ fn request_headers_that_are_not_strings() {
     unusable(
         "cancel",
         &format!("{{{RUN}, \"journalEntries\": [], \"request\": {{\"headers\": {{\"Zuora-Track-Id\": 7}}}}}}"),
-        "line 1, column 130: request.headers.Zuora-Track-Id: invalid type: integer `7`, expected a string",
+        "line 1, column 130: request.headers.Zuora-Track-Id: expected a string, found the number 7",
     );
 }
 
@@ -381,7 +381,7 @@ fn a_page_given_as_the_run() {
             "error: examples/jr-00000075-entries-page-2.json: line",
         ))
         .stderr(predicate::str::contains(
-            "missing field `number` (--run expects Zuora's GET journal run response)",
+            "the field `number` is missing (--run expects Zuora's GET journal run response)",
         ));
 }
 
@@ -566,9 +566,174 @@ fn a_fault_in_the_second_page_names_the_entry_in_that_page() {
         )));
 }
 
+/// A snapshot whose run is `CancelInprogress`, with `cancellationJob` holding `job`.
+fn with_job(job: &str) -> String {
+    format!(
+        r#"{{"journalRun": {{"number": "JR-00000001", "status": "CancelInprogress"}}, "journalEntries": [], "cancellationJob": {job}}}"#
+    )
+}
+
 /// The 1-based column of `part` in a one-line `text`: the first place it is found.
 fn column_of(text: &str, part: &str) -> usize {
     text.find(part).map_or(0, |at| at + 1)
+}
+
+/// serde's faults in JSON's words: what was expected and what was found, never serde's
+/// `invalid type: integer`, nor a Rust type (`usize`, `unit value`, `sequence`, `variant`).
+#[test]
+fn a_value_of_the_wrong_kind_is_named_in_jsons_words() {
+    unusable(
+        "audit",
+        r#"{"journalRun": {"number": 1, "status": "Completed"}, "journalEntries": []}"#,
+        "line 1, column 27: journalRun.number: expected a string, found the number 1",
+    );
+    for (next, found) in [
+        ("-1", "the number -1"),
+        ("1.5", "the number 1.5"),
+        ("1e3", "the number 1e3"),
+        ("18446744073709551616", "the number 18446744073709551616"),
+        ("\"3\"", "the string `3`"),
+        ("true", "true"),
+        ("null", "null"),
+        ("[]", "an array"),
+        ("{}", "an object"),
+    ] {
+        let text = with_job(&format!(r#"{{"previous": "Completed", "next": {next}}}"#));
+        unusable(
+            "audit",
+            &text,
+            &format!(
+                "line 1, column {}: cancellationJob.next: expected a whole number of at least 0, found {found}",
+                column_of(&text, &format!(": {next}}}")) + 2
+            ),
+        );
+    }
+    let text = with_job(r#"{"previous": "x", "next": 0}"#);
+    unusable(
+        "audit",
+        &text,
+        &format!(
+            "line 1, column {}: cancellationJob.previous: expected one of `Pending`, `Error`, `Completed`, found `x`",
+            column_of(&text, "\"x\"")
+        ),
+    );
+    let text = with_job(r#"{"previous": "Completed", "next": 0, "done": 1}"#);
+    unusable(
+        "audit",
+        &text,
+        &format!(
+            "line 1, column {}: cancellationJob.done: unknown field `done`; expected `previous` or `next`",
+            column_of(&text, "\"done\"")
+        ),
+    );
+    // A missing field is placed at its object.
+    let text = with_job(r#"{"next": 0}"#);
+    unusable(
+        "audit",
+        &text,
+        &format!(
+            "line 1, column {}: cancellationJob: the field `previous` is missing",
+            column_of(&text, "{\"next\"")
+        ),
+    );
+    let text = format!("{{{RUN}, \"journalEntries\": [], \"caller\": {{}}}}");
+    unusable(
+        "cancel",
+        &text,
+        &format!(
+            "line 1, column {}: caller: the field `permissions` is missing",
+            column_of(&text, "{}")
+        ),
+    );
+    let text = format!("{{{RUN}, \"journalEntries\": [], \"caller\": {{\"permissions\": \"Cancel Journal Run\"}}}}");
+    unusable(
+        "cancel",
+        &text,
+        &format!(
+            "line 1, column {}: caller.permissions: expected an array, found the string `Cancel Journal Run`",
+            column_of(&text, "\"Cancel")
+        ),
+    );
+    let text = format!("{{{RUN}, \"journalEntries\": [], \"request\": {{\"headers\": []}}}}");
+    unusable(
+        "cancel",
+        &text,
+        &format!(
+            "line 1, column {}: request.headers: expected an object of header names and string values, found an array",
+            column_of(&text, "[]}") 
+        ),
+    );
+    let text = format!("{{{RUN}, \"journalEntries\": [], \"request\": {{\"jrNumber\": false}}}}");
+    unusable(
+        "cancel",
+        &text,
+        &format!(
+            "line 1, column {}: request.jrNumber: expected a string, found false",
+            column_of(&text, "false")
+        ),
+    );
+}
+
+/// The snapshot's own objects, and the run's document, must be objects: anything else is
+/// refused for what it is (serde would read an array as an object's fields in order).
+#[test]
+fn a_journal_run_or_caller_that_is_not_an_object_is_named_for_what_it_is() {
+    for (value, found) in [
+        ("1", "a number"),
+        ("\"x\"", "a string"),
+        ("[]", "an array"),
+        ("[\"JR-00000001\", \"Completed\"]", "an array"),
+        ("null", "null"),
+        ("true", "true"),
+        ("false", "false"),
+    ] {
+        unusable(
+            "audit",
+            &format!("{{\"journalRun\": {value}, \"journalEntries\": []}}"),
+            &format!("line 1, column 16: journalRun: expected an object, found {found}"),
+        );
+        for field in ["caller", "request"] {
+            let text = format!("{{{RUN}, \"journalEntries\": [], \"{field}\": {value}}}");
+            unusable(
+                "cancel",
+                &text,
+                &format!(
+                    "line 1, column {}: {field}: expected an object, found {found}",
+                    column_of(&text, &format!("\"{field}\": ")) + field.len() + 4
+                ),
+            );
+        }
+        let text = with_job(value);
+        unusable(
+            "audit",
+            &text,
+            &format!(
+                "line 1, column {}: cancellationJob: expected an object, found {found}",
+                column_of(&text, "\"cancellationJob\": ") + 19
+            ),
+        );
+    }
+}
+
+/// A page's fields are named in JSON's words too.
+#[test]
+fn a_pages_next_page_that_is_not_a_string() {
+    let page = temp_file(r#"{"journalEntries": [], "nextPage": 1}"#);
+    let path = page.path().to_string_lossy().into_owned();
+    journal_run()
+        .args([
+            "audit",
+            "--run",
+            &example("jr-00000075-run.json"),
+            "--entries",
+            &path,
+        ])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(format!(
+            "error: {path}: line 1, column 36: nextPage: expected a string, found the number 1\n"
+        ));
 }
 
 /// Invalid UTF-8 outside a string is reported as such, with its byte offset, whatever else was
@@ -632,6 +797,68 @@ fn invalid_utf8_outside_strings_is_refused_with_its_byte_offset() {
     );
 }
 
+/// Text of the input that a message quotes is clipped to 100 characters, then `…` and how many
+/// more there are: a message stays a line.
+#[test]
+fn text_quoted_from_the_input_is_clipped_to_100_characters() {
+    let long = "x".repeat(1_000_000);
+    let shown = format!("{}… (999900 more characters)", "x".repeat(100));
+    unusable(
+        "audit",
+        &format!("{{\"journalRun\": {{\"number\": \"JR-00000001\", \"status\": \"{long}\"}}, \"journalEntries\": []}}"),
+        &format!("journalRun.status: unknown journal run status `{shown}`; expected one of `Pending`, `Processing`, `Completed`, `Error`, `CancelInprogress`, `Cancelled`, `DeleteInprogress`"),
+    );
+    let text = format!("{{{RUN}, \"journalEntries\": [], \"{long}\": 1}}");
+    unusable(
+        "cancel",
+        &text,
+        &format!(
+            "line 1, column {}: unknown field `{shown}`; a snapshot has journalRun, journalEntries, caller, request, cancellationJob",
+            column_of(&text, "\"x")
+        ),
+    );
+    let text = format!("{{{RUN}, \"journalEntries\": [{{\"number\": \"JE-00000001\", \"status\": \"Created\", \"{long}\": 1, \"{long}\": 2}}]}}");
+    unusable(
+        "cancel",
+        &text,
+        &format!(
+            "line 1, column {}: journalEntries[0]: the key `{shown}` is given twice in this object",
+            column_of(&text, "1, \"x") + 3
+        ),
+    );
+    let text = format!(
+        "{{{RUN}, \"journalEntries\": [], \"request\": {{\"headers\": {{\"{long}\": 7}}}}}}"
+    );
+    unusable(
+        "cancel",
+        &text,
+        &format!(
+            "line 1, column {}: request.headers.{shown}: expected a string, found the number 7",
+            column_of(&text, "7")
+        ),
+    );
+    let text = with_job(&format!("{{\"previous\": \"{long}\", \"next\": 0}}"));
+    unusable(
+        "cancel",
+        &text,
+        &format!(
+            "line 1, column {}: cancellationJob.previous: expected one of `Pending`, `Error`, `Completed`, found `{shown}`",
+            column_of(&text, "\"x")
+        ),
+    );
+    let number = format!("JE-{}", "1".repeat(999_997));
+    let text = snapshot("Completed", &[(&number, "Created", "No")]);
+    unusable(
+        "audit",
+        &text,
+        &format!(
+            "line 1, column {}: journalEntries[0].number: `JE-{}… (999900 more characters)` is too large: the largest number is 18446744073709551615",
+            column_of(&text, "\"JE-"),
+            "1".repeat(97)
+        ),
+    );
+}
+
 /// A high surrogate's escape decides at the input's end as anywhere: the bytes there cannot
 /// start its low half.
 #[test]
@@ -655,5 +882,16 @@ fn a_lone_high_surrogate_at_the_inputs_end_is_an_unpaired_surrogate() {
         "audit",
         r#"{"journalRun":{"number":"JR-00000001","status":"Completed"},"journalEntries":[],"\ud800\udc"#,
         "line 1, column 91: the input ends inside a string",
+    );
+}
+
+/// Invisible and direction-changing characters of the input are escaped in messages, as
+/// control characters are.
+#[test]
+fn invisible_characters_of_the_input_are_escaped_in_messages() {
+    unusable(
+        "cancel",
+        &snapshot("Completed", &[("JE-00000001", "Can\u{200b}celled\u{2028}\u{61c}\u{feff}\u{2060}", "No")]),
+        "line 1, column 121: journalEntries[0].status: unknown journal entry status `Can\\u{200b}celled\\u{2028}\\u{61c}\\u{feff}\\u{2060}`; expected one of `Created`, `Cancelled`",
     );
 }

@@ -725,7 +725,7 @@ fn a_bad_line_of_a_history_is_named_by_its_line() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(format!(
-            "error: {path}: line 3, column 16: journalRun: expected a value"
+            "error: {path}: line 3, column 16: journalRun: expected an object, found a character that cannot start a JSON value"
         )));
 }
 

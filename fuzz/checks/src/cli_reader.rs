@@ -6,7 +6,8 @@
 //! input's entries so changed.
 //!
 //! The reference's rules are the tool's documented ones: RFC 8259 JSON (as serde_json reads
-//! it into a `Value`), no key twice in any object, the snapshot's fields only at the top.
+//! it into a `Value`), no key twice in any object, the snapshot's fields only at the top,
+//! each of them but `journalEntries` an object.
 //!
 //! The same bytes are also read from a file with two threads whenever the reader can split
 //! them (docs/DECISIONS.md, D-32, at any size): the verdict, the values, the places of the
@@ -90,6 +91,12 @@ fn field<T: serde::de::DeserializeOwned>(value: &Value) -> Option<T> {
     serde_json::from_value(value.clone()).ok()
 }
 
+/// `value` when it is an object: the snapshot's `journalRun`, `caller`, `request` and
+/// `cancellationJob` must be (serde_json would read an array as a struct's fields in order).
+fn object(value: &Value) -> Option<&Value> {
+    value.is_object().then_some(value)
+}
+
 /// The snapshot as serde_json reads the document whole; `None` when it must be refused. Also
 /// the document's entries as values.
 fn reference(data: &[u8]) -> Option<(Read, Vec<Value>)> {
@@ -105,7 +112,7 @@ fn reference(data: &[u8]) -> Option<(Read, Vec<Value>)> {
     if top.keys().any(|k| !known.contains(&k.as_str())) {
         return None;
     }
-    let run: GetJournalRunType = field(top.get("journalRun")?)?;
+    let run: GetJournalRunType = field(object(top.get("journalRun")?)?)?;
     let Value::Array(docs) = top.get("journalEntries")? else {
         return None;
     };
@@ -131,15 +138,17 @@ fn reference(data: &[u8]) -> Option<(Read, Vec<Value>)> {
     }
     let caller = match top.get("caller") {
         None => None,
-        Some(value) => Some(journal_run_cli::build::caller(&field::<CallerDoc>(value)?).ok()?),
+        Some(value) => {
+            Some(journal_run_cli::build::caller(&field::<CallerDoc>(object(value)?)?).ok()?)
+        }
     };
     let request = match top.get("request") {
         None => Request::default(),
-        Some(value) => field(value)?,
+        Some(value) => field(object(value)?)?,
     };
     let job = match top.get("cancellationJob") {
         None => None,
-        Some(value) => field::<JobDoc>(value).map(|j| Some((j.previous, j.next)))?,
+        Some(value) => field::<JobDoc>(object(value)?).map(|j| Some((j.previous, j.next)))?,
     };
     Some((
         Read {

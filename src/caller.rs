@@ -177,3 +177,48 @@ impl Caller {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::headers::OrgIds;
+
+    fn ids(names: &[String]) -> Vec<OrgId> {
+        names.iter().map(|n| OrgId::parse(n).unwrap()).collect()
+    }
+
+    proptest::proptest! {
+        /// A label is in the org scope when a scan of `Zuora-Org-Ids` finds it, or, without the
+        /// header, a scan of the caller's orgs: for lists with repeats, in any order.
+        #[test]
+        fn in_org_scope_agrees_with_a_scan(
+            header in proptest::option::of(proptest::collection::vec("[abc][ab]?", 1..20)),
+            accessible in proptest::option::of(proptest::collection::vec("[abc][ab]?", 0..20)),
+            labels in proptest::collection::vec("[abcd][ab]?", 0..20),
+        ) {
+            let header = header.map(|h| ids(&h));
+            let accessible = accessible.map(|a| ids(&a));
+            let caller = Caller {
+                orgs: accessible
+                    .clone()
+                    .map_or(OrgAccess::All, |a| OrgAccess::Only(a.into_iter().collect())),
+                ..Caller::superuser()
+            };
+            let scope = RequestScope {
+                entity: None,
+                orgs: header.as_ref().map(|h| {
+                    let text: Vec<&str> = h.iter().map(OrgId::as_str).collect();
+                    OrgIds::parse(&text.join(",")).unwrap()
+                }),
+            };
+            for label in ids(&labels) {
+                let scanned = match (&header, &accessible) {
+                    (Some(header), _) => header.contains(&label),
+                    (None, Some(accessible)) => accessible.contains(&label),
+                    (None, None) => true,
+                };
+                proptest::prop_assert_eq!(caller.in_org_scope(&scope, &label), scanned, "{}", label);
+            }
+        }
+    }
+}

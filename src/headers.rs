@@ -332,9 +332,32 @@ identifier_type!(
 /// - At least one item; every item is a valid [`OrgId`]. Spaces and tabs around an item are
 ///   not part of it; an empty item (`a,,b`, a trailing comma) is an error.
 /// - Items keep the order they were given in; a repeated id is kept (it changes no scope).
-#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// [`contains`](Self::contains) is O(log n): an index of the distinct ids, sorted, is built
+/// once when the value is made, so that checking n labels against n ids is O(n log n).
+/// Equality and hashing are those of the items (the index follows from them).
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct OrgIds(Vec<OrgId>);
+pub struct OrgIds {
+    /// The ids, in the order given, repeats kept.
+    items: Vec<OrgId>,
+    /// The distinct ids, sorted: the index [`contains`](Self::contains) searches.
+    sorted: Box<[OrgId]>,
+}
+
+impl PartialEq for OrgIds {
+    fn eq(&self, other: &Self) -> bool {
+        self.items == other.items
+    }
+}
+
+impl Eq for OrgIds {}
+
+impl core::hash::Hash for OrgIds {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.items.hash(state);
+    }
+}
 
 impl OrgIds {
     /// Validates a `Zuora-Org-Ids` value.
@@ -350,19 +373,30 @@ impl OrgIds {
                 Identifier::parse(OrgId::HEADER, item, raw.trim_matches([' ', '\t'])).map(OrgId)
             })
             .collect::<Result<Vec<_>, _>>()
-            .map(Self)
+            .map(Self::from_items)
+    }
+
+    /// The value holding `items` (valid ids, at least one), with its index: O(n log n).
+    fn from_items(items: Vec<OrgId>) -> Self {
+        let mut sorted = items.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        Self {
+            items,
+            sorted: sorted.into_boxed_slice(),
+        }
     }
 
     /// The ids, in the order given.
     #[must_use]
     pub fn as_slice(&self) -> &[OrgId] {
-        &self.0
+        &self.items
     }
 
-    /// Whether `org` is one of the ids.
+    /// Whether `org` is one of the ids. O(log n) in the distinct ids.
     #[must_use]
     pub fn contains(&self, org: &OrgId) -> bool {
-        self.0.contains(org)
+        self.sorted.binary_search(org).is_ok()
     }
 }
 
@@ -372,13 +406,15 @@ impl<'a> arbitrary::Arbitrary<'a> for OrgIds {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
         let first: OrgId = u.arbitrary()?;
         let rest: Vec<OrgId> = u.arbitrary()?;
-        Ok(Self(core::iter::once(first).chain(rest).collect()))
+        Ok(Self::from_items(
+            core::iter::once(first).chain(rest).collect(),
+        ))
     }
 }
 
 impl fmt::Display for OrgIds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, org) in self.0.iter().enumerate() {
+        for (i, org) in self.items.iter().enumerate() {
             if i > 0 {
                 f.write_str(",")?;
             }
@@ -390,7 +426,7 @@ impl fmt::Display for OrgIds {
 
 impl fmt::Debug for OrgIds {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(&self.0).finish()
+        f.debug_list().entries(&self.items).finish()
     }
 }
 
@@ -499,6 +535,88 @@ mod tests {
                 why: CharacterFault::Control
             }
         );
+    }
+
+    /// An id from a pool of 20, so that generated lists repeat ids and a probe from the pool
+    /// is sometimes in a list and sometimes not.
+    fn pooled_id() -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::string::string_regex("[ab0.][ab0.]?").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Every id of the pool, in an order unrelated to the ids' own.
+    fn pool() -> Vec<OrgId> {
+        let mut pool = Vec::new();
+        for first in ["0", "b", ".", "a"] {
+            for second in ["", "a", ".", "0", "b"] {
+                pool.push(OrgId::parse(&format!("{first}{second}")).unwrap());
+            }
+        }
+        pool
+    }
+
+    fn hash_of(value: &OrgIds) -> u64 {
+        use core::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        value.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    proptest::proptest! {
+        /// `contains` answers as a scan of the list does, for lists with repeats in any
+        /// order: true for each item, false for any other id.
+        #[test]
+        fn contains_agrees_with_a_scan_of_the_items(
+            items in proptest::collection::vec(pooled_id(), 1..30),
+        ) {
+            let ids = OrgIds::parse(&items.join(",")).unwrap();
+            let scanned: Vec<&str> = ids.as_slice().iter().map(OrgId::as_str).collect();
+            proptest::prop_assert_eq!(&scanned, &items);
+            for probe in pool() {
+                let listed = items.iter().any(|item| item == probe.as_str());
+                proptest::prop_assert_eq!(ids.contains(&probe), listed, "{}", probe);
+            }
+            // The index: the distinct ids, strictly ascending.
+            proptest::prop_assert!(ids.sorted.windows(2).all(|pair| pair[0] < pair[1]));
+            let distinct: std::collections::BTreeSet<&OrgId> = ids.as_slice().iter().collect();
+            proptest::prop_assert!(ids.sorted.iter().eq(distinct));
+        }
+
+        /// The text, serde's form, equality and hashing are those of the items, in order and
+        /// with repeats: the index changes none of them.
+        #[test]
+        fn text_equality_and_hash_are_the_items(
+            items in proptest::collection::vec(pooled_id(), 1..12),
+            other in proptest::collection::vec(pooled_id(), 1..12),
+        ) {
+            let ids = OrgIds::parse(&items.join(" ,\t")).unwrap();
+            proptest::prop_assert_eq!(ids.to_string(), items.join(","));
+            proptest::prop_assert_eq!(OrgIds::parse(&ids.to_string()), Ok(ids.clone()));
+            let json = serde_json::to_string(&ids).unwrap();
+            proptest::prop_assert_eq!(&json, &format!("\"{}\"", items.join(",")));
+            let back: OrgIds = serde_json::from_str(&json).unwrap();
+            proptest::prop_assert_eq!(&back, &ids);
+            proptest::prop_assert_eq!(hash_of(&back), hash_of(&ids));
+            let others = OrgIds::parse(&other.join(",")).unwrap();
+            proptest::prop_assert_eq!(others == ids, other == items);
+            if other == items {
+                proptest::prop_assert_eq!(hash_of(&others), hash_of(&ids));
+            }
+        }
+    }
+
+    #[test]
+    fn an_id_not_listed_is_not_contained() {
+        let ids = OrgIds::parse("org-5,org-2,org-5,org-8").unwrap();
+        for listed in ["org-2", "org-5", "org-8"] {
+            assert!(ids.contains(&OrgId::parse(listed).unwrap()), "{listed}");
+        }
+        // Before the first, between two, after the last, a prefix, a longer id, another case.
+        for absent in ["org-1", "org-3", "org-9", "org", "org-55", "ORG-5"] {
+            assert!(!ids.contains(&OrgId::parse(absent).unwrap()), "{absent}");
+        }
+        // Two lists with the same ids in another order, or without the repeat, are not equal.
+        assert_ne!(ids, OrgIds::parse("org-2,org-5,org-8").unwrap());
+        assert_ne!(ids, OrgIds::parse("org-5,org-2,org-8,org-5").unwrap());
     }
 
     #[test]

@@ -296,9 +296,19 @@ fn arbitrary_values_are_valid() {
     for id in &track_ids {
         assert_eq!(TrackId::parse(id.as_str()).as_ref(), Ok(id));
     }
+    let absent = OrgId::parse("not-generated").unwrap();
     for ids in arbitrary_values::<OrgIds>(500) {
         assert!(!ids.as_slice().is_empty());
         assert_eq!(OrgIds::parse(&ids.to_string()), Ok(ids.clone()));
+        // Built directly, the value has the index `contains` searches.
+        for id in ids.as_slice() {
+            assert!(ids.contains(id), "{id} in {ids}");
+        }
+        assert_eq!(
+            ids.contains(&absent),
+            ids.as_slice().contains(&absent),
+            "{ids}"
+        );
     }
     // Small numbers often, so that a fuzz input's numbers meet; any number too.
     let numbers: Vec<JournalRunNumber> = arbitrary_values(500);

@@ -5,6 +5,7 @@
 //! request and process ids are derived from a hash of the input and the arguments, so the
 //! same input always gives the same output.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -48,22 +49,30 @@ struct Request {
     assumed_authorization: bool,
 }
 
+/// A header name as names are compared: without surrounding whitespace, ASCII case folded.
+fn header_key(name: &str) -> String {
+    name.trim().to_ascii_lowercase()
+}
+
+/// The snapshot's headers without those `given` names, then the `given` ones. O((n + m) log m)
+/// for n headers in the snapshot and m given.
+fn merged_headers(
+    snapshot: &[(String, String)],
+    given: &[(String, String)],
+) -> Vec<(String, String)> {
+    let replaced: BTreeSet<String> = given.iter().map(|(name, _)| header_key(name)).collect();
+    snapshot
+        .iter()
+        .filter(|(name, _)| !replaced.contains(&header_key(name)))
+        .chain(given)
+        .cloned()
+        .collect()
+}
+
 /// The snapshot's headers, with each header `--header` names replaced by the `--header`
 /// values, and an `Authorization` header when none is given.
 fn request(cancel: &Cancel, loaded: &Loaded) -> Request {
-    let mut headers: Vec<(String, String)> = loaded
-        .request
-        .headers
-        .iter()
-        .filter(|(name, _)| {
-            !cancel
-                .headers
-                .iter()
-                .any(|(given, _)| given.trim().eq_ignore_ascii_case(name.trim()))
-        })
-        .cloned()
-        .collect();
-    headers.extend(cancel.headers.iter().cloned());
+    let mut headers = merged_headers(&loaded.request.headers, &cancel.headers);
     let assumed_authorization = !headers
         .iter()
         .any(|(name, _)| name.trim().eq_ignore_ascii_case(AUTHORIZATION));
@@ -666,6 +675,59 @@ mod tests {
                 map.serialize_entry("reason", reason)?;
             }
             map.end()
+        }
+    }
+
+    /// The rule `merged_headers` keeps, as one scan per header: a snapshot header stays unless
+    /// a given header has its name (surrounding whitespace and ASCII case aside).
+    fn merged_by_scanning(
+        snapshot: &[(String, String)],
+        given: &[(String, String)],
+    ) -> Vec<(String, String)> {
+        snapshot
+            .iter()
+            .filter(|(name, _)| {
+                !given
+                    .iter()
+                    .any(|(other, _)| other.trim().eq_ignore_ascii_case(name.trim()))
+            })
+            .chain(given)
+            .cloned()
+            .collect()
+    }
+
+    fn pairs(names: &[&str]) -> Vec<(String, String)> {
+        names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| ((*name).to_owned(), i.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn given_headers_replace_those_of_the_same_name_only() {
+        let snapshot = pairs(&["Zuora-Track-Id", " Accept ", "X-A", "x-a", "Ä-b", "X-B"]);
+        let given = pairs(&["zuora-track-id", "x-A\t", "ä-B"]);
+        let merged = merged_headers(&snapshot, &given);
+        let names: Vec<&str> = merged.iter().map(|(name, _)| name.as_str()).collect();
+        // `ä` and `Ä` are not ASCII: they are different names, as in `eq_ignore_ascii_case`.
+        assert_eq!(
+            names,
+            [" Accept ", "Ä-b", "X-B", "zuora-track-id", "x-A\t", "ä-B"]
+        );
+        assert_eq!(merged, merged_by_scanning(&snapshot, &given));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn merged_headers_are_those_of_a_scan(
+            snapshot in proptest::collection::vec(("[ \\t]?[aAbBäÄ-]{0,3}[ \\t]?", "[a-z]{0,2}"), 0..12),
+            given in proptest::collection::vec(("[ \\t]?[aAbBäÄ-]{0,3}[ \\t]?", "[a-z]{0,2}"), 0..6),
+        ) {
+            proptest::prop_assert_eq!(
+                merged_headers(&snapshot, &given),
+                merged_by_scanning(&snapshot, &given)
+            );
         }
     }
 

@@ -266,23 +266,18 @@ fn path_of(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut out = String::new();
     for segment in path {
-        match segment {
+        let key = match segment {
             Segment::Seq { index } => {
                 let _ = write!(out, "[{index}]");
+                continue;
             }
-            Segment::Map { key } | Segment::Enum { variant: key } => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(&clip(key));
-            }
-            Segment::Unknown => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push('?');
-            }
+            Segment::Map { key } | Segment::Enum { variant: key } => clip(key),
+            Segment::Unknown => Cow::Borrowed("?"),
+        };
+        if !out.is_empty() {
+            out.push('.');
         }
+        out.push_str(&key);
     }
     out
 }
@@ -709,6 +704,61 @@ mod tests {
     enum Kind {
         Pending,
         Error,
+    }
+
+    /// The names of serde's own visitors that no type of this tool reaches through a message
+    /// (they are there for any type a later field may have): each is JSON's word, and a text
+    /// that is no Rust name is kept as it is.
+    #[test]
+    fn json_words_translates_every_name_serde_gives_its_visitors() {
+        let cases = [
+            ("option", "a value or null"),
+            ("a borrowed string", "a string"),
+            ("path string", "a string"),
+            ("a borrowed byte array", "a string"),
+            ("field identifier", "a string"),
+            ("variant identifier", "a string"),
+            ("unit value", "null"),
+            ("sequence", "an array"),
+            ("map", "an object"),
+            ("struct Caller", "an object"),
+            ("tuple struct Pair", "an array"),
+            ("tuple variant Kind::Pair", "an array"),
+            ("unit struct Nothing", "null"),
+            ("unit variant Kind::None", "null"),
+            ("enum Kind", "a string"),
+            ("a journal entry number", "a journal entry number"),
+        ];
+        for (rust, json) in cases {
+            assert_eq!(json_words(rust), json, "{rust}");
+        }
+    }
+
+    /// A value that is not an object is read from its text, and refused for what it is, even
+    /// when it is handed over with members (a walker's, of no object).
+    #[test]
+    fn a_value_that_is_no_object_is_refused_as_what_it_is_whatever_its_members() {
+        let refused = read::<Plain>(b"7", 40, Some(&[])).err();
+        assert_eq!(
+            refused.map(|f| (f.path, f.message, f.offset)),
+            Some((
+                String::new(),
+                "expected an object, found the number 7".to_owned(),
+                40
+            ))
+        );
+    }
+
+    /// A field's path: keys joined by dots, indices in brackets, a key from the input clipped.
+    #[test]
+    fn a_fields_path_joins_keys_with_dots_and_clips_them() {
+        let long = "k".repeat(150);
+        let text = format!(r#"{{"a": {{"{long}": [0, {{"count": -1, "kind": "Error"}}]}}}}"#);
+        let (path, _) = fault::<BTreeMap<String, BTreeMap<String, (u64, Plain)>>>(&text);
+        assert_eq!(
+            path,
+            format!("a.{}… (50 more characters)[1].count", "k".repeat(100))
+        );
     }
 
     /// serde's visitors of Rust's types name them in Rust's words (`u8`, `a boolean`, `a

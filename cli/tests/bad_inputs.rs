@@ -59,6 +59,24 @@ fn bad_json_is_named_by_line_and_column() {
     );
 }
 
+/// A comma missing between the members of an object the tool opens, or between the items of
+/// an array it opens, names the bracket that could have closed it.
+#[test]
+fn a_missing_comma_names_the_bracket_that_could_close() {
+    unusable(
+        "audit",
+        &format!("{{{RUN} \"journalEntries\": []}}"),
+        "line 1, column 65: expected `,` or `}`",
+    );
+    unusable(
+        "audit",
+        &format!(
+            "{{{RUN}, \"journalEntries\": [{{\"number\": \"JE-00000001\", \"status\": \"Created\"}} {{}}]}}"
+        ),
+        "line 1, column 132: journalEntries: expected `,` or `]`",
+    );
+}
+
 #[test]
 fn a_trailing_comma() {
     unusable(

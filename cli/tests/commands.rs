@@ -555,6 +555,24 @@ fn a_history_of_legal_transitions_is_clean() {
     assert_eq!(out["snapshots"][1]["line"], 3);
 }
 
+/// The last snapshot of a history may end the input without a newline, or with blanks.
+#[test]
+fn a_historys_last_line_may_end_without_a_newline() {
+    for end in ["", " \t", "\r\n"] {
+        let one = line("Completed", &[("JE-00000001", "Created", "No")]);
+        let two = line("Completed", &[("JE-00000001", "Cancelled", "No")]);
+        let file = temp_file(&format!("{one}\n{two}{end}"));
+        let path = file.path().to_string_lossy().into_owned();
+        let (code, out) = run_json(&["audit", "--history", &path, "--json"]);
+        assert_eq!(code, 0, "{end:?}: {out}");
+        assert_eq!(
+            out["snapshots"].as_array().map(Vec::len),
+            Some(2),
+            "{end:?}"
+        );
+    }
+}
+
 /// A history is JSON Lines: a snapshot written over several lines is refused where it starts,
 /// with the line it goes on to, rather than read as one line.
 #[test]

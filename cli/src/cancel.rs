@@ -49,9 +49,15 @@ struct Request {
     assumed_authorization: bool,
 }
 
-/// A header name as names are compared: without surrounding whitespace, ASCII case folded.
+/// A header name as names are compared: without the spaces and tabs around it, ASCII case
+/// folded, as the library's request handler finds a header. The one place the tool says it.
 fn header_key(name: &str) -> String {
-    name.trim().to_ascii_lowercase()
+    name.trim_matches([' ', '\t']).to_ascii_lowercase()
+}
+
+/// Whether `name` is the `Authorization` header's.
+fn is_authorization(name: &str) -> bool {
+    header_key(name) == AUTHORIZATION.to_ascii_lowercase()
 }
 
 /// The snapshot's headers without those `given` names, then the `given` ones. O((n + m) log m)
@@ -73,9 +79,7 @@ fn merged_headers(
 /// values, and an `Authorization` header when none is given.
 fn request(cancel: &Cancel, loaded: &Loaded) -> Request {
     let mut headers = merged_headers(&loaded.request.headers, &cancel.headers);
-    let assumed_authorization = !headers
-        .iter()
-        .any(|(name, _)| name.trim().eq_ignore_ascii_case(AUTHORIZATION));
+    let assumed_authorization = !headers.iter().any(|(name, _)| is_authorization(name));
     if assumed_authorization {
         headers.push((AUTHORIZATION.to_owned(), ASSUMED_AUTHORIZATION.to_owned()));
     }
@@ -235,10 +239,10 @@ pub fn run(cancel: &Cancel) -> Result<u8, Failure> {
 
     // The second pass's files are checked before anything is written.
     let readers = match &loaded.plan {
-        Some(plan) if cancel.json => plan.check(&progress).map_err(|mut e| {
-            e.message.push_str("; nothing was written");
-            e
-        })?,
+        Some(plan) if cancel.json => match plan.check(&progress) {
+            Ok(readers) => readers,
+            Err(e) => return Err(taken_back(Failure::Input(e), false, None)),
+        },
         _ => Vec::new(),
     };
     let (stdout, take_back) = crate::behind::stdout();
@@ -262,17 +266,22 @@ pub fn run(cancel: &Cancel) -> Result<u8, Failure> {
     match failed {
         None => Ok(code),
         Some((Failure::Output(e), _)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(code),
-        Some((e, handed)) => Err(taken_back(e, handed, take_back)),
+        Some((e, handed)) => Err(taken_back(e, handed, Some(take_back))),
     }
 }
 
-/// A failure after the output began (the input changed during the copy, the output could not
-/// be written): the output is taken back where it can be, and the input's fault says what
-/// became of it (docs/DECISIONS.md, D-34).
-fn taken_back(mut failure: Failure, handed: bool, take_back: crate::behind::TakeBack) -> Failure {
+/// A failure of `cancel` once its input is read (a file that changed before or during the
+/// copy, an output that could not be written): the output, if any was handed over, is taken
+/// back where it can be, and the input's fault says what became of it (docs/DECISIONS.md,
+/// D-34).
+fn taken_back(
+    mut failure: Failure,
+    handed: bool,
+    take_back: Option<crate::behind::TakeBack>,
+) -> Failure {
     let note = if !handed {
         "; nothing was written"
-    } else if take_back.take_back() {
+    } else if take_back.is_some_and(crate::behind::TakeBack::take_back) {
         "; what was written to the output was taken back"
     } else {
         "; the output written before it is incomplete"
@@ -519,7 +528,7 @@ fn human(
         ],
     );
     for (name, value) in &request.headers {
-        let shown = if name.trim().eq_ignore_ascii_case(AUTHORIZATION) {
+        let shown = if is_authorization(name) {
             if request.assumed_authorization {
                 "Bearer … (assumed: the request gives none)".to_owned()
             } else {
@@ -679,7 +688,7 @@ mod tests {
     }
 
     /// The rule `merged_headers` keeps, as one scan per header: a snapshot header stays unless
-    /// a given header has its name (surrounding whitespace and ASCII case aside).
+    /// a given header has its name (surrounding spaces and tabs, and ASCII case, aside).
     fn merged_by_scanning(
         snapshot: &[(String, String)],
         given: &[(String, String)],
@@ -687,9 +696,11 @@ mod tests {
         snapshot
             .iter()
             .filter(|(name, _)| {
-                !given
-                    .iter()
-                    .any(|(other, _)| other.trim().eq_ignore_ascii_case(name.trim()))
+                !given.iter().any(|(other, _)| {
+                    other
+                        .trim_matches([' ', '\t'])
+                        .eq_ignore_ascii_case(name.trim_matches([' ', '\t']))
+                })
             })
             .chain(given)
             .cloned()

@@ -26,6 +26,16 @@ fn unusable(command: &str, content: &str, expected: &str) {
 
 const RUN: &str = r#""journalRun": {"number": "JR-00000001", "status": "Completed"}"#;
 
+/// `audit` of the example run JR-00000075 with these pages of entries.
+fn audit_pages(pages: &[&str]) -> assert_cmd::Command {
+    let mut command = journal_run();
+    command.args(["audit", "--run", &example("jr-00000075-run.json")]);
+    for page in pages {
+        command.args(["--entries", page]);
+    }
+    command
+}
+
 #[test]
 fn a_missing_file() {
     journal_run()
@@ -567,16 +577,7 @@ fn a_fault_in_the_second_page_names_the_entry_in_that_page() {
     let broken = format!("{}\"status\": \"Creatd\"{}", &page[..at], &page[at + 19..]);
     let file = temp_file(&broken);
     let path = file.path().to_string_lossy().into_owned();
-    journal_run()
-        .args([
-            "audit",
-            "--run",
-            &example("jr-00000075-run.json"),
-            "--entries",
-            &example("jr-00000075-entries-page-1.json"),
-            "--entries",
-            &path,
-        ])
+    audit_pages(&[&example("jr-00000075-entries-page-1.json"), &path])
         .assert()
         .code(2)
         .stderr(predicate::str::contains(format!(
@@ -738,14 +739,7 @@ fn a_journal_run_or_caller_that_is_not_an_object_is_named_for_what_it_is() {
 fn a_pages_next_page_that_is_not_a_string() {
     let page = temp_file(r#"{"journalEntries": [], "nextPage": 1}"#);
     let path = page.path().to_string_lossy().into_owned();
-    journal_run()
-        .args([
-            "audit",
-            "--run",
-            &example("jr-00000075-run.json"),
-            "--entries",
-            &path,
-        ])
+    audit_pages(&[&path])
         .assert()
         .code(2)
         .stdout("")

@@ -262,7 +262,7 @@ fn lookup_entity(
 }
 
 /// Reads a request body: `Content-Encoding` by the library's rule, the size limit, gzip.
-async fn read_body(app: &App, headers: &HeaderMap, body: Body) -> Result<Bytes, Error> {
+pub(crate) async fn read_body(app: &App, headers: &HeaderMap, body: Body) -> Result<Bytes, Error> {
     let encoding = ContentEncoding::parse(header(headers, CONTENT_ENCODING))?;
     let limit = app.config.max_body_bytes;
     let too_large = || Error::from(RequestError::BodyTooLarge { limit });

@@ -34,7 +34,8 @@ fn form(body: &[u8]) -> Vec<(String, String)> {
     url_decode_pairs(body)
 }
 
-fn url_decode_pairs(body: &[u8]) -> Vec<(String, String)> {
+/// The name and value pairs of a form or a query string, percent-decoded (`+` is a space).
+pub(crate) fn url_decode_pairs(body: &[u8]) -> Vec<(String, String)> {
     body.split(|&b| b == b'&')
         .filter(|p| !p.is_empty())
         .map(|pair| {

@@ -381,6 +381,11 @@ fn the_other_request_faults_have_their_categories() {
             ErrorCategory::InvalidValue,
             "the request body is larger than 1024 bytes",
         ),
+        (
+            RequestError::BodyIncomplete { received: 20 },
+            ErrorCategory::MalformedRequest,
+            "the request body did not arrive whole: 20 bytes came before its connection ended or stalled",
+        ),
     ];
     for (error, expected, message) in cases {
         let error = Error::from(error);

@@ -246,6 +246,10 @@ fn the_category_of_every_error_is_documented_as_the_code_maps_it() {
             RequestError::BodyTooLarge { limit: 1 }.into(),
         ),
         (
+            "Request(BodyIncomplete)",
+            RequestError::BodyIncomplete { received: 20 }.into(),
+        ),
+        (
             "Request(Authorization(InvalidToken))",
             RequestError::Authorization(AuthorizationError::InvalidToken).into(),
         ),

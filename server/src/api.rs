@@ -261,28 +261,60 @@ fn lookup_entity(
         .cloned()
 }
 
-/// Reads a request body: `Content-Encoding` by the library's rule, the size limit, gzip.
-pub(crate) async fn read_body(app: &App, headers: &HeaderMap, body: Body) -> Result<Bytes, Error> {
+/// How long a request's body may take to arrive, from the end of its headers.
+pub const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Reads a request body: `Content-Encoding` by the library's rule, the size limit, gzip (a
+/// series of members, RFC 1952). A body whose connection ends before it arrived whole, or
+/// that takes longer than [`BODY_DEADLINE`], is `BodyIncomplete`, not too large: nothing is
+/// kept of it (D-38).
+pub(crate) async fn read_body(
+    app: &App,
+    headers: &HeaderMap,
+    mut body: Body,
+) -> Result<Bytes, Error> {
     let encoding = ContentEncoding::parse(header(headers, CONTENT_ENCODING))?;
     let limit = app.config.max_body_bytes;
     let too_large = || Error::from(RequestError::BodyTooLarge { limit });
-    let bytes = http_body_util::Limited::new(body, limit)
-        .collect()
-        .await
-        .map_err(|_| too_large())?
-        .to_bytes();
+    let mut bytes = Vec::new();
+    let read = tokio::time::timeout(BODY_DEADLINE, async {
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                return Ok(false);
+            };
+            if let Ok(data) = frame.into_data() {
+                if data.len() > limit.saturating_sub(bytes.len()) {
+                    return Err(too_large());
+                }
+                bytes.extend_from_slice(&data);
+            }
+        }
+        Ok(true)
+    })
+    .await;
+    match read {
+        Ok(Ok(true)) => {}
+        Ok(Err(too_large)) => return Err(too_large),
+        // (The connection ended, or the deadline passed.)
+        Ok(Ok(false)) | Err(_) => {
+            return Err(RequestError::BodyIncomplete {
+                received: bytes.len(),
+            }
+            .into())
+        }
+    }
     match encoding {
-        ContentEncoding::Identity => Ok(bytes),
+        ContentEncoding::Identity => Ok(Bytes::from(bytes)),
         ContentEncoding::Gzip => {
             let mut out = Vec::new();
-            let read = flate2::read::GzDecoder::new(&bytes[..])
-                .take(limit as u64 + 1)
+            let read = flate2::read::MultiGzDecoder::new(&bytes[..])
+                .take(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1))
                 .read_to_end(&mut out);
             match read {
                 Ok(n) if n > limit => Err(too_large()),
                 Ok(_) => Ok(Bytes::from(out)),
                 Err(e) => Err(BodyError::MalformedJson {
-                    detail: format!("the gzipped body cannot be inflated: {e}"),
+                    detail: format!("the gzipped body cannot be inflated: {}", inflate_fault(&e)),
                 }
                 .into()),
             }
@@ -290,13 +322,30 @@ pub(crate) async fn read_body(app: &App, headers: &HeaderMap, body: Body) -> Res
     }
 }
 
-/// Reads a JSON body into the library's value: a syntax error is category 90.
+/// Why a gzipped body cannot be inflated, in words of the format (not the decoder's).
+fn inflate_fault(error: &std::io::Error) -> &'static str {
+    match error.kind() {
+        std::io::ErrorKind::UnexpectedEof => "it ends inside a member",
+        _ => "it is not gzip data (RFC 1952)",
+    }
+}
+
+/// Reads a JSON body into the library's value: a syntax error is category 90, said with its
+/// line and column in JSON's words (never the JSON library's own).
 fn json_value(bytes: &[u8]) -> Result<Value, Error> {
     serde_json::from_slice(bytes).map_err(|e| {
-        BodyError::MalformedJson {
-            detail: e.to_string(),
-        }
-        .into()
+        let (line, column) = (e.line(), e.column());
+        let detail = match e.classify() {
+            serde_json::error::Category::Eof => {
+                format!("it ends at line {line}, column {column}, before its value does")
+            }
+            serde_json::error::Category::Syntax
+            | serde_json::error::Category::Data
+            | serde_json::error::Category::Io => {
+                format!("the fault is at line {line}, column {column}")
+            }
+        };
+        BodyError::MalformedJson { detail }.into()
     })
 }
 
@@ -595,13 +644,9 @@ pub const DEFAULT_PAGE_SIZE: usize = 8;
 fn paging(query: Option<&str>) -> Result<(usize, usize), Error> {
     let mut page = 1;
     let mut size = DEFAULT_PAGE_SIZE;
-    for pair in query
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-    {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let (name, slot, max) = match name {
+    // (Names and values percent-decoded: `pageSize=%31%30` is `pageSize=10`, RFC 3986.)
+    for (name, value) in crate::oauth::url_decode_pairs(query.unwrap_or_default().as_bytes()) {
+        let (name, slot, max) = match name.as_str() {
             "page" => ("page", &mut page, usize::MAX),
             "pageSize" => ("pageSize", &mut size, MAX_PAGE_SIZE),
             _ => continue,
@@ -711,8 +756,16 @@ pub async fn create_run(State(app): State<Arc<App>>, headers: HeaderMap, body: B
         Ok(key) => key,
         Err(answer) => return answer,
     };
-    let saved = |answer: &Answer| saved_answer(key.as_deref(), &client_id, CREATE_RUN_PATH, answer);
-    let (answer, done) = create(&app, &headers, body, &head, &ids, request.caller, &saved).await;
+    let body = read_body(&app, &headers, body).await;
+    if let Err(error) = &body {
+        if matches!(error, Error::Request(RequestError::BodyIncomplete { .. })) {
+            // A request that never arrived whole leaves nothing, its key free (D-38).
+            return reject(&app, error, &head, &ids);
+        }
+    }
+    let key_text = key.as_ref().map(|key| key.key.as_str());
+    let saved = |answer: &Answer| saved_answer(key_text, &client_id, CREATE_RUN_PATH, answer);
+    let (answer, done) = create(&app, body, &head, &ids, request.caller, &saved).await;
     let saved = saved(&answer);
     let done = done.or_else(|| {
         saved
@@ -726,8 +779,8 @@ pub async fn create_run(State(app): State<Arc<App>>, headers: HeaderMap, body: B
     }
     // Only once it is durable is the answer replayed to a retry with the same key (until
     // then a retry gets 409).
-    if let Some(saved) = saved {
-        app.end_idempotent(saved);
+    if let (Some(saved), Some(key)) = (saved, key) {
+        key.end(saved);
     }
     answer
 }
@@ -742,17 +795,43 @@ fn client_id(app: &App, client: usize) -> String {
         .unwrap_or_default()
 }
 
+/// An `Idempotency-Key` in progress: freed when dropped before its answer is saved (a body
+/// that never arrived whole, a handler dropped with its connection), so that a retry with the
+/// key is carried out, not refused with 409 (D-38).
+struct KeyInProgress<'a> {
+    app: &'a App,
+    client: String,
+    key: String,
+    saved: bool,
+}
+
+impl KeyInProgress<'_> {
+    /// The request's answer is durable: it is replayed to a retry with the key.
+    fn end(mut self, answer: SavedAnswer) {
+        self.app.end_idempotent(answer);
+        self.saved = true;
+    }
+}
+
+impl Drop for KeyInProgress<'_> {
+    fn drop(&mut self) {
+        if !self.saved {
+            self.app.abandon_idempotent(&self.client, &self.key);
+        }
+    }
+}
+
 /// A POST's `Idempotency-Key`: `Ok(None)` without one, `Ok(Some(key))` to carry the request
 /// out (it is then in progress), `Err(answer)` for a saved answer to replay, a conflict (409,
 /// 422) or a key of the wrong length.
-fn begin_key<P>(
-    app: &App,
+fn begin_key<'a, P>(
+    app: &'a App,
     headers: &HeaderMap,
     head: &Head<P>,
     ids: &(RequestId, ProcessId),
     client_id: &str,
     path: &str,
-) -> Result<Option<String>, Answer> {
+) -> Result<Option<KeyInProgress<'a>>, Answer> {
     let Some(key) = header(headers, IDEMPOTENCY_KEY) else {
         return Ok(None);
     };
@@ -763,7 +842,12 @@ fn begin_key<P>(
         return Err(failure(app, None, category, message, head, ids));
     }
     match app.begin_idempotent(client_id, key, "POST", path) {
-        Ok(None) => Ok(Some(key.to_owned())),
+        Ok(None) => Ok(Some(KeyInProgress {
+            app,
+            client: client_id.to_owned(),
+            key: key.to_owned(),
+            saved: false,
+        })),
         Ok(Some(saved)) => Err(replay(saved, head.gzip_accepted())),
         Err(status) => Err(idempotency_conflict(app, status, head, ids)),
     }
@@ -864,8 +948,7 @@ fn idempotency_conflict<P>(
 /// committed, in one transaction submitted under the tenant's lock.
 async fn create(
     app: &App,
-    headers: &HeaderMap,
-    body: Body,
+    body: Result<Bytes, Error>,
     head: &Head<()>,
     ids: &(RequestId, ProcessId),
     client: usize,
@@ -875,8 +958,7 @@ async fn create(
         Ok(request) => request,
         Err(error) => return (reject(app, error, head, ids), None),
     };
-    let body = match read_body(app, headers, body)
-        .await
+    let body = match body
         .and_then(|bytes| json_value(&bytes))
         .and_then(|value| CreateJournalRunRequest::from_value(&value).map_err(Error::from))
     {
@@ -968,7 +1050,10 @@ fn resolve_orgs(
                     .ok_or_else(|| {
                         BodyError::InvalidValue {
                             field: format!("organizationLabels[{i}].organizationName"),
-                            reason: format!("no org of the tenant is named {name:?}"),
+                            reason: format!(
+                                "no org of the tenant is named `{}`",
+                                journal_run::clip(name)
+                            ),
                         }
                         .into()
                     }),
@@ -1035,17 +1120,20 @@ pub async fn create_entry(State(app): State<Arc<App>>, headers: HeaderMap) -> An
         operation: "POST /v1/journal-entries (creating a summary journal entry)".to_owned(),
     });
     let answer = reject(&app, &error, &head, &ids);
-    if let Some(saved) = saved_answer(key.as_deref(), &client_id, CREATE_ENTRY_PATH, &answer) {
-        if app
-            .store
-            .submit(vec![Write::Answer(saved.clone())])
-            .1
-            .await
-            .is_err()
-        {
-            return reject(&app, &stopped(), &head, &ids);
+    if let Some(key) = key {
+        let saved = saved_answer(Some(&key.key), &client_id, CREATE_ENTRY_PATH, &answer);
+        if let Some(saved) = saved {
+            if app
+                .store
+                .submit(vec![Write::Answer(saved.clone())])
+                .1
+                .await
+                .is_err()
+            {
+                return reject(&app, &stopped(), &head, &ids);
+            }
+            key.end(saved);
         }
-        app.end_idempotent(saved);
     }
     answer
 }

@@ -246,6 +246,16 @@ impl App {
         );
     }
 
+    /// Ends a request with an `Idempotency-Key` that leaves no answer to save (its body never
+    /// arrived whole, or its handler was dropped with its connection): the key is free again.
+    pub fn abandon_idempotent(&self, client: &str, key: &str) {
+        let mut map = unpoison(self.idempotency.lock());
+        let id = (client.to_owned(), key.to_owned());
+        if matches!(map.get(&id), Some(Idempotent::InProgress { .. })) {
+            map.remove(&id);
+        }
+    }
+
     /// Forgets the saved answers (reset).
     pub fn clear_idempotency(&self) {
         unpoison(self.idempotency.lock()).clear();

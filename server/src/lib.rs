@@ -20,6 +20,7 @@ pub mod tenant;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::http::{HeaderMap, Method};
 use axum::routing::{any, get, post, put};
@@ -297,16 +298,64 @@ impl Started {
     ) -> Result<(), StartError> {
         let (stop_jobs, jobs_stopped) = watch::channel(false);
         let jobs = tokio::spawn(jobs::drive(self.app.clone(), jobs_stopped));
-        let service = router(self.app.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        accept(self.listener, router(self.app.clone()), shutdown).await;
         let _ = stop_jobs.send(true);
         let _ = jobs.await;
         // Every answer sent waited for its commit; the jobs' last steps are committed now.
         let (_, done) = self.app.store.submit(Vec::new());
         let _ = done.await;
         Ok(())
+    }
+}
+
+/// How long a request's headers may take to arrive, from its first byte: a client slower than
+/// that is disconnected (hyper's `header_read_timeout`).
+pub const HEADER_DEADLINE: Duration = Duration::from_secs(30);
+/// How long the requests in flight at the stop signal have to finish; the connections still
+/// open then (a client that stopped sending its request) are closed.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Serves connections from `listener` until `shutdown` resolves, then lets the requests in
+/// flight finish, for [`SHUTDOWN_GRACE`] at most.
+async fn accept(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    use tower_service::Service as _;
+    let mut make = router.into_make_service_with_connect_info::<SocketAddr>();
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_DEADLINE);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // (Out of descriptors, most likely: the connections open free them.)
+                    tracing::warn!(%error, "a connection could not be accepted");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(service) = make.call(peer).await;
+        let service = hyper_util::service::TowerToHyperService::new(service);
+        let connection = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        tokio::spawn(graceful.watch(connection));
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "connections still open {} s after the stop signal are closed",
+            SHUTDOWN_GRACE.as_secs()
+        );
     }
 }
 

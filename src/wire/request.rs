@@ -57,6 +57,17 @@ pub enum RequestError {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// The request's payload did not arrive whole: its connection was closed before it (or it
+    /// sent fewer bytes than its `Content-Length` said), or it stalled past the embedding
+    /// system's deadline. Nothing is kept of such a request, not even under its
+    /// `Idempotency-Key` (docs/DECISIONS.md, D-38).
+    #[error(
+        "the request body did not arrive whole: {received} bytes came before its connection ended or stalled"
+    )]
+    BodyIncomplete {
+        /// How many bytes arrived.
+        received: usize,
+    },
     /// A header that may be given once is given several times (`Authorization` excepted: that
     /// is [`AuthorizationError::Repeated`]).
     #[error("{name} is given {count} times; it may be given at most once")]

@@ -1,0 +1,244 @@
+//! The transport under Zuora's answers: bodies that do not arrive whole, gzip in members,
+//! JSON faults in JSON's words, query strings percent-decoded, and a stop that a stalled
+//! client cannot hold up. Raw sockets where a client library would not misbehave.
+
+mod common;
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use axum::http::Method;
+use common::{category, manual, Server};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+
+const CREATE: &str = r#"{"journalEntryDate": "2026-01-31", "accountingPeriodName": "Jan-2026",
+ "transactionTypes": [{"type": "Invoice Item"}]}"#;
+
+/// The server's address, for a raw socket.
+fn addr(server: &Server) -> String {
+    server.base.trim_start_matches("http://").to_owned()
+}
+
+/// A create request's head, with `Content-Length` and an `Idempotency-Key`.
+fn create_head(token: &str, length: usize, key: &str) -> String {
+    format!(
+        "POST /v1/journal-runs HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nIdempotency-Key: {key}\r\n\
+         Content-Length: {length}\r\n\r\n"
+    )
+}
+
+/// The body of an HTTP/1.1 answer read to the end of the connection.
+fn answer_body(raw: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(raw);
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    serde_json::from_str(body).unwrap_or(Value::Null)
+}
+
+/// A create request with `key`, sent whole through the client.
+async fn create_with_key(server: &Server, token: &str, key: &str) -> Value {
+    let body: Value = serde_json::from_str(CREATE).expect("JSON");
+    let (_, _, answer) = server
+        .call(
+            Method::POST,
+            "/v1/journal-runs",
+            token,
+            &[("Idempotency-Key", key)],
+            Some(&body),
+        )
+        .await;
+    answer
+}
+
+/// A body whose connection ends before its `Content-Length` is a malformed request that says
+/// how much arrived, and nothing of it is kept: the retry with the same `Idempotency-Key` is
+/// carried out (it was answered "larger than 1048576 bytes", saved for 24 hours).
+#[tokio::test]
+async fn a_body_cut_short_is_not_kept_under_its_idempotency_key() {
+    let server = Server::start(manual()).await;
+    let token = server.token().await;
+    let mut socket = TcpStream::connect(addr(&server)).await.expect("connects");
+    let head = create_head(&token, CREATE.len(), "k-cut");
+    socket.write_all(head.as_bytes()).await.expect("sent");
+    socket.write_all(&CREATE.as_bytes()[..20]).await.expect("sent");
+    socket.shutdown().await.expect("half-closed");
+    let mut raw = Vec::new();
+    socket.read_to_end(&mut raw).await.expect("read");
+    let answer = answer_body(&raw);
+    assert_eq!(category(&answer), "90", "{answer}");
+    assert_eq!(
+        answer["reasons"][0]["message"],
+        "the request body did not arrive whole: 20 bytes came before its connection ended or stalled"
+    );
+    let retry = create_with_key(&server, &token, "k-cut").await;
+    assert_eq!(retry["success"], true, "{retry}");
+    assert_eq!(retry["journalRunNumber"], "JR-00000001");
+    // The retry's answer is the one kept.
+    assert_eq!(create_with_key(&server, &token, "k-cut").await, retry);
+    server.stop().await;
+}
+
+/// A client that drops its connection in the middle of the body does not leave its key in
+/// progress: a retry is carried out, not refused with 409 for ever.
+#[tokio::test]
+async fn a_connection_dropped_in_the_body_leaves_its_key_free() {
+    let server = Server::start(manual()).await;
+    let token = server.token().await;
+    let mut socket = TcpStream::connect(addr(&server)).await.expect("connects");
+    let head = create_head(&token, CREATE.len(), "k-drop");
+    socket.write_all(head.as_bytes()).await.expect("sent");
+    socket.write_all(&CREATE.as_bytes()[..20]).await.expect("sent");
+    drop(socket);
+    // The server sees the end of the connection a moment later: until then, 409.
+    let mut answer = Value::Null;
+    for _ in 0..100 {
+        answer = create_with_key(&server, &token, "k-drop").await;
+        if answer["success"] == true {
+            break;
+        }
+        assert_eq!(category(&answer), "50", "only 409 while in progress: {answer}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(answer["journalRunNumber"], "JR-00000001", "{answer}");
+    server.stop().await;
+}
+
+/// A gzip stream is a series of members (RFC 1952, 2.2): a body in two members is read whole,
+/// whatever the body limit (`usize::MAX` included).
+#[tokio::test]
+async fn a_gzipped_body_in_two_members_is_read_whole() {
+    for limit in [1 << 20, usize::MAX] {
+        let mut config = manual();
+        config.max_body_bytes = limit;
+        let server = Server::start(config).await;
+        let token = server.token().await;
+        let (first, second) = CREATE.split_at(40);
+        let mut zipped = Vec::new();
+        for member in [first, second] {
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            encoder.write_all(member.as_bytes()).expect("gzip");
+            zipped.extend(encoder.finish().expect("gzip"));
+        }
+        let answer: Value = server
+            .http
+            .post(server.url("/v1/journal-runs"))
+            .header("Authorization", format!("Bearer {token}"))
+            .header("Content-Type", "application/json")
+            .header("Content-Encoding", "gzip")
+            .body(zipped)
+            .send()
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("JSON");
+        assert_eq!(answer["journalRunNumber"], "JR-00000001", "limit {limit}: {answer}");
+        server.stop().await;
+    }
+}
+
+/// A body that is not JSON is category 90, its fault placed by line and column in JSON's
+/// words, never the JSON library's ("EOF while parsing", "trailing characters").
+#[tokio::test]
+async fn a_body_that_is_not_json_is_said_in_jsons_words() {
+    let server = Server::start(manual()).await;
+    let token = server.token().await;
+    let cases = [
+        (
+            "{",
+            "the request body is not valid JSON: it ends at line 1, column 1, before its value does",
+        ),
+        (
+            "{\"journalEntryDate\": 1}\nx",
+            "the request body is not valid JSON: the fault is at line 2, column 1",
+        ),
+        (
+            r#"{"a": "\ud800"}"#,
+            "the request body is not valid JSON: the fault is at line 1, column 14",
+        ),
+    ];
+    for (body, message) in cases {
+        let answer: Value = server
+            .http
+            .post(server.url("/v1/journal-runs"))
+            .header("Authorization", format!("Bearer {token}"))
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("JSON");
+        assert_eq!(category(&answer), "90", "{body}: {answer}");
+        assert_eq!(answer["reasons"][0]["message"], message, "{body}");
+    }
+    server.stop().await;
+}
+
+/// `page` and `pageSize` are read percent-decoded, names and values (RFC 3986: `%31` is `1`).
+#[tokio::test]
+async fn query_parameters_are_percent_decoded() {
+    let server = Server::start(manual()).await;
+    server.load(&common::example(), None).await;
+    let token = server.token().await;
+    for (query, expected) in [("pageSize=%33", 3), ("page%53ize=4", 4), ("pageSize=5", 5)] {
+        let path = format!("/v1/journal-entries/journal-runs/JR-00000075?{query}");
+        let (_, _, page) = server.call(Method::GET, &path, &token, &[], None).await;
+        let listed = page["journalEntries"].as_array().map(Vec::len);
+        assert_eq!(listed, Some(expected), "{query}: {page}");
+    }
+    let path = "/v1/journal-entries/journal-runs/JR-00000075?pageSize=%30";
+    let (_, _, page) = server.call(Method::GET, path, &token, &[], None).await;
+    assert_eq!(category(&page), "27", "{page}");
+    server.stop().await;
+}
+
+/// A client that stopped in the middle of its request's headers holds the stop up for
+/// `SHUTDOWN_GRACE` at most; a request in flight meanwhile is answered.
+#[tokio::test]
+async fn a_stalled_client_does_not_hold_the_stop_up() {
+    let server = Server::start(manual()).await;
+    let mut stalled = TcpStream::connect(addr(&server)).await.expect("connects");
+    stalled
+        .write_all(b"GET /_control/health HTTP/1.1\r\nHost: localhost\r\n")
+        .await
+        .expect("sent");
+    let mut stalled_body = TcpStream::connect(addr(&server)).await.expect("connects");
+    stalled_body
+        .write_all(b"POST /oauth/token HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\nx")
+        .await
+        .expect("sent");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let grace = journal_run_server::SHUTDOWN_GRACE;
+    let stopped = tokio::time::timeout(grace * 3, server.stop()).await;
+    assert!(stopped.is_ok(), "the stop waited more than {:?}", grace * 3);
+    drop((stalled, stalled_body));
+}
+
+/// An org name that no org of the tenant has is quoted as the library quotes input (clipped,
+/// between backticks), not in Rust's debug notation.
+#[tokio::test]
+async fn an_unknown_org_name_is_quoted_as_input_is() {
+    let server = Server::start(manual()).await;
+    let token = server.token().await;
+    let body = json!({
+        "journalEntryDate": "2026-01-31",
+        "accountingPeriodName": "Jan-2026",
+        "transactionTypes": [{"type": "Invoice Item"}],
+        "organizationLabels": [{"organizationName": "\u{1b}[31mX"}],
+    });
+    let (_, _, answer) = server
+        .call(Method::POST, "/v1/journal-runs", &token, &[], Some(&body))
+        .await;
+    assert_eq!(category(&answer), "20", "{answer}");
+    let message = answer["reasons"][0]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.ends_with("no org of the tenant is named `\u{1b}[31mX`"),
+        "{message}"
+    );
+    server.stop().await;
+}

@@ -139,17 +139,28 @@ impl App {
         done
     }
 
-    /// Issues a token for client `client`.
+    /// The address the server listens on (from [`Self::base_url`], which the server writes as
+    /// `http://ADDR:PORT`).
+    pub fn listen_addr(&self) -> Option<std::net::SocketAddr> {
+        self.base_url.strip_prefix("http://")?.parse().ok()
+    }
+
+    /// Issues a token for client `client`: it lives `token_lifetime_secs`, or, should the
+    /// clock not reach that far (a config built in code, past the loader's bound), as long as
+    /// the config's bound ([`crate::config::MAX_TOKEN_LIFETIME_SECS`]).
     pub fn issue_token(&self, client: usize) -> (String, Duration) {
         let token = random_hex(32);
-        let lifetime = Duration::from_secs(self.config.token_lifetime_secs);
-        unpoison(self.tokens.lock()).insert(
-            token.clone(),
-            Session {
-                client,
-                expires: Instant::now() + lifetime,
-            },
-        );
+        let now = Instant::now();
+        let asked = Duration::from_secs(self.config.token_lifetime_secs);
+        let (expires, lifetime) = match now.checked_add(asked) {
+            Some(expires) => (expires, asked),
+            None => {
+                let bound = Duration::from_secs(crate::config::MAX_TOKEN_LIFETIME_SECS);
+                now.checked_add(bound)
+                    .map_or((now, Duration::ZERO), |expires| (expires, bound))
+            }
+        };
+        unpoison(self.tokens.lock()).insert(token.clone(), Session { client, expires });
         (token, lifetime)
     }
 

@@ -77,14 +77,73 @@ impl Default for Config {
     }
 }
 
+/// The longest `token_lifetime_secs` the loader accepts: one year (Zuora's tokens live an
+/// hour; a longer one only has to outlive a test run).
+pub const MAX_TOKEN_LIFETIME_SECS: u64 = 365 * 24 * 3600;
+
+/// The largest `max_body_bytes` the loader accepts: 1 GiB (Zuora's bodies are small; the
+/// default is 1 MiB).
+pub const MAX_BODY_BYTES: usize = 1 << 30;
+
+/// Why a config file is refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// Not TOML, or a key or a value the config does not take.
+    #[error("{0}")]
+    Toml(#[from] toml::de::Error),
+    /// A number over its bound.
+    #[error("{key} = {value} is over the largest accepted, {max}")]
+    TooLarge {
+        /// The key.
+        key: &'static str,
+        /// Its value.
+        value: u64,
+        /// The bound.
+        max: u64,
+    },
+    /// `[control] allow_remote = true` without a `token` to check.
+    #[error("[control] allow_remote = true needs a non-empty `token`: remote callers must send it as `Authorization: Bearer <token>`")]
+    RemoteWithoutToken,
+}
+
 impl Config {
-    /// Reads a TOML document.
+    /// Reads a TOML document, and checks its bounds (docs/SERVER.md, "The config file").
     ///
     /// # Errors
     ///
-    /// The TOML parser's message, naming the line and the key.
-    pub fn from_toml(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+    /// The TOML parser's message, naming the line and the key; or a bound the config is over.
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let config: Self = toml::from_str(text)?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Checks what the TOML types cannot say: `token_lifetime_secs` and `max_body_bytes`
+    /// within their bounds, a `token` when remote callers are allowed.
+    ///
+    /// # Errors
+    ///
+    /// The first fault.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.token_lifetime_secs > MAX_TOKEN_LIFETIME_SECS {
+            return Err(ConfigError::TooLarge {
+                key: "token_lifetime_secs",
+                value: self.token_lifetime_secs,
+                max: MAX_TOKEN_LIFETIME_SECS,
+            });
+        }
+        if self.max_body_bytes > MAX_BODY_BYTES {
+            return Err(ConfigError::TooLarge {
+                key: "max_body_bytes",
+                value: u64::try_from(self.max_body_bytes).unwrap_or(u64::MAX),
+                max: MAX_BODY_BYTES as u64,
+            });
+        }
+        if self.control.allow_remote && self.control.token.as_deref().is_none_or(str::is_empty) {
+            return Err(ConfigError::RemoteWithoutToken);
+        }
+        Ok(())
     }
 }
 

@@ -3,11 +3,12 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use journal_run::wire::{
-    BodyError, CancelHandler, CommonResponse, ErrorCategory, Reason, CONTENT_TYPE, ZUORA_REQUEST_ID,
+    category, BodyError, CancelHandler, CommonResponse, ErrorCategory, Reason, CONTENT_TYPE,
+    WWW_AUTHENTICATE, ZUORA_REQUEST_ID,
 };
 use serde::Serialize;
 
@@ -87,23 +88,34 @@ fn failure(app: &App, category: ErrorCategory, message: String) -> Answer {
         ErrorCategory::AuthenticationFailed => 401,
         _ => 400,
     };
+    let mut headers = vec![
+        (
+            CONTENT_TYPE,
+            journal_run::wire::JSON_CONTENT_TYPE.to_owned(),
+        ),
+        (ZUORA_REQUEST_ID, request_id.as_str().to_owned()),
+    ];
+    // As the library's handler answers every 401 of Zuora's paths (D-31).
+    if status == 401 {
+        headers.push((WWW_AUTHENTICATE, "Bearer".to_owned()));
+    }
     Answer::new(
         status,
-        vec![
-            (
-                CONTENT_TYPE,
-                journal_run::wire::JSON_CONTENT_TYPE.to_owned(),
-            ),
-            (ZUORA_REQUEST_ID, request_id.as_str().to_owned()),
-        ],
+        headers,
         serde_json::to_vec(&body).unwrap_or_default(),
     )
 }
 
 /// `POST /oauth/token` with `client_id`, `client_secret` and `grant_type=client_credentials`,
-/// form-encoded. An unknown client or a wrong secret is 401; a missing field or another grant
-/// type is 400 (docs/SERVER.md, "OAuth").
-pub async fn token(State(app): State<Arc<App>>, _headers: HeaderMap, body: Bytes) -> Answer {
+/// form-encoded. The body is read as Zuora's paths read theirs ([`crate::api::read_body`]:
+/// `Content-Encoding: gzip`, `max_body_bytes`). An unknown client or a wrong secret is 401
+/// (with `WWW-Authenticate: Bearer`); a body that cannot be read, a missing field or another
+/// grant type is 400 (docs/SERVER.md, "OAuth").
+pub async fn token(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Answer {
+    let body = match crate::api::read_body(&app, &headers, body).await {
+        Ok(body) => body,
+        Err(error) => return failure(&app, category(&error), error.to_string()),
+    };
     let fields = form(&body);
     let field = |name: &str| {
         fields

@@ -776,3 +776,168 @@ fn inv_20_arbitrary_requests_never_crash_the_router_nor_change_state_unless_acce
         "too few requests reached the rules"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The token endpoint.
+
+/// A router over a fresh server with `config`, seen from loopback; and its first client.
+async fn token_router(config: Config) -> (axum::Router, (String, String)) {
+    let started = journal_run_server::start(Options {
+        listen: "127.0.0.1:0".parse().expect("an address"),
+        db: ":memory:".to_owned(),
+        load: Vec::new(),
+        config,
+    })
+    .await
+    .expect("the server starts");
+    let client = started.client.clone();
+    let router = journal_run_server::router(started.app())
+        .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40_000))));
+    (router, client)
+}
+
+/// Posts `body` to `/oauth/token` with `headers`: the status, the headers, the JSON body.
+async fn token_request(
+    router: &axum::Router,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> (u16, axum::http::HeaderMap, Value) {
+    let mut request = Request::builder()
+        .method("POST")
+        .uri("/oauth/token")
+        .header("Content-Type", "application/x-www-form-urlencoded");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = router
+        .clone()
+        .oneshot(request.body(Body::from(body)).expect("a request"))
+        .await
+        .expect("an answer");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("a body")
+        .to_bytes();
+    (
+        status,
+        headers,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn credentials(client: &(String, String)) -> Vec<u8> {
+    format!(
+        "client_id={}&client_secret={}&grant_type=client_credentials",
+        client.0, client.1
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn the_token_endpoint_reads_its_body_as_zuoras_paths_do() {
+    let (router, client) = token_router(Config::default()).await;
+    // A gzipped form is inflated.
+    let (status, _, answer) = token_request(
+        &router,
+        &[("Content-Encoding", "gzip")],
+        gzip(&credentials(&client)),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["token_type"], "bearer");
+    assert!(answer["access_token"]
+        .as_str()
+        .is_some_and(|t| t.len() == 64));
+    // A body over max_body_bytes (1 MiB by default), even over axum's 2 MiB: Zuora's refusal,
+    // category 20, naming the limit.
+    for size in [(1 << 20) + 1, 3 << 20] {
+        let (status, headers, answer) = token_request(&router, &[], vec![b'a'; size]).await;
+        assert_eq!(status, 400, "{size}");
+        assert_eq!(headers["content-type"], "application/json; charset=utf-8");
+        assert_eq!(answer["success"], false);
+        assert!(
+            answer["reasons"][0]["code"]
+                .as_str()
+                .is_some_and(|c| c.ends_with("20")),
+            "{answer}"
+        );
+        assert_eq!(
+            answer["reasons"][0]["message"],
+            "the request body is larger than 1048576 bytes"
+        );
+    }
+    // The limit counts the inflated body.
+    let mut inflated = credentials(&client);
+    inflated.extend(std::iter::repeat_n(b'&', 1 << 20));
+    let (status, _, answer) =
+        token_request(&router, &[("Content-Encoding", "gzip")], gzip(&inflated)).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        answer["reasons"][0]["message"],
+        "the request body is larger than 1048576 bytes"
+    );
+}
+
+#[tokio::test]
+async fn a_401_of_the_token_endpoint_carries_www_authenticate_bearer() {
+    let (router, client) = token_router(Config::default()).await;
+    let wrong = format!(
+        "client_id={}&client_secret=wrong&grant_type=client_credentials",
+        client.0
+    );
+    let (status, headers, answer) = token_request(&router, &[], wrong.into_bytes()).await;
+    assert_eq!(status, 401);
+    assert_eq!(headers["www-authenticate"], "Bearer");
+    assert!(answer["reasons"][0]["code"]
+        .as_str()
+        .is_some_and(|c| c.ends_with("11")));
+    // A 400 does not carry it.
+    let (status, headers, _) = token_request(&router, &[], b"grant_type=x".to_vec()).await;
+    assert_eq!(status, 400);
+    assert!(!headers.contains_key("www-authenticate"));
+}
+
+#[tokio::test]
+async fn an_absurd_token_lifetime_is_refused_when_read_and_never_panics() {
+    let error = Config::from_toml("token_lifetime_secs = 18446744073709551615\n")
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        error.as_deref(),
+        Some("token_lifetime_secs = 18446744073709551615 is over the largest accepted, 31536000")
+    );
+    let error = Config::from_toml("max_body_bytes = 18446744073709551615\n")
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        error.as_deref(),
+        Some("max_body_bytes = 18446744073709551615 is over the largest accepted, 1073741824")
+    );
+    assert!(Config::from_toml("token_lifetime_secs = 31536000\n").is_ok());
+    // A config built in code is not read by the loader: the token lives as long as the bound.
+    let config = Config {
+        token_lifetime_secs: u64::MAX,
+        ..Config::default()
+    };
+    let (router, client) = token_router(config).await;
+    let (status, _, answer) = token_request(&router, &[], credentials(&client)).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["expires_in"], 31_536_000);
+    let token = answer["access_token"].as_str().expect("a token");
+    let response = router
+        .clone()
+        .oneshot(
+            Request::builder()
+                .uri("/v1/journal-runs/JR-00000001")
+                .header("Authorization", format!("Bearer {token}"))
+                .body(Body::empty())
+                .expect("a request"),
+        )
+        .await
+        .expect("an answer");
+    assert_ne!(response.status(), 401, "the token is live");
+}

@@ -106,7 +106,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/entries/{je}/transfer", post(control::transfer))
         .route("/tokens/expire", post(control::expire))
         .route("/reset", post(control::reset))
-        .layer(axum::middleware::map_response(control::json_errors))
+        .fallback(control::no_such_path)
+        .layer(axum::middleware::from_fn(control::json_errors))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             control::guard,

@@ -8,6 +8,7 @@ use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{Request, StatusCode};
 use journal_run_server::config::{Config, Options};
+use serde_json::json;
 use tower::ServiceExt;
 
 async fn status(config: Config, peer: &str, authorization: Option<&str>, path: &str) -> StatusCode {
@@ -139,4 +140,429 @@ async fn the_control_api_answers_malformed_paths_and_queries_in_json() {
             "{uri}: {body}"
         );
     }
+}
+
+/// A router over a fresh server with the documented example loaded, seen from `peer`.
+async fn loaded_router(config: Config, peer: &str) -> axum::Router {
+    let started = journal_run_server::start(Options {
+        listen: "127.0.0.1:0".parse().expect("an address"),
+        db: ":memory:".to_owned(),
+        load: vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../examples/jr-00000075.json"
+        ))],
+        config,
+    })
+    .await
+    .expect("the server starts");
+    let peer: SocketAddr = peer.parse().expect("a peer");
+    journal_run_server::router(started.app()).layer(MockConnectInfo(peer))
+}
+
+/// Sends `method uri` with `headers` and `body`: the status, the headers and the body as JSON
+/// (`Value::Null` when it is not JSON).
+async fn send(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+    let mut request = Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = router
+        .clone()
+        .oneshot(request.body(Body::from(body)).expect("a request"))
+        .await
+        .expect("an answer");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("a body");
+    (
+        status,
+        headers,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+async fn runs(router: &axum::Router) -> u64 {
+    let (_, _, health) = send(router, "GET", "/_control/health", &[], Vec::new()).await;
+    health["runs"].as_u64().expect("a count")
+}
+
+#[tokio::test]
+async fn state_changing_control_requests_from_another_site_are_refused() {
+    let router = loaded_router(Config::default(), "127.0.0.1:40000").await;
+    let snapshot = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/jr-00000075.json"
+    ))
+    .expect("the example");
+    let requests: [(&str, Vec<u8>); 6] = [
+        ("/_control/reset", Vec::new()),
+        (
+            "/_control/entries/JE-00000001/transfer",
+            br#"{"to":"Processing"}"#.to_vec(),
+        ),
+        ("/_control/jobs/pause", Vec::new()),
+        ("/_control/tokens/expire", Vec::new()),
+        ("/_control/runs", snapshot),
+        ("/_control/runs/JR-00000075/job/step", Vec::new()),
+    ];
+    let evil = [
+        ("Sec-Fetch-Site", "cross-site"),
+        ("Origin", "https://evil.example"),
+        ("Content-Type", "text/plain"),
+    ];
+    // A browser without Sec-Fetch-Site: its Origin.
+    let evil_origin = [
+        ("Origin", "https://evil.example"),
+        ("Host", "127.0.0.1:8080"),
+    ];
+    for (path, body) in &requests {
+        for headers in [
+            &evil[..],
+            &evil_origin[..],
+            &[("Sec-Fetch-Site", "same-site")][..],
+        ] {
+            let (status, _, answer) = send(&router, "POST", path, headers, body.clone()).await;
+            assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "{path} {headers:?}: {answer}"
+            );
+            assert_eq!(
+                answer["error"],
+                "the control API's changes are taken only from this server's own page or from \
+                 clients that are not browsers, not from another site",
+                "{path}"
+            );
+        }
+    }
+    // Nothing was done: the run is there, its entry not transferred, the jobs not paused.
+    assert_eq!(runs(&router).await, 1);
+    let (_, _, listed) = send(&router, "GET", "/_control/runs", &[], Vec::new()).await;
+    assert_eq!(listed[0]["status"], "Completed");
+    // Reads from another site are not changes; curl (no Origin) and the page itself may change.
+    let (status, _, _) = send(&router, "GET", "/_control/runs", &evil, Vec::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, answer) = send(
+        &router,
+        "POST",
+        "/_control/jobs/pause",
+        &[("Sec-Fetch-Site", "same-origin")],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!((status, answer), (StatusCode::OK, json!({"paused": true})));
+    let (status, _, answer) = send(&router, "POST", "/_control/reset", &[], Vec::new()).await;
+    assert_eq!((status, answer), (StatusCode::OK, json!({"reset": true})));
+    assert_eq!(runs(&router).await, 0);
+}
+
+#[tokio::test]
+async fn control_requests_addressed_to_another_host_name_are_refused_on_loopback() {
+    let router = loaded_router(Config::default(), "127.0.0.1:40000").await;
+    for host in [
+        "evil.example",
+        "evil.example:8080",
+        "localhost.evil.example:80",
+    ] {
+        for (method, path) in [
+            ("GET", "/_control/health"),
+            ("GET", "/_control/"),
+            ("POST", "/_control/reset"),
+        ] {
+            let (status, _, answer) =
+                send(&router, method, path, &[("Host", host)], Vec::new()).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{host} {path}");
+            if path != "/_control/" {
+                assert_eq!(
+                    answer["error"],
+                    "the control API answers requests addressed to localhost, 127.0.0.1 or [::1] \
+                     only (the Host header)"
+                );
+            }
+        }
+    }
+    assert_eq!(runs(&router).await, 1, "nothing was reset");
+    for host in [
+        "localhost",
+        "localhost:8080",
+        "127.0.0.1:8080",
+        "[::1]:8080",
+        "[::1]",
+    ] {
+        let (status, _, _) = send(
+            &router,
+            "GET",
+            "/_control/health",
+            &[("Host", host)],
+            Vec::new(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{host}");
+    }
+    // Zuora's paths are not the control API's: any Host.
+    let (status, _, _) = send(
+        &router,
+        "GET",
+        "/v1/journal-runs/JR-00000075",
+        &[("Host", "evil.example")],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // Remote callers allowed: they address the server by whatever name reaches it.
+    let router = loaded_router(remote(Some("s3cret")), "10.1.2.3:40000").await;
+    let (status, _, _) = send(
+        &router,
+        "GET",
+        "/_control/health",
+        &[
+            ("Host", "zuora.test:8080"),
+            ("Authorization", "Bearer s3cret"),
+        ],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+/// The documented example with `entries` copies of its first entry (JE-00000001 on).
+fn large_snapshot(entries: u64) -> Vec<u8> {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/jr-00000075.json"
+    ))
+    .expect("the example");
+    let mut snapshot: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let first = snapshot["journalEntries"][0].clone();
+    let copies: Vec<serde_json::Value> = (1..=entries)
+        .map(|n| {
+            let mut entry = first.clone();
+            entry["number"] = json!(format!("JE-{n:08}"));
+            entry
+        })
+        .collect();
+    snapshot["journalEntries"] = json!(copies);
+    snapshot["journalRun"]["totalJournalEntryCount"] = json!(entries);
+    serde_json::to_vec(&snapshot).expect("JSON")
+}
+
+#[tokio::test]
+async fn a_snapshot_over_2_mib_is_loaded_and_an_oversized_body_is_refused_in_json() {
+    let router = loaded_router(Config::default(), "127.0.0.1:40000").await;
+    let body = large_snapshot(3_000);
+    assert!(body.len() > 2 << 20, "{} bytes", body.len());
+    let (status, _, answer) = send(&router, "POST", "/_control/runs", &[], body).await;
+    assert_eq!(
+        (status, answer),
+        (StatusCode::OK, json!({"loaded": "JR-00000075"}))
+    );
+    let (status, _, exported) = send(
+        &router,
+        "GET",
+        "/_control/runs/JR-00000075",
+        &[],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        exported["journalEntries"].as_array().map(Vec::len),
+        Some(3_000)
+    );
+    // The other control bodies are small: over 64 KiB is refused, in the control API's form.
+    let (status, _, answer) = send(
+        &router,
+        "PUT",
+        "/_control/processing",
+        &[],
+        vec![b' '; 64 * 1024 + 1],
+    )
+    .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        answer["error"],
+        "the body is larger than the control API's limit of 65536 bytes"
+    );
+}
+
+#[tokio::test]
+async fn control_faults_are_said_in_json_words() {
+    let router = loaded_router(Config::default(), "127.0.0.1:40000").await;
+    let cases: [(&str, &str, &str, StatusCode, &str); 11] = [
+        (
+            "PUT",
+            "/_control/processing",
+            r#"{"entries":"x"}"#,
+            StatusCode::BAD_REQUEST,
+            "entries: expected a whole number from 0 to 4294967295, found the string `x`",
+        ),
+        (
+            "PUT",
+            "/_control/processing",
+            r#"{"entries":-1}"#,
+            StatusCode::BAD_REQUEST,
+            "entries: expected a whole number from 0 to 4294967295, found the number -1",
+        ),
+        (
+            "PUT",
+            "/_control/processing",
+            r#"{"entries":1,"colour":"red"}"#,
+            StatusCode::BAD_REQUEST,
+            "unknown field `colour`; expected `entries` or `fail`",
+        ),
+        (
+            "POST",
+            "/_control/tokens/expire",
+            "nope",
+            StatusCode::BAD_REQUEST,
+            "the body is not valid JSON at line 1, column 2",
+        ),
+        (
+            "POST",
+            "/_control/tokens/expire",
+            r#"{"token":"#,
+            StatusCode::BAD_REQUEST,
+            "the body ends before its JSON value does, at line 1, column 9",
+        ),
+        (
+            "POST",
+            "/_control/runs",
+            r#"{"journalRun":5}"#,
+            StatusCode::BAD_REQUEST,
+            "the snapshot: journalRun: expected a journal run (GETJournalRunType): an object \
+             with `number` and `status`, found the number 5",
+        ),
+        (
+            "POST",
+            "/_control/runs",
+            "",
+            StatusCode::BAD_REQUEST,
+            "the snapshot: the body is empty; expected a snapshot: an object with `journalRun` \
+             and `journalEntries`",
+        ),
+        (
+            "POST",
+            "/_control/entries/JE-00000001/transfer",
+            r#"{"to":true}"#,
+            StatusCode::BAD_REQUEST,
+            "to: expected a string, found true",
+        ),
+        (
+            "GET",
+            "/_control/runs/JR-00000075?foo=1",
+            "",
+            StatusCode::BAD_REQUEST,
+            "unknown query parameter `foo`; expected `entity`",
+        ),
+        (
+            "GET",
+            "/_control/runs/JR-00000075/log?entity=a&entity=b",
+            "",
+            StatusCode::BAD_REQUEST,
+            "the query parameter `entity` is given more than once",
+        ),
+        (
+            "POST",
+            "/_control/runs/JR-00000075/job/jump%1b",
+            "",
+            StatusCode::NOT_FOUND,
+            "no job action \"jump\\u{1b}\": use step, finish, pause or resume",
+        ),
+    ];
+    for (method, uri, body, status, error) in cases {
+        let answer = send(&router, method, uri, &[], body.as_bytes().to_vec()).await;
+        assert_eq!(
+            (answer.0, answer.2),
+            (status, json!({ "error": error })),
+            "{method} {uri} {body}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_control_paths_and_methods_are_answered_in_json() {
+    let router = loaded_router(Config::default(), "127.0.0.1:40000").await;
+    let (status, headers, answer) = send(&router, "GET", "/_control/nope", &[], Vec::new()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(headers["content-type"]
+        .to_str()
+        .is_ok_and(|t| t.starts_with("application/json")));
+    assert_eq!(
+        answer["error"],
+        "no such control path `/_control/nope`; docs/SERVER.md lists the control API's paths"
+    );
+    // A path is quoted escaped (as it was sent, percent-encoded) and clipped.
+    let long = format!("/_control/{}", "x".repeat(300));
+    let (_, _, answer) = send(&router, "GET", &long, &[], Vec::new()).await;
+    let error = answer["error"].as_str().expect("an error");
+    assert!(
+        error.contains(&format!("`/_control/{}`", "x".repeat(118))),
+        "{error}"
+    );
+    assert!(!error.contains(&"x".repeat(119)), "{error}");
+    // The router's own refusals: a page's file that is not there, a path parameter that is
+    // not UTF-8 once decoded.
+    let (status, _, answer) = send(
+        &router,
+        "GET",
+        "/_control/page/assets/other.js",
+        &[],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        answer["error"],
+        "no such control path `/_control/page/assets/other.js`; docs/SERVER.md lists the \
+         control API's paths"
+    );
+    let (status, _, answer) = send(&router, "GET", "/_control/runs/%FF", &[], Vec::new()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        answer["error"],
+        "this request's path, query or form is not one this control path takes"
+    );
+    // A method the path does not answer: 405, `Allow`, and the control API's form.
+    let (status, headers, answer) = send(
+        &router,
+        "GET",
+        "/_control/runs/JR-00000075/job/step",
+        &[],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(headers["allow"], "POST");
+    assert_eq!(
+        answer["error"],
+        "this control path does not answer this method; the Allow header lists the ones it does"
+    );
+    // The guard comes first: a remote caller learns nothing of the paths.
+    let router = loaded_router(Config::default(), "10.1.2.3:40000").await;
+    let (status, _, _) = send(&router, "GET", "/_control/nope", &[], Vec::new()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[test]
+fn allow_remote_without_a_token_is_refused_when_the_config_is_read() {
+    let expected = "[control] allow_remote = true needs a non-empty `token`: remote callers must \
+                    send it as `Authorization: Bearer <token>`";
+    for text in [
+        "[control]\nallow_remote = true\n",
+        "[control]\nallow_remote = true\ntoken = \"\"\n",
+    ] {
+        let error = Config::from_toml(text).err().map(|e| e.to_string());
+        assert_eq!(error.as_deref(), Some(expected), "{text}");
+    }
+    let config = Config::from_toml("[control]\nallow_remote = true\ntoken = \"s3cret\"\n")
+        .expect("a config");
+    assert_eq!(config.control.token.as_deref(), Some("s3cret"));
 }

@@ -37,7 +37,7 @@ pub const ACCOUNTING: &str = "accounting integration";
 
 /// The largest snapshot `POST /_control/runs` reads, in bytes (1 GiB): far above any export a
 /// test loads (a run of 100,000 entries is about 90 MB), and `--load` reads files without a
-/// limit (docs/DECISIONS.md, D-38).
+/// limit (docs/DECISIONS.md, D-39).
 pub const SNAPSHOT_LIMIT: usize = 1 << 30;
 
 /// The largest body of the control API's other requests, in bytes (64 KiB).

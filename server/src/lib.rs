@@ -267,10 +267,10 @@ pub async fn start(options: Options) -> Result<Started, StartError> {
         };
         let text = std::fs::read(path).map_err(|e| load_error(e.to_string()))?;
         let snapshot: control::SnapshotFile =
-            serde_json::from_slice(&text).map_err(|e| load_error(e.to_string()))?;
+            control::read_snapshot(&text).map_err(|e| load_error(e.message()))?;
         control::load_snapshot(&app, None, snapshot.into())
             .await
-            .map_err(|e| load_error(e.message().to_owned()))?;
+            .map_err(|e| load_error(e.message()))?;
     }
     Ok(Started {
         addr,

@@ -55,8 +55,10 @@ fn decode(bytes: &[u8]) -> String {
         match b {
             b'+' => out.push(b' '),
             b'%' => {
+                // (Two hex digits: `%+f` is no escape, though `from_str_radix` takes a sign.)
                 let hex = bytes
                     .get(i + 1..i + 3)
+                    .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
                     .and_then(|h| std::str::from_utf8(h).ok());
                 match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                     Some(v) => {
@@ -170,4 +172,28 @@ pub async fn token(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) 
         ],
         serde_json::to_vec(&answer).unwrap_or_default(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_decode_pairs;
+
+    #[test]
+    fn pairs_are_percent_decoded_and_only_two_hex_digits_escape() {
+        let pairs = url_decode_pairs(b"page%53ize=%31%30&a+b=c%2Bd&x=%+f&y=%4&z=%zz&=&lone");
+        let expected = [
+            ("pageSize", "10"),
+            ("a b", "c+d"),
+            ("x", "% f"),
+            ("y", "%4"),
+            ("z", "%zz"),
+            ("", ""),
+            ("lone", ""),
+        ];
+        let pairs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(pairs, expected);
+    }
 }

@@ -62,7 +62,10 @@ async fn a_body_cut_short_is_not_kept_under_its_idempotency_key() {
     let mut socket = TcpStream::connect(addr(&server)).await.expect("connects");
     let head = create_head(&token, CREATE.len(), "k-cut");
     socket.write_all(head.as_bytes()).await.expect("sent");
-    socket.write_all(&CREATE.as_bytes()[..20]).await.expect("sent");
+    socket
+        .write_all(&CREATE.as_bytes()[..20])
+        .await
+        .expect("sent");
     socket.shutdown().await.expect("half-closed");
     let mut raw = Vec::new();
     socket.read_to_end(&mut raw).await.expect("read");
@@ -89,7 +92,10 @@ async fn a_connection_dropped_in_the_body_leaves_its_key_free() {
     let mut socket = TcpStream::connect(addr(&server)).await.expect("connects");
     let head = create_head(&token, CREATE.len(), "k-drop");
     socket.write_all(head.as_bytes()).await.expect("sent");
-    socket.write_all(&CREATE.as_bytes()[..20]).await.expect("sent");
+    socket
+        .write_all(&CREATE.as_bytes()[..20])
+        .await
+        .expect("sent");
     drop(socket);
     // The server sees the end of the connection a moment later: until then, 409.
     let mut answer = Value::Null;
@@ -98,7 +104,11 @@ async fn a_connection_dropped_in_the_body_leaves_its_key_free() {
         if answer["success"] == true {
             break;
         }
-        assert_eq!(category(&answer), "50", "only 409 while in progress: {answer}");
+        assert_eq!(
+            category(&answer),
+            "50",
+            "only 409 while in progress: {answer}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(answer["journalRunNumber"], "JR-00000001", "{answer}");
@@ -135,7 +145,10 @@ async fn a_gzipped_body_in_two_members_is_read_whole() {
             .json()
             .await
             .expect("JSON");
-        assert_eq!(answer["journalRunNumber"], "JR-00000001", "limit {limit}: {answer}");
+        assert_eq!(
+            answer["journalRunNumber"], "JR-00000001",
+            "limit {limit}: {answer}"
+        );
         server.stop().await;
     }
 }

@@ -92,6 +92,7 @@ mod status;
 pub mod strategy;
 pub mod tenant;
 pub mod wire;
+pub mod words;
 
 pub use caller::{Caller, OrgAccess};
 pub use cancellation::{AttemptOutcome, CancellableStatus, CancellationJob, Job, Settlement};

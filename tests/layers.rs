@@ -13,7 +13,14 @@ use std::path::Path;
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "values",
-        &["quote", "status", "headers", "number", "permission"],
+        &[
+            "quote",
+            "words",
+            "status",
+            "headers",
+            "number",
+            "permission",
+        ],
     ),
     (
         "entry and job rules",

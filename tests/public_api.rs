@@ -3,7 +3,7 @@
 //! every change to the API is deliberate.
 //!
 //! The paths are read from the source, as rustc resolves them: the crate root's `pub use`
-//! re-exports and `pub mod` namespaces, and in each public namespace (`wire`, `invariants`,
+//! re-exports and `pub mod` namespaces, and in each public namespace (`wire`, `invariants`, `words`,
 //! `tenant`, and `rules` and `strategy` behind their features) its `pub use` re-exports and
 //! its own top-level `pub` items. Every other module is private (`mod`), so its items are
 //! public only through a re-export. The types that implement `arbitrary::Arbitrary` (feature
@@ -251,7 +251,7 @@ fn every_module_but_the_public_namespaces_is_private() {
         .collect();
     assert_eq!(
         namespaces,
-        ["invariants", "rules", "strategy", "tenant", "wire"]
+        ["invariants", "rules", "strategy", "tenant", "wire", "words"]
     );
 }
 

@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::fmt::{Display, Write as _};
 
-use journal_run::clip;
+use journal_run::{clip, words};
 use serde::de::{
     self, DeserializeSeed, Expected, IntoDeserializer, MapAccess, SeqAccess, Unexpected, Visitor,
 };
@@ -47,7 +47,10 @@ impl DeError {
 
     /// `expected {what}, found {found}`.
     fn mismatch(expected: &dyn Expected, found: &dyn Display) -> Self {
-        let mut message = format!("expected {}, found ", json_words(&expected.to_string()));
+        let mut message = format!(
+            "expected {}, found ",
+            words::expected(&expected.to_string())
+        );
         let at = message.len();
         let _ = write!(message, "{found}");
         Self::new(message, Some(at))
@@ -75,139 +78,31 @@ impl de::Error for DeError {
     }
 
     fn invalid_type(found: Unexpected<'_>, expected: &dyn Expected) -> Self {
-        Self::mismatch(expected, &Found(found))
+        Self::mismatch(expected, &words::found(found))
     }
 
     fn invalid_value(found: Unexpected<'_>, expected: &dyn Expected) -> Self {
-        Self::mismatch(expected, &Found(found))
+        Self::mismatch(expected, &words::found(found))
     }
 
     fn invalid_length(len: usize, expected: &dyn Expected) -> Self {
-        // (serde says this of an array read as a tuple or a struct: `len` is how many values
-        // it holds, too few or too many.)
-        let values = if len == 1 { "value" } else { "values" };
-        Self::mismatch(expected, &format_args!("an array of {len} {values}"))
+        Self::new(words::length(len, expected), None)
     }
 
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
-        Self::new(
-            format!("expected {}, found `{}`", one_of(expected), clip(variant)),
-            None,
-        )
+        Self::new(words::unknown_variant(variant, expected), None)
     }
 
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
-        let known = if expected.is_empty() {
-            "this object has no fields".to_owned()
-        } else {
-            format!("expected {}", one_of(expected))
-        };
-        Self::new(format!("unknown field `{}`; {known}", clip(field)), None)
+        Self::new(words::unknown_field(field, expected), None)
     }
 
     fn missing_field(field: &'static str) -> Self {
-        Self::new(format!("the field `{field}` is missing"), None)
+        Self::new(words::missing_field(field), None)
     }
 
     fn duplicate_field(field: &'static str) -> Self {
-        Self::new(
-            format!("the key `{field}` is given twice in this object"),
-            None,
-        )
-    }
-}
-
-/// `` `a` ``, `` `a` or `b` ``, `` one of `a`, `b`, `c` ``: the names a value or a field may
-/// have (Zuora's spellings).
-fn one_of(names: &[&str]) -> String {
-    let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
-    match quoted.as_slice() {
-        [] => "nothing".to_owned(),
-        [one] => one.clone(),
-        [a, b] => format!("{a} or {b}"),
-        many => format!("one of {}", many.join(", ")),
-    }
-}
-
-/// What serde found, in JSON's words: `the number 1`, `` the string `x` ``, `null`, `an
-/// array`.
-struct Found<'a>(Unexpected<'a>);
-
-impl Display for Found<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Unexpected::Bool(b) => write!(f, "{b}"),
-            Unexpected::Unsigned(n) => write!(f, "the number {n}"),
-            Unexpected::Signed(n) => write!(f, "the number {n}"),
-            // (`{:?}` keeps a fraction: `5.0`, not `5`, which reads as a whole number.)
-            Unexpected::Float(n) => write!(f, "the number {n:?}"),
-            Unexpected::Char(c) => write!(f, "the string `{}`", clip(c.encode_utf8(&mut [0; 4]))),
-            Unexpected::Str(s) => write!(f, "the string `{}`", clip(s)),
-            Unexpected::Bytes(_) | Unexpected::Enum | Unexpected::UnitVariant => {
-                f.write_str("a string")
-            }
-            Unexpected::Unit | Unexpected::Option => f.write_str("null"),
-            Unexpected::Seq | Unexpected::TupleVariant => f.write_str("an array"),
-            Unexpected::Map | Unexpected::NewtypeVariant | Unexpected::StructVariant => {
-                f.write_str("an object")
-            }
-            Unexpected::NewtypeStruct => f.write_str("a value"),
-            Unexpected::Other(other) => f.write_str(&json_words(other)),
-        }
-    }
-}
-
-/// What a visitor expects, in JSON's words. serde's visitors of Rust's own types describe
-/// themselves by Rust's names (`usize`, `f64`, `a boolean`, `a sequence`, `a map`, `unit`,
-/// `struct X`...), and serde hands them over only as text (`Expected` can only be displayed),
-/// so they are translated here, by that text; every other text (this tool's and the library's
-/// `expecting`, already in Zuora's words) is kept as it is. The one place where a Rust name
-/// becomes JSON's.
-fn json_words(expected: &str) -> Cow<'_, str> {
-    let whole = |min: i128, max: i128| Cow::Owned(format!("a whole number from {min} to {max}"));
-    match expected {
-        "u8" => whole(0, u8::MAX.into()),
-        "u16" => whole(0, u16::MAX.into()),
-        "u32" => whole(0, u32::MAX.into()),
-        "u64" | "usize" | "u128" => Cow::Borrowed("a whole number of at least 0"),
-        "i8" => whole(i8::MIN.into(), i8::MAX.into()),
-        "i16" => whole(i16::MIN.into(), i16::MAX.into()),
-        "i32" => whole(i32::MIN.into(), i32::MAX.into()),
-        "i64" | "isize" | "i128" => Cow::Borrowed("a whole number"),
-        "f32" | "f64" => Cow::Borrowed("a number"),
-        "a boolean" => Cow::Borrowed("true or false"),
-        "a character" => Cow::Borrowed("a string of one character"),
-        "a borrowed string"
-        | "path string"
-        | "a borrowed path"
-        | "os string"
-        | "byte array"
-        | "a byte array"
-        | "a borrowed byte array"
-        | "variant identifier"
-        | "field identifier" => Cow::Borrowed("a string"),
-        "option" => Cow::Borrowed("a value or null"),
-        "unit" | "unit value" => Cow::Borrowed("null"),
-        "a sequence" | "sequence" => Cow::Borrowed("an array"),
-        "a map" | "map" => Cow::Borrowed("an object"),
-        _ => {
-            let named = |prefix: &str| expected.strip_prefix(prefix).is_some();
-            if named("a nonzero ") {
-                Cow::Borrowed("a whole number other than 0")
-            } else if named("struct ") {
-                Cow::Borrowed("an object")
-            } else if named("tuple struct ") || named("tuple variant ") {
-                Cow::Borrowed("an array")
-            } else if named("unit struct ") || named("unit variant ") {
-                Cow::Borrowed("null")
-            } else if named("enum ") {
-                Cow::Borrowed("a string")
-            } else if let Some(size) = expected.strip_prefix("a tuple of size ") {
-                Cow::Owned(format!("an array of {size} values"))
-            } else {
-                Cow::Borrowed(expected)
-            }
-        }
+        Self::new(words::duplicate_field(field), None)
     }
 }
 
@@ -704,34 +599,6 @@ mod tests {
     enum Kind {
         Pending,
         Error,
-    }
-
-    /// The names of serde's own visitors that no type of this tool reaches through a message
-    /// (they are there for any type a later field may have): each is JSON's word, and a text
-    /// that is no Rust name is kept as it is.
-    #[test]
-    fn json_words_translates_every_name_serde_gives_its_visitors() {
-        let cases = [
-            ("option", "a value or null"),
-            ("a borrowed string", "a string"),
-            ("path string", "a string"),
-            ("a borrowed byte array", "a string"),
-            ("field identifier", "a string"),
-            ("variant identifier", "a string"),
-            ("unit value", "null"),
-            ("sequence", "an array"),
-            ("map", "an object"),
-            ("struct Caller", "an object"),
-            ("tuple struct Pair", "an array"),
-            ("tuple variant Kind::Pair", "an array"),
-            ("unit struct Nothing", "null"),
-            ("unit variant Kind::None", "null"),
-            ("enum Kind", "a string"),
-            ("a journal entry number", "a journal entry number"),
-        ];
-        for (rust, json) in cases {
-            assert_eq!(json_words(rust), json, "{rust}");
-        }
     }
 
     /// A value that is not an object is read from its text, and refused for what it is, even

@@ -8,10 +8,9 @@
 //! deserializer whose errors are built from serde's classification of the fault (what was
 //! expected, what was found) and which knows where in the document it is.
 
-use std::borrow::Cow;
 use std::fmt::{self, Display};
 
-use journal_run::clip;
+use journal_run::{clip, words};
 use serde::de::value::{MapAccessDeserializer, MapDeserializer, SeqDeserializer};
 use serde::de::{self, DeserializeOwned, Expected, IntoDeserializer, Unexpected, Visitor};
 use serde_json::Value;
@@ -124,13 +123,6 @@ impl Fault {
         self.path.get_or_insert_with(|| path.to_owned());
         self
     }
-
-    fn mismatch(expected: &dyn Expected, found: &dyn Display) -> Self {
-        Self::new(format!(
-            "expected {}, found {found}",
-            json_words(&expected.to_string())
-        ))
-    }
 }
 
 impl de::Error for Fault {
@@ -139,121 +131,31 @@ impl de::Error for Fault {
     }
 
     fn invalid_type(found: Unexpected<'_>, expected: &dyn Expected) -> Self {
-        Self::mismatch(expected, &Found(found))
+        Self::new(words::mismatch(expected, &words::found(found)))
     }
 
     fn invalid_value(found: Unexpected<'_>, expected: &dyn Expected) -> Self {
-        Self::mismatch(expected, &Found(found))
+        Self::new(words::mismatch(expected, &words::found(found)))
     }
 
     fn invalid_length(len: usize, expected: &dyn Expected) -> Self {
-        let values = if len == 1 { "value" } else { "values" };
-        Self::mismatch(expected, &format_args!("an array of {len} {values}"))
+        Self::new(words::length(len, expected))
     }
 
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
-        Self::new(format!(
-            "expected {}, found `{}`",
-            one_of(expected),
-            clip(variant)
-        ))
+        Self::new(words::unknown_variant(variant, expected))
     }
 
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
-        let known = if expected.is_empty() {
-            "this object has no fields".to_owned()
-        } else {
-            format!("expected {}", one_of(expected))
-        };
-        Self::new(format!("unknown field `{}`; {known}", clip(field)))
+        Self::new(words::unknown_field(field, expected))
     }
 
     fn missing_field(field: &'static str) -> Self {
-        Self::new(format!("the field `{field}` is missing"))
+        Self::new(words::missing_field(field))
     }
 
     fn duplicate_field(field: &'static str) -> Self {
-        Self::new(format!("the key `{field}` is given twice in this object"))
-    }
-}
-
-/// `` `a` ``, `` `a` or `b` ``, `` one of `a`, `b`, `c` ``.
-fn one_of(names: &[&str]) -> String {
-    let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
-    match quoted.as_slice() {
-        [] => "nothing".to_owned(),
-        [one] => one.clone(),
-        [a, b] => format!("{a} or {b}"),
-        many => format!("one of {}", many.join(", ")),
-    }
-}
-
-/// What serde found, in JSON's words.
-struct Found<'a>(Unexpected<'a>);
-
-impl Display for Found<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Unexpected::Bool(b) => write!(f, "{b}"),
-            Unexpected::Unsigned(n) => write!(f, "the number {n}"),
-            Unexpected::Signed(n) => write!(f, "the number {n}"),
-            Unexpected::Float(n) => write!(f, "the number {n:?}"),
-            Unexpected::Char(c) => write!(f, "the string `{}`", clip(c.encode_utf8(&mut [0; 4]))),
-            Unexpected::Str(s) => write!(f, "the string `{}`", clip(s)),
-            Unexpected::Bytes(_) | Unexpected::Enum | Unexpected::UnitVariant => {
-                f.write_str("a string")
-            }
-            Unexpected::Unit | Unexpected::Option => f.write_str("null"),
-            Unexpected::Seq | Unexpected::TupleVariant => f.write_str("an array"),
-            Unexpected::Map | Unexpected::NewtypeVariant | Unexpected::StructVariant => {
-                f.write_str("an object")
-            }
-            Unexpected::NewtypeStruct => f.write_str("a value"),
-            Unexpected::Other(other) => f.write_str(&json_words(other)),
-        }
-    }
-}
-
-/// What a visitor expects, in JSON's words: serde's visitors of Rust's own types describe
-/// themselves by Rust's names (`u32`, `a boolean`, `a sequence`, `struct X`), which are
-/// translated here; every other text (the library's `expecting`, in Zuora's words) is kept.
-/// The same translation as the command-line tool's reader (cli/src/json.rs).
-fn json_words(expected: &str) -> Cow<'_, str> {
-    let whole = |min: i128, max: i128| Cow::Owned(format!("a whole number from {min} to {max}"));
-    match expected {
-        "u8" => whole(0, u8::MAX.into()),
-        "u16" => whole(0, u16::MAX.into()),
-        "u32" => whole(0, u32::MAX.into()),
-        "u64" | "usize" | "u128" => Cow::Borrowed("a whole number of at least 0"),
-        "i8" => whole(i8::MIN.into(), i8::MAX.into()),
-        "i16" => whole(i16::MIN.into(), i16::MAX.into()),
-        "i32" => whole(i32::MIN.into(), i32::MAX.into()),
-        "i64" | "isize" | "i128" => Cow::Borrowed("a whole number"),
-        "f32" | "f64" => Cow::Borrowed("a number"),
-        "a boolean" => Cow::Borrowed("true or false"),
-        "a character" => Cow::Borrowed("a string of one character"),
-        "a string" | "a borrowed string" | "string" | "variant identifier" | "field identifier" => {
-            Cow::Borrowed("a string")
-        }
-        "option" => Cow::Borrowed("a value or null"),
-        "unit" | "unit value" => Cow::Borrowed("null"),
-        "a sequence" | "sequence" => Cow::Borrowed("an array"),
-        "a map" | "map" => Cow::Borrowed("an object"),
-        "any valid JSON value" => Cow::Borrowed("a JSON value"),
-        _ => {
-            let named = |prefix: &str| expected.starts_with(prefix);
-            if named("struct ") {
-                Cow::Borrowed("an object")
-            } else if named("tuple struct ") || named("tuple variant ") {
-                Cow::Borrowed("an array")
-            } else if named("unit struct ") || named("unit variant ") {
-                Cow::Borrowed("null")
-            } else if named("enum ") {
-                Cow::Borrowed("a string")
-            } else {
-                Cow::Borrowed(expected)
-            }
-        }
+        Self::new(words::duplicate_field(field))
     }
 }
 

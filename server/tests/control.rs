@@ -2,6 +2,8 @@
 //! must then send the control token. Driven in-process through the router, with the peer's
 //! address set by `MockConnectInfo`.
 
+mod common;
+
 use std::net::SocketAddr;
 
 use axum::body::Body;
@@ -12,25 +14,15 @@ use serde_json::json;
 use tower::ServiceExt;
 
 async fn status(config: Config, peer: &str, authorization: Option<&str>, path: &str) -> StatusCode {
-    let started = journal_run_server::start(Options {
-        listen: "127.0.0.1:0".parse().expect("an address"),
-        db: ":memory:".to_owned(),
-        load: Vec::new(),
-        config,
-    })
-    .await
-    .expect("the server starts");
     let peer: SocketAddr = peer.parse().expect("a peer");
-    let router = journal_run_server::router(started.app()).layer(MockConnectInfo(peer));
-    let mut request = Request::builder().uri(path);
-    if let Some(value) = authorization {
-        request = request.header("Authorization", value);
-    }
-    let response = router
-        .oneshot(request.body(Body::empty()).expect("a request"))
+    let (router, _) = common::router_from(config, Vec::new(), peer).await;
+    let headers: Vec<(&str, &str)> = authorization
+        .map(|value| ("Authorization", value))
+        .into_iter()
+        .collect();
+    common::oneshot(&router, "GET", path, &headers, Vec::new())
         .await
-        .expect("an answer");
-    response.status()
+        .0
 }
 
 fn remote(token: Option<&str>) -> Config {
@@ -144,50 +136,12 @@ async fn the_control_api_answers_malformed_paths_and_queries_in_json() {
 
 /// A router over a fresh server with the documented example loaded, seen from `peer`.
 async fn loaded_router(config: Config, peer: &str) -> axum::Router {
-    let started = journal_run_server::start(Options {
-        listen: "127.0.0.1:0".parse().expect("an address"),
-        db: ":memory:".to_owned(),
-        load: vec![std::path::PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../examples/jr-00000075.json"
-        ))],
-        config,
-    })
-    .await
-    .expect("the server starts");
+    let example = common::repo("examples/jr-00000075.json");
     let peer: SocketAddr = peer.parse().expect("a peer");
-    journal_run_server::router(started.app()).layer(MockConnectInfo(peer))
+    common::router_from(config, vec![example], peer).await.0
 }
 
-/// Sends `method uri` with `headers` and `body`: the status, the headers and the body as JSON
-/// (`Value::Null` when it is not JSON).
-async fn send(
-    router: &axum::Router,
-    method: &str,
-    uri: &str,
-    headers: &[(&str, &str)],
-    body: Vec<u8>,
-) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
-    let mut request = Request::builder().method(method).uri(uri);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = router
-        .clone()
-        .oneshot(request.body(Body::from(body)).expect("a request"))
-        .await
-        .expect("an answer");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
-        .await
-        .expect("a body");
-    (
-        status,
-        headers,
-        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
-    )
-}
+use common::oneshot as send;
 
 async fn runs(router: &axum::Router) -> u64 {
     let (_, _, health) = send(router, "GET", "/_control/health", &[], Vec::new()).await;

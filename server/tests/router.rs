@@ -7,6 +7,8 @@
 //! `PROPTEST_CASES` sets the number of cases (default 256); each case is a fresh server with
 //! three runs and a sequence of 1 to 6 requests.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read as _, Write as _};
 use std::net::SocketAddr;
@@ -782,18 +784,8 @@ fn inv_20_arbitrary_requests_never_crash_the_router_nor_change_state_unless_acce
 
 /// A router over a fresh server with `config`, seen from loopback; and its first client.
 async fn token_router(config: Config) -> (axum::Router, (String, String)) {
-    let started = journal_run_server::start(Options {
-        listen: "127.0.0.1:0".parse().expect("an address"),
-        db: ":memory:".to_owned(),
-        load: Vec::new(),
-        config,
-    })
-    .await
-    .expect("the server starts");
-    let client = started.client.clone();
-    let router = journal_run_server::router(started.app())
-        .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40_000))));
-    (router, client)
+    let peer = SocketAddr::from(([127, 0, 0, 1], 40_000));
+    common::router_from(config, Vec::new(), peer).await
 }
 
 /// Posts `body` to `/oauth/token` with `headers`: the status, the headers, the JSON body.
@@ -802,31 +794,11 @@ async fn token_request(
     headers: &[(&str, &str)],
     body: Vec<u8>,
 ) -> (u16, axum::http::HeaderMap, Value) {
-    let mut request = Request::builder()
-        .method("POST")
-        .uri("/oauth/token")
-        .header("Content-Type", "application/x-www-form-urlencoded");
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = router
-        .clone()
-        .oneshot(request.body(Body::from(body)).expect("a request"))
-        .await
-        .expect("an answer");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("a body")
-        .to_bytes();
-    (
-        status,
-        headers,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    let mut headers = headers.to_vec();
+    headers.insert(0, ("Content-Type", "application/x-www-form-urlencoded"));
+    let (status, headers, body) =
+        common::oneshot(router, "POST", "/oauth/token", &headers, body).await;
+    (status.as_u16(), headers, body)
 }
 
 fn credentials(client: &(String, String)) -> Vec<u8> {

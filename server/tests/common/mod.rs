@@ -204,3 +204,59 @@ pub fn category(body: &Value) -> String {
         .unwrap_or_else(|| code.to_string());
     code.chars().skip(6).collect()
 }
+
+/// The router of a fresh server (a throwaway store, `load`ed snapshot files), driven in-process
+/// as seen from `peer` (`MockConnectInfo`); and its first OAuth client.
+pub async fn router_from(
+    config: Config,
+    load: Vec<PathBuf>,
+    peer: std::net::SocketAddr,
+) -> (axum::Router, (String, String)) {
+    let started = journal_run_server::start(Options {
+        listen: "127.0.0.1:0".parse().expect("an address"),
+        db: ":memory:".to_owned(),
+        load,
+        config,
+    })
+    .await
+    .expect("the server starts");
+    let client = started.client.clone();
+    let router = journal_run_server::router(started.app())
+        .layer(axum::extract::connect_info::MockConnectInfo(peer));
+    (router, client)
+}
+
+/// Sends `method uri` with `headers` and `body` through `router`: the status, the headers and
+/// the body as JSON (`Value::Null` when it is not JSON).
+pub async fn oneshot(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> (axum::http::StatusCode, axum::http::HeaderMap, Value) {
+    use tower::ServiceExt as _;
+    let mut request = axum::http::Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = router
+        .clone()
+        .oneshot(
+            request
+                .body(axum::body::Body::from(body))
+                .expect("a request"),
+        )
+        .await
+        .expect("an answer");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .expect("a body");
+    (
+        status,
+        headers,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}

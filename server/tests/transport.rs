@@ -30,6 +30,18 @@ fn create_head(token: &str, length: usize, key: &str) -> String {
     )
 }
 
+/// A socket that sent a create request with `key` and only the first 20 bytes of its body.
+async fn cut_create(server: &Server, token: &str, key: &str) -> TcpStream {
+    let mut socket = TcpStream::connect(addr(server)).await.expect("connects");
+    let head = create_head(token, CREATE.len(), key);
+    socket.write_all(head.as_bytes()).await.expect("sent");
+    socket
+        .write_all(&CREATE.as_bytes()[..20])
+        .await
+        .expect("sent");
+    socket
+}
+
 /// The body of an HTTP/1.1 answer read to the end of the connection.
 fn answer_body(raw: &[u8]) -> Value {
     let text = String::from_utf8_lossy(raw);
@@ -59,13 +71,7 @@ async fn create_with_key(server: &Server, token: &str, key: &str) -> Value {
 async fn a_body_cut_short_is_not_kept_under_its_idempotency_key() {
     let server = Server::start(manual()).await;
     let token = server.token().await;
-    let mut socket = TcpStream::connect(addr(&server)).await.expect("connects");
-    let head = create_head(&token, CREATE.len(), "k-cut");
-    socket.write_all(head.as_bytes()).await.expect("sent");
-    socket
-        .write_all(&CREATE.as_bytes()[..20])
-        .await
-        .expect("sent");
+    let mut socket = cut_create(&server, &token, "k-cut").await;
     socket.shutdown().await.expect("half-closed");
     let mut raw = Vec::new();
     socket.read_to_end(&mut raw).await.expect("read");
@@ -89,14 +95,7 @@ async fn a_body_cut_short_is_not_kept_under_its_idempotency_key() {
 async fn a_connection_dropped_in_the_body_leaves_its_key_free() {
     let server = Server::start(manual()).await;
     let token = server.token().await;
-    let mut socket = TcpStream::connect(addr(&server)).await.expect("connects");
-    let head = create_head(&token, CREATE.len(), "k-drop");
-    socket.write_all(head.as_bytes()).await.expect("sent");
-    socket
-        .write_all(&CREATE.as_bytes()[..20])
-        .await
-        .expect("sent");
-    drop(socket);
+    drop(cut_create(&server, &token, "k-drop").await);
     // The server sees the end of the connection a moment later: until then, 409.
     let mut answer = Value::Null;
     for _ in 0..100 {

@@ -85,6 +85,11 @@ pub const MAX_TOKEN_LIFETIME_SECS: u64 = 365 * 24 * 3600;
 /// default is 1 MiB).
 pub const MAX_BODY_BYTES: usize = 1 << 30;
 
+/// The most entries processing creates for one run: a million (a run of Zuora's has as many
+/// entries as its period's transactions; more would hold the tenant's lock for seconds and
+/// take gigabytes, from one setting).
+pub const MAX_PROCESSED_ENTRIES: u32 = 1_000_000;
+
 /// Why a config file is refused.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -119,8 +124,8 @@ impl Config {
         Ok(config)
     }
 
-    /// Checks what the TOML types cannot say: `token_lifetime_secs` and `max_body_bytes`
-    /// within their bounds, a `token` when remote callers are allowed.
+    /// Checks what the TOML types cannot say: `token_lifetime_secs`, `max_body_bytes` and
+    /// `processing.entries` within their bounds, a `token` when remote callers are allowed.
     ///
     /// # Errors
     ///
@@ -143,7 +148,7 @@ impl Config {
         if self.control.allow_remote && self.control.token.as_deref().is_none_or(str::is_empty) {
             return Err(ConfigError::RemoteWithoutToken);
         }
-        Ok(())
+        self.processing.check()
     }
 }
 
@@ -226,6 +231,25 @@ pub struct Processing {
     pub entries: u32,
     /// Whether processing ends in `Error` (with its entries) instead of `Completed`.
     pub fail: bool,
+}
+
+impl Processing {
+    /// Checks `entries` against [`MAX_PROCESSED_ENTRIES`] (the config file's
+    /// `[processing]`, and `PUT /_control/processing`).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::TooLarge`], naming `processing.entries`.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if self.entries > MAX_PROCESSED_ENTRIES {
+            return Err(ConfigError::TooLarge {
+                key: "processing.entries",
+                value: self.entries.into(),
+                max: MAX_PROCESSED_ENTRIES.into(),
+            });
+        }
+        Ok(())
+    }
 }
 
 impl Default for Processing {

@@ -748,6 +748,10 @@ pub async fn set_processing(
         &body,
         "expected an object such as {\"entries\": 10, \"fail\": false}",
     )?;
+    processing.check().map_err(|fault| ControlError::Invalid {
+        field: "entries",
+        reason: fault.to_string(),
+    })?;
     app.set_processing(processing);
     Ok(Json(processing))
 }

@@ -520,3 +520,44 @@ fn allow_remote_without_a_token_is_refused_when_the_config_is_read() {
         .expect("a config");
     assert_eq!(config.control.token.as_deref(), Some("s3cret"));
 }
+
+/// What processing creates is bounded, in the config file and through the control API alike:
+/// a million entries for one run at most (D-40), not the four billion a `u32` holds, which
+/// would hold the tenant's lock and take gigabytes.
+#[tokio::test]
+async fn processing_creates_at_most_a_million_entries() {
+    let error = Config::from_toml("[processing]\nentries = 1000001\n")
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        error.as_deref(),
+        Some("processing.entries = 1000001 is over the largest accepted, 1000000")
+    );
+    assert!(Config::from_toml("[processing]\nentries = 1000000\n").is_ok());
+    let router = loaded_router(Config::default(), "127.0.0.1:40000").await;
+    let put = |entries: u64| {
+        let router = router.clone();
+        async move {
+            let body = json!({"entries": entries, "fail": false}).to_string();
+            send(
+                &router,
+                "PUT",
+                "/_control/processing",
+                &[],
+                body.into_bytes(),
+            )
+            .await
+        }
+    };
+    let (status, _, answer) = put(4_294_967_295).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(
+        answer["error"],
+        "entries: processing.entries = 4294967295 is over the largest accepted, 1000000"
+    );
+    let (_, _, now) = send(&router, "GET", "/_control/processing", &[], Vec::new()).await;
+    assert_eq!(now["entries"], 10, "a refused setting changes nothing");
+    let (status, _, answer) = put(1_000_000).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["entries"], 1_000_000);
+}

@@ -68,7 +68,7 @@ async fn create_with_key(server: &Server, token: &str, key: &str) -> Value {
 /// how much arrived, and nothing of it is kept: the retry with the same `Idempotency-Key` is
 /// carried out (it was answered "larger than 1048576 bytes", saved for 24 hours).
 #[tokio::test]
-async fn a_body_cut_short_is_not_kept_under_its_idempotency_key() {
+async fn inv_20_a_body_cut_short_changes_nothing_not_even_its_idempotency_key() {
     let server = Server::start(manual()).await;
     let token = server.token().await;
     let mut socket = cut_create(&server, &token, "k-cut").await;

@@ -977,16 +977,12 @@ async fn create(
         .flatten()
         .cloned();
     let Some(number) = tenant.next_run_number(entity.as_ref()) else {
+        // (Numbers end at `u64`'s end: none is left after the last, D-30.)
         let last = JournalRunNumber::from_non_zero(core::num::NonZeroU64::MAX);
-        return (
-            reject(
-                app,
-                &Error::from(Rejection::RunExists { run: last }),
-                head,
-                ids,
-            ),
-            None,
-        );
+        let error = RequestError::NotEmulated {
+            operation: format!("creating a journal run after {last}, the last number"),
+        };
+        return (reject(app, &Error::from(error), head, ids), None);
     };
     let create = CreateRun {
         run: number,

@@ -504,11 +504,26 @@ impl Tenant {
             .ok()
             .map(|()| Command::StartProcessing),
             RunState::Processing => {
-                let first = self.highest(&self.highest_entry, key.entity.as_ref()) + 1;
-                let entries = (first..first + u64::from(processing.entries))
+                // Numbered on from the highest; numbers end at `u64`'s end (D-30).
+                let wanted = usize::try_from(processing.entries).unwrap_or(usize::MAX);
+                let entries: Vec<JournalEntryNumber> = self
+                    .highest(&self.highest_entry, key.entity.as_ref())
+                    .checked_add(1)
+                    .map(|first| (first..=u64::MAX).take(wanted))
+                    .into_iter()
+                    .flatten()
                     .filter_map(JournalEntryNumber::new)
                     .collect();
-                Some(if processing.fail {
+                let short = entries.len() < wanted;
+                if short {
+                    tracing::warn!(
+                        run = %key.number,
+                        created = entries.len(),
+                        wanted,
+                        "processing ends in Error: no entry numbers are left for all its entries"
+                    );
+                }
+                Some(if processing.fail || short {
                     Command::FailProcessing { entries }
                 } else {
                     Command::CompleteProcessing { entries }
@@ -606,7 +621,7 @@ fn generated_entry(
     run: &GetJournalRunType,
     number: JournalEntryNumber,
 ) -> GetJournalEntryDetailType {
-    let amount = format!("{}.00", number.get() * 10);
+    let amount = format!("{}.00", u128::from(number.get()) * 10);
     let item = |item_type: &str, code: &str| GetJournalEntryItemType {
         accounting_code_name: Some(code.to_owned()),
         accounting_code_type: Some(if code == "Accounts Receivable" {

@@ -845,3 +845,77 @@ async fn concurrent_requests_respect_the_rules() {
     let runs = server.control_get("/runs").await;
     assert_eq!(runs.as_array().map(Vec::len), Some(2));
 }
+
+/// The example run renumbered `run`, with only its first entry, renumbered `entry`.
+fn one_entry_run(run: &str, entry: &str) -> Value {
+    let mut snapshot = example();
+    snapshot["journalRun"]["number"] = json!(run);
+    snapshot["journalRun"]["totalJournalEntryCount"] = json!(1);
+    let mut first = snapshot["journalEntries"][0].clone();
+    first["number"] = json!(entry);
+    first["journalRunNumber"] = json!(run);
+    snapshot["journalEntries"] = json!([first]);
+    snapshot
+}
+
+/// Numbers end at `u64`'s end (D-30): after the last run number, a create request is refused
+/// as an operation not emulated, saying so (it read "JR-18446744073709551615 already exists");
+/// processing that cannot number all its entries creates those it can and ends in Error (it
+/// created none and completed, or overflowed).
+#[tokio::test]
+async fn numbers_end_at_the_end_of_their_range_and_say_so() {
+    let server = Server::start(manual()).await;
+    let token = server.token().await;
+    let request = json!({
+        "journalEntryDate": "2026-01-31",
+        "accountingPeriodName": "Jan-2026",
+        "transactionTypes": [{"type": "Invoice Item"}]
+    });
+    let last_entry = "JE-18446744073709551613";
+    server
+        .load(&one_entry_run("JR-00000005", last_entry), None)
+        .await;
+    let (_, _, created) = server
+        .call(
+            Method::POST,
+            "/v1/journal-runs",
+            &token,
+            &[],
+            Some(&request),
+        )
+        .await;
+    assert_eq!(created["journalRunNumber"], "JR-00000006", "{created}");
+    let finished = server.control("/runs/JR-00000006/job/finish", None).await;
+    assert_eq!(finished["status"], "Error", "{finished}");
+    let entries = all_entries(&server, &token, "JR-00000006", 300).await;
+    let numbers: Vec<&str> = entries
+        .iter()
+        .map(|e| e["number"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        numbers,
+        ["JE-18446744073709551614", "JE-18446744073709551615"]
+    );
+
+    server
+        .load(
+            &one_entry_run("JR-18446744073709551615", "JE-00000001"),
+            None,
+        )
+        .await;
+    let (_, _, refused) = server
+        .call(
+            Method::POST,
+            "/v1/journal-runs",
+            &token,
+            &[],
+            Some(&request),
+        )
+        .await;
+    assert_eq!(category(&refused), "45", "{refused}");
+    assert_eq!(
+        refused["reasons"][0]["message"],
+        "creating a journal run after JR-18446744073709551615, the last number is not emulated here"
+    );
+    server.stop().await;
+}

@@ -109,7 +109,7 @@ fn failure(app: &App, category: ErrorCategory, message: String) -> Answer {
 }
 
 /// `POST /oauth/token` with `client_id`, `client_secret` and `grant_type=client_credentials`,
-/// form-encoded. The body is read as Zuora's paths read theirs ([`crate::api::read_body`]:
+/// form-encoded. The body is read as Zuora's paths read theirs (`api::read_body`:
 /// `Content-Encoding: gzip`, `max_body_bytes`). An unknown client or a wrong secret is 401
 /// (with `WWW-Authenticate: Bearer`); a body that cannot be read, a missing field or another
 /// grant type is 400 (docs/SERVER.md, "OAuth").

@@ -309,8 +309,9 @@ impl Started {
     }
 }
 
-/// How long a request's headers may take to arrive, from its first byte: a client slower than
-/// that is disconnected (hyper's `header_read_timeout`).
+/// How long a connection may take to send a request's whole headers, from when it is ready for
+/// one (opened, or the answer before sent): a client slower than that, or idle that long, is
+/// disconnected (hyper's `header_read_timeout`).
 pub const HEADER_DEADLINE: Duration = Duration::from_secs(30);
 /// How long the requests in flight at the stop signal have to finish; the connections still
 /// open then (a client that stopped sending its request) are closed.

@@ -757,14 +757,13 @@ pub async fn create_run(State(app): State<Arc<App>>, headers: HeaderMap, body: B
         Err(answer) => return answer,
     };
     let body = read_body(&app, &headers, body).await;
-    if let Err(error) = &body {
-        if matches!(error, Error::Request(RequestError::BodyIncomplete { .. })) {
-            // A request that never arrived whole leaves nothing, its key free (D-38).
-            return reject(&app, error, &head, &ids);
-        }
+    if let Some(error) = cut_short(&body) {
+        return reject(&app, error, &head, &ids);
     }
     let key_text = key.as_ref().map(|key| key.key.as_str());
-    let saved = |answer: &Answer| saved_answer(key_text, &client_id, CREATE_RUN_PATH, answer);
+    let saved = |answer: &Answer| {
+        key_text.map(|key| saved_answer(key, &client_id, CREATE_RUN_PATH, answer))
+    };
     let (answer, done) = create(&app, body, &head, &ids, request.caller, &saved).await;
     let saved = saved(&answer);
     let done = done.or_else(|| {
@@ -772,17 +771,32 @@ pub async fn create_run(State(app): State<Arc<App>>, headers: HeaderMap, body: B
             .clone()
             .map(|saved| app.store.submit(vec![Write::Answer(saved)]).1)
     });
-    if let Some(done) = done {
-        if done.await.is_err() {
-            return reject(&app, &stopped(), &head, &ids);
-        }
-    }
-    // Only once it is durable is the answer replayed to a retry with the same key (until
-    // then a retry gets 409).
-    if let (Some(saved), Some(key)) = (saved, key) {
-        key.end(saved);
+    if !committed(key, saved, done).await {
+        return reject(&app, &stopped(), &head, &ids);
     }
     answer
+}
+
+/// The fault of a body that did not arrive whole: its request leaves nothing, its key free
+/// (D-38).
+fn cut_short(body: &Result<Bytes, Error>) -> Option<&Error> {
+    body.as_ref()
+        .err()
+        .filter(|error| matches!(error, Error::Request(RequestError::BodyIncomplete { .. })))
+}
+
+/// Waits until the writes of a request are committed (`done`), and ends its key with its
+/// `saved` answer, if it has one: whether the commit was made.
+async fn committed(
+    key: Option<KeyInProgress>,
+    saved: Option<SavedAnswer>,
+    done: Option<tokio::sync::oneshot::Receiver<()>>,
+) -> bool {
+    match (key, saved, done) {
+        (Some(key), Some(saved), Some(done)) => key.end_when_committed(saved, done).await,
+        (_, _, Some(done)) => done.await.is_ok(),
+        (_, _, None) => true,
+    }
 }
 
 const CREATE_RUN_PATH: &str = "/v1/journal-runs";
@@ -795,27 +809,48 @@ fn client_id(app: &App, client: usize) -> String {
         .unwrap_or_default()
 }
 
-/// An `Idempotency-Key` in progress: freed when dropped before its answer is saved (a body
-/// that never arrived whole, a handler dropped with its connection), so that a retry with the
-/// key is carried out, not refused with 409 (D-38).
-struct KeyInProgress<'a> {
-    app: &'a App,
+/// An `Idempotency-Key` in progress: freed when dropped before the writes holding its answer
+/// are submitted (a body that never arrived whole, a handler dropped with its connection), so
+/// that a retry with the key is carried out, not refused with 409; once they are submitted,
+/// the key is theirs (D-38).
+struct KeyInProgress {
+    app: Arc<App>,
     client: String,
     key: String,
-    saved: bool,
+    handed_over: bool,
 }
 
-impl KeyInProgress<'_> {
-    /// The request's answer is durable: it is replayed to a retry with the key.
-    fn end(mut self, answer: SavedAnswer) {
-        self.app.end_idempotent(answer);
-        self.saved = true;
+impl KeyInProgress {
+    /// The writes holding the request's `saved` answer are submitted (`done` is told when they
+    /// are committed): a task of its own waits for the commit, then ends the key, whose answer
+    /// is replayed from then on (until then a retry gets 409). A handler dropped meanwhile, its
+    /// connection closed, cannot free a key whose run is being saved. Whether the commit was
+    /// made.
+    async fn end_when_committed(
+        mut self,
+        saved: SavedAnswer,
+        done: tokio::sync::oneshot::Receiver<()>,
+    ) -> bool {
+        self.handed_over = true;
+        let app = Arc::clone(&self.app);
+        let (client, key) = (self.client.clone(), self.key.clone());
+        tokio::spawn(async move {
+            let committed = done.await.is_ok();
+            if committed {
+                app.end_idempotent(saved);
+            } else {
+                app.abandon_idempotent(&client, &key);
+            }
+            committed
+        })
+        .await
+        .unwrap_or(false)
     }
 }
 
-impl Drop for KeyInProgress<'_> {
+impl Drop for KeyInProgress {
     fn drop(&mut self) {
-        if !self.saved {
+        if !self.handed_over {
             self.app.abandon_idempotent(&self.client, &self.key);
         }
     }
@@ -824,14 +859,14 @@ impl Drop for KeyInProgress<'_> {
 /// A POST's `Idempotency-Key`: `Ok(None)` without one, `Ok(Some(key))` to carry the request
 /// out (it is then in progress), `Err(answer)` for a saved answer to replay, a conflict (409,
 /// 422) or a key of the wrong length.
-fn begin_key<'a, P>(
-    app: &'a App,
+fn begin_key<P>(
+    app: &Arc<App>,
     headers: &HeaderMap,
     head: &Head<P>,
     ids: &(RequestId, ProcessId),
     client_id: &str,
     path: &str,
-) -> Result<Option<KeyInProgress<'a>>, Answer> {
+) -> Result<Option<KeyInProgress>, Answer> {
     let Some(key) = header(headers, IDEMPOTENCY_KEY) else {
         return Ok(None);
     };
@@ -843,10 +878,10 @@ fn begin_key<'a, P>(
     }
     match app.begin_idempotent(client_id, key, "POST", path) {
         Ok(None) => Ok(Some(KeyInProgress {
-            app,
+            app: Arc::clone(app),
             client: client_id.to_owned(),
             key: key.to_owned(),
-            saved: false,
+            handed_over: false,
         })),
         Ok(Some(saved)) => Err(replay(saved, head.gzip_accepted())),
         Err(status) => Err(idempotency_conflict(app, status, head, ids)),
@@ -854,13 +889,8 @@ fn begin_key<'a, P>(
 }
 
 /// The answer to save for a request made with `key`.
-fn saved_answer(
-    key: Option<&str>,
-    client_id: &str,
-    path: &str,
-    answer: &Answer,
-) -> Option<SavedAnswer> {
-    key.map(|key| SavedAnswer {
+fn saved_answer(key: &str, client_id: &str, path: &str, answer: &Answer) -> SavedAnswer {
+    SavedAnswer {
         client: client_id.to_owned(),
         key: key.to_owned(),
         method: "POST".to_owned(),
@@ -869,7 +899,7 @@ fn saved_answer(
         headers: serde_json::to_string(&answer.headers).unwrap_or_default(),
         body: answer.body.clone(),
         saved_ms: now_ms(),
-    })
+    }
 }
 
 fn replay(saved: SavedAnswer, gzip_accepted: bool) -> Answer {
@@ -1103,7 +1133,7 @@ fn documents(
 }
 
 /// `POST /v1/journal-entries` (a manual summary journal entry): not emulated.
-pub async fn create_entry(State(app): State<Arc<App>>, headers: HeaderMap) -> Answer {
+pub async fn create_entry(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Answer {
     let ids = fresh_ids();
     let head: Head<()> = read_head(&app, "", &headers);
     let request = request!(&app, head, ids);
@@ -1112,24 +1142,23 @@ pub async fn create_entry(State(app): State<Arc<App>>, headers: HeaderMap) -> An
         Ok(key) => key,
         Err(answer) => return answer,
     };
+    // (Its content is not read, the operation being refused; a body that does not arrive
+    // whole still leaves nothing.)
+    if let Some(error) = cut_short(&read_body(&app, &headers, body).await) {
+        return reject(&app, error, &head, &ids);
+    }
     let error = Error::from(RequestError::NotEmulated {
         operation: "POST /v1/journal-entries (creating a summary journal entry)".to_owned(),
     });
     let answer = reject(&app, &error, &head, &ids);
-    if let Some(key) = key {
-        let saved = saved_answer(Some(&key.key), &client_id, CREATE_ENTRY_PATH, &answer);
-        if let Some(saved) = saved {
-            if app
-                .store
-                .submit(vec![Write::Answer(saved.clone())])
-                .1
-                .await
-                .is_err()
-            {
-                return reject(&app, &stopped(), &head, &ids);
-            }
-            key.end(saved);
-        }
+    let saved = key
+        .as_ref()
+        .map(|key| saved_answer(&key.key, &client_id, CREATE_ENTRY_PATH, &answer));
+    let done = saved
+        .clone()
+        .map(|saved| app.store.submit(vec![Write::Answer(saved)]).1);
+    if !committed(key, saved, done).await {
+        return reject(&app, &stopped(), &head, &ids);
     }
     answer
 }

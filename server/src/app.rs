@@ -139,12 +139,6 @@ impl App {
         done
     }
 
-    /// The address the server listens on (from [`Self::base_url`], which the server writes as
-    /// `http://ADDR:PORT`).
-    pub fn listen_addr(&self) -> Option<std::net::SocketAddr> {
-        self.base_url.strip_prefix("http://")?.parse().ok()
-    }
-
     /// Issues a token for client `client`: it lives `token_lifetime_secs`, or, should the
     /// clock not reach that far (a config built in code, past the loader's bound), as long as
     /// the config's bound ([`crate::config::MAX_TOKEN_LIFETIME_SECS`]).

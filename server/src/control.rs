@@ -353,18 +353,18 @@ pub fn admit(
     headers: &HeaderMap,
 ) -> Result<(), Refusal> {
     let control = &app.config.control;
-    if !peer.ip().is_loopback() {
-        let token = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| journal_run::wire::bearer_token(v).ok());
-        let allowed =
-            control.allow_remote && control.token.is_some() && token == control.token.as_deref();
-        if !allowed {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| journal_run::wire::bearer_token(v).ok());
+    let with_token =
+        control.allow_remote && control.token.is_some() && token == control.token.as_deref();
+    if !with_token {
+        // Loopback callers only; and, against DNS rebinding, only those addressing a loopback
+        // name (a browser on this machine sends the name a page was loaded from).
+        if !peer.ip().is_loopback() {
             return Err(Refusal::Remote);
         }
-    }
-    if !control.allow_remote && app.listen_addr().is_some_and(|a| a.ip().is_loopback()) {
         if let Some(host) = headers.get(header::HOST) {
             if !host.to_str().is_ok_and(loopback_host) {
                 return Err(Refusal::Host);

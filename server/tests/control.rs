@@ -285,6 +285,28 @@ async fn control_requests_addressed_to_another_host_name_are_refused_on_loopback
     )
     .await;
     assert_eq!(status, StatusCode::OK);
+    // With remote callers allowed, a loopback caller without the token is still held to a
+    // loopback name: a page on a name rebound to 127.0.0.1 is one (it reset the state).
+    let router = loaded_router(remote(Some("s3cret")), "127.0.0.1:40000").await;
+    let rebound = [
+        ("Host", "rebind.evil.example:8080"),
+        ("Origin", "http://rebind.evil.example:8080"),
+        ("Sec-Fetch-Site", "same-origin"),
+    ];
+    for (method, path) in [("GET", "/_control/runs"), ("POST", "/_control/reset")] {
+        let (status, _, _) = send(&router, method, path, &rebound, Vec::new()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}");
+    }
+    assert_eq!(runs(&router).await, 1, "nothing was reset");
+    let (status, _, _) = send(
+        &router,
+        "GET",
+        "/_control/health",
+        &[("Host", "127.0.0.1:8080")],
+        Vec::new(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "a loopback name from loopback");
 }
 
 /// The documented example with `entries` copies of its first entry (JE-00000001 on).

@@ -74,6 +74,12 @@ pub enum ControlError {
     /// A body that cannot be received (400).
     #[error("the request body cannot be read to its end")]
     Unreadable,
+    /// A body that does not arrive within the deadline (400).
+    #[error("the request body did not arrive within {seconds} seconds of its headers")]
+    Late {
+        /// The deadline, in seconds.
+        seconds: u64,
+    },
     /// A request whose path, query or form the router's extractors refuse (their status: 400,
     /// 415, 422).
     #[error("this request's path, query or form is not one this control path takes")]
@@ -187,7 +193,8 @@ impl ControlError {
             | Self::Snapshot { .. }
             | Self::Query(_)
             | Self::Invalid { .. }
-            | Self::Unreadable => StatusCode::BAD_REQUEST,
+            | Self::Unreadable
+            | Self::Late { .. } => StatusCode::BAD_REQUEST,
             Self::Unread { status } => *status,
             Self::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotFound { .. }
@@ -226,12 +233,31 @@ fn quoted(text: &str) -> String {
 
 /// Reads a body of at most `limit` bytes.
 async fn body_bytes(body: Body, limit: usize, what: &'static str) -> Result<Bytes, ControlError> {
-    match http_body_util::Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+    let deadline = crate::api::BODY_DEADLINE;
+    let read = http_body_util::Limited::new(body, limit).collect();
+    match tokio::time::timeout(deadline, read).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
             Err(ControlError::TooLarge { what, limit })
         }
-        Err(_) => Err(ControlError::Unreadable),
+        Ok(Err(_)) => Err(ControlError::Unreadable),
+        Err(_) => Err(ControlError::Late {
+            seconds: deadline.as_secs(),
+        }),
+    }
+}
+
+/// Reads the body of a request to the page (its forms) whole, within the body deadline and the
+/// extractors' limit, before axum's `Form` reads it from memory: that extractor has no
+/// deadline (D-38).
+pub async fn read_whole(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    match body_bytes(body, EXTRACTOR_LIMIT, "the form").await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(error) => error.into_response(),
     }
 }
 

@@ -91,7 +91,7 @@ fn method_fallback(
 /// The router: Zuora's paths, OAuth, the control API under [`control::PREFIX`].
 pub fn router(app: Arc<App>) -> Router {
     let control = Router::new()
-        .merge(page::routes())
+        .merge(page::routes().layer(axum::middleware::from_fn(control::read_whole)))
         .route("/health", get(control::health))
         .route("/runs", get(control::list).post(control::load))
         .route("/runs/{jr}", get(control::export))

@@ -314,3 +314,58 @@ async fn a_cut_short_request_to_an_operation_not_emulated_leaves_its_key_free() 
     assert_eq!(retry["journalRunNumber"], "JR-00000001", "{retry}");
     server.stop().await;
 }
+
+/// A body that stalls is given up 60 seconds after its headers, on Zuora's paths (category 90,
+/// with how much came) and on the control API's alike (it waited for ever there). The clock is
+/// tokio's, paused: it moves on when every task waits.
+#[tokio::test(start_paused = true)]
+async fn a_stalled_body_is_given_up_after_the_deadline_everywhere() {
+    let server = Server::start(manual()).await;
+    let token = server.token().await;
+    let stalled = |request: String| {
+        let addr = addr(&server);
+        async move {
+            let mut socket = TcpStream::connect(addr).await.expect("connects");
+            socket.write_all(request.as_bytes()).await.expect("sent");
+            let mut raw = Vec::new();
+            // (Past the deadline by far: a server that waits for ever fails here.)
+            tokio::time::timeout(Duration::from_secs(600), socket.read_to_end(&mut raw))
+                .await
+                .expect("answered before 600 s")
+                .expect("read");
+            let text = String::from_utf8_lossy(&raw).into_owned();
+            (
+                text.lines().next().unwrap_or_default().to_owned(),
+                answer_body(&raw),
+            )
+        }
+    };
+    let (status, answer) = stalled(format!(
+        "{}{{\"jour",
+        create_head(&token, CREATE.len(), "k-stall")
+    ))
+    .await;
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(
+        answer["reasons"][0]["message"],
+        "the request body did not arrive whole: 6 bytes came before its connection ended or stalled"
+    );
+    let (status, answer) = stalled(
+        "PUT /_control/processing HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{\"ent"
+            .to_owned(),
+    )
+    .await;
+    assert_eq!(status, "HTTP/1.1 400 Bad Request");
+    assert_eq!(
+        answer["error"],
+        "the request body did not arrive within 60 seconds of its headers"
+    );
+    let (status, _) = stalled(
+        "POST /_control/page/jobs/pause HTTP/1.1\r\nHost: localhost\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nx"
+            .to_owned(),
+    )
+    .await;
+    assert_eq!(status, "HTTP/1.1 400 Bad Request");
+    server.stop().await;
+}

@@ -583,3 +583,42 @@ async fn processing_creates_at_most_a_million_entries() {
     assert_eq!(status, StatusCode::OK, "{answer}");
     assert_eq!(answer["entries"], 1_000_000);
 }
+
+/// A control body is an object: an array is refused as what it is, not read as the fields in
+/// order (`[5, true]` set `{"entries": 5, "fail": true}`; `["Processing"]` transferred).
+#[tokio::test]
+async fn a_control_body_that_is_an_array_is_refused() {
+    let router = loaded_router(Config::default(), "127.0.0.1:40000").await;
+    for (method, path, body) in [
+        ("PUT", "/_control/processing", "[5, true]"),
+        ("PUT", "/_control/processing", "[5, true, 7]"),
+        (
+            "POST",
+            "/_control/entries/JE-00000001/transfer",
+            r#"["Processing"]"#,
+        ),
+        ("POST", "/_control/tokens/expire", r#"["x"]"#),
+    ] {
+        let (status, _, answer) = send(&router, method, path, &[], body.as_bytes().to_vec()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path} {body}: {answer}");
+        assert_eq!(
+            answer["error"], "expected an object, found an array",
+            "{path} {body}"
+        );
+    }
+    let (_, _, processing) = send(&router, "GET", "/_control/processing", &[], Vec::new()).await;
+    assert_eq!(processing, json!({"entries": 10, "fail": false}));
+    let (_, _, run) = send(
+        &router,
+        "GET",
+        "/_control/runs/JR-00000075",
+        &[],
+        Vec::new(),
+    )
+    .await;
+    let first = &run["journalEntries"][0];
+    assert_eq!(
+        first["transferredToAccounting"], "No",
+        "nothing was transferred"
+    );
+}

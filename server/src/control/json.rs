@@ -69,9 +69,13 @@ pub enum BodyFault {
 ///
 /// A [`BodyFault`] in JSON's words; `expected` says what the endpoint reads, for an empty body.
 pub fn read<T: DeserializeOwned>(bytes: &[u8], expected: &'static str) -> Result<T, BodyFault> {
+    let object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     let first = match serde_json::from_slice::<T>(bytes) {
-        Ok(value) => return Ok(value),
-        Err(e) => e,
+        // (serde_json reads an array as a struct's fields in order: a body is an object, and
+        // one that is not is refused below, by `At`.)
+        Ok(value) if object => return Ok(value),
+        Ok(_) => None,
+        Err(e) => Some(e),
     };
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(BodyFault::Empty { expected });
@@ -88,11 +92,14 @@ pub fn read<T: DeserializeOwned>(bytes: &[u8], expected: &'static str) -> Result
             path: fault.path.unwrap_or_default(),
             message: fault.message,
         }),
-        // (The only difference between the two readings.)
-        Ok(_) => Err(BodyFault::Repeated {
-            line: first.line(),
-            column: first.column(),
-        }),
+        Ok(value) => match first {
+            // (The only difference between the two readings.)
+            Some(first) => Err(BodyFault::Repeated {
+                line: first.line(),
+                column: first.column(),
+            }),
+            None => Ok(value),
+        },
     }
 }
 
@@ -236,6 +243,29 @@ impl<'de> de::Deserializer<'de> for At {
         result.map_err(|fault| fault.at(&path))
     }
 
+    /// A struct is read from an object only (serde would take an array's values as its
+    /// fields, in order).
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Fault> {
+        let found = match &self.value {
+            Value::Object(_) => return self.deserialize_any(visitor),
+            Value::Null => Unexpected::Unit,
+            Value::Bool(b) => Unexpected::Bool(*b),
+            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => Unexpected::Unsigned(u),
+                (None, Some(i)) => Unexpected::Signed(i),
+                (None, None) => Unexpected::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            Value::String(s) => Unexpected::Str(s),
+            Value::Array(_) => Unexpected::Seq,
+        };
+        Err(<Fault as de::Error>::invalid_type(found, &visitor).at(&self.path))
+    }
+
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Fault> {
         if self.value.is_null() {
             visitor.visit_none()
@@ -291,7 +321,7 @@ impl<'de> de::Deserializer<'de> for At {
 
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        unit unit_struct seq tuple tuple_struct map struct identifier
+        unit unit_struct seq tuple tuple_struct map identifier
     }
 }
 

@@ -544,18 +544,18 @@ fn allow_remote_without_a_token_is_refused_when_the_config_is_read() {
 }
 
 /// What processing creates is bounded, in the config file and through the control API alike:
-/// a million entries for one run at most (D-40), not the four billion a `u32` holds, which
-/// would hold the tenant's lock and take gigabytes.
+/// 100,000 entries for one run at most (D-40), not the four billion a `u32` holds, which
+/// would hold the tenant's lock for minutes and take hundreds of gigabytes.
 #[tokio::test]
-async fn processing_creates_at_most_a_million_entries() {
-    let error = Config::from_toml("[processing]\nentries = 1000001\n")
+async fn processing_creates_at_most_100000_entries_a_run() {
+    let error = Config::from_toml("[processing]\nentries = 100001\n")
         .err()
         .map(|e| e.to_string());
     assert_eq!(
         error.as_deref(),
-        Some("processing.entries = 1000001 is over the largest accepted, 1000000")
+        Some("processing.entries = 100001 is over the largest accepted, 100000")
     );
-    assert!(Config::from_toml("[processing]\nentries = 1000000\n").is_ok());
+    assert!(Config::from_toml("[processing]\nentries = 100000\n").is_ok());
     let router = loaded_router(Config::default(), "127.0.0.1:40000").await;
     let put = |entries: u64| {
         let router = router.clone();
@@ -575,13 +575,13 @@ async fn processing_creates_at_most_a_million_entries() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
     assert_eq!(
         answer["error"],
-        "entries: processing.entries = 4294967295 is over the largest accepted, 1000000"
+        "entries: processing.entries = 4294967295 is over the largest accepted, 100000"
     );
     let (_, _, now) = send(&router, "GET", "/_control/processing", &[], Vec::new()).await;
     assert_eq!(now["entries"], 10, "a refused setting changes nothing");
-    let (status, _, answer) = put(1_000_000).await;
+    let (status, _, answer) = put(100_000).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
-    assert_eq!(answer["entries"], 1_000_000);
+    assert_eq!(answer["entries"], 100_000);
 }
 
 /// A control body is an object: an array is refused as what it is, not read as the fields in

@@ -328,8 +328,10 @@ async fn accept(
     let mut make = router.into_make_service_with_connect_info::<SocketAddr>();
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
+    // (`half_close`: a client that shuts its side after a whole request still gets the answer.)
     http.timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(HEADER_DEADLINE);
+        .header_read_timeout(HEADER_DEADLINE)
+        .half_close(true);
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {

@@ -369,3 +369,23 @@ async fn a_stalled_body_is_given_up_after_the_deadline_everywhere() {
     assert_eq!(status, "HTTP/1.1 400 Bad Request");
     server.stop().await;
 }
+
+/// A client that shuts its side of the connection after a whole request gets the answer (it
+/// got none, though the request was carried out).
+#[tokio::test]
+async fn a_client_that_half_closes_after_its_request_gets_the_answer() {
+    let server = Server::start(manual()).await;
+    let token = server.token().await;
+    let mut socket = TcpStream::connect(addr(&server)).await.expect("connects");
+    let head = create_head(&token, CREATE.len(), "k-half");
+    socket
+        .write_all(format!("{head}{CREATE}").as_bytes())
+        .await
+        .expect("sent");
+    socket.shutdown().await.expect("half-closed");
+    let mut raw = Vec::new();
+    socket.read_to_end(&mut raw).await.expect("read");
+    let answer = answer_body(&raw);
+    assert_eq!(answer["journalRunNumber"], "JR-00000001", "{answer}");
+    server.stop().await;
+}

@@ -651,8 +651,8 @@ fn paging(query: Option<&str>) -> Result<(usize, usize), Error> {
             "pageSize" => ("pageSize", &mut size, MAX_PAGE_SIZE),
             _ => continue,
         };
-        let shown: String = value.chars().take(32).collect();
-        let shown = shown.escape_default().to_string();
+        // (Quoted as every message quotes input: clipped, between backticks.)
+        let shown = journal_run::clip(&value);
         *slot = match value.parse::<usize>() {
             Ok(n) if n >= 1 && n <= max => n,
             Ok(_) | Err(_) => {
@@ -867,13 +867,18 @@ fn begin_key<P>(
     client_id: &str,
     path: &str,
 ) -> Result<Option<KeyInProgress>, Answer> {
-    let Some(key) = header(headers, IDEMPOTENCY_KEY) else {
+    let category = journal_run::wire::ErrorCategory::InvalidValue;
+    let Some(raw) = headers.get(IDEMPOTENCY_KEY) else {
         return Ok(None);
+    };
+    // (A key that cannot be read is refused, not ignored: the client counts on it.)
+    let Ok(key) = raw.to_str() else {
+        let message = "Idempotency-Key must be written in visible ASCII characters".to_owned();
+        return Err(failure(app, None, category, message, head, ids));
     };
     let length = key.chars().count();
     if length >= 255 || key.is_empty() {
         let message = format!("Idempotency-Key must have 1 to 254 characters; it has {length}");
-        let category = journal_run::wire::ErrorCategory::InvalidValue;
         return Err(failure(app, None, category, message, head, ids));
     }
     match app.begin_idempotent(client_id, key, "POST", path) {

@@ -206,6 +206,13 @@ async fn query_parameters_are_percent_decoded() {
     let path = "/v1/journal-entries/journal-runs/JR-00000075?pageSize=%30";
     let (_, _, page) = server.call(Method::GET, path, &token, &[], None).await;
     assert_eq!(category(&page), "27", "{page}");
+    // The value quoted as every message quotes input, not in Rust's notation (`3\u{0}`).
+    let path = "/v1/journal-entries/journal-runs/JR-00000075?pageSize=3%00%E2%82%AC";
+    let (_, _, page) = server.call(Method::GET, path, &token, &[], None).await;
+    assert_eq!(
+        page["reasons"][0]["message"],
+        "query parameter pageSize: expected a whole number from 1 to 300, found `3\u{0}\u{20ac}`"
+    );
     server.stop().await;
 }
 
@@ -387,5 +394,32 @@ async fn a_client_that_half_closes_after_its_request_gets_the_answer() {
     socket.read_to_end(&mut raw).await.expect("read");
     let answer = answer_body(&raw);
     assert_eq!(answer["journalRunNumber"], "JR-00000001", "{answer}");
+    server.stop().await;
+}
+
+/// An `Idempotency-Key` that is not visible ASCII is refused (category 20), not ignored: the
+/// request was carried out without the idempotency its client counted on.
+#[tokio::test]
+async fn an_idempotency_key_that_cannot_be_read_is_refused() {
+    let server = Server::start(manual()).await;
+    let token = server.token().await;
+    let mut socket = TcpStream::connect(addr(&server)).await.expect("connects");
+    let mut request = create_head(&token, CREATE.len(), "k-\u{e9}").into_bytes();
+    request.extend_from_slice(CREATE.as_bytes());
+    socket.write_all(&request).await.expect("sent");
+    socket.shutdown().await.expect("half-closed");
+    let mut raw = Vec::new();
+    socket.read_to_end(&mut raw).await.expect("read");
+    let answer = answer_body(&raw);
+    assert_eq!(category(&answer), "20", "{answer}");
+    assert_eq!(
+        answer["reasons"][0]["message"],
+        "Idempotency-Key must be written in visible ASCII characters"
+    );
+    assert_eq!(
+        server.control_get("/health").await["runs"],
+        0,
+        "nothing was created"
+    );
     server.stop().await;
 }

@@ -35,7 +35,7 @@ pub enum RequestError {
     QueryParameter {
         /// The parameter.
         name: &'static str,
-        /// What is wrong, quoting at most 32 characters of the value.
+        /// What is wrong, quoting the value as messages quote input ([`crate::clip`]).
         reason: String,
     },
     /// No operation has this path.

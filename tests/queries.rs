@@ -382,6 +382,11 @@ fn the_other_request_faults_have_their_categories() {
             "the request body is larger than 1024 bytes",
         ),
         (
+            RequestError::BodyEncoding { encoding: "gzip" },
+            ErrorCategory::MalformedRequest,
+            "the request body is not gzip data, as its Content-Encoding says",
+        ),
+        (
             RequestError::BodyIncomplete { received: 20 },
             ErrorCategory::MalformedRequest,
             "the request body did not arrive whole: 20 bytes came before its connection ended or stalled",

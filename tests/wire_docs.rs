@@ -250,6 +250,10 @@ fn the_category_of_every_error_is_documented_as_the_code_maps_it() {
             RequestError::BodyIncomplete { received: 20 }.into(),
         ),
         (
+            "Request(BodyEncoding)",
+            RequestError::BodyEncoding { encoding: "gzip" }.into(),
+        ),
+        (
             "Request(Authorization(InvalidToken))",
             RequestError::Authorization(AuthorizationError::InvalidToken).into(),
         ),

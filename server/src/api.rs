@@ -313,20 +313,9 @@ pub(crate) async fn read_body(
             match read {
                 Ok(n) if n > limit => Err(too_large()),
                 Ok(_) => Ok(Bytes::from(out)),
-                Err(e) => Err(BodyError::MalformedJson {
-                    detail: format!("the gzipped body cannot be inflated: {}", inflate_fault(&e)),
-                }
-                .into()),
+                Err(_) => Err(RequestError::BodyEncoding { encoding: "gzip" }.into()),
             }
         }
-    }
-}
-
-/// Why a gzipped body cannot be inflated, in words of the format (not the decoder's).
-fn inflate_fault(error: &std::io::Error) -> &'static str {
-    match error.kind() {
-        std::io::ErrorKind::UnexpectedEof => "it ends inside a member",
-        _ => "it is not gzip data (RFC 1952)",
     }
 }
 
@@ -336,6 +325,9 @@ fn json_value(bytes: &[u8]) -> Result<Value, Error> {
     serde_json::from_slice(bytes).map_err(|e| {
         let (line, column) = (e.line(), e.column());
         let detail = match e.classify() {
+            serde_json::error::Category::Eof if bytes.iter().all(u8::is_ascii_whitespace) => {
+                "it is empty".to_owned()
+            }
             serde_json::error::Category::Eof => {
                 format!("it ends at line {line}, column {column}, before its value does")
             }

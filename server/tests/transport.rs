@@ -159,6 +159,8 @@ async fn a_body_that_is_not_json_is_said_in_jsons_words() {
     let server = Server::start(manual()).await;
     let token = server.token().await;
     let cases = [
+        ("", "the request body is not valid JSON: it is empty"),
+        (" \n", "the request body is not valid JSON: it is empty"),
         (
             "{",
             "the request body is not valid JSON: it ends at line 1, column 1, before its value does",
@@ -421,5 +423,45 @@ async fn an_idempotency_key_that_cannot_be_read_is_refused() {
         0,
         "nothing was created"
     );
+    server.stop().await;
+}
+
+/// A gzipped body that is not gzip through and through (a member, then other bytes; a member
+/// cut short) is category 90 in gzip's words, on Zuora's paths and the token endpoint alike
+/// (it read "the request body is not valid JSON", a form included).
+#[tokio::test]
+async fn a_body_that_is_not_gzip_through_and_through_is_said_so() {
+    let server = Server::start(manual()).await;
+    let token = server.token().await;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(CREATE.as_bytes()).expect("gzip");
+    let member = encoder.finish().expect("gzip");
+    let mut junk_after = member.clone();
+    junk_after.extend_from_slice(b"not gzip");
+    let cut = member[..member.len() - 4].to_vec();
+    for (path, body) in [
+        ("/v1/journal-runs", junk_after.clone()),
+        ("/v1/journal-runs", cut),
+        ("/oauth/token", junk_after),
+    ] {
+        let answer: Value = server
+            .http
+            .post(server.url(path))
+            .header("Authorization", format!("Bearer {token}"))
+            .header("Content-Encoding", "gzip")
+            .body(body)
+            .send()
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("JSON");
+        assert_eq!(category(&answer), "90", "{path}: {answer}");
+        assert_eq!(
+            answer["reasons"][0]["message"],
+            "the request body is not gzip data, as its Content-Encoding says",
+            "{path}"
+        );
+    }
     server.stop().await;
 }

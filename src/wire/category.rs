@@ -88,7 +88,7 @@ impl ErrorCategory {
 /// | `Request(NotEmulated)` | 45 |
 /// | `Request(Authorization(_))` (a repeated `Authorization` included) | 11 |
 /// | `Request(UnsupportedMethod)` | 45 |
-/// | `Body(MalformedJson)`, `Request(BodyIncomplete)` | 90 |
+/// | `Body(MalformedJson)`, `Request(BodyIncomplete \| BodyEncoding)` | 90 |
 /// | `Body(UnknownField)` | 21 |
 /// | `Body(MissingField)` | 22 |
 /// | `Body(NotAnObject \| InvalidValue)` | 20 |
@@ -127,7 +127,9 @@ const fn request_category(error: &RequestError) -> ErrorCategory {
             ErrorCategory::UnsupportedRequest
         }
         RequestError::QueryParameter { .. } => ErrorCategory::InvalidQueryParameter,
-        RequestError::BodyIncomplete { .. } => ErrorCategory::MalformedRequest,
+        RequestError::BodyIncomplete { .. } | RequestError::BodyEncoding { .. } => {
+            ErrorCategory::MalformedRequest
+        }
         RequestError::UnknownPath { .. } => ErrorCategory::NotFound,
     }
 }

@@ -68,6 +68,13 @@ pub enum RequestError {
         /// How many bytes arrived.
         received: usize,
     },
+    /// The request's payload is not what its `Content-Encoding` says it is (a gzip stream that
+    /// ends inside a member, or holds bytes that are no member).
+    #[error("the request body is not {encoding} data, as its Content-Encoding says")]
+    BodyEncoding {
+        /// The encoding (`gzip`).
+        encoding: &'static str,
+    },
     /// A header that may be given once is given several times (`Authorization` excepted: that
     /// is [`AuthorizationError::Repeated`]).
     #[error("{name} is given {count} times; it may be given at most once")]

@@ -379,10 +379,10 @@ pub async fn cancel_run(
     State(app): State<Arc<App>>,
     Param(number): Param,
     headers: HeaderMap,
+    body: Body,
 ) -> Answer {
-    run_command(&app, &number, &headers, |run, scope| Command::CancelRun {
-        run,
-        scope,
+    run_command(&app, &number, &headers, body, |run, scope| {
+        Command::CancelRun { run, scope }
     })
     .await
 }
@@ -392,10 +392,10 @@ pub async fn delete_run(
     State(app): State<Arc<App>>,
     Param(number): Param,
     headers: HeaderMap,
+    body: Body,
 ) -> Answer {
-    run_command(&app, &number, &headers, |run, scope| Command::DeleteRun {
-        run,
-        scope,
+    run_command(&app, &number, &headers, body, |run, scope| {
+        Command::DeleteRun { run, scope }
     })
     .await
 }
@@ -404,11 +404,16 @@ async fn run_command(
     app: &App,
     number: &str,
     headers: &HeaderMap,
+    body: Body,
     command: impl FnOnce(JournalRunNumber, journal_run::RequestScope) -> Command,
 ) -> Answer {
     let ids = fresh_ids();
     let head: Head<JournalRunNumber> = read_head(app, number, headers);
     let request = request!(app, head, ids);
+    // (No body is read for its content; one announced and not sent whole leaves nothing.)
+    if let Some(error) = cut_short(&read_body(app, headers, body).await) {
+        return reject(app, error, &head, &ids);
+    }
     let entity = lookup_entity(app, request.caller, &request.scope);
     let key = app.read().find_run(entity.as_ref(), request.target);
     let command = command(request.target, request.scope.clone());
@@ -423,8 +428,9 @@ pub async fn cancel_entry(
     State(app): State<Arc<App>>,
     Param(number): Param,
     headers: HeaderMap,
+    body: Body,
 ) -> Answer {
-    entry_command(&app, &number, &headers, |entry, scope| {
+    entry_command(&app, &number, &headers, body, |entry, scope| {
         Command::CancelEntry { entry, scope }
     })
     .await
@@ -435,8 +441,9 @@ pub async fn delete_entry(
     State(app): State<Arc<App>>,
     Param(number): Param,
     headers: HeaderMap,
+    body: Body,
 ) -> Answer {
-    entry_command(&app, &number, &headers, |entry, scope| {
+    entry_command(&app, &number, &headers, body, |entry, scope| {
         Command::DeleteEntry { entry, scope }
     })
     .await
@@ -446,11 +453,16 @@ async fn entry_command(
     app: &App,
     number: &str,
     headers: &HeaderMap,
+    body: Body,
     command: impl FnOnce(JournalEntryNumber, journal_run::RequestScope) -> Command,
 ) -> Answer {
     let ids = fresh_ids();
     let head: Head<JournalEntryNumber> = read_head(app, number, headers);
     let request = request!(app, head, ids);
+    // (No body is read for its content; one announced and not sent whole leaves nothing.)
+    if let Some(error) = cut_short(&read_body(app, headers, body).await) {
+        return reject(app, error, &head, &ids);
+    }
     let entity = lookup_entity(app, request.caller, &request.scope);
     let key = app.read().find_entry(entity.as_ref(), request.target);
     let command = command(request.target, request.scope.clone());
@@ -744,14 +756,16 @@ pub async fn create_run(State(app): State<Arc<App>>, headers: HeaderMap, body: B
     let head: Head<()> = read_head(&app, "", &headers);
     let request = request!(&app, head, ids);
     let client_id = client_id(&app, request.caller);
-    let key = match begin_key(&app, &headers, &head, &ids, &client_id, CREATE_RUN_PATH) {
-        Ok(key) => key,
-        Err(answer) => return answer,
-    };
+    // (The body first, whole: a replay or a conflict is answered to a request read to its
+    // end, and one that never arrives whole leaves nothing, its key untouched.)
     let body = read_body(&app, &headers, body).await;
     if let Some(error) = cut_short(&body) {
         return reject(&app, error, &head, &ids);
     }
+    let key = match begin_key(&app, &headers, &head, &ids, &client_id, CREATE_RUN_PATH) {
+        Ok(key) => key,
+        Err(answer) => return answer,
+    };
     let key_text = key.as_ref().map(|key| key.key.as_str());
     let saved = |answer: &Answer| {
         key_text.map(|key| saved_answer(key, &client_id, CREATE_RUN_PATH, answer))
@@ -863,9 +877,20 @@ fn begin_key<P>(
     let Some(raw) = headers.get(IDEMPOTENCY_KEY) else {
         return Ok(None);
     };
-    // (A key that cannot be read is refused, not ignored: the client counts on it.)
+    // (A key given twice, or one that cannot be read, is refused, not ignored: the client
+    // counts on it.)
+    let count = headers.get_all(IDEMPOTENCY_KEY).iter().count();
+    if count > 1 {
+        let error = RequestError::RepeatedHeader {
+            name: IDEMPOTENCY_KEY,
+            count,
+        };
+        return Err(reject(app, &Error::from(error), head, ids));
+    }
     let Ok(key) = raw.to_str() else {
-        let message = "Idempotency-Key must be written in visible ASCII characters".to_owned();
+        let message =
+            "Idempotency-Key must be written in ASCII: visible characters, spaces and tabs"
+                .to_owned();
         return Err(failure(app, None, category, message, head, ids));
     };
     let length = key.chars().count();
@@ -1135,15 +1160,15 @@ pub async fn create_entry(State(app): State<Arc<App>>, headers: HeaderMap, body:
     let head: Head<()> = read_head(&app, "", &headers);
     let request = request!(&app, head, ids);
     let client_id = client_id(&app, request.caller);
+    // (Its content is not read, the operation being refused; but it is read first, as
+    // `create_run` reads its own, and one that does not arrive whole leaves nothing.)
+    if let Some(error) = cut_short(&read_body(&app, &headers, body).await) {
+        return reject(&app, error, &head, &ids);
+    }
     let key = match begin_key(&app, &headers, &head, &ids, &client_id, CREATE_ENTRY_PATH) {
         Ok(key) => key,
         Err(answer) => return answer,
     };
-    // (Its content is not read, the operation being refused; a body that does not arrive
-    // whole still leaves nothing.)
-    if let Some(error) = cut_short(&read_body(&app, &headers, body).await) {
-        return reject(&app, error, &head, &ids);
-    }
     let error = Error::from(RequestError::NotEmulated {
         operation: "POST /v1/journal-entries (creating a summary journal entry)".to_owned(),
     });

@@ -247,9 +247,10 @@ async fn body_bytes(body: Body, limit: usize, what: &'static str) -> Result<Byte
     }
 }
 
-/// Reads the body of a request to the page (its forms) whole, within the body deadline and the
-/// extractors' limit, before axum's `Form` reads it from memory: that extractor has no
-/// deadline (D-38).
+/// Reads the body of a request whole, within the body deadline and the extractors' limit,
+/// before its handler runs: for the page's forms, which axum's `Form` then reads from memory
+/// (that extractor has no deadline), and for the control paths that take no body, so that a
+/// body announced and not sent whole leaves nothing (D-38).
 pub async fn read_whole(request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
     match body_bytes(body, EXTRACTOR_LIMIT, "the form").await {

@@ -90,22 +90,31 @@ fn method_fallback(
 
 /// The router: Zuora's paths, OAuth, the control API under [`control::PREFIX`].
 pub fn router(app: Arc<App>) -> Router {
+    // (The page's forms, and the control paths that take no body: a body announced is read
+    // whole within the deadline, or the request does nothing.)
+    let whole = axum::middleware::from_fn(control::read_whole);
     let control = Router::new()
-        .merge(page::routes().layer(axum::middleware::from_fn(control::read_whole)))
+        .merge(page::routes().layer(whole.clone()))
         .route("/health", get(control::health))
         .route("/runs", get(control::list).post(control::load))
         .route("/runs/{jr}", get(control::export))
         .route("/runs/{jr}/log", get(control::log))
         .route("/runs/{jr}/replay", get(control::replay))
-        .route("/runs/{jr}/job/{action}", post(control::job))
-        .route("/jobs/{action}", post(control::jobs_switch))
+        .route(
+            "/runs/{jr}/job/{action}",
+            post(control::job).layer(whole.clone()),
+        )
+        .route(
+            "/jobs/{action}",
+            post(control::jobs_switch).layer(whole.clone()),
+        )
         .route(
             "/processing",
             get(control::get_processing).put(control::set_processing),
         )
         .route("/entries/{je}/transfer", post(control::transfer))
         .route("/tokens/expire", post(control::expire))
-        .route("/reset", post(control::reset))
+        .route("/reset", post(control::reset).layer(whole))
         .fallback(control::no_such_path)
         .layer(axum::middleware::from_fn(control::json_errors))
         .layer(axum::middleware::from_fn_with_state(

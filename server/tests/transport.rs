@@ -399,8 +399,8 @@ async fn a_client_that_half_closes_after_its_request_gets_the_answer() {
     server.stop().await;
 }
 
-/// An `Idempotency-Key` that is not visible ASCII is refused (category 20), not ignored: the
-/// request was carried out without the idempotency its client counted on.
+/// An `Idempotency-Key` that is not ASCII is refused (category 20), not ignored: the request
+/// was carried out without the idempotency its client counted on.
 #[tokio::test]
 async fn an_idempotency_key_that_cannot_be_read_is_refused() {
     let server = Server::start(manual()).await;
@@ -416,7 +416,7 @@ async fn an_idempotency_key_that_cannot_be_read_is_refused() {
     assert_eq!(category(&answer), "20", "{answer}");
     assert_eq!(
         answer["reasons"][0]["message"],
-        "Idempotency-Key must be written in visible ASCII characters"
+        "Idempotency-Key must be written in ASCII: visible characters, spaces and tabs"
     );
     assert_eq!(
         server.control_get("/health").await["runs"],
@@ -463,5 +463,120 @@ async fn a_body_that_is_not_gzip_through_and_through_is_said_so() {
             "{path}"
         );
     }
+    server.stop().await;
+}
+
+/// A body announced and not sent whole leaves nothing on the paths that take no body either:
+/// the cancel is not carried out (it was: the run went to CancelInprogress), nor the reset.
+#[tokio::test]
+async fn a_body_cut_short_on_a_path_that_takes_none_leaves_nothing() {
+    let server = Server::start(manual()).await;
+    server.load(&common::example(), None).await;
+    let token = server.token().await;
+    let cut = |request: String| {
+        let addr = addr(&server);
+        async move {
+            let mut socket = TcpStream::connect(addr).await.expect("connects");
+            socket.write_all(request.as_bytes()).await.expect("sent");
+            socket.shutdown().await.expect("half-closed");
+            let mut raw = Vec::new();
+            socket.read_to_end(&mut raw).await.expect("read");
+            answer_body(&raw)
+        }
+    };
+    let answer = cut(format!(
+        "PUT /v1/journal-runs/JR-00000075/cancel HTTP/1.1\r\nHost: localhost\r\n\
+         Authorization: Bearer {token}\r\nContent-Length: 100\r\n\r\n{{"
+    ))
+    .await;
+    assert_eq!(category(&answer), "90", "{answer}");
+    let (_, _, run) = server
+        .call(
+            Method::GET,
+            "/v1/journal-runs/JR-00000075",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    assert_eq!(run["status"], "Completed", "the cancel was not carried out");
+    let answer = cut(
+        "POST /_control/reset HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{"
+            .to_owned(),
+    )
+    .await;
+    assert_eq!(
+        answer["error"],
+        "the request body cannot be read to its end"
+    );
+    assert_eq!(
+        server.control_get("/health").await["runs"],
+        1,
+        "nothing was reset"
+    );
+    server.stop().await;
+}
+
+/// A retry with a large body gets the saved answer, read to its end first: answered before
+/// its body was read, the connection was closed on the unread body and the answer often lost
+/// (a broken pipe in 5 of 20 tries at 900 KB).
+#[tokio::test]
+async fn a_retry_with_a_large_body_gets_the_saved_answer() {
+    let server = Server::start(manual()).await;
+    let token = server.token().await;
+    let padded = format!("{}{}", CREATE, " ".repeat(900_000));
+    let send = || {
+        server
+            .http
+            .post(server.url("/v1/journal-runs"))
+            .header("Authorization", format!("Bearer {token}"))
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", "k-large")
+            .body(padded.clone())
+            .send()
+    };
+    let first: Value = send().await.expect("sent").json().await.expect("JSON");
+    assert_eq!(first["journalRunNumber"], "JR-00000001", "{first}");
+    for retry in 0..10 {
+        let again: Value = send()
+            .await
+            .unwrap_or_else(|e| panic!("retry {retry}: {e}"))
+            .json()
+            .await
+            .expect("JSON");
+        assert_eq!(again, first, "retry {retry}");
+    }
+    server.stop().await;
+}
+
+/// An `Idempotency-Key` given twice is refused (category 20), not read as its first.
+#[tokio::test]
+async fn an_idempotency_key_given_twice_is_refused() {
+    let server = Server::start(manual()).await;
+    let token = server.token().await;
+    let answer: Value = server
+        .http
+        .post(server.url("/v1/journal-runs"))
+        .header("Authorization", format!("Bearer {token}"))
+        .header("Content-Type", "application/json")
+        .header("Idempotency-Key", "k-1")
+        .header("Idempotency-Key", "k-2")
+        .body(CREATE)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(category(&answer), "20", "{answer}");
+    assert_eq!(
+        answer["reasons"][0]["message"],
+        "Idempotency-Key is given 2 times; it may be given at most once"
+    );
+    assert_eq!(
+        server.control_get("/health").await["runs"],
+        0,
+        "nothing was created"
+    );
     server.stop().await;
 }

@@ -42,6 +42,17 @@ async fn cut_create(server: &Server, token: &str, key: &str) -> TcpStream {
     socket
 }
 
+/// Sends `request` on a new connection, shuts the sending side, and reads the answer to the
+/// end of the connection: its body.
+async fn half_closed(server: &Server, request: &[u8]) -> Value {
+    let mut socket = TcpStream::connect(addr(server)).await.expect("connects");
+    socket.write_all(request).await.expect("sent");
+    socket.shutdown().await.expect("half-closed");
+    let mut raw = Vec::new();
+    socket.read_to_end(&mut raw).await.expect("read");
+    answer_body(&raw)
+}
+
 /// The body of an HTTP/1.1 answer read to the end of the connection.
 fn answer_body(raw: &[u8]) -> Value {
     let text = String::from_utf8_lossy(raw);
@@ -71,11 +82,8 @@ async fn create_with_key(server: &Server, token: &str, key: &str) -> Value {
 async fn inv_20_a_body_cut_short_changes_nothing_not_even_its_idempotency_key() {
     let server = Server::start(manual()).await;
     let token = server.token().await;
-    let mut socket = cut_create(&server, &token, "k-cut").await;
-    socket.shutdown().await.expect("half-closed");
-    let mut raw = Vec::new();
-    socket.read_to_end(&mut raw).await.expect("read");
-    let answer = answer_body(&raw);
+    let head = create_head(&token, CREATE.len(), "k-cut");
+    let answer = half_closed(&server, format!("{head}{}", &CREATE[..20]).as_bytes()).await;
     assert_eq!(category(&answer), "90", "{answer}");
     assert_eq!(
         answer["reasons"][0]["message"],
@@ -308,16 +316,11 @@ async fn a_reset_after_a_whole_request_never_makes_a_second_run() {
 async fn a_cut_short_request_to_an_operation_not_emulated_leaves_its_key_free() {
     let server = Server::start(manual()).await;
     let token = server.token().await;
-    let mut socket = TcpStream::connect(addr(&server)).await.expect("connects");
     let head = format!(
         "POST /v1/journal-entries HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\n\
          Idempotency-Key: k-entry\r\nContent-Length: 100\r\n\r\n{{"
     );
-    socket.write_all(head.as_bytes()).await.expect("sent");
-    socket.shutdown().await.expect("half-closed");
-    let mut raw = Vec::new();
-    socket.read_to_end(&mut raw).await.expect("read");
-    let answer = answer_body(&raw);
+    let answer = half_closed(&server, head.as_bytes()).await;
     assert_eq!(category(&answer), "90", "{answer}");
     let retry = create_with_key(&server, &token, "k-entry").await;
     assert_eq!(retry["journalRunNumber"], "JR-00000001", "{retry}");
@@ -385,16 +388,8 @@ async fn a_stalled_body_is_given_up_after_the_deadline_everywhere() {
 async fn a_client_that_half_closes_after_its_request_gets_the_answer() {
     let server = Server::start(manual()).await;
     let token = server.token().await;
-    let mut socket = TcpStream::connect(addr(&server)).await.expect("connects");
     let head = create_head(&token, CREATE.len(), "k-half");
-    socket
-        .write_all(format!("{head}{CREATE}").as_bytes())
-        .await
-        .expect("sent");
-    socket.shutdown().await.expect("half-closed");
-    let mut raw = Vec::new();
-    socket.read_to_end(&mut raw).await.expect("read");
-    let answer = answer_body(&raw);
+    let answer = half_closed(&server, format!("{head}{CREATE}").as_bytes()).await;
     assert_eq!(answer["journalRunNumber"], "JR-00000001", "{answer}");
     server.stop().await;
 }
@@ -405,14 +400,8 @@ async fn a_client_that_half_closes_after_its_request_gets_the_answer() {
 async fn an_idempotency_key_that_cannot_be_read_is_refused() {
     let server = Server::start(manual()).await;
     let token = server.token().await;
-    let mut socket = TcpStream::connect(addr(&server)).await.expect("connects");
-    let mut request = create_head(&token, CREATE.len(), "k-\u{e9}").into_bytes();
-    request.extend_from_slice(CREATE.as_bytes());
-    socket.write_all(&request).await.expect("sent");
-    socket.shutdown().await.expect("half-closed");
-    let mut raw = Vec::new();
-    socket.read_to_end(&mut raw).await.expect("read");
-    let answer = answer_body(&raw);
+    let head = create_head(&token, CREATE.len(), "k-\u{e9}");
+    let answer = half_closed(&server, format!("{head}{CREATE}").as_bytes()).await;
     assert_eq!(category(&answer), "20", "{answer}");
     assert_eq!(
         answer["reasons"][0]["message"],
@@ -473,22 +462,11 @@ async fn a_body_cut_short_on_a_path_that_takes_none_leaves_nothing() {
     let server = Server::start(manual()).await;
     server.load(&common::example(), None).await;
     let token = server.token().await;
-    let cut = |request: String| {
-        let addr = addr(&server);
-        async move {
-            let mut socket = TcpStream::connect(addr).await.expect("connects");
-            socket.write_all(request.as_bytes()).await.expect("sent");
-            socket.shutdown().await.expect("half-closed");
-            let mut raw = Vec::new();
-            socket.read_to_end(&mut raw).await.expect("read");
-            answer_body(&raw)
-        }
-    };
-    let answer = cut(format!(
+    let cancel = format!(
         "PUT /v1/journal-runs/JR-00000075/cancel HTTP/1.1\r\nHost: localhost\r\n\
          Authorization: Bearer {token}\r\nContent-Length: 100\r\n\r\n{{"
-    ))
-    .await;
+    );
+    let answer = half_closed(&server, cancel.as_bytes()).await;
     assert_eq!(category(&answer), "90", "{answer}");
     let (_, _, run) = server
         .call(
@@ -500,11 +478,8 @@ async fn a_body_cut_short_on_a_path_that_takes_none_leaves_nothing() {
         )
         .await;
     assert_eq!(run["status"], "Completed", "the cancel was not carried out");
-    let answer = cut(
-        "POST /_control/reset HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{"
-            .to_owned(),
-    )
-    .await;
+    let reset = b"POST /_control/reset HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{";
+    let answer = half_closed(&server, reset).await;
     assert_eq!(
         answer["error"],
         "the request body cannot be read to its end"

@@ -180,12 +180,19 @@ impl At {
         }
     }
 
-    fn child(&self, key: &str) -> String {
-        if self.path.is_empty() {
-            clip(key).into_owned()
-        } else {
-            format!("{}.{}", self.path, clip(key))
-        }
+    /// The members of an object at `path`, each with its own path (`a.b`, keys clipped).
+    fn members(
+        path: &str,
+        members: serde_json::Map<String, Value>,
+    ) -> impl Iterator<Item = (String, Self)> + '_ {
+        members.into_iter().map(move |(key, value)| {
+            let path = if path.is_empty() {
+                clip(&key).into_owned()
+            } else {
+                format!("{path}.{}", clip(&key))
+            };
+            (key, Self { value, path })
+        })
     }
 }
 
@@ -226,15 +233,7 @@ impl<'de> de::Deserializer<'de> for At {
                     .and_then(|v| seq.end().map(|()| v))
             }
             Value::Object(members) => {
-                let at = At {
-                    value: Value::Null,
-                    path: self.path.clone(),
-                };
-                let members = members.into_iter().map(|(key, value)| {
-                    let path = at.child(&key);
-                    (key, At { value, path })
-                });
-                let mut map = MapDeserializer::new(members);
+                let mut map = MapDeserializer::new(At::members(&self.path, members));
                 visitor
                     .visit_map(&mut map)
                     .and_then(|v| map.end().map(|()| v))
@@ -296,14 +295,7 @@ impl<'de> de::Deserializer<'de> for At {
         let result = match self.value {
             Value::String(s) => visitor.visit_enum(s.into_deserializer()),
             Value::Object(members) if members.len() == 1 => {
-                let at = At {
-                    value: Value::Null,
-                    path: self.path.clone(),
-                };
-                let members = members.into_iter().map(|(key, value)| {
-                    let path = at.child(&key);
-                    (key, At { value, path })
-                });
+                let members = At::members(&self.path, members);
                 visitor.visit_enum(MapAccessDeserializer::new(MapDeserializer::new(members)))
             }
             other => At {

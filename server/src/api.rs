@@ -264,45 +264,66 @@ fn lookup_entity(
 /// How long a request's body may take to arrive, from the end of its headers.
 pub const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Reads a request body: `Content-Encoding` by the library's rule, the size limit, gzip (a
-/// series of members, RFC 1952). A body whose connection ends before it arrived whole, or
-/// that takes longer than [`BODY_DEADLINE`], is `BodyIncomplete`, not too large: nothing is
-/// kept of it (D-38).
-pub(crate) async fn read_body(
-    app: &App,
-    headers: &HeaderMap,
-    mut body: Body,
-) -> Result<Bytes, Error> {
-    let encoding = ContentEncoding::parse(header(headers, CONTENT_ENCODING))?;
-    let limit = app.config.max_body_bytes;
-    let too_large = || Error::from(RequestError::BodyTooLarge { limit });
+/// Why a body was not read whole.
+pub(crate) enum Unread {
+    /// Over the limit.
+    TooLarge,
+    /// Its connection ended (or was reset) first.
+    Ended {
+        /// The bytes read.
+        received: usize,
+    },
+    /// Not whole after [`BODY_DEADLINE`].
+    Late {
+        /// The bytes read.
+        received: usize,
+    },
+}
+
+/// Reads a body whole, at most `limit` bytes, within [`BODY_DEADLINE`]: the one reading of
+/// every body the server takes, Zuora's paths' and the control API's (D-38).
+pub(crate) async fn collect(mut body: Body, limit: usize) -> Result<Vec<u8>, Unread> {
     let mut bytes = Vec::new();
     let read = tokio::time::timeout(BODY_DEADLINE, async {
         while let Some(frame) = body.frame().await {
             let Ok(frame) = frame else {
-                return Ok(false);
+                return Err(Unread::Ended {
+                    received: bytes.len(),
+                });
             };
             if let Ok(data) = frame.into_data() {
                 if data.len() > limit.saturating_sub(bytes.len()) {
-                    return Err(too_large());
+                    return Err(Unread::TooLarge);
                 }
                 bytes.extend_from_slice(&data);
             }
         }
-        Ok(true)
+        Ok(())
     })
     .await;
     match read {
-        Ok(Ok(true)) => {}
-        Ok(Err(too_large)) => return Err(too_large),
-        // (The connection ended, or the deadline passed.)
-        Ok(Ok(false)) | Err(_) => {
-            return Err(RequestError::BodyIncomplete {
-                received: bytes.len(),
-            }
-            .into())
-        }
+        Ok(read) => read.map(|()| bytes),
+        Err(_) => Err(Unread::Late {
+            received: bytes.len(),
+        }),
     }
+}
+
+/// Reads a request body: `Content-Encoding` by the library's rule, the size limit, gzip (a
+/// series of members, RFC 1952). A body whose connection ends before it arrived whole, or
+/// that takes longer than [`BODY_DEADLINE`], is `BodyIncomplete`, not too large: nothing is
+/// kept of it (D-38).
+pub(crate) async fn read_body(app: &App, headers: &HeaderMap, body: Body) -> Result<Bytes, Error> {
+    let encoding = ContentEncoding::parse(header(headers, CONTENT_ENCODING))?;
+    let limit = app.config.max_body_bytes;
+    let too_large = || Error::from(RequestError::BodyTooLarge { limit });
+    let bytes = match collect(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(Unread::TooLarge) => return Err(too_large()),
+        Err(Unread::Ended { received } | Unread::Late { received }) => {
+            return Err(RequestError::BodyIncomplete { received }.into())
+        }
+    };
     match encoding {
         ContentEncoding::Identity => Ok(Bytes::from(bytes)),
         ContentEncoding::Gzip => {

@@ -13,7 +13,6 @@ use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use http_body_util::BodyExt as _;
 use journal_run::wire::RunSnapshot;
 use journal_run::{
     Command, EntityId, JournalEntryNumber, JournalRun, JournalRunNumber, TransferResult,
@@ -233,16 +232,13 @@ fn quoted(text: &str) -> String {
 
 /// Reads a body of at most `limit` bytes.
 async fn body_bytes(body: Body, limit: usize, what: &'static str) -> Result<Bytes, ControlError> {
-    let deadline = crate::api::BODY_DEADLINE;
-    let read = http_body_util::Limited::new(body, limit).collect();
-    match tokio::time::timeout(deadline, read).await {
-        Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
-            Err(ControlError::TooLarge { what, limit })
-        }
-        Ok(Err(_)) => Err(ControlError::Unreadable),
-        Err(_) => Err(ControlError::Late {
-            seconds: deadline.as_secs(),
+    use crate::api::Unread;
+    match crate::api::collect(body, limit).await {
+        Ok(bytes) => Ok(Bytes::from(bytes)),
+        Err(Unread::TooLarge) => Err(ControlError::TooLarge { what, limit }),
+        Err(Unread::Ended { .. }) => Err(ControlError::Unreadable),
+        Err(Unread::Late { .. }) => Err(ControlError::Late {
+            seconds: crate::api::BODY_DEADLINE.as_secs(),
         }),
     }
 }

@@ -15,7 +15,11 @@ import json
 import time
 import unittest
 
-from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException
+from selenium.common.exceptions import (
+    NoAlertPresentException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -24,12 +28,23 @@ from harness import EXAMPLE, Server, chromium
 SETTLED = "Completed, 9 of 10 cancelled, JE-00000004 failed: Transferred to Accounting is Yes"
 
 
+def swapped(error):
+    """Whether `error` says the element read was swapped out of the page: Selenium's stale
+    reference, or Chromium's own words for the same race ("Node with given id does not belong
+    to the document")."""
+    if isinstance(error, StaleElementReferenceException):
+        return True
+    return isinstance(error, WebDriverException) and "does not belong to the document" in str(error)
+
+
 def fresh(read):
     """`read()`, again if the live part was swapped in between finding an element and reading it."""
     for _ in range(20):
         try:
             return read()
-        except StaleElementReferenceException:
+        except WebDriverException as error:
+            if not swapped(error):
+                raise
             time.sleep(0.05)
     return read()
 

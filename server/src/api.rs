@@ -343,20 +343,14 @@ pub(crate) async fn read_body(app: &App, headers: &HeaderMap, body: Body) -> Res
 /// Reads a JSON body into the library's value: a syntax error is category 90, said with its
 /// line and column in JSON's words (never the JSON library's own).
 fn json_value(bytes: &[u8]) -> Result<Value, Error> {
+    use crate::control::json::Syntax;
     serde_json::from_slice(bytes).map_err(|e| {
-        let (line, column) = (e.line(), e.column());
-        let detail = match e.classify() {
-            serde_json::error::Category::Eof if bytes.iter().all(u8::is_ascii_whitespace) => {
-                "it is empty".to_owned()
-            }
-            serde_json::error::Category::Eof => {
+        let detail = match Syntax::of(&e, bytes) {
+            Syntax::Empty => "it is empty".to_owned(),
+            Syntax::Truncated { line, column } => {
                 format!("it ends at line {line}, column {column}, before its value does")
             }
-            serde_json::error::Category::Syntax
-            | serde_json::error::Category::Data
-            | serde_json::error::Category::Io => {
-                format!("the fault is at line {line}, column {column}")
-            }
+            Syntax::At { line, column } => format!("the fault is at line {line}, column {column}"),
         };
         BodyError::MalformedJson { detail }.into()
     })

@@ -63,6 +63,45 @@ pub enum BodyFault {
     },
 }
 
+/// Why a body is not JSON, from serde_json's fault: the one reading of it, for Zuora's paths
+/// (category 90, in their words) and the control API's alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// Nothing but whitespace.
+    Empty,
+    /// It ends inside its value, here.
+    Truncated {
+        /// The line (from 1).
+        line: usize,
+        /// The column.
+        column: usize,
+    },
+    /// Not JSON's syntax, here.
+    At {
+        /// The line (from 1).
+        line: usize,
+        /// The column.
+        column: usize,
+    },
+}
+
+impl Syntax {
+    /// The fault `error` of serde_json reading `bytes`.
+    #[must_use]
+    pub fn of(error: &serde_json::Error, bytes: &[u8]) -> Self {
+        let (line, column) = (error.line(), error.column());
+        match error.classify() {
+            serde_json::error::Category::Eof if bytes.iter().all(u8::is_ascii_whitespace) => {
+                Self::Empty
+            }
+            serde_json::error::Category::Eof => Self::Truncated { line, column },
+            serde_json::error::Category::Syntax
+            | serde_json::error::Category::Data
+            | serde_json::error::Category::Io => Self::At { line, column },
+        }
+    }
+}
+
 /// Reads `bytes` as a `T`.
 ///
 /// # Errors
@@ -77,15 +116,10 @@ pub fn read<T: DeserializeOwned>(bytes: &[u8], expected: &'static str) -> Result
         Ok(_) => None,
         Err(e) => Some(e),
     };
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(BodyFault::Empty { expected });
-    }
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-        let (line, column) = (e.line(), e.column());
-        match e.classify() {
-            serde_json::error::Category::Eof => BodyFault::Truncated { line, column },
-            _ => BodyFault::Syntax { line, column },
-        }
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| match Syntax::of(&e, bytes) {
+        Syntax::Empty => BodyFault::Empty { expected },
+        Syntax::Truncated { line, column } => BodyFault::Truncated { line, column },
+        Syntax::At { line, column } => BodyFault::Syntax { line, column },
     })?;
     match T::deserialize(At::root(value)) {
         Err(fault) => Err(BodyFault::Value {

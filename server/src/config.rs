@@ -9,6 +9,8 @@ use journal_run::wire::HttpStatusMapping;
 use journal_run::{Caller, OrgId};
 use serde::Deserialize;
 
+use crate::control::json::{self, BodyFault};
+
 /// What `journal-run serve` was asked to do.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -94,9 +96,25 @@ pub const MAX_PROCESSED_ENTRIES: u32 = 100_000;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// Not TOML, or a key or a value the config does not take.
-    #[error("{0}")]
-    Toml(#[from] toml::de::Error),
+    /// Not TOML: where, and what in the TOML reader's words.
+    #[error("{}{message}", place.map_or_else(String::new, |(line, column)| format!("line {line}, column {column}: ")))]
+    Syntax {
+        /// The line and the column (from 1), when the reader says where.
+        place: Option<(usize, usize)>,
+        /// What is wrong.
+        message: String,
+    },
+    /// A key or a value the config does not take: its line (where the value, or the table
+    /// missing a key, is found), its key's path (`jobs.mode`, `clients[0].caller`) and what
+    /// is wrong, in the words of the control API's faults (docs/DECISIONS.md, D-41), never a
+    /// Rust type's name.
+    #[error("{}{fault}", line.map_or_else(String::new, |line| format!("line {line}: ")))]
+    Value {
+        /// The line (from 1), when the path leads to one.
+        line: Option<usize>,
+        /// The path and the fault.
+        fault: BodyFault,
+    },
     /// A number over its bound.
     #[error("{key} = {value} is over the largest accepted, {max}")]
     TooLarge {
@@ -119,7 +137,7 @@ impl Config {
     ///
     /// The TOML parser's message, naming the line and the key; or a bound the config is over.
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
-        let config: Self = toml::from_str(text)?;
+        let config: Self = toml::from_str(text).map_err(|e| worded(text, e))?;
         config.check()?;
         Ok(config)
     }
@@ -150,6 +168,94 @@ impl Config {
         }
         self.processing.check()
     }
+}
+
+/// The fault of a config file the TOML reader refused with `error`: a syntax fault as it says
+/// it; a value that does not fit read again through the control API's reader, which words it
+/// from serde's classification of the fault (the TOML reader's message is serde's text:
+/// "invalid type: integer `-1`, expected usize").
+fn worded(text: &str, error: toml::de::Error) -> ConfigError {
+    let syntax = || {
+        let place = error.span().and_then(|span| {
+            let before = text.get(..span.start)?;
+            let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+            let column = before.get(line_start..)?.chars().count() + 1;
+            Some((before.matches('\n').count() + 1, column))
+        });
+        ConfigError::Syntax {
+            place,
+            message: error.message().trim_end().to_owned(),
+        }
+    };
+    let Ok(table) = toml::from_str::<toml::Table>(text) else {
+        return syntax();
+    };
+    match json::from_value::<Config>(as_json(toml::Value::Table(table))) {
+        Err(fault) => ConfigError::Value {
+            line: match &fault {
+                BodyFault::Value { path, .. } => line_of(text, path),
+                _ => None,
+            },
+            fault,
+        },
+        // (Both readings take the same documents: were one to differ, its own words stand.)
+        Ok(_) => syntax(),
+    }
+}
+
+/// A TOML value as the JSON value the control API's reader takes: a date or time as its
+/// text, a float JSON cannot hold (`nan`, `inf`) as its TOML text.
+fn as_json(value: toml::Value) -> serde_json::Value {
+    use serde_json::Value as Json;
+    match value {
+        toml::Value::String(s) => Json::String(s),
+        toml::Value::Integer(n) => Json::from(n),
+        toml::Value::Float(f) => serde_json::Number::from_f64(f).map_or_else(
+            || Json::String(toml::Value::Float(f).to_string()),
+            Json::Number,
+        ),
+        toml::Value::Boolean(b) => Json::Bool(b),
+        toml::Value::Datetime(d) => Json::String(d.to_string()),
+        toml::Value::Array(items) => Json::Array(items.into_iter().map(as_json).collect()),
+        toml::Value::Table(members) => Json::Object(
+            members
+                .into_iter()
+                .map(|(key, value)| (key, as_json(value)))
+                .collect(),
+        ),
+    }
+}
+
+/// The line (from 1) of the value at `path` (`a.b[2].c`, as [`json::from_value`] names it) in
+/// the TOML document `text`; `None` for the document itself (its fault is an unknown key,
+/// whose line the fault does not name), when a key holds `.` or `[`, or the path leads nowhere.
+fn line_of(text: &str, path: &str) -> Option<usize> {
+    use toml::de::{DeTable, DeValue};
+    if path.is_empty() {
+        return None;
+    }
+    let root = DeTable::parse(text).ok()?;
+    let mut span = root.span();
+    let mut table = Some(root.get_ref());
+    for segment in path.split('.') {
+        let (key, indices) = segment.split_once('[').unwrap_or((segment, ""));
+        let (_, value) = table?.iter().find(|(k, _)| k.get_ref() == key)?;
+        let (mut here, mut at) = (value.get_ref(), value.span());
+        for index in indices.split('[').filter(|s| !s.is_empty()) {
+            let index: usize = index.strip_suffix(']')?.parse().ok()?;
+            let DeValue::Array(items) = here else {
+                return None;
+            };
+            let item = items.get(index)?;
+            (here, at) = (item.get_ref(), item.span());
+        }
+        span = at;
+        table = match here {
+            DeValue::Table(t) => Some(t),
+            _ => None,
+        };
+    }
+    Some(text.get(..span.start)?.matches('\n').count() + 1)
 }
 
 /// An OAuth client and its user.

@@ -543,6 +543,54 @@ fn allow_remote_without_a_token_is_refused_when_the_config_is_read() {
     assert_eq!(config.control.token.as_deref(), Some("s3cret"));
 }
 
+/// The config file's faults say where (the line; the key's path) and what, in words: never
+/// the TOML reader's serde text ("invalid type: integer `-1`, expected usize"), a Rust type's
+/// name, or a picture over several lines (D-41).
+#[test]
+fn config_file_faults_name_their_line_and_key_without_rust_types() {
+    let cases = [
+        (
+            "max_body_bytes = -1\n",
+            "line 1: max_body_bytes: expected a whole number of at least 0, found the number -1",
+        ),
+        (
+            "multi_org = true\n[jobs]\nmode = \"fast\"\n",
+            "line 3: jobs.mode: expected `auto` or `manual`, found `fast`",
+        ),
+        (
+            "[[clients]]\nclient_id = \"a\"\nclient_secret = \"b\"\n[[clients]]\nclient_id = 5\n",
+            "line 5: clients[1].client_id: expected a string, found the number 5",
+        ),
+        (
+            "\n[[clients]]\nclient_id = \"a\"\n",
+            "line 2: clients[0]: the field `client_secret` is missing",
+        ),
+        (
+            "[processing]\nentries = 4294967296\n",
+            "line 2: processing.entries: expected a whole number from 0 to 4294967295, found the number 4294967296",
+        ),
+        (
+            "processing = 3\n",
+            "line 1: processing: expected an object, found the number 3",
+        ),
+        (
+            "colour = 1\n",
+            "unknown field `colour`; expected one of `clients`, `multi_entity`, `multi_org`, \
+             `orgs`, `http_status_mapping`, `token_lifetime_secs`, `max_body_bytes`, `jobs`, \
+             `processing`, `control`",
+        ),
+        (
+            "a = 1\n  b = \"\n",
+            "line 2, column 8: invalid basic string, expected `\"`",
+        ),
+        ("[jobs]\n[jobs]\n", "line 2, column 2: duplicate key"),
+    ];
+    for (text, expected) in cases {
+        let error = Config::from_toml(text).err().map(|e| e.to_string());
+        assert_eq!(error.as_deref(), Some(expected), "{text}");
+    }
+}
+
 /// What processing creates is bounded, in the config file and through the control API alike:
 /// 100,000 entries for one run at most (D-40), not the four billion a `u32` holds, which
 /// would hold the tenant's lock for minutes and take hundreds of gigabytes.

@@ -121,11 +121,8 @@ pub fn read<T: DeserializeOwned>(bytes: &[u8], expected: &'static str) -> Result
         Syntax::Truncated { line, column } => BodyFault::Truncated { line, column },
         Syntax::At { line, column } => BodyFault::Syntax { line, column },
     })?;
-    match T::deserialize(At::root(value)) {
-        Err(fault) => Err(BodyFault::Value {
-            path: fault.path.unwrap_or_default(),
-            message: fault.message,
-        }),
+    match from_value(value) {
+        Err(fault) => Err(fault),
         Ok(value) => match first {
             // (The only difference between the two readings.)
             Some(first) => Err(BodyFault::Repeated {
@@ -135,6 +132,20 @@ pub fn read<T: DeserializeOwned>(bytes: &[u8], expected: &'static str) -> Result
             None => Ok(value),
         },
     }
+}
+
+/// Reads a document already parsed (a JSON body, or the config file's TOML turned into JSON
+/// values) as a `T`.
+///
+/// # Errors
+///
+/// [`BodyFault::Value`]: the first fault, in JSON's words, and the path of its value (objects'
+/// members are visited in their keys' order).
+pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, BodyFault> {
+    T::deserialize(At::root(value)).map_err(|fault| BodyFault::Value {
+        path: fault.path.unwrap_or_default(),
+        message: fault.message,
+    })
 }
 
 /// A fault found by [`At`]: what, and where once known.

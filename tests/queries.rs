@@ -387,6 +387,13 @@ fn the_other_request_faults_have_their_categories() {
             "the request body is not gzip data, as its Content-Encoding says",
         ),
         (
+            RequestError::Unavailable {
+                reason: "the store stopped".into(),
+            },
+            ErrorCategory::TemporaryError,
+            "the request cannot be carried out now: the store stopped; nothing of it was kept, and it may be sent again",
+        ),
+        (
             RequestError::BodyIncomplete { received: 20 },
             ErrorCategory::MalformedRequest,
             "the request body did not arrive whole: 20 bytes came before its connection ended or stalled",

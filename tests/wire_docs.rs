@@ -246,6 +246,13 @@ fn the_category_of_every_error_is_documented_as_the_code_maps_it() {
             RequestError::BodyTooLarge { limit: 1 }.into(),
         ),
         (
+            "Request(Unavailable)",
+            RequestError::Unavailable {
+                reason: "the store stopped".into(),
+            }
+            .into(),
+        ),
+        (
             "Request(BodyIncomplete)",
             RequestError::BodyIncomplete { received: 20 }.into(),
         ),

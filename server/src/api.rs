@@ -382,11 +382,7 @@ async fn execute(
         app.persist(&mut tenant, vec![(key, record)])
     };
     app.wake_jobs.notify_one();
-    done.await.map_err(|_| {
-        Error::from(RequestError::NotEmulated {
-            operation: "a write after the store stopped".to_owned(),
-        })
-    })
+    done.await.map_err(|_| stopped())
 }
 
 /// `PUT /v1/journal-runs/{jr-number}/cancel`.
@@ -568,9 +564,11 @@ pub async fn update_entry(
     }
 }
 
+/// A write whose commit cannot be awaited: the store stopped (the server is stopping, or a
+/// commit failed and it stops), so nothing of it is kept (D-42).
 fn stopped() -> Error {
-    RequestError::NotEmulated {
-        operation: "a write after the store stopped".to_owned(),
+    RequestError::Unavailable {
+        reason: "the store stopped".to_owned(),
     }
     .into()
 }

@@ -87,7 +87,7 @@ pub struct Store {
     sender: Mutex<Option<mpsc::Sender<Batch>>>,
     next_ticket: AtomicU64,
     committed: watch::Receiver<u64>,
-    writer: Option<JoinHandle<()>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
 }
 
 /// Why the store could not be opened.
@@ -185,7 +185,7 @@ impl Store {
                 sender: Mutex::new(Some(sender)),
                 next_ticket: AtomicU64::new(1),
                 committed,
-                writer: Some(writer),
+                writer: Mutex::new(Some(writer)),
             },
             loaded,
         ))
@@ -216,10 +216,16 @@ impl Store {
         let _ = committed.wait_for(|&c| c >= ticket).await;
     }
 
-    /// Stops the writer after it has committed everything submitted.
-    pub fn close(&mut self) {
+    /// Stops the writer after it has committed everything submitted: writes submitted after
+    /// are never committed, and their receivers say so.
+    pub fn close(&self) {
         *self.sender.lock().unwrap_or_else(PoisonError::into_inner) = None;
-        if let Some(writer) = self.writer.take() {
+        let writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(writer) = writer {
             let _ = writer.join();
         }
     }

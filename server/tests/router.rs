@@ -809,6 +809,54 @@ fn credentials(client: &(String, String)) -> Vec<u8> {
     .into_bytes()
 }
 
+/// A write whose commit cannot be awaited (the store stopped: the server is stopping) is a
+/// temporary error, category 61, which Zuora's guide counts among those worth retrying: not
+/// an operation "not emulated" (45), which a client would not send again (D-42).
+#[tokio::test]
+async fn a_write_after_the_store_stopped_is_a_temporary_error_worth_retrying() {
+    use journal_run::wire::HttpStatusMapping;
+    for (mapping, status) in [
+        (HttpStatusMapping::Zuora, 200),
+        (HttpStatusMapping::Rest, 503),
+    ] {
+        let mut config = common::manual();
+        config.http_status_mapping = mapping;
+        let started = journal_run_server::start(Options {
+            listen: "127.0.0.1:0".parse().expect("an address"),
+            db: ":memory:".to_owned(),
+            load: vec![common::repo("examples/jr-00000075.json")],
+            config,
+        })
+        .await
+        .expect("the server starts");
+        let app = started.app();
+        let router = journal_run_server::router(Arc::clone(&app))
+            .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40_000))));
+        let (_, _, token) = token_request(&router, &[], credentials(&started.client)).await;
+        let bearer = format!(
+            "Bearer {}",
+            token["access_token"].as_str().unwrap_or_default()
+        );
+        app.store.close();
+        let (answered, _, body) = common::oneshot(
+            &router,
+            "PUT",
+            "/v1/journal-runs/JR-00000075/cancel",
+            &[("Authorization", bearer.as_str())],
+            Vec::new(),
+        )
+        .await;
+        assert_eq!(answered.as_u16(), status, "{mapping:?}: {body}");
+        assert_eq!(body["success"], false, "{body}");
+        assert_eq!(common::category(&body), "61", "{body}");
+        assert_eq!(
+            body["reasons"][0]["message"],
+            "the request cannot be carried out now: the store stopped; nothing of it was kept, \
+             and it may be sent again"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_token_endpoint_reads_its_body_as_zuoras_paths_do() {
     let (router, client) = token_router(Config::default()).await;

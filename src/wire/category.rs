@@ -86,6 +86,7 @@ impl ErrorCategory {
 /// | `Request(QueryParameter)` | 27 |
 /// | `Request(UnknownPath)` | 40 |
 /// | `Request(NotEmulated)` | 45 |
+/// | `Request(Unavailable)` | 61 |
 /// | `Request(Authorization(_))` (a repeated `Authorization` included) | 11 |
 /// | `Request(UnsupportedMethod)` | 45 |
 /// | `Body(MalformedJson)`, `Request(BodyIncomplete \| BodyEncoding)` | 90 |
@@ -131,6 +132,7 @@ const fn request_category(error: &RequestError) -> ErrorCategory {
             ErrorCategory::MalformedRequest
         }
         RequestError::UnknownPath { .. } => ErrorCategory::NotFound,
+        RequestError::Unavailable { .. } => ErrorCategory::TemporaryError,
     }
 }
 

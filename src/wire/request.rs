@@ -75,6 +75,15 @@ pub enum RequestError {
         /// The encoding (`gzip`).
         encoding: &'static str,
     },
+    /// The embedding system cannot keep what the request asks for now (its store stopped, as
+    /// when it shuts down): nothing of the request is kept, and the same request may be sent
+    /// again. A temporary error: Zuora's error-handling guide counts its category among those
+    /// worth retrying (docs/DECISIONS.md, D-42).
+    #[error("the request cannot be carried out now: {reason}; nothing of it was kept, and it may be sent again")]
+    Unavailable {
+        /// Why, such as `the store stopped`.
+        reason: String,
+    },
     /// A header that may be given once is given several times (`Authorization` excepted: that
     /// is [`AuthorizationError::Repeated`]).
     #[error("{name} is given {count} times; it may be given at most once")]

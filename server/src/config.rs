@@ -9,6 +9,8 @@ use journal_run::wire::HttpStatusMapping;
 use journal_run::{Caller, OrgId};
 use serde::Deserialize;
 
+use toml::de::{DeTable, DeValue};
+
 use crate::control::json::{self, BodyFault};
 
 /// What `journal-run serve` was asked to do.
@@ -170,12 +172,13 @@ impl Config {
     }
 }
 
-/// The fault of a config file the TOML reader refused with `error`: a syntax fault as it says
-/// it; a value that does not fit read again through the control API's reader, which words it
-/// from serde's classification of the fault (the TOML reader's message is serde's text:
-/// "invalid type: integer `-1`, expected usize").
+/// The fault of a config file the TOML reader refused with `error`: a fault of the document
+/// itself as the TOML reader says it; a value that does not fit read again, from the parsed
+/// document, through the control API's reader, which words it from serde's classification of
+/// the fault (the TOML reader's message is serde's text: "invalid type: integer `-1`, expected
+/// usize").
 fn worded(text: &str, error: toml::de::Error) -> ConfigError {
-    let syntax = || {
+    let syntax = |error: &toml::de::Error| {
         let place = error.span().and_then(|span| {
             let before = text.get(..span.start)?;
             let line_start = before.rfind('\n').map_or(0, |at| at + 1);
@@ -187,56 +190,74 @@ fn worded(text: &str, error: toml::de::Error) -> ConfigError {
             message: error.message().trim_end().to_owned(),
         }
     };
-    let Ok(table) = toml::from_str::<toml::Table>(text) else {
-        return syntax();
+    let root = match DeTable::parse(text) {
+        Ok(root) => root,
+        Err(syntax_error) => return syntax(&syntax_error),
     };
-    match json::from_value::<Config>(as_json(toml::Value::Table(table))) {
+    match json::from_value::<Config>(table_as_json(root.get_ref())) {
         Err(fault) => ConfigError::Value {
             line: match &fault {
-                BodyFault::Value { path, .. } => line_of(text, path),
+                BodyFault::Value { path, .. } => line_of(text, root.get_ref(), path),
                 _ => None,
             },
             fault,
         },
         // (Both readings take the same documents: were one to differ, its own words stand.)
-        Ok(_) => syntax(),
+        Ok(_) => syntax(&error),
     }
 }
 
-/// A TOML value as the JSON value the control API's reader takes: a date or time as its
-/// text, a float JSON cannot hold (`nan`, `inf`) as its TOML text.
-fn as_json(value: toml::Value) -> serde_json::Value {
+/// A parsed TOML table as the JSON object the control API's reader takes.
+fn table_as_json(table: &DeTable<'_>) -> serde_json::Value {
+    serde_json::Value::Object(
+        table
+            .iter()
+            .map(|(key, value)| (key.get_ref().to_string(), as_json(value.get_ref())))
+            .collect(),
+    )
+}
+
+/// A parsed TOML value as the JSON value the control API's reader takes: an integer as the
+/// whole number it is (one past `u64` as the nearest float), a date or time as its text, a
+/// float JSON cannot hold (`nan`, `inf`) as its TOML text.
+fn as_json(value: &DeValue<'_>) -> serde_json::Value {
     use serde_json::Value as Json;
     match value {
-        toml::Value::String(s) => Json::String(s),
-        toml::Value::Integer(n) => Json::from(n),
-        toml::Value::Float(f) => serde_json::Number::from_f64(f).map_or_else(
-            || Json::String(toml::Value::Float(f).to_string()),
-            Json::Number,
-        ),
-        toml::Value::Boolean(b) => Json::Bool(b),
-        toml::Value::Datetime(d) => Json::String(d.to_string()),
-        toml::Value::Array(items) => Json::Array(items.into_iter().map(as_json).collect()),
-        toml::Value::Table(members) => Json::Object(
-            members
-                .into_iter()
-                .map(|(key, value)| (key, as_json(value)))
-                .collect(),
-        ),
+        DeValue::String(s) => Json::String(s.to_string()),
+        DeValue::Integer(n) => {
+            let (digits, radix) = (n.as_str(), n.radix());
+            if let Ok(n) = i64::from_str_radix(digits, radix) {
+                Json::from(n)
+            } else if let Ok(n) = u64::from_str_radix(digits, radix) {
+                Json::from(n)
+            } else {
+                #[allow(clippy::cast_precision_loss)] // (the nearest float: it is only quoted)
+                let near = i128::from_str_radix(digits, radix).map_or(f64::INFINITY, |n| n as f64);
+                serde_json::Number::from_f64(near).map_or(Json::String(n.to_string()), Json::Number)
+            }
+        }
+        DeValue::Float(f) => f
+            .as_str()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or_else(|| Json::String(f.to_string()), Json::Number),
+        DeValue::Boolean(b) => Json::Bool(*b),
+        DeValue::Datetime(d) => Json::String(d.to_string()),
+        DeValue::Array(items) => Json::Array(items.iter().map(|v| as_json(v.get_ref())).collect()),
+        DeValue::Table(members) => table_as_json(members),
     }
 }
 
 /// The line (from 1) of the value at `path` (`a.b[2].c`, as [`json::from_value`] names it) in
-/// the TOML document `text`; `None` for the document itself (its fault is an unknown key,
-/// whose line the fault does not name), when a key holds `.` or `[`, or the path leads nowhere.
-fn line_of(text: &str, path: &str) -> Option<usize> {
-    use toml::de::{DeTable, DeValue};
+/// the TOML document `text` parsed as `root`; `None` for the document itself (its fault is an
+/// unknown key, whose line the fault does not name), when a key holds `.` or `[`, or the path
+/// leads nowhere.
+fn line_of(text: &str, root: &DeTable<'_>, path: &str) -> Option<usize> {
     if path.is_empty() {
         return None;
     }
-    let root = DeTable::parse(text).ok()?;
-    let mut span = root.span();
-    let mut table = Some(root.get_ref());
+    let (mut span, mut table) = (0..0, Some(root));
     for segment in path.split('.') {
         let (key, indices) = segment.split_once('[').unwrap_or((segment, ""));
         let (_, value) = table?.iter().find(|(k, _)| k.get_ref() == key)?;

@@ -591,6 +591,93 @@ fn config_file_faults_name_their_line_and_key_without_rust_types() {
     }
 }
 
+/// Config files of known and unknown keys, in any order, holding values of every TOML kind: a
+/// fault never shows serde's text, a Rust type's name or a line break, and the line it names
+/// holds its key (or the header of the table it names).
+mod config_faults {
+    use super::Config;
+    use proptest::prelude::*;
+
+    const VALUES: &[&str] = &[
+        "-1",
+        "0",
+        "7",
+        "4294967296",
+        "18446744073709551615",
+        "9223372036854775807",
+        "1.5",
+        "nan",
+        "true",
+        "\"x\"",
+        "\"auto\"",
+        "\"rest\"",
+        "[1, 2]",
+        "{ a = 1 }",
+        "1979-05-27",
+        "07:32:00",
+    ];
+    const TOP: &[&str] = &[
+        "multi_entity",
+        "multi_org",
+        "http_status_mapping",
+        "token_lifetime_secs",
+        "max_body_bytes",
+        "colour",
+    ];
+    const TABLES: &[(&str, &[&str])] = &[
+        ("jobs", &["mode", "step_interval_ms", "speed"]),
+        ("processing", &["entries", "fail"]),
+        ("control", &["allow_remote", "token"]),
+        ("paint", &["x"]),
+    ];
+
+    fn document() -> impl Strategy<Value = String> {
+        let pair = |keys: &'static [&'static str]| {
+            (prop::sample::select(keys), prop::sample::select(VALUES))
+                .prop_map(|(key, value)| format!("{key} = {value}\n"))
+        };
+        let table = prop::sample::select(TABLES).prop_flat_map(move |(name, keys)| {
+            prop::collection::vec(pair(keys), 0..3)
+                .prop_map(move |pairs| format!("[{name}]\n{}", pairs.concat()))
+        });
+        (
+            prop::collection::vec(pair(TOP), 0..3),
+            prop::collection::vec(table, 0..3),
+        )
+            .prop_map(|(top, tables)| format!("{}{}", top.concat(), tables.concat()))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn a_fault_is_in_words_on_one_line_at_its_key(text in document()) {
+            let Err(error) = Config::from_toml(&text) else {
+                return Ok(());
+            };
+            let message = error.to_string();
+            for rust in ["usize", "u64", "u32", "i64", "invalid type", "invalid value", "TOML parse error", "\n"] {
+                prop_assert!(!message.contains(rust), "{message:?} for\n{text}");
+            }
+            // "line N: path: what", the path's last key on that line.
+            if let Some((line, rest)) = message
+                .strip_prefix("line ")
+                .and_then(|m| m.split_once(": "))
+                .filter(|(line, _)| !line.contains(','))
+            {
+                let line: usize = line.parse().map_err(|_| TestCaseError::fail(message.clone()))?;
+                let path = rest.split_once(": ").map_or("", |(path, _)| path);
+                let key = path.rsplit('.').next().unwrap_or_default();
+                let held = text.lines().nth(line - 1).unwrap_or_default();
+                prop_assert!(
+                    held.starts_with(&format!("{key} =")) || held == format!("[{key}]"),
+                    "{message:?}: line {line} is {held:?} in\n{text}"
+                );
+            }
+        }
+    }
+}
+
 /// What processing creates is bounded, in the config file and through the control API alike:
 /// 100,000 entries for one run at most (D-40), not the four billion a `u32` holds, which
 /// would hold the tenant's lock for minutes and take hundreds of gigabytes.

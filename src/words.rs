@@ -153,6 +153,30 @@ pub fn duplicate_field(field: &str) -> String {
     format!("the key `{field}` is given twice in this object")
 }
 
+/// A [`mismatch`] or [`unknown_variant`] message said of a value that may also be `null` (a
+/// field read as an `Option`, whose type's fault knows nothing of it): "expected a string or
+/// null, found the number 5". Another message is kept as it is. The one place that knows
+/// where a mismatch's expected part ends.
+///
+/// ```
+/// use journal_run::words;
+///
+/// assert_eq!(
+///     words::or_null("expected a string, found the number 5"),
+///     "expected a string or null, found the number 5"
+/// );
+/// assert_eq!(words::or_null("the field `x` is missing"), "the field `x` is missing");
+/// ```
+#[must_use]
+pub fn or_null(message: &str) -> String {
+    match message.split_once(", found ") {
+        Some((expected, found)) if message.starts_with("expected ") => {
+            format!("{expected} or null, found {found}")
+        }
+        _ => message.to_owned(),
+    }
+}
+
 /// `` `a` ``, `` `a` or `b` ``, `` one of `a`, `b`, `c` ``: the names a value or a field may
 /// have (Zuora's spellings); `nothing` for none.
 #[must_use]

@@ -126,14 +126,22 @@ pub struct JobDoc {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", expecting = "a journal entry object")]
 struct EntryDoc<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "present")]
     number: Option<Text<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "present")]
     status: Option<Text<'a>>,
     #[serde(borrow, default)]
     transferred_to_accounting: Option<Text<'a>>,
     #[serde(default)]
     success: Option<bool>,
+}
+
+/// A field that may be absent (`None`: said to be missing where the rules need it) but is
+/// never null: `Option`'s own reading would take null, and its faults would say so.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 /// A string borrowed from the input unless it holds an escape (serde borrows a `Cow` field

@@ -56,6 +56,21 @@ impl DeError {
         Self::new(message, Some(at))
     }
 
+    /// This error, when it is a mismatch of the value at `offset`, said of a value that may
+    /// also be null.
+    fn or_null(mut self, offset: u64) -> Self {
+        if let Some(found) = self
+            .0
+            .found
+            .filter(|_| self.0.offset.is_none_or(|o| o == offset))
+        {
+            let message = words::or_null(&self.0.message);
+            self.0.found = Some(found + message.len() - self.0.message.len());
+            self.0.message = message;
+        }
+        self.at(offset)
+    }
+
     fn at(mut self, offset: u64) -> Self {
         self.0.offset.get_or_insert(offset);
         self
@@ -90,7 +105,9 @@ impl de::Error for DeError {
     }
 
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
-        Self::new(words::unknown_variant(variant, expected), None)
+        let message = words::unknown_variant(variant, expected);
+        let found = message.rfind(", found ").map(|at| at + ", found ".len());
+        Self::new(message, found)
     }
 
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
@@ -377,7 +394,9 @@ impl<'de> de::Deserializer<'de> for &mut Json<'de> {
             self.pos += 4;
             visitor.visit_none()
         } else {
-            visitor.visit_some(self)
+            // (A fault of this very value says that null was taken too.)
+            let at = self.offset();
+            visitor.visit_some(self).map_err(|e| e.or_null(at))
         }
     }
 
@@ -714,6 +733,23 @@ mod tests {
                 "expected `Pending` or `Error`, found `Done`",
             ),
             (message::<Kind>("{}"), "expected a string, found an object"),
+            // A value that may be null says so, of its own value only; a number keeps its text.
+            (
+                message::<Option<u8>>("1e3"),
+                "expected a whole number from 0 to 255 or null, found the number 1e3",
+            ),
+            (
+                message::<Option<Kind>>(r#""Done""#),
+                "expected `Pending` or `Error` or null, found `Done`",
+            ),
+            (
+                message::<Option<Vec<Option<u8>>>>("[1, true]"),
+                "expected a whole number from 0 to 255 or null, found true",
+            ),
+            (
+                message::<Option<Plain>>(r#"{"count": -1, "kind": "Error"}"#),
+                "expected a whole number of at least 0, found the number -1",
+            ),
         ];
         for (found, expected) in cases {
             assert_eq!(found, expected);

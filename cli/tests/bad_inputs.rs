@@ -687,7 +687,7 @@ fn a_value_of_the_wrong_kind_is_named_in_jsons_words() {
         "cancel",
         &text,
         &format!(
-            "line 1, column {}: request.jrNumber: expected a string, found false",
+            "line 1, column {}: request.jrNumber: expected a string or null, found false",
             column_of(&text, "false")
         ),
     );
@@ -744,7 +744,7 @@ fn a_pages_next_page_that_is_not_a_string() {
         .code(2)
         .stdout("")
         .stderr(format!(
-            "error: {path}: line 1, column 36: nextPage: expected a string, found the number 1\n"
+            "error: {path}: line 1, column 36: nextPage: expected a string or null, found the number 1\n"
         ));
 }
 

@@ -194,8 +194,16 @@ fn worded(text: &str, error: toml::de::Error) -> ConfigError {
         Ok(root) => root,
         Err(syntax_error) => return syntax(&syntax_error),
     };
-    match json::from_value::<Config>(table_as_json(root.get_ref())) {
-        Err(fault) => ConfigError::Value {
+    let read = table_as_json(root.get_ref(), "").map(json::from_value::<Config>);
+    match read {
+        Err(Unheld { path, what }) => ConfigError::Value {
+            line: line_of(text, root.get_ref(), &path),
+            fault: BodyFault::Value {
+                path,
+                message: format!("found {what}, which no key of the config takes"),
+            },
+        },
+        Ok(Err(fault)) => ConfigError::Value {
             line: match &fault {
                 BodyFault::Value { path, .. } => line_of(text, root.get_ref(), path),
                 _ => None,
@@ -203,26 +211,47 @@ fn worded(text: &str, error: toml::de::Error) -> ConfigError {
             fault,
         },
         // (Both readings take the same documents: were one to differ, its own words stand.)
-        Ok(_) => syntax(&error),
+        Ok(Ok(_)) => syntax(&error),
     }
 }
 
-/// A parsed TOML table as the JSON object the control API's reader takes.
-fn table_as_json(table: &DeTable<'_>) -> serde_json::Value {
-    serde_json::Value::Object(
-        table
-            .iter()
-            .map(|(key, value)| (key.get_ref().to_string(), as_json(value.get_ref())))
-            .collect(),
-    )
+/// A value no JSON value stands for and no key of the config takes (a date or time; `nan`,
+/// `inf`, an integer past 128 bits), at a path: what it is, as written.
+struct Unheld {
+    path: String,
+    what: String,
 }
 
-/// A parsed TOML value as the JSON value the control API's reader takes: an integer as the
-/// whole number it is (one past `u64` as the nearest float), a date or time as its text, a
-/// float JSON cannot hold (`nan`, `inf`) as its TOML text.
-fn as_json(value: &DeValue<'_>) -> serde_json::Value {
+/// A parsed TOML table at `path` as the JSON object the control API's reader takes.
+fn table_as_json(table: &DeTable<'_>, path: &str) -> Result<serde_json::Value, Unheld> {
+    let members = table.iter().map(|(key, value)| {
+        let key = key.get_ref().to_string();
+        let path = if path.is_empty() {
+            journal_run::clip(&key).into_owned()
+        } else {
+            format!("{path}.{}", journal_run::clip(&key))
+        };
+        Ok((key, as_json(value.get_ref(), &path)?))
+    });
+    members
+        .collect::<Result<_, _>>()
+        .map(serde_json::Value::Object)
+}
+
+/// A parsed TOML value at `path` as the JSON value the control API's reader takes: an integer
+/// as the whole number it is (past `u64`, as the nearest float).
+///
+/// # Errors
+///
+/// A date or time, or a number JSON cannot hold: no key of the config takes one, and no JSON
+/// value stands for it (its text would pass for a string).
+fn as_json(value: &DeValue<'_>, path: &str) -> Result<serde_json::Value, Unheld> {
     use serde_json::Value as Json;
-    match value {
+    let unheld = |what: String| Unheld {
+        path: path.to_owned(),
+        what,
+    };
+    Ok(match value {
         DeValue::String(s) => Json::String(s.to_string()),
         DeValue::Integer(n) => {
             let (digits, radix) = (n.as_str(), n.radix());
@@ -232,8 +261,11 @@ fn as_json(value: &DeValue<'_>) -> serde_json::Value {
                 Json::from(n)
             } else {
                 #[allow(clippy::cast_precision_loss)] // (the nearest float: it is only quoted)
-                let near = i128::from_str_radix(digits, radix).map_or(f64::INFINITY, |n| n as f64);
-                serde_json::Number::from_f64(near).map_or(Json::String(n.to_string()), Json::Number)
+                let near = i128::from_str_radix(digits, radix).map(|n| n as f64);
+                near.ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map(Json::Number)
+                    .ok_or_else(|| unheld(format!("the number {n}")))?
             }
         }
         DeValue::Float(f) => f
@@ -241,12 +273,19 @@ fn as_json(value: &DeValue<'_>) -> serde_json::Value {
             .parse::<f64>()
             .ok()
             .and_then(serde_json::Number::from_f64)
-            .map_or_else(|| Json::String(f.to_string()), Json::Number),
+            .map(Json::Number)
+            .ok_or_else(|| unheld(format!("the number {f}")))?,
         DeValue::Boolean(b) => Json::Bool(*b),
-        DeValue::Datetime(d) => Json::String(d.to_string()),
-        DeValue::Array(items) => Json::Array(items.iter().map(|v| as_json(v.get_ref())).collect()),
-        DeValue::Table(members) => table_as_json(members),
-    }
+        DeValue::Datetime(d) => return Err(unheld(format!("the date or time {d}"))),
+        DeValue::Array(items) => Json::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| as_json(v.get_ref(), &format!("{path}[{i}]")))
+                .collect::<Result<_, _>>()?,
+        ),
+        DeValue::Table(members) => table_as_json(members, path)?,
+    })
 }
 
 /// The line (from 1) of the value at `path` (`a.b[2].c`, as [`json::from_value`] names it) in

@@ -607,6 +607,8 @@ mod config_faults {
         "9223372036854775807",
         "1.5",
         "nan",
+        "-inf",
+        "0xffffffffffffffffffffffffffffffffff",
         "true",
         "\"x\"",
         "\"auto\"",

@@ -153,6 +153,8 @@ pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, BodyFault> {
 pub struct Fault {
     path: Option<String>,
     message: String,
+    /// Whether it says what was expected and what was found.
+    mismatch: bool,
 }
 
 impl Display for Fault {
@@ -168,6 +170,15 @@ impl Fault {
         Self {
             path: None,
             message,
+            mismatch: false,
+        }
+    }
+
+    /// What was expected and what was found instead.
+    fn mismatch(message: String) -> Self {
+        Self {
+            mismatch: true,
+            ..Self::new(message)
         }
     }
 
@@ -183,11 +194,11 @@ impl de::Error for Fault {
     }
 
     fn invalid_type(found: Unexpected<'_>, expected: &dyn Expected) -> Self {
-        Self::new(words::mismatch(expected, &words::found(found)))
+        Self::mismatch(words::mismatch(expected, &words::found(found)))
     }
 
     fn invalid_value(found: Unexpected<'_>, expected: &dyn Expected) -> Self {
-        Self::new(words::mismatch(expected, &words::found(found)))
+        Self::mismatch(words::mismatch(expected, &words::found(found)))
     }
 
     fn invalid_length(len: usize, expected: &dyn Expected) -> Self {
@@ -195,7 +206,7 @@ impl de::Error for Fault {
     }
 
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
-        Self::new(words::unknown_variant(variant, expected))
+        Self::mismatch(words::unknown_variant(variant, expected))
     }
 
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
@@ -314,8 +325,14 @@ impl<'de> de::Deserializer<'de> for At {
         if self.value.is_null() {
             visitor.visit_none()
         } else {
+            // (A fault of this very value says that null was taken too.)
             let path = self.path.clone();
-            visitor.visit_some(self).map_err(|fault| fault.at(&path))
+            visitor.visit_some(self).map_err(|mut fault| {
+                if fault.mismatch && fault.path.as_deref().is_none_or(|at| at == path) {
+                    fault.message = words::or_null(&fault.message);
+                }
+                fault.at(&path)
+            })
         }
     }
 
@@ -373,6 +390,10 @@ mod tests {
         entries: u32,
         #[serde(default)]
         items: Vec<Item>,
+        #[serde(default)]
+        label: Option<String>,
+        #[serde(default)]
+        note: Option<Item>,
     }
 
     #[derive(Debug, serde::Deserialize)]
@@ -413,13 +434,27 @@ mod tests {
         );
         assert_eq!(
             fault(r#"{"colour":1}"#),
-            "unknown field `colour`; expected `entries` or `items`"
+            "unknown field `colour`; expected one of `entries`, `items`, `label`, `note`"
         );
         assert_eq!(
             fault(r#"{"items":[{}]}"#),
             "items[0]: the field `on` is missing"
         );
         assert_eq!(fault("5"), "expected an object, found the number 5");
+        // A field that takes null says so, of its own value only.
+        assert_eq!(
+            fault(r#"{"label":5}"#),
+            "label: expected a string or null, found the number 5"
+        );
+        assert_eq!(
+            fault(r#"{"note":5}"#),
+            "note: expected an object or null, found the number 5"
+        );
+        assert_eq!(
+            fault(r#"{"note":{"on":1}}"#),
+            "note.on: expected true or false, found the number 1"
+        );
+
         assert_eq!(
             fault("nope"),
             "the body is not valid JSON at line 1, column 2"

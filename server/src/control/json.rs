@@ -416,6 +416,9 @@ mod tests {
             sample.items.iter().map(|i| i.on).collect::<Vec<_>>(),
             [true]
         );
+        let sample: Sample = read(br#"{"label":null,"note":{"on":false}}"#, "").expect("a sample");
+        assert_eq!(sample.label, None);
+        assert_eq!(sample.note.map(|n| n.on), Some(false));
     }
 
     #[test]

@@ -277,7 +277,7 @@ fn the_category_of_every_error_is_documented_as_the_code_maps_it() {
             RequestError::UnsupportedMethod {
                 method: "GET".into(),
                 path: "/",
-                allowed: "PUT",
+                allowed: &["PUT"],
             }
             .into(),
         ),

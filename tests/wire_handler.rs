@@ -842,16 +842,17 @@ fn a_repeated_authorization_is_an_authentication_failure() {
 #[test]
 fn an_unsupported_method_is_category_45_answered_like_any_refusal() {
     assert_eq!(
-        require_method("PUT", CancelHandler::PATH, CancelHandler::METHOD),
+        require_method("PUT", CancelHandler::PATH, &[CancelHandler::METHOD]),
         Ok(())
     );
-    let error = require_method("DELETE", CancelHandler::PATH, CancelHandler::METHOD).unwrap_err();
+    let error =
+        require_method("DELETE", CancelHandler::PATH, &[CancelHandler::METHOD]).unwrap_err();
     assert_eq!(
         error,
         RequestError::UnsupportedMethod {
             method: "DELETE".into(),
             path: "/v1/journal-runs/{jr-number}/cancel",
-            allowed: "PUT",
+            allowed: &["PUT"],
         }
     );
     assert_eq!(
@@ -859,7 +860,7 @@ fn an_unsupported_method_is_category_45_answered_like_any_refusal() {
         "/v1/journal-runs/{jr-number}/cancel does not support the HTTP method `DELETE`; use PUT"
     );
     // Methods are case-sensitive.
-    assert!(require_method("put", CancelHandler::PATH, CancelHandler::METHOD).is_err());
+    assert!(require_method("put", CancelHandler::PATH, &[CancelHandler::METHOD]).is_err());
     let error = Error::from(error);
     assert_eq!(category(&error), ErrorCategory::UnsupportedRequest);
     let headers = [("Zuora-Track-Id", "m-1")];
@@ -887,4 +888,37 @@ fn an_unsupported_method_is_category_45_answered_like_any_refusal() {
         &process_id(),
     );
     assert_eq!(rest.status, 405);
+    // A 405 names the methods the endpoint supports (RFC 9110, 15.5.6); a 200 does not.
+    assert_eq!(rest.header("Allow"), Some("PUT"));
+    assert_eq!(zuora.header("Allow"), None);
+    let two = Error::from(
+        require_method("PUT", "/v1/journal-runs/{jr-number}", &["GET", "DELETE"]).unwrap_err(),
+    );
+    assert_eq!(
+        two.to_string(),
+        "/v1/journal-runs/{jr-number} does not support the HTTP method `PUT`; use GET or DELETE"
+    );
+    let rest = CancelHandler::with_status_mapping(HttpStatusMapping::Rest).error_response(
+        &two,
+        &headers,
+        &request_id(),
+        &process_id(),
+    );
+    assert_eq!(rest.header("Allow"), Some("GET, DELETE"));
+    // An operation not emulated is no method's fault: 501 under REST, without `Allow`.
+    let not_emulated = Error::from(RequestError::NotEmulated {
+        operation: "POST /v1/journal-entries".into(),
+    });
+    let rest = CancelHandler::with_status_mapping(HttpStatusMapping::Rest).error_response(
+        &not_emulated,
+        &headers,
+        &request_id(),
+        &process_id(),
+    );
+    assert_eq!((rest.status, rest.header("Allow")), (501, None));
+    assert_eq!(category(&not_emulated), ErrorCategory::UnsupportedRequest);
+    assert_eq!(
+        HttpStatusMapping::Zuora.status_of(&not_emulated),
+        HttpStatusMapping::Zuora.status(ErrorCategory::UnsupportedRequest)
+    );
 }

@@ -214,7 +214,7 @@ fn request_faults_map_to_their_categories_through_wire_category() {
             Error::from(RequestError::UnsupportedMethod {
                 method: "POST".into(),
                 path: "/v1/journal-runs/{jr-number}/cancel",
-                allowed: "PUT",
+                allowed: &["PUT"],
             }),
             ErrorCategory::UnsupportedRequest,
         ),

@@ -1217,8 +1217,10 @@ pub async fn unknown_path(
             }
         })
         .collect();
+    // (No method is answered at an unknown path: a refused `CONNECT` says so, `Allow` empty.)
     not_a_tunnel(
         &method,
+        &[],
         reject_raw(
             &app,
             &Error::from(RequestError::UnknownPath { path }),
@@ -1229,10 +1231,13 @@ pub async fn unknown_path(
 
 /// A refusal of a `CONNECT` request is never 2xx: a 2xx answer to `CONNECT` tells the client
 /// that its tunnel is open and carries no body (RFC 9110, 9.3.6). It is 405, the status of
-/// category 45 when statuses follow REST, with Zuora's body.
-fn not_a_tunnel(method: &Method, mut answer: Answer) -> Answer {
+/// category 45 when statuses follow REST, with Zuora's body and the path's methods (`Allow`).
+fn not_a_tunnel(method: &Method, allowed: &[&str], mut answer: Answer) -> Answer {
     if method == Method::CONNECT && (200..300).contains(&answer.status) {
         answer.status = 405;
+        answer
+            .headers
+            .push((journal_run::wire::ALLOW, allowed.join(", ")));
     }
     answer
 }
@@ -1242,7 +1247,7 @@ pub fn method_not_allowed(
     app: &App,
     method: &Method,
     path: &'static str,
-    allowed: &'static str,
+    allowed: &'static [&'static str],
     headers: &HeaderMap,
 ) -> Answer {
     let error = journal_run::wire::require_method(method.as_str(), path, allowed)
@@ -1252,5 +1257,9 @@ pub fn method_not_allowed(
             path,
             allowed,
         });
-    not_a_tunnel(method, reject_raw(app, &Error::from(error), headers))
+    not_a_tunnel(
+        method,
+        allowed,
+        reject_raw(app, &Error::from(error), headers),
+    )
 }

@@ -77,7 +77,7 @@ pub enum StartError {
 /// A method the route does not support, answered as Zuora's category 45.
 fn method_fallback(
     path: &'static str,
-    allowed: &'static str,
+    allowed: &'static [&'static str],
 ) -> axum::routing::MethodRouter<Arc<App>> {
     any(
         move |axum::extract::State(app): axum::extract::State<Arc<App>>,
@@ -132,11 +132,11 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route(
             "/oauth/token",
-            post(oauth::token).fallback(method_fallback("/oauth/token", "POST")),
+            post(oauth::token).fallback(method_fallback("/oauth/token", &["POST"])),
         )
         .route(
             "/v1/journal-runs",
-            post(api::create_run).fallback(method_fallback("/v1/journal-runs", "POST")),
+            post(api::create_run).fallback(method_fallback("/v1/journal-runs", &["POST"])),
         )
         .route(
             "/v1/journal-runs/{jr}",
@@ -144,19 +144,19 @@ pub fn router(app: Arc<App>) -> Router {
                 .delete(api::delete_run)
                 .fallback(method_fallback(
                     "/v1/journal-runs/{jr-number}",
-                    "GET or DELETE",
+                    &["GET", "DELETE"],
                 )),
         )
         .route(
             "/v1/journal-runs/{jr}/cancel",
             put(api::cancel_run).fallback(method_fallback(
                 "/v1/journal-runs/{jr-number}/cancel",
-                "PUT",
+                &["PUT"],
             )),
         )
         .route(
             "/v1/journal-entries",
-            post(api::create_entry).fallback(method_fallback("/v1/journal-entries", "POST")),
+            post(api::create_entry).fallback(method_fallback("/v1/journal-entries", &["POST"])),
         )
         .route(
             "/v1/journal-entries/{je}",
@@ -164,28 +164,28 @@ pub fn router(app: Arc<App>) -> Router {
                 .delete(api::delete_entry)
                 .fallback(method_fallback(
                     "/v1/journal-entries/{je-number}",
-                    "GET or DELETE",
+                    &["GET", "DELETE"],
                 )),
         )
         .route(
             "/v1/journal-entries/journal-runs/{jr}",
             get(api::list_entries).fallback(method_fallback(
                 "/v1/journal-entries/journal-runs/{jr-number}",
-                "GET",
+                &["GET"],
             )),
         )
         .route(
             "/v1/journal-entries/{je}/cancel",
             put(api::cancel_entry).fallback(method_fallback(
                 "/v1/journal-entries/{je-number}/cancel",
-                "PUT",
+                &["PUT"],
             )),
         )
         .route(
             "/v1/journal-entries/{je}/basic-information",
             put(api::update_entry).fallback(method_fallback(
                 "/v1/journal-entries/{je-number}/basic-information",
-                "PUT",
+                &["PUT"],
             )),
         )
         .nest(control::PREFIX, control)

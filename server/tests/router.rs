@@ -613,6 +613,13 @@ async fn send(fixture: &Fixture, generated: &Generated) -> Result<(), TestCaseEr
         .headers()
         .get("content-encoding")
         .is_some_and(|v| v == "gzip");
+    // A 405 names the methods its path supports (RFC 9110, 15.5.6).
+    prop_assert!(
+        status != 405 || response.headers().contains_key("allow"),
+        "{} {}: 405 without Allow",
+        generated.method,
+        generated.path
+    );
     let bytes = response
         .into_body()
         .collect()
@@ -807,6 +814,80 @@ fn credentials(client: &(String, String)) -> Vec<u8> {
         client.0, client.1
     )
     .into_bytes()
+}
+
+/// Under the `rest` mapping, a method the path does not support is 405 with the path's methods
+/// (`Allow`, as RFC 9110 requires of every 405), and an operation not emulated is 501 (D-43);
+/// a refused `CONNECT` is 405 with `Allow` under either mapping.
+#[tokio::test]
+async fn a_405_names_the_paths_methods_and_an_operation_not_emulated_is_501_under_rest() {
+    use journal_run::wire::HttpStatusMapping;
+    let peer = SocketAddr::from(([127, 0, 0, 1], 40_000));
+    for mapping in [HttpStatusMapping::Zuora, HttpStatusMapping::Rest] {
+        let config = Config {
+            http_status_mapping: mapping,
+            ..Config::default()
+        };
+        let (router, client) = common::router_from(config, Vec::new(), peer).await;
+        let (_, _, token) = token_request(&router, &[], credentials(&client)).await;
+        let bearer = format!(
+            "Bearer {}",
+            token["access_token"].as_str().unwrap_or_default()
+        );
+        let auth = [("Authorization", bearer.as_str())];
+        let rest = mapping == HttpStatusMapping::Rest;
+        let cases: [(&str, &str, u16, Option<&str>); 4] = [
+            (
+                "DELETE",
+                "/v1/journal-runs/JR-00000001/cancel",
+                if rest { 405 } else { 200 },
+                rest.then_some("PUT"),
+            ),
+            (
+                "PUT",
+                "/v1/journal-runs/JR-00000001",
+                if rest { 405 } else { 200 },
+                rest.then_some("GET, DELETE"),
+            ),
+            (
+                "CONNECT",
+                "/v1/journal-entries/JE-00000001",
+                405,
+                Some("GET, DELETE"),
+            ),
+            (
+                "POST",
+                "/v1/journal-entries",
+                if rest { 501 } else { 200 },
+                None,
+            ),
+        ];
+        for (method, uri, status, allow) in cases {
+            let body = if method == "POST" {
+                b"{}".to_vec()
+            } else {
+                Vec::new()
+            };
+            let (answered, headers, body) =
+                common::oneshot(&router, method, uri, &auth, body).await;
+            assert_eq!(
+                answered.as_u16(),
+                status,
+                "{mapping:?} {method} {uri}: {body}"
+            );
+            // (A 200 may carry the router's own `Allow`; a 405 must carry the path's methods,
+            // once; a 501 none.)
+            let allows: Vec<&str> = headers
+                .get_all("allow")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            if status != 200 {
+                assert_eq!(allows, Vec::from_iter(allow), "{mapping:?} {method} {uri}");
+            }
+            assert_eq!(common::category(&body), "45", "{body}");
+        }
+    }
 }
 
 /// A write whose commit cannot be awaited (the store stopped: the server is stopping) is a

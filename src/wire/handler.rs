@@ -16,7 +16,7 @@ use crate::wire::error::Error;
 use crate::wire::ids::{ProcessId, ReasonCode, RequestId, ResourceCode};
 use crate::wire::request::{
     bearer_token, list_header, single_header, AuthorizationError, RequestError, ACCEPT_ENCODING,
-    AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE, ZUORA_ENTITY_IDS, ZUORA_ORG_IDS,
+    ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE, ZUORA_ENTITY_IDS, ZUORA_ORG_IDS,
     ZUORA_REQUEST_ID, ZUORA_TRACK_ID,
 };
 use crate::wire::response::{CommonResponse, HttpStatusMapping, Reason};
@@ -279,7 +279,7 @@ impl CancelHandler {
             message: error.to_string(),
         };
         let mut response = Self::response(
-            self.status_mapping.status(category),
+            self.status_mapping.status_of(error),
             echo,
             request_id,
             CommonResponse::failure(request_id, process_id, vec![reason]),
@@ -288,6 +288,11 @@ impl CancelHandler {
             response
                 .headers
                 .push((WWW_AUTHENTICATE, "Bearer".to_owned()));
+        }
+        if let Error::Request(RequestError::UnsupportedMethod { allowed, .. }) = error {
+            if response.status == 405 {
+                response.headers.push((ALLOW, allowed.join(", ")));
+            }
         }
         response
     }

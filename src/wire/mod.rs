@@ -74,9 +74,9 @@ pub use handler::{
 };
 pub use ids::{IdError, ProcessId, ReasonCode, RequestId, ResourceCode};
 pub use request::{
-    bearer_token, require_method, AuthorizationError, RequestError, ACCEPT_ENCODING, AUTHORIZATION,
-    CONTENT_ENCODING, CONTENT_TYPE, WWW_AUTHENTICATE, ZUORA_ENTITY_IDS, ZUORA_ORG_IDS,
-    ZUORA_REQUEST_ID, ZUORA_TRACK_ID,
+    bearer_token, require_method, AuthorizationError, RequestError, ACCEPT_ENCODING, ALLOW,
+    AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, WWW_AUTHENTICATE, ZUORA_ENTITY_IDS,
+    ZUORA_ORG_IDS, ZUORA_REQUEST_ID, ZUORA_TRACK_ID,
 };
 pub use response::{CommonResponse, ErrorResponse, HttpStatusMapping, Reason};
 pub use snapshot::{DocumentError, RunSnapshot};

@@ -19,6 +19,8 @@ pub const ZUORA_REQUEST_ID: &str = "Zuora-Request-Id";
 pub const CONTENT_TYPE: &str = "Content-Type";
 /// `WWW-Authenticate`: sent with every 401.
 pub const WWW_AUTHENTICATE: &str = "WWW-Authenticate";
+/// The `Allow` header: the methods of a 405 answer's endpoint (RFC 9110, section 10.2.1).
+pub const ALLOW: &str = "Allow";
 
 /// A fault of the request itself, before the state machine sees it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -103,18 +105,19 @@ pub enum RequestError {
         value: String,
     },
     /// The endpoint does not support the request's HTTP method.
-    #[error("{path} does not support the HTTP method `{method}`; use {allowed}")]
+    #[error("{path} does not support the HTTP method `{method}`; use {}", .allowed.join(" or "))]
     UnsupportedMethod {
         /// The method given (at most 16 characters of it are kept).
         method: String,
         /// The endpoint, such as `/v1/journal-runs/{jr-number}/cancel`.
         path: &'static str,
-        /// The method the endpoint supports, such as `PUT`.
-        allowed: &'static str,
+        /// The methods the endpoint supports, such as `["GET", "DELETE"]`: a 405 answer's
+        /// `Allow` header.
+        allowed: &'static [&'static str],
     },
 }
 
-/// Checks a request's HTTP method against the one `path` supports. Methods are
+/// Checks a request's HTTP method against those `path` supports. Methods are
 /// case-sensitive (RFC 9110, section 9.1): `put` is not `PUT`.
 ///
 /// # Errors
@@ -123,9 +126,9 @@ pub enum RequestError {
 pub fn require_method(
     method: &str,
     path: &'static str,
-    allowed: &'static str,
+    allowed: &'static [&'static str],
 ) -> Result<(), RequestError> {
-    if method == allowed {
+    if allowed.contains(&method) {
         return Ok(());
     }
     Err(RequestError::UnsupportedMethod {

@@ -84,7 +84,8 @@ pub struct ErrorResponse {
 /// | 20, 21, 22, 23, 27 (invalid or missing values, fields, parameters) | 200 | 400 |
 /// | 30 rule restriction | 200 | 409 |
 /// | 40 not found | 200 | 404 |
-/// | 45 unsupported HTTP method | 200 | 405 |
+/// | 45 unsupported HTTP method | 200 | 405, with `Allow` |
+/// | 45, an operation not emulated ([`RequestError::NotEmulated`](crate::wire::RequestError::NotEmulated)) | 200 | 501 |
 /// | 50 locking contention | 200 | 409 |
 /// | 60 internal error | 500 | 500 |
 /// | 61 temporary error | 200 | 503 |
@@ -147,6 +148,24 @@ impl HttpStatusMapping {
                 ErrorCategory::LimitExceeded => 429,
                 ErrorCategory::IntegrationError => 502,
             },
+        }
+    }
+
+    /// The HTTP status of an error response to `error`: its category's
+    /// ([`status`](Self::status)), but for an operation the embedding system does not carry out
+    /// ([`RequestError::NotEmulated`](crate::wire::RequestError::NotEmulated)), which is 501
+    /// under [`Rest`](Self::Rest): 405 says the endpoint does not support the method, and must
+    /// name those it does (docs/DECISIONS.md, D-43).
+    #[must_use]
+    pub const fn status_of(self, error: &crate::wire::error::Error) -> u16 {
+        match (self, error) {
+            (
+                Self::Rest,
+                crate::wire::error::Error::Request(
+                    crate::wire::request::RequestError::NotEmulated { .. },
+                ),
+            ) => 501,
+            _ => self.status(crate::wire::category::category(error)),
         }
     }
 }

@@ -127,9 +127,38 @@ pub enum ConfigError {
         /// The bound.
         max: u64,
     },
+    /// A number under its bound.
+    #[error("{key} = {value} is under the smallest accepted, {min}")]
+    TooSmall {
+        /// The key.
+        key: &'static str,
+        /// Its value.
+        value: u64,
+        /// The bound.
+        min: u64,
+    },
+    /// A fault of a value the file holds, at the value's line.
+    #[error("line {line}: {fault}")]
+    AtLine {
+        /// The line (from 1).
+        line: usize,
+        /// The fault.
+        fault: Box<ConfigError>,
+    },
     /// `[control] allow_remote = true` without a `token` to check.
     #[error("[control] allow_remote = true needs a non-empty `token`: remote callers must send it as `Authorization: Bearer <token>`")]
     RemoteWithoutToken,
+}
+
+impl ConfigError {
+    /// The path of the key a bound's fault is about (`processing.entries`).
+    fn key(&self) -> Option<&'static str> {
+        match self {
+            Self::TooLarge { key, .. } | Self::TooSmall { key, .. } => Some(key),
+            Self::RemoteWithoutToken => Some("control.allow_remote"),
+            Self::Syntax { .. } | Self::Value { .. } | Self::AtLine { .. } => None,
+        }
+    }
 }
 
 impl Config {
@@ -139,8 +168,35 @@ impl Config {
     ///
     /// The TOML parser's message, naming the line and the key; or a bound the config is over.
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
-        let config: Self = toml::from_str(text).map_err(|e| worded(text, e))?;
-        config.check()?;
+        let root = DeTable::parse(text).map_err(|e| syntax(text, &e))?;
+        let line = |path: &str| line_of(text, root.get_ref(), path);
+        let value = table_as_json(root.get_ref(), "").map_err(|Unheld { path, what }| {
+            ConfigError::Value {
+                line: line(&path),
+                fault: BodyFault::Value {
+                    path,
+                    message: format!("found {what}, which no key of the config takes"),
+                },
+            }
+        })?;
+        // (Read by the control API's reader alone: the TOML reader's own takes an array for a
+        // table, by position, and `{ manual = [] }` for `manual`.)
+        let config: Self = json::from_value(value).map_err(|fault| ConfigError::Value {
+            line: match &fault {
+                BodyFault::Value { path, .. } => line(path),
+                _ => None,
+            },
+            fault,
+        })?;
+        config
+            .check()
+            .map_err(|fault| match fault.key().and_then(line) {
+                Some(line) => ConfigError::AtLine {
+                    line,
+                    fault: Box::new(fault),
+                },
+                None => fault,
+            })?;
         Ok(config)
     }
 
@@ -151,6 +207,13 @@ impl Config {
     ///
     /// The first fault.
     pub fn check(&self) -> Result<(), ConfigError> {
+        if self.token_lifetime_secs == 0 {
+            return Err(ConfigError::TooSmall {
+                key: "token_lifetime_secs",
+                value: 0,
+                min: 1,
+            });
+        }
         if self.token_lifetime_secs > MAX_TOKEN_LIFETIME_SECS {
             return Err(ConfigError::TooLarge {
                 key: "token_lifetime_secs",
@@ -172,51 +235,23 @@ impl Config {
     }
 }
 
-/// The fault of a config file the TOML reader refused with `error`: a fault of the document
-/// itself as the TOML reader says it; a value that does not fit read again, from the parsed
-/// document, through the control API's reader, which words it from serde's classification of
-/// the fault (the TOML reader's message is serde's text: "invalid type: integer `-1`, expected
-/// usize").
-fn worded(text: &str, error: toml::de::Error) -> ConfigError {
-    let syntax = |error: &toml::de::Error| {
-        let place = error.span().and_then(|span| {
-            let before = text.get(..span.start)?;
-            let line_start = before.rfind('\n').map_or(0, |at| at + 1);
-            let column = before.get(line_start..)?.chars().count() + 1;
-            Some((before.matches('\n').count() + 1, column))
-        });
-        ConfigError::Syntax {
-            place,
-            message: error.message().trim_end().to_owned(),
-        }
-    };
-    let root = match DeTable::parse(text) {
-        Ok(root) => root,
-        Err(syntax_error) => return syntax(&syntax_error),
-    };
-    let read = table_as_json(root.get_ref(), "").map(json::from_value::<Config>);
-    match read {
-        Err(Unheld { path, what }) => ConfigError::Value {
-            line: line_of(text, root.get_ref(), &path),
-            fault: BodyFault::Value {
-                path,
-                message: format!("found {what}, which no key of the config takes"),
-            },
-        },
-        Ok(Err(fault)) => ConfigError::Value {
-            line: match &fault {
-                BodyFault::Value { path, .. } => line_of(text, root.get_ref(), path),
-                _ => None,
-            },
-            fault,
-        },
-        // (Both readings take the same documents: were one to differ, its own words stand.)
-        Ok(Ok(_)) => syntax(&error),
+/// A fault of the TOML document itself, as the TOML reader says it, after its line and column.
+fn syntax(text: &str, error: &toml::de::Error) -> ConfigError {
+    let place = error.span().and_then(|span| {
+        let before = text.get(..span.start)?;
+        let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+        let column = before.get(line_start..)?.chars().count() + 1;
+        Some((before.matches('\n').count() + 1, column))
+    });
+    ConfigError::Syntax {
+        place,
+        message: error.message().trim_end().to_owned(),
     }
 }
 
-/// A value no JSON value stands for and no key of the config takes (a date or time; `nan`,
-/// `inf`, an integer past 128 bits), at a path: what it is, as written.
+/// A value no key of the config takes, and no JSON value stands for as the control API's
+/// reader reads it (a date or time; `nan`, `inf`, an integer past `u64`), at a path: what it
+/// is, as written (clipped).
 struct Unheld {
     path: String,
     what: String,
@@ -239,12 +274,13 @@ fn table_as_json(table: &DeTable<'_>, path: &str) -> Result<serde_json::Value, U
 }
 
 /// A parsed TOML value at `path` as the JSON value the control API's reader takes: an integer
-/// as the whole number it is (past `u64`, as the nearest float).
+/// as the whole number it is.
 ///
 /// # Errors
 ///
-/// A date or time, or a number JSON cannot hold: no key of the config takes one, and no JSON
-/// value stands for it (its text would pass for a string).
+/// A date or time, a float JSON cannot hold or an integer past `u64`: no key of the config
+/// takes one (its keys' numbers are whole and at most `u64`'s), and no JSON value read as it
+/// is written stands for it.
 fn as_json(value: &DeValue<'_>, path: &str) -> Result<serde_json::Value, Unheld> {
     use serde_json::Value as Json;
     let unheld = |what: String| Unheld {
@@ -260,12 +296,10 @@ fn as_json(value: &DeValue<'_>, path: &str) -> Result<serde_json::Value, Unheld>
             } else if let Ok(n) = u64::from_str_radix(digits, radix) {
                 Json::from(n)
             } else {
-                #[allow(clippy::cast_precision_loss)] // (the nearest float: it is only quoted)
-                let near = i128::from_str_radix(digits, radix).map(|n| n as f64);
-                near.ok()
-                    .and_then(serde_json::Number::from_f64)
-                    .map(Json::Number)
-                    .ok_or_else(|| unheld(format!("the number {n}")))?
+                return Err(unheld(format!(
+                    "the number {}",
+                    journal_run::clip(&n.to_string())
+                )));
             }
         }
         DeValue::Float(f) => f
@@ -274,7 +308,7 @@ fn as_json(value: &DeValue<'_>, path: &str) -> Result<serde_json::Value, Unheld>
             .ok()
             .and_then(serde_json::Number::from_f64)
             .map(Json::Number)
-            .ok_or_else(|| unheld(format!("the number {f}")))?,
+            .ok_or_else(|| unheld(format!("the number {}", journal_run::clip(&f.to_string()))))?,
         DeValue::Boolean(b) => Json::Bool(*b),
         DeValue::Datetime(d) => return Err(unheld(format!("the date or time {d}"))),
         DeValue::Array(items) => Json::Array(

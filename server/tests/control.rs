@@ -529,8 +529,8 @@ async fn unknown_control_paths_and_methods_are_answered_in_json() {
 
 #[test]
 fn allow_remote_without_a_token_is_refused_when_the_config_is_read() {
-    let expected = "[control] allow_remote = true needs a non-empty `token`: remote callers must \
-                    send it as `Authorization: Bearer <token>`";
+    let expected = "line 2: [control] allow_remote = true needs a non-empty `token`: remote \
+                    callers must send it as `Authorization: Bearer <token>`";
     for text in [
         "[control]\nallow_remote = true\n",
         "[control]\nallow_remote = true\ntoken = \"\"\n",
@@ -584,6 +584,25 @@ fn config_file_faults_name_their_line_and_key_without_rust_types() {
             "line 2, column 8: invalid basic string, expected `\"`",
         ),
         ("[jobs]\n[jobs]\n", "line 2, column 2: duplicate key"),
+        // A table given as an array is refused, not read by position (`[true, "t"]` would
+        // have turned on remote control).
+        (
+            "multi_org = true\ncontrol = [true, \"t\"]\n",
+            "line 2: control: expected an object, found an array",
+        ),
+        (
+            "[jobs]\nmode = { manual = [] }\n",
+            "line 2: jobs.mode.manual: expected null, found an array",
+        ),
+        (
+            "max_body_bytes = 18446744073709551616\n",
+            "line 1: max_body_bytes: found the number 18446744073709551616, which no key of the \
+             config takes",
+        ),
+        (
+            "token_lifetime_secs = 0\n",
+            "line 1: token_lifetime_secs = 0 is under the smallest accepted, 1",
+        ),
     ];
     for (text, expected) in cases {
         let error = Config::from_toml(text).err().map(|e| e.to_string());
@@ -599,6 +618,9 @@ mod config_faults {
     use proptest::prelude::*;
 
     const VALUES: &[&str] = &[
+        "[true, \"t\"]",
+        "[]",
+        "{ manual = [] }",
         "-1",
         "0",
         "7",
@@ -668,8 +690,10 @@ mod config_faults {
                 .filter(|(line, _)| !line.contains(','))
             {
                 let line: usize = line.parse().map_err(|_| TestCaseError::fail(message.clone()))?;
-                let path = rest.split_once(": ").map_or("", |(path, _)| path);
-                let key = path.rsplit('.').next().unwrap_or_default();
+                // (A bound's fault: "key = value is over ...".)
+                let head = rest.split(": ").next().unwrap_or_default();
+                let path = head.split(" = ").next().unwrap_or_default();
+                let key = path.rsplit(['.', ' ']).next().unwrap_or_default();
                 let held = text.lines().nth(line - 1).unwrap_or_default();
                 prop_assert!(
                     held.starts_with(&format!("{key} =")) || held == format!("[{key}]"),
@@ -690,7 +714,7 @@ async fn processing_creates_at_most_100000_entries_a_run() {
         .map(|e| e.to_string());
     assert_eq!(
         error.as_deref(),
-        Some("processing.entries = 100001 is over the largest accepted, 100000")
+        Some("line 2: processing.entries = 100001 is over the largest accepted, 100000")
     );
     assert!(Config::from_toml("[processing]\nentries = 100000\n").is_ok());
     let router = loaded_router(Config::default(), "127.0.0.1:40000").await;

@@ -1009,14 +1009,14 @@ async fn an_absurd_token_lifetime_is_refused_when_read_and_never_panics() {
         .map(|e| e.to_string());
     assert_eq!(
         error.as_deref(),
-        Some("token_lifetime_secs = 18446744073709551615 is over the largest accepted, 31536000")
+        Some("line 1: token_lifetime_secs = 18446744073709551615 is over the largest accepted, 31536000")
     );
     let error = Config::from_toml("max_body_bytes = 18446744073709551615\n")
         .err()
         .map(|e| e.to_string());
     assert_eq!(
         error.as_deref(),
-        Some("max_body_bytes = 18446744073709551615 is over the largest accepted, 1073741824")
+        Some("line 1: max_body_bytes = 18446744073709551615 is over the largest accepted, 1073741824")
     );
     assert!(Config::from_toml("token_lifetime_secs = 31536000\n").is_ok());
     // A config built in code is not read by the loader: the token lives as long as the bound.

@@ -157,36 +157,34 @@ fn unknown_fields_are_ignored_where_zuora_allows_no_custom_fields() {
 }
 
 #[test]
-fn total_journal_entry_count_must_be_a_non_negative_integer_named_in_the_error() {
-    for bad in [json!("10"), json!(-1), json!(1.5)] {
-        let error = serde_json::from_value::<GetJournalRunType>(
-            json!({ "number": "JR-00000001", "status": "Completed", "totalJournalEntryCount": bad }),
-        )
-        .unwrap_err();
-        assert!(
-            error
-                .to_string()
-                .starts_with("totalJournalEntryCount: expected a non-negative integer"),
-            "{error}"
-        );
-    }
-    // The value is quoted as written: a float keeps its fraction or exponent.
+fn total_journal_entry_count_must_be_a_whole_number_of_at_least_0_or_null() {
+    // A value of the wrong kind is serde's `invalid_type`, which a deserializer words and
+    // places (`journalRun.totalJournalEntryCount: expected a whole number of at least 0 or
+    // null, found true` in the command-line tool and the control API); serde_json shows the
+    // value as written, a float with its fraction or exponent.
     for (bad, shown) in [
-        (json!(5.0), "number 5.0"),
-        (json!(1e300), "number 1e300"),
-        (json!(-1), "number -1"),
+        (json!(5.0), "floating point `5.0`"),
+        (json!(1e300), "floating point `1e+300`"),
+        (json!(-1), "integer `-1`"),
         (json!("10"), "string \"10\""),
+        (json!(true), "boolean `true`"),
+        (json!([1]), "sequence"),
     ] {
         let error = serde_json::from_value::<GetJournalRunType>(
             json!({ "number": "JR-00000001", "status": "Completed", "totalJournalEntryCount": bad }),
         )
         .unwrap_err();
-        assert!(
-            error.to_string().starts_with(&format!(
-                "totalJournalEntryCount: expected a non-negative integer, found {shown}"
-            )),
-            "{error}"
+        assert_eq!(
+            error.to_string(),
+            format!("invalid type: {shown}, expected a whole number of at least 0 or null"),
         );
+    }
+    for (good, count) in [(json!(null), None), (json!(7), Some(7))] {
+        let run = serde_json::from_value::<GetJournalRunType>(
+            json!({ "number": "JR-00000001", "status": "Completed", "totalJournalEntryCount": good }),
+        )
+        .expect("a run");
+        assert_eq!(run.total_journal_entry_count, count);
     }
 }
 

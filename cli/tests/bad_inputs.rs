@@ -202,7 +202,7 @@ fn a_run_count_that_is_not_a_number() {
     unusable(
         "audit",
         r#"{"journalRun": {"number": "JR-00000001", "status": "Completed", "totalJournalEntryCount": "ten"}, "journalEntries": []}"#,
-        "line 1, column 91: journalRun.totalJournalEntryCount: expected a non-negative integer, found string \"ten\"",
+        "line 1, column 91: journalRun.totalJournalEntryCount: expected a whole number of at least 0 or null, found the string `ten`",
     );
 }
 

@@ -696,7 +696,7 @@ mod config_faults {
                 let key = path.rsplit(['.', ' ']).next().unwrap_or_default();
                 let held = text.lines().nth(line - 1).unwrap_or_default();
                 prop_assert!(
-                    held.starts_with(&format!("{key} =")) || held == format!("[{key}]"),
+                    held.contains(&format!("{key} =")) || held == format!("[{key}]"),
                     "{message:?}: line {line} is {held:?} in\n{text}"
                 );
             }

@@ -65,20 +65,30 @@ pub struct GetJournalRunType {
     pub transaction_types: Option<Vec<GetJournalRunTransactionType>>,
 }
 
-/// Reads `totalJournalEntryCount` (`int64` in the spec) as a non-negative integer, naming the
-/// field when it is anything else.
+/// Reads `totalJournalEntryCount` (`int64` in the spec) as a whole number of at least 0 or
+/// null; anything else is a value of the wrong kind, which the deserializer words and places
+/// (`journalRun.totalJournalEntryCount: expected a whole number of at least 0 or null, found
+/// true`).
 fn total_journal_entry_count<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<u64>, D::Error> {
-    match Value::deserialize(deserializer)? {
-        Value::Null => Ok(None),
-        Value::Unsigned(n) => Ok(Some(n)),
-        other => Err(de::Error::custom(format_args!(
-            "totalJournalEntryCount: expected a non-negative integer, found {}",
-            other.describe()
-        ))),
-    }
+    let found = match Value::deserialize(deserializer)? {
+        Value::Null => return Ok(None),
+        Value::Unsigned(n) => return Ok(Some(n)),
+        Value::Bool(b) => de::Unexpected::Bool(b),
+        Value::Signed(n) => de::Unexpected::Signed(n),
+        Value::Float(n) => de::Unexpected::Float(n),
+        Value::String(ref s) => {
+            return Err(de::Error::invalid_type(de::Unexpected::Str(s), &COUNT))
+        }
+        Value::Array(_) => de::Unexpected::Seq,
+        Value::Object(_) => de::Unexpected::Map,
+    };
+    Err(de::Error::invalid_type(found, &COUNT))
 }
+
+/// What `totalJournalEntryCount` holds, in JSON's words.
+const COUNT: &str = "a whole number of at least 0 or null";
 
 /// An item of `GETJournalRunType.organizationLabels`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, DeriveDeserialize)]

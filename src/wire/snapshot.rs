@@ -63,8 +63,8 @@ pub enum DocumentError {
         /// What is wrong with it.
         source: HeaderError,
     },
-    /// A field the conversion needs is absent.
-    #[error("{field} is missing")]
+    /// A field the conversion needs is absent, or null (which its document reads as absent).
+    #[error("{field} is missing or null; it is needed here")]
     Missing {
         /// The field.
         field: String,

@@ -525,7 +525,7 @@ fn an_object<R: Read>(w: &mut Walker<R>) -> Result<(), Either> {
 /// parsers into a [`JournalEntry`]. In a large regular file, a second thread reads the array's
 /// second half meanwhile ([`Tail`]).
 fn entries<R: Jump>(w: &mut Walker<R>, parts: &mut Parts) -> Result<(), Either> {
-    w.begin_array("journalEntries")?;
+    w.begin_array()?;
     let open = w.offset();
     let mut first = true;
     let mut tail: Option<Tail> = None;

@@ -228,9 +228,9 @@ fn audit(args: AuditArgs) -> Result<u8, Failure> {
 fn serve(args: ServeArgs) -> Result<u8, Failure> {
     let config = match &args.config {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
+            let bytes = std::fs::read(path)
                 .map_err(|e| Failure::Serve(format!("{}: {e}", path.display())))?;
-            journal_run_server::config::Config::from_toml(&text)
+            journal_run_server::config::Config::from_file(&bytes)
                 .map_err(|e| Failure::Serve(format!("{}: {e}", path.display())))?
         }
         None => journal_run_server::config::Config::default(),

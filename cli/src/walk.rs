@@ -656,16 +656,16 @@ impl<R: Read> Walker<R> {
         self.pos += 1;
     }
 
-    /// Opens an array; `name` names it when something else is found.
+    /// Opens an array (the fault's place names it: `journalEntries: expected an array`).
     ///
     /// # Errors
     ///
     /// Not an array, or the end of the input.
-    pub fn begin_array(&mut self, name: &str) -> Walked<()> {
+    pub fn begin_array(&mut self) -> Walked<()> {
         match self.peek()? {
             Some(b'[') => self.open(b'['),
             Some(b) => Err(self.here(Fault::Found {
-                expected: format!("{name} to be an array"),
+                expected: "an array".to_owned(),
                 found: kind_of(b),
             })),
             None => Err(self.ends_inside("a value")),

@@ -162,11 +162,39 @@ impl ConfigError {
 }
 
 impl Config {
+    /// Reads a config file's bytes: UTF-8 text, then [`from_toml`](Self::from_toml).
+    ///
+    /// # Errors
+    ///
+    /// Bytes that are not UTF-8, with the line and column where they start; else as
+    /// [`from_toml`](Self::from_toml).
+    pub fn from_file(bytes: &[u8]) -> Result<Self, ConfigError> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Self::from_toml(text),
+            Err(e) => {
+                // (What came before the fault is text: its lines are counted in it.)
+                let before = String::from_utf8_lossy(&bytes[..e.valid_up_to()]);
+                let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+                Err(ConfigError::Syntax {
+                    place: Some((
+                        before.matches('\n').count() + 1,
+                        before[line_start..].chars().count() + 1,
+                    )),
+                    message: format!(
+                        "invalid UTF-8 at byte offset {}: a TOML file is UTF-8 text",
+                        e.valid_up_to()
+                    ),
+                })
+            }
+        }
+    }
+
     /// Reads a TOML document, and checks its bounds (docs/SERVER.md, "The config file").
     ///
     /// # Errors
     ///
-    /// The TOML parser's message, naming the line and the key; or a bound the config is over.
+    /// Where and what, on one line (D-41): the TOML reader's words for a fault of the document,
+    /// the control API's for a value, or a bound the config is over.
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
         let root = DeTable::parse(text).map_err(|e| syntax(text, &e))?;
         let line = |path: &str| line_of(text, root.get_ref(), path);

@@ -608,6 +608,14 @@ fn config_file_faults_name_their_line_and_key_without_rust_types() {
         let error = Config::from_toml(text).err().map(|e| e.to_string());
         assert_eq!(error.as_deref(), Some(expected), "{text}");
     }
+    // A file that is not UTF-8 says where, not std's "stream did not contain valid UTF-8".
+    let error = Config::from_file(b"multi_org = true\n# caf\xff\n")
+        .err()
+        .map(|e| e.to_string());
+    assert_eq!(
+        error.as_deref(),
+        Some("line 2, column 6: invalid UTF-8 at byte offset 22: a TOML file is UTF-8 text")
+    );
 }
 
 /// Config files of known and unknown keys, in any order, holding values of every TOML kind: a

@@ -204,6 +204,7 @@ impl Config {
                 fault: BodyFault::Value {
                     path,
                     message: format!("found {what}, which no key of the config takes"),
+                    unknown: None,
                 },
             }
         })?;
@@ -211,6 +212,17 @@ impl Config {
         // table, by position, and `{ manual = [] }` for `manual`.)
         let config: Self = json::from_value(value).map_err(|fault| ConfigError::Value {
             line: match &fault {
+                // (An unknown key's own line; its table's is no help.)
+                BodyFault::Value {
+                    path,
+                    unknown: Some(key),
+                    ..
+                } if path.is_empty() => line(&journal_run::clip(key)),
+                BodyFault::Value {
+                    path,
+                    unknown: Some(key),
+                    ..
+                } => line(&format!("{path}.{}", journal_run::clip(key))),
                 BodyFault::Value { path, .. } => line(path),
                 _ => None,
             },
@@ -351,9 +363,8 @@ fn as_json(value: &DeValue<'_>, path: &str) -> Result<serde_json::Value, Unheld>
 }
 
 /// The line (from 1) of the value at `path` (`a.b[2].c`, as [`json::from_value`] names it) in
-/// the TOML document `text` parsed as `root`; `None` for the document itself (its fault is an
-/// unknown key, whose line the fault does not name), when a key holds `.` or `[`, or the path
-/// leads nowhere.
+/// the TOML document `text` parsed as `root`; `None` for the document itself, when a key holds
+/// `.` or `[`, or the path leads nowhere.
 fn line_of(text: &str, root: &DeTable<'_>, path: &str) -> Option<usize> {
     if path.is_empty() {
         return None;

@@ -575,7 +575,7 @@ fn config_file_faults_name_their_line_and_key_without_rust_types() {
         ),
         (
             "colour = 1\n",
-            "unknown field `colour`; expected one of `clients`, `multi_entity`, `multi_org`, \
+            "line 1: unknown field `colour`; expected one of `clients`, `multi_entity`, `multi_org`, \
              `orgs`, `http_status_mapping`, `token_lifetime_secs`, `max_body_bytes`, `jobs`, \
              `processing`, `control`",
         ),
@@ -584,6 +584,11 @@ fn config_file_faults_name_their_line_and_key_without_rust_types() {
             "line 2, column 8: invalid basic string, expected `\"`",
         ),
         ("[jobs]\n[jobs]\n", "line 2, column 2: duplicate key"),
+        // An unknown key is placed at its own line, not its table's.
+        (
+            "[jobs]\nmode = \"auto\"\n\n[processing]\nentries = 3\n\n[jobs.extra]\nx = 1\n",
+            "line 7: jobs: unknown field `extra`; expected `mode` or `step_interval_ms`",
+        ),
         // A table given as an array is refused, not read by position (`[true, "t"]` would
         // have turned on remote control).
         (
@@ -702,6 +707,12 @@ mod config_faults {
                 let head = rest.split(": ").next().unwrap_or_default();
                 let path = head.split(" = ").next().unwrap_or_default();
                 let key = path.rsplit(['.', ' ']).next().unwrap_or_default();
+                // (An unknown key is placed at its own line.)
+                let key = message
+                    .split("unknown field `")
+                    .nth(1)
+                    .and_then(|rest| rest.split('`').next())
+                    .unwrap_or(key);
                 let held = text.lines().nth(line - 1).unwrap_or_default();
                 prop_assert!(
                     held.contains(&format!("{key} =")) || held == format!("[{key}]"),

@@ -49,6 +49,8 @@ pub enum BodyFault {
         path: String,
         /// What is wrong.
         message: String,
+        /// For an unknown key, the key (whose own place a reader of another format may find).
+        unknown: Option<String>,
     },
     /// Valid JSON that serde_json refuses where a value read first as JSON fits: an object
     /// that gives a key twice.
@@ -145,6 +147,7 @@ pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, BodyFault> {
     T::deserialize(At::root(value)).map_err(|fault| BodyFault::Value {
         path: fault.path.unwrap_or_default(),
         message: fault.message,
+        unknown: fault.unknown,
     })
 }
 
@@ -155,6 +158,8 @@ pub struct Fault {
     message: String,
     /// Whether it says what was expected and what was found.
     mismatch: bool,
+    /// The key, for an unknown key.
+    unknown: Option<String>,
 }
 
 impl Display for Fault {
@@ -171,6 +176,7 @@ impl Fault {
             path: None,
             message,
             mismatch: false,
+            unknown: None,
         }
     }
 
@@ -210,7 +216,10 @@ impl de::Error for Fault {
     }
 
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
-        Self::new(words::unknown_field(field, expected))
+        Self {
+            unknown: Some(field.to_owned()),
+            ..Self::new(words::unknown_field(field, expected))
+        }
     }
 
     fn missing_field(field: &'static str) -> Self {

@@ -384,7 +384,7 @@ fn pages_must_form_a_complete_listing() {
         RunSnapshot::from_pages(run.clone(), vec![page_2.clone(), page_1.clone()]).unwrap_err();
     assert_eq!(
         reversed.to_string(),
-        "pages[0].nextPage is absent, so no page follows, but 1 more are given"
+        "pages[0].nextPage is absent or null, so no page follows, but 1 more is given"
     );
     // A failed page.
     let mut failed = page_2.clone();

@@ -104,7 +104,10 @@ pub enum DocumentError {
         next_page: String,
     },
     /// A page other than the last has no `nextPage`: Zuora said no page follows.
-    #[error("{field} is absent, so no page follows, but {following} more are given")]
+    #[error(
+        "{field} is absent or null, so no page follows, but {following} more {} given",
+        if *.following == 1 { "is" } else { "are" }
+    )]
     UnexpectedPage {
         /// The field.
         field: String,

@@ -467,6 +467,7 @@ impl Jobs {
 pub struct Processing {
     /// How many summary journal entries processing creates, numbered on from the entity's
     /// highest entry number.
+    #[serde(deserialize_with = "entry_count")]
     pub entries: u32,
     /// Whether processing ends in `Error` (with its entries) instead of `Completed`.
     pub fail: bool,
@@ -489,6 +490,27 @@ impl Processing {
         }
         Ok(())
     }
+}
+
+/// Reads `processing.entries`, a fault of its kind saying the bound that holds (not `u32`'s):
+/// "expected a whole number from 0 to 100000"; a number over the bound that a `u32` holds is
+/// [`Processing::check`]'s to refuse, naming the bound too.
+fn entry_count<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    use serde::de::{Error, Unexpected, Visitor};
+    struct Count;
+    impl Visitor<'_> for Count {
+        type Value = u32;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "a whole number from 0 to {MAX_PROCESSED_ENTRIES}")
+        }
+        fn visit_u64<E: Error>(self, n: u64) -> Result<u32, E> {
+            u32::try_from(n).map_err(|_| E::invalid_value(Unexpected::Unsigned(n), &self))
+        }
+        fn visit_i64<E: Error>(self, n: i64) -> Result<u32, E> {
+            u32::try_from(n).map_err(|_| E::invalid_value(Unexpected::Signed(n), &self))
+        }
+    }
+    deserializer.deserialize_u32(Count)
 }
 
 impl Default for Processing {

@@ -378,14 +378,14 @@ async fn control_faults_are_said_in_json_words() {
             "/_control/processing",
             r#"{"entries":"x"}"#,
             StatusCode::BAD_REQUEST,
-            "entries: expected a whole number from 0 to 4294967295, found the string `x`",
+            "entries: expected a whole number from 0 to 100000, found the string `x`",
         ),
         (
             "PUT",
             "/_control/processing",
             r#"{"entries":-1}"#,
             StatusCode::BAD_REQUEST,
-            "entries: expected a whole number from 0 to 4294967295, found the number -1",
+            "entries: expected a whole number from 0 to 100000, found the number -1",
         ),
         (
             "PUT",
@@ -567,7 +567,7 @@ fn config_file_faults_name_their_line_and_key_without_rust_types() {
         ),
         (
             "[processing]\nentries = 4294967296\n",
-            "line 2: processing.entries: expected a whole number from 0 to 4294967295, found the number 4294967296",
+            "line 2: processing.entries: expected a whole number from 0 to 100000, found the number 4294967296",
         ),
         (
             "processing = 3\n",

@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
 use common::{example, manual, Server};
-use journal_run_server::config::{Client, Config, Options};
+use journal_run_server::config::{Client, Config};
 use reqwest::Method;
 use serde_json::{json, Value};
 use tower::ServiceExt as _;
@@ -575,14 +575,7 @@ async fn a_live_part_is_answered_204_while_unchanged() {
 
 /// A request to the router as if from `peer`, with an optional `Authorization`.
 async fn as_peer(config: Config, peer: [u8; 4], path: &str, token: Option<&str>) -> u16 {
-    let started = journal_run_server::start(Options {
-        listen: "127.0.0.1:0".parse().expect("an address"),
-        db: ":memory:".to_owned(),
-        load: vec![common::repo("examples/jr-00000075.json")],
-        config,
-    })
-    .await
-    .expect("the server starts");
+    let started = common::started(config, vec![common::repo("examples/jr-00000075.json")]).await;
     let router = journal_run_server::router(started.app());
     let mut request = Request::get(path);
     if let Some(token) = token {

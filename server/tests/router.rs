@@ -902,14 +902,8 @@ async fn a_write_after_the_store_stopped_is_a_temporary_error_worth_retrying() {
     ] {
         let mut config = common::manual();
         config.http_status_mapping = mapping;
-        let started = journal_run_server::start(Options {
-            listen: "127.0.0.1:0".parse().expect("an address"),
-            db: ":memory:".to_owned(),
-            load: vec![common::repo("examples/jr-00000075.json")],
-            config,
-        })
-        .await
-        .expect("the server starts");
+        let started =
+            common::started(config, vec![common::repo("examples/jr-00000075.json")]).await;
         let app = started.app();
         let router = journal_run_server::router(Arc::clone(&app))
             .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40_000))));

@@ -205,6 +205,19 @@ pub fn category(body: &Value) -> String {
     code.chars().skip(6).collect()
 }
 
+/// A fresh server, not serving (a throwaway store, `load`ed snapshot files): its app and
+/// first client, to drive in-process.
+pub async fn started(config: Config, load: Vec<PathBuf>) -> journal_run_server::Started {
+    journal_run_server::start(Options {
+        listen: "127.0.0.1:0".parse().expect("an address"),
+        db: ":memory:".to_owned(),
+        load,
+        config,
+    })
+    .await
+    .expect("the server starts")
+}
+
 /// The router of a fresh server (a throwaway store, `load`ed snapshot files), driven in-process
 /// as seen from `peer` (`MockConnectInfo`); and its first OAuth client.
 pub async fn router_from(
@@ -212,14 +225,7 @@ pub async fn router_from(
     load: Vec<PathBuf>,
     peer: std::net::SocketAddr,
 ) -> (axum::Router, (String, String)) {
-    let started = journal_run_server::start(Options {
-        listen: "127.0.0.1:0".parse().expect("an address"),
-        db: ":memory:".to_owned(),
-        load,
-        config,
-    })
-    .await
-    .expect("the server starts");
+    let started = started(config, load).await;
     let client = started.client.clone();
     let router = journal_run_server::router(started.app())
         .layer(axum::extract::connect_info::MockConnectInfo(peer));

@@ -148,14 +148,53 @@ pub enum ConfigError {
     /// `[control] allow_remote = true` without a `token` to check.
     #[error("[control] allow_remote = true needs a non-empty `token`: remote callers must send it as `Authorization: Bearer <token>`")]
     RemoteWithoutToken,
+    /// Two items of a list give the same id: which one holds would be a guess.
+    #[error("{list}[{second}].{key} `{id}` is {list}[{first}]'s too; each must be given once")]
+    Repeated {
+        /// The list (`clients`, `orgs`).
+        list: &'static str,
+        /// The key (`client_id`, `id`).
+        key: &'static str,
+        /// The id, clipped.
+        id: String,
+        /// The first item giving it.
+        first: usize,
+        /// The item giving it again.
+        second: usize,
+    },
+}
+
+/// The first id of `list` given twice, as [`ConfigError::Repeated`].
+fn once<'a>(
+    list: &'static str,
+    key: &'static str,
+    ids: impl Iterator<Item = &'a str>,
+) -> Result<(), ConfigError> {
+    let mut seen = std::collections::HashMap::new();
+    for (second, id) in ids.enumerate() {
+        if let Some(&first) = seen.get(id) {
+            return Err(ConfigError::Repeated {
+                list,
+                key,
+                id: journal_run::clip(id).into_owned(),
+                first,
+                second,
+            });
+        }
+        seen.insert(id, second);
+    }
+    Ok(())
 }
 
 impl ConfigError {
-    /// The path of the key a bound's fault is about (`processing.entries`).
-    fn key(&self) -> Option<&'static str> {
+    /// The path of the key a check's fault is about (`processing.entries`, `clients[1].client_id`).
+    fn key(&self) -> Option<String> {
         match self {
-            Self::TooLarge { key, .. } | Self::TooSmall { key, .. } => Some(key),
-            Self::RemoteWithoutToken => Some("control.allow_remote"),
+            Self::TooLarge { key, .. } | Self::TooSmall { key, .. } => Some((*key).to_owned()),
+            Self::RemoteWithoutToken => Some("control.allow_remote".to_owned()),
+            Self::Repeated {
+                list, key, second, ..
+            } => Some(format!("{list}[{second}].{key}")),
             Self::Syntax { .. } | Self::Value { .. } | Self::AtLine { .. } => None,
         }
     }
@@ -230,7 +269,7 @@ impl Config {
         })?;
         config
             .check()
-            .map_err(|fault| match fault.key().and_then(line) {
+            .map_err(|fault| match fault.key().and_then(|key| line(&key)) {
                 Some(line) => ConfigError::AtLine {
                     line,
                     fault: Box::new(fault),
@@ -271,6 +310,12 @@ impl Config {
         if self.control.allow_remote && self.control.token.as_deref().is_none_or(str::is_empty) {
             return Err(ConfigError::RemoteWithoutToken);
         }
+        once(
+            "clients",
+            "client_id",
+            self.clients.iter().map(|c| c.client_id.as_str()),
+        )?;
+        once("orgs", "id", self.orgs.iter().map(|o| o.id.as_str()))?;
         self.processing.check()
     }
 }

@@ -584,6 +584,15 @@ fn config_file_faults_name_their_line_and_key_without_rust_types() {
             "line 2, column 8: invalid basic string, expected `\"`",
         ),
         ("[jobs]\n[jobs]\n", "line 2, column 2: duplicate key"),
+        // An id given twice: which item holds would be a guess.
+        (
+            "[[clients]]\nclient_id = \"a\"\nclient_secret = \"b\"\n[[clients]]\nclient_id = \"a\"\nclient_secret = \"c\"\n",
+            "line 5: clients[1].client_id `a` is clients[0]'s too; each must be given once",
+        ),
+        (
+            "[[orgs]]\nid = \"o\"\nname = \"A\"\n[[orgs]]\nid = \"o\"\nname = \"B\"\n",
+            "line 5: orgs[1].id `o` is orgs[0]'s too; each must be given once",
+        ),
         // An unknown key is placed at its own line, not its table's.
         (
             "[jobs]\nmode = \"auto\"\n\n[processing]\nentries = 3\n\n[jobs.extra]\nx = 1\n",

@@ -32,6 +32,9 @@ struct Fault {
     /// Where what was found starts in `message`, for a value of the wrong kind: a number is
     /// then quoted as written ([`DeError::found_number`]).
     found: Option<usize>,
+    /// Whether it says what was expected and what was found (`words::mismatch`,
+    /// `words::unknown_variant`).
+    mismatch: bool,
     /// The input offset of the value at fault.
     offset: Option<u64>,
 }
@@ -41,6 +44,7 @@ impl DeError {
         Self(Box::new(Fault {
             message,
             found,
+            mismatch: found.is_some(),
             offset: None,
         }))
     }
@@ -59,13 +63,10 @@ impl DeError {
     /// This error, when it is a mismatch of the value at `offset`, said of a value that may
     /// also be null.
     fn or_null(mut self, offset: u64) -> Self {
-        if let Some(found) = self
-            .0
-            .found
-            .filter(|_| self.0.offset.is_none_or(|o| o == offset))
-        {
+        if self.0.mismatch && self.0.offset.is_none_or(|o| o == offset) {
             let message = words::or_null(&self.0.message);
-            self.0.found = Some(found + message.len() - self.0.message.len());
+            let added = message.len() - self.0.message.len();
+            self.0.found = self.0.found.map(|found| found + added);
             self.0.message = message;
         }
         self.at(offset)
@@ -105,9 +106,9 @@ impl de::Error for DeError {
     }
 
     fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
-        let message = words::unknown_variant(variant, expected);
-        let found = message.rfind(", found ").map(|at| at + ", found ".len());
-        Self::new(message, found)
+        let mut error = Self::new(words::unknown_variant(variant, expected), None);
+        error.0.mismatch = true;
+        error
     }
 
     fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {

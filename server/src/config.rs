@@ -212,13 +212,10 @@ impl Config {
             Ok(text) => Self::from_toml(text),
             Err(e) => {
                 // (What came before the fault is text: its lines are counted in it.)
-                let before = String::from_utf8_lossy(&bytes[..e.valid_up_to()]);
-                let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+                let before =
+                    String::from_utf8_lossy(bytes.get(..e.valid_up_to()).unwrap_or_default());
                 Err(ConfigError::Syntax {
-                    place: Some((
-                        before.matches('\n').count() + 1,
-                        before[line_start..].chars().count() + 1,
-                    )),
+                    place: Some(place_after(&before)),
                     message: format!(
                         "invalid UTF-8 at byte offset {}: a TOML file is UTF-8 text",
                         e.valid_up_to()
@@ -256,12 +253,7 @@ impl Config {
                     path,
                     unknown: Some(key),
                     ..
-                } if path.is_empty() => line(&journal_run::clip(key)),
-                BodyFault::Value {
-                    path,
-                    unknown: Some(key),
-                    ..
-                } => line(&format!("{path}.{}", journal_run::clip(key))),
+                } => line(&json::member_path(path, key)),
                 BodyFault::Value { path, .. } => line(path),
                 _ => None,
             },
@@ -322,16 +314,22 @@ impl Config {
 
 /// A fault of the TOML document itself, as the TOML reader says it, after its line and column.
 fn syntax(text: &str, error: &toml::de::Error) -> ConfigError {
-    let place = error.span().and_then(|span| {
-        let before = text.get(..span.start)?;
-        let line_start = before.rfind('\n').map_or(0, |at| at + 1);
-        let column = before.get(line_start..)?.chars().count() + 1;
-        Some((before.matches('\n').count() + 1, column))
-    });
     ConfigError::Syntax {
-        place,
+        place: error
+            .span()
+            .and_then(|span| text.get(..span.start))
+            .map(place_after),
         message: error.message().trim_end().to_owned(),
     }
+}
+
+/// The line and column (from 1) of what follows the text `before`.
+fn place_after(before: &str) -> (usize, usize) {
+    let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+    let column = before
+        .get(line_start..)
+        .map_or(0, |line| line.chars().count());
+    (before.matches('\n').count() + 1, column + 1)
 }
 
 /// A value no key of the config takes, and no JSON value stands for as the control API's
@@ -346,11 +344,7 @@ struct Unheld {
 fn table_as_json(table: &DeTable<'_>, path: &str) -> Result<serde_json::Value, Unheld> {
     let members = table.iter().map(|(key, value)| {
         let key = key.get_ref().to_string();
-        let path = if path.is_empty() {
-            journal_run::clip(&key).into_owned()
-        } else {
-            format!("{path}.{}", journal_run::clip(&key))
-        };
+        let path = json::member_path(path, &key);
         Ok((key, as_json(value.get_ref(), &path)?))
     });
     members
@@ -433,7 +427,7 @@ fn line_of(text: &str, root: &DeTable<'_>, path: &str) -> Option<usize> {
             _ => None,
         };
     }
-    Some(text.get(..span.start)?.matches('\n').count() + 1)
+    text.get(..span.start).map(|before| place_after(before).0)
 }
 
 /// An OAuth client and its user.

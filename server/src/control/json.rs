@@ -151,6 +151,17 @@ pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, BodyFault> {
     })
 }
 
+/// The path of member `key` of the object at `path` (`a.b`, the key clipped; the key alone at
+/// the top): how a fault names where it is.
+#[must_use]
+pub fn member_path(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        clip(key).into_owned()
+    } else {
+        format!("{path}.{}", clip(key))
+    }
+}
+
 /// A fault found by [`At`]: what, and where once known.
 #[derive(Debug)]
 pub struct Fault {
@@ -251,11 +262,7 @@ impl At {
         members: serde_json::Map<String, Value>,
     ) -> impl Iterator<Item = (String, Self)> + '_ {
         members.into_iter().map(move |(key, value)| {
-            let path = if path.is_empty() {
-                clip(&key).into_owned()
-            } else {
-                format!("{path}.{}", clip(&key))
-            };
+            let path = member_path(path, &key);
             (key, Self { value, path })
         })
     }

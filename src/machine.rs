@@ -489,7 +489,8 @@ impl JournalRun {
     /// Applies an event to the run, when it fits: exactly when the rules would produce this
     /// event from the run's state, for some caller allowed to make the command behind it
     /// (docs/DECISIONS.md, D-20). An event that does not fit changes nothing and is reported,
-    /// so no event, from any source, can break an invariant.
+    /// so no event, from any source, can break an invariant. The local Zuora rebuilds every
+    /// run from its log through this function, live changes and replay alike (INV-19).
     ///
     /// # Errors
     ///

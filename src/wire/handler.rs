@@ -417,7 +417,8 @@ mod sealed {
 ///    formed (category 20).
 ///
 /// The rules then decide on the typed request ([`JournalRun::decide`],
-/// [`JournalRun::authorize_query`]).
+/// [`JournalRun::authorize_query`]). A request refused here reaches no rule and changes
+/// nothing; its answer is Zuora's (INV-20).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestHead<P, C> {
     /// The typed request, or the first fault of steps 1 to 3.

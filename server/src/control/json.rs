@@ -435,6 +435,13 @@ mod tests {
         let sample: Sample = read(br#"{"label":null,"note":{"on":false}}"#, "").expect("a sample");
         assert_eq!(sample.label, None);
         assert_eq!(sample.note.map(|n| n.on), Some(false));
+        // Inside a body serde_json reads whole, a struct given as an array is read as its
+        // fields in order, as serde_json reads it (docs/DECISIONS.md, D-39).
+        let sample: Sample = read(br#"{"items":[[true]]}"#, "").expect("a sample");
+        assert_eq!(
+            sample.items.iter().map(|i| i.on).collect::<Vec<_>>(),
+            [true]
+        );
     }
 
     #[test]

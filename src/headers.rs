@@ -45,11 +45,11 @@ pub enum HeaderError {
         max: usize,
     },
     /// `Zuora-Track-Id` holds a character it may not hold.
-    #[error("Zuora-Track-Id may not contain {} ({why}), found at character {position}", QuotedChar(*.found))]
+    #[error("Zuora-Track-Id may not contain {} ({why}), found at character {}", QuotedChar(*.found), .position.saturating_add(1))]
     TrackIdCharacter {
         /// The offending character.
         found: char,
-        /// Its character offset (0-based).
+        /// Its character offset (0-based; messages count from 1).
         position: usize,
         /// Which rule it breaks.
         why: CharacterFault,
@@ -75,7 +75,7 @@ pub enum HeaderError {
         max: usize,
     },
     /// An org id or entity id holds a character outside `A-Z a-z 0-9 - _ .`.
-    #[error("{header}: `{}` may only hold ASCII letters, digits, `-`, `_` and `.`; found {} at character {position}", crate::quote::clip(.value), QuotedChar(*.found))]
+    #[error("{header}: `{}` may only hold ASCII letters, digits, `-`, `_` and `.`; found {} at character {}", crate::quote::clip(.value), QuotedChar(*.found), .position.saturating_add(1))]
     IdentifierCharacter {
         /// The header.
         header: &'static str,
@@ -83,7 +83,7 @@ pub enum HeaderError {
         value: String,
         /// The offending character.
         found: char,
-        /// Its character offset within the identifier.
+        /// Its character offset within the identifier (0-based; messages count from 1).
         position: usize,
     },
 }

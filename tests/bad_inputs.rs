@@ -2170,23 +2170,23 @@ fn messages_quote_characters_as_written() {
     let cases = [
         (
             TrackId::parse("it's").unwrap_err().to_string(),
-            "Zuora-Track-Id may not contain \"'\" (one of `:` `;` `\"` `'`), found at character 2",
+            "Zuora-Track-Id may not contain \"'\" (one of `:` `;` `\"` `'`), found at character 3",
         ),
         (
             TrackId::parse("a\tb").unwrap_err().to_string(),
-            "Zuora-Track-Id may not contain U+0009 (a control character), found at character 1",
+            "Zuora-Track-Id may not contain U+0009 (a control character), found at character 2",
         ),
         (
             TrackId::parse("a;b").unwrap_err().to_string(),
-            "Zuora-Track-Id may not contain ';' (one of `:` `;` `\"` `'`), found at character 1",
+            "Zuora-Track-Id may not contain ';' (one of `:` `;` `\"` `'`), found at character 2",
         ),
         (
             OrgIds::parse("org 1").unwrap_err().to_string(),
-            "Zuora-Org-Ids: `org 1` may only hold ASCII letters, digits, `-`, `_` and `.`; found ' ' at character 3",
+            "Zuora-Org-Ids: `org 1` may only hold ASCII letters, digits, `-`, `_` and `.`; found ' ' at character 4",
         ),
         (
             EntityId::parse("e\u{a0}1").unwrap_err().to_string(),
-            "Zuora-Entity-Ids: `e\u{a0}1` may only hold ASCII letters, digits, `-`, `_` and `.`; found U+00A0 at character 1",
+            "Zuora-Entity-Ids: `e\u{a0}1` may only hold ASCII letters, digits, `-`, `_` and `.`; found U+00A0 at character 2",
         ),
         (
             JournalRunNumber::parse("JR-0000'001")

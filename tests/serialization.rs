@@ -311,15 +311,15 @@ fn value_types_spell_themselves_one_way() {
     assert_eq!(format!("{:?}", TrackId::parse("a b").unwrap()), "\"a b\"");
     assert_eq!(
         TrackId::parse("a:b").unwrap_err().to_string(),
-        "Zuora-Track-Id may not contain ':' (one of `:` `;` `\"` `'`), found at character 1"
+        "Zuora-Track-Id may not contain ':' (one of `:` `;` `\"` `'`), found at character 2"
     );
     assert_eq!(
         TrackId::parse("a\nb").unwrap_err().to_string(),
-        "Zuora-Track-Id may not contain U+000A (a control character), found at character 1"
+        "Zuora-Track-Id may not contain U+000A (a control character), found at character 2"
     );
     assert_eq!(
         TrackId::parse("\u{e9}").unwrap_err().to_string(),
-        "Zuora-Track-Id may not contain '\u{e9}' (not US-ASCII), found at character 0"
+        "Zuora-Track-Id may not contain '\u{e9}' (not US-ASCII), found at character 1"
     );
 
     // Org and entity ids: 64 characters is the longest accepted.

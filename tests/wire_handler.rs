@@ -131,7 +131,7 @@ fn messages_say_exactly_what_is_wrong() {
     );
     assert_eq!(
         message("authorization_token_character"),
-        "the bearer token holds a character that is not visible US-ASCII, at character 4 of the token"
+        "the bearer token holds a character that is not visible US-ASCII, at character 5 of the token"
     );
     assert_eq!(
         message("missing_permission"),

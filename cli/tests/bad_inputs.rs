@@ -254,7 +254,7 @@ fn a_malformed_org_id() {
         &format!(
             "{{{RUN}, \"journalEntries\": [], \"caller\": {{\"permissions\": [], \"accessibleOrgIds\": [\"org one\"]}}}}"
         ),
-        "line 1, column 98: caller.accessibleOrgIds[0]: Zuora-Org-Ids: `org one` may only hold ASCII letters, digits, `-`, `_` and `.`; found ' ' at character 3",
+        "line 1, column 98: caller.accessibleOrgIds[0]: Zuora-Org-Ids: `org one` may only hold ASCII letters, digits, `-`, `_` and `.`; found ' ' at character 4",
     );
 }
 

@@ -55,11 +55,11 @@ pub enum HeaderError {
         why: CharacterFault,
     },
     /// An org id or entity id is empty.
-    #[error("{header}: item {item} is empty")]
+    #[error("{header}: item {} is empty", .item.saturating_add(1))]
     EmptyIdentifier {
         /// The header, `Zuora-Org-Ids` or `Zuora-Entity-Ids`.
         header: &'static str,
-        /// The 0-based index of the empty item in the comma-separated list.
+        /// The 0-based index of the empty item in the comma-separated list (messages count from 1).
         item: usize,
     },
     /// An org id or entity id is too long.

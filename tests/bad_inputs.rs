@@ -738,7 +738,7 @@ fn malformed_command_documents_are_refused_with_the_fault() {
         (
             serde_json::json!({"command": "cancelRun", "run": "JR-00000001",
                 "scope": {"orgs": "a,,b"}}),
-            "Zuora-Org-Ids: item 1 is empty",
+            "Zuora-Org-Ids: item 2 is empty",
         ),
     ];
     let mut messages = Messages::default();

@@ -51,7 +51,7 @@ pub enum NumberError {
         input: String,
     },
     /// A character after the prefix is not an ASCII digit.
-    #[error("expected only ASCII digits after `{prefix}`, found {} at byte {position} of `{}`", crate::headers::QuotedChar(*.found), crate::quote::clip(.input))]
+    #[error("expected only ASCII digits after `{prefix}`, found {} at byte offset {position} of `{}`", crate::headers::QuotedChar(*.found), crate::quote::clip(.input))]
     NotADigit {
         /// The expected prefix.
         prefix: &'static str,

@@ -2192,13 +2192,13 @@ fn messages_quote_characters_as_written() {
             JournalRunNumber::parse("JR-0000'001")
                 .unwrap_err()
                 .to_string(),
-            "expected only ASCII digits after `JR-`, found \"'\" at byte 7 of `JR-0000'001`",
+            "expected only ASCII digits after `JR-`, found \"'\" at byte offset 7 of `JR-0000'001`",
         ),
         (
             JournalRunNumber::parse("JR-0000\r001")
                 .unwrap_err()
                 .to_string(),
-            "expected only ASCII digits after `JR-`, found U+000D at byte 7 of `JR-0000\r001`",
+            "expected only ASCII digits after `JR-`, found U+000D at byte offset 7 of `JR-0000\r001`",
         ),
     ];
     for (got, want) in cases {

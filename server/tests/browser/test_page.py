@@ -60,6 +60,13 @@ def row(driver, entry):
     )
 
 
+def cell(driver, entry, index):
+    """An entry's cell's text, or None while its row is not on the page (as while a form's
+    answer, a redirect, loads the page again)."""
+    cells = row(driver, entry)
+    return cells[index] if index < len(cells) else None
+
+
 def button(driver, label):
     return driver.find_element(By.XPATH, f"//button[normalize-space()='{label}']")
 
@@ -174,7 +181,7 @@ class LivePage(unittest.TestCase):
 
         # The accounting integration takes JE-00000002 before the job reaches it.
         driver.find_element(By.CSS_SELECTOR, "button[aria-label='Start transfer of JE-00000002']").click()
-        WebDriverWait(driver, 15).until(lambda d: row(d, "JE-00000002")[2] == "Processing")
+        WebDriverWait(driver, 15).until(lambda d: cell(d, "JE-00000002", 2) == "Processing")
         self.assertTrue(driver.current_url.endswith("/_control/page/runs/JR-00000075#JE-00000002"))
         labels = [b.text for b in driver.find_elements(By.CSS_SELECTOR, "tr#JE-00000002 button")]
         self.assertEqual(labels, ["Transfer succeeded", "Transfer failed"])

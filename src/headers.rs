@@ -45,7 +45,7 @@ pub enum HeaderError {
         max: usize,
     },
     /// `Zuora-Track-Id` holds a character it may not hold.
-    #[error("Zuora-Track-Id may not contain {} ({why}), found at character {}", QuotedChar(*.found), .position.saturating_add(1))]
+    #[error("Zuora-Track-Id may not contain {} ({why}), found at character {}", QuotedChar(*.found), crate::quote::counted(*.position))]
     TrackIdCharacter {
         /// The offending character.
         found: char,
@@ -55,7 +55,7 @@ pub enum HeaderError {
         why: CharacterFault,
     },
     /// An org id or entity id is empty.
-    #[error("{header}: item {} is empty", .item.saturating_add(1))]
+    #[error("{header}: item {} is empty", crate::quote::counted(*.item))]
     EmptyIdentifier {
         /// The header, `Zuora-Org-Ids` or `Zuora-Entity-Ids`.
         header: &'static str,
@@ -75,7 +75,7 @@ pub enum HeaderError {
         max: usize,
     },
     /// An org id or entity id holds a character outside `A-Z a-z 0-9 - _ .`.
-    #[error("{header}: `{}` may only hold ASCII letters, digits, `-`, `_` and `.`; found {} at character {}", crate::quote::clip(.value), QuotedChar(*.found), .position.saturating_add(1))]
+    #[error("{header}: `{}` may only hold ASCII letters, digits, `-`, `_` and `.`; found {} at character {}", crate::quote::clip(.value), QuotedChar(*.found), crate::quote::counted(*.position))]
     IdentifierCharacter {
         /// The header.
         header: &'static str,

@@ -7,6 +7,13 @@ use std::borrow::Cow;
 /// not shown.
 pub const QUOTED_CHARS: usize = 100;
 
+/// The place of a character or item at 0-based `offset`, as a message says it: counted from
+/// 1, as a person counts (`close;2026`'s `;` is character 6). The one rule for every message
+/// that places a character or an item in a value.
+pub(crate) const fn counted(offset: usize) -> usize {
+    offset.saturating_add(1)
+}
+
 /// `text` as a message quotes it: whole when it has at most [`QUOTED_CHARS`] characters, else
 /// its first [`QUOTED_CHARS`] characters, `…`, and how many more it has
 /// (`xx…x… (999900 more characters)`). The one rule for every message of this crate, and of

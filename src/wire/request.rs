@@ -162,7 +162,7 @@ pub enum AuthorizationError {
     #[error("the Authorization header has no token after `Bearer`")]
     MissingToken,
     /// The token holds a character that is not visible US-ASCII (`!` to `~`).
-    #[error("the bearer token holds a character that is not visible US-ASCII, at character {} of the token", .position.saturating_add(1))]
+    #[error("the bearer token holds a character that is not visible US-ASCII, at character {} of the token", crate::quote::counted(*.position))]
     TokenCharacter {
         /// The character's 0-based offset in the token (messages count from 1).
         position: usize,

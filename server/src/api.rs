@@ -25,7 +25,7 @@ use serde::Serialize;
 
 use crate::app::{fresh_ids, now_ms, now_rfc3339, App};
 use crate::store::{SavedAnswer, Write};
-use crate::tenant::{EntryEdit, RunKey};
+use crate::tenant::{EntryEdit, RunKey, Tenant};
 
 /// The library's request head, with the OAuth client's index as the caller.
 type Head<P> = RequestHead<P, usize>;
@@ -392,9 +392,14 @@ pub async fn cancel_run(
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    run_command(&app, &number, &headers, body, |run, scope| {
-        Command::CancelRun { run, scope }
-    })
+    target_command(
+        &app,
+        &number,
+        &headers,
+        body,
+        Tenant::find_run,
+        |run, scope| Command::CancelRun { run, scope },
+    )
     .await
 }
 
@@ -405,28 +410,35 @@ pub async fn delete_run(
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    run_command(&app, &number, &headers, body, |run, scope| {
-        Command::DeleteRun { run, scope }
-    })
+    target_command(
+        &app,
+        &number,
+        &headers,
+        body,
+        Tenant::find_run,
+        |run, scope| Command::DeleteRun { run, scope },
+    )
     .await
 }
 
-async fn run_command(
+/// A command on the run or entry the path names: the request's head, a body that must not be
+/// cut short (none is read for its content), the run the target is in, then the rules.
+async fn target_command<P: PathParameter + Copy>(
     app: &App,
     number: &str,
     headers: &HeaderMap,
     body: Body,
-    command: impl FnOnce(JournalRunNumber, journal_run::RequestScope) -> Command,
+    find: fn(&Tenant, Option<&journal_run::EntityId>, P) -> Option<RunKey>,
+    command: impl FnOnce(P, journal_run::RequestScope) -> Command,
 ) -> Answer {
     let ids = fresh_ids();
-    let head: Head<JournalRunNumber> = read_head(app, number, headers);
+    let head: Head<P> = read_head(app, number, headers);
     let request = request!(app, head, ids);
-    // (No body is read for its content; one announced and not sent whole leaves nothing.)
     if let Some(error) = cut_short(&read_body(app, headers, body).await) {
         return reject(app, error, &head, &ids);
     }
     let entity = lookup_entity(app, request.caller, &request.scope);
-    let key = app.read().find_run(entity.as_ref(), request.target);
+    let key = find(&app.read(), entity.as_ref(), request.target);
     let command = command(request.target, request.scope.clone());
     match execute(app, key, request.caller, &command).await {
         Ok(()) => ok(&head, &ids, &CommonResponse::success()),
@@ -441,9 +453,14 @@ pub async fn cancel_entry(
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    entry_command(&app, &number, &headers, body, |entry, scope| {
-        Command::CancelEntry { entry, scope }
-    })
+    target_command(
+        &app,
+        &number,
+        &headers,
+        body,
+        Tenant::find_entry,
+        |entry, scope| Command::CancelEntry { entry, scope },
+    )
     .await
 }
 
@@ -454,33 +471,15 @@ pub async fn delete_entry(
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    entry_command(&app, &number, &headers, body, |entry, scope| {
-        Command::DeleteEntry { entry, scope }
-    })
+    target_command(
+        &app,
+        &number,
+        &headers,
+        body,
+        Tenant::find_entry,
+        |entry, scope| Command::DeleteEntry { entry, scope },
+    )
     .await
-}
-
-async fn entry_command(
-    app: &App,
-    number: &str,
-    headers: &HeaderMap,
-    body: Body,
-    command: impl FnOnce(JournalEntryNumber, journal_run::RequestScope) -> Command,
-) -> Answer {
-    let ids = fresh_ids();
-    let head: Head<JournalEntryNumber> = read_head(app, number, headers);
-    let request = request!(app, head, ids);
-    // (No body is read for its content; one announced and not sent whole leaves nothing.)
-    if let Some(error) = cut_short(&read_body(app, headers, body).await) {
-        return reject(app, error, &head, &ids);
-    }
-    let entity = lookup_entity(app, request.caller, &request.scope);
-    let key = app.read().find_entry(entity.as_ref(), request.target);
-    let command = command(request.target, request.scope.clone());
-    match execute(app, key, request.caller, &command).await {
-        Ok(()) => ok(&head, &ids, &CommonResponse::success()),
-        Err(error) => reject(app, &error, &head, &ids),
-    }
 }
 
 /// `PUT /v1/journal-entries/{je-number}/basic-information`.

@@ -271,10 +271,11 @@ impl Source {
     /// [`Walker::without_lines`](crate::walk::Walker::without_lines)); `None` when it is
     /// not a regular file, or no longer has `offset` bytes.
     pub fn line_column(&self, offset: u64) -> Option<(u64, u64)> {
+        // (Looked at before it is opened: opening a FIFO would wait for a writer.)
+        if self.size()? < offset {
+            return None;
+        }
         let file = File::open(self.path.as_ref()?).ok()?;
-        file.metadata()
-            .ok()
-            .filter(|m| m.is_file() && m.len() >= offset)?;
         let (mut lines, mut at) = (crate::walk::Lines::default(), 0);
         let mut reader = file.take(offset);
         let mut block = vec![0; 1 << 20];

@@ -932,6 +932,23 @@ fn cancel_json_reads_standard_input_and_fifos_through_a_copy() {
     );
 }
 
+/// Only `cancel --json` reads its input twice: `audit` and `cancel` without `--json` read
+/// standard input once, keep no copy of it and say nothing of one.
+#[test]
+fn commands_that_read_once_keep_no_copy_of_standard_input() {
+    let bytes = std::fs::read(common::root().join(example("jr-00000075.json"))).unwrap_or_default();
+    for args in [["audit", "--snapshot", "-"], ["cancel", "--snapshot", "-"]] {
+        let output = journal_run()
+            .args(args)
+            .write_stdin(bytes.clone())
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(output.status.code().is_some_and(|c| c <= 1), "{args:?}");
+        assert!(!output.stdout.is_empty(), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&output.stderr), "", "{args:?}");
+    }
+}
+
 #[test]
 fn counts_of_one_are_singular() {
     let file = temp_file(&snapshot("Completed", &[("JE-00000001", "Created", "No")]));

@@ -493,17 +493,31 @@ impl Progress {
             digest.update(bytes);
         }
         self.done.set(self.done.get() + bytes.len() as u64);
-        let total = self.total.get();
-        if !self.enabled
-            || total.is_some_and(|t| t < PROGRESS_THRESHOLD)
-            || Instant::now() < self.next.get()
-        {
+        if !self.enabled {
             return;
         }
-        self.next.set(Instant::now() + Duration::from_millis(200));
+        let Some(line) = self.line_at(Instant::now()) else {
+            return;
+        };
+        let mut stderr = io::stderr().lock();
+        // Progress is a courtesy: a failure to show it is not an error.
+        let _ = write!(stderr, "\r\x1b[2K{line}");
+        let _ = stderr.flush();
+        self.shown.set(true);
+    }
+
+    /// The line to show at `now`, when one is due: not for an input of less than
+    /// [`PROGRESS_THRESHOLD`] bytes in all, nor before 300 ms of reading, nor within 200 ms
+    /// of the last.
+    fn line_at(&self, now: Instant) -> Option<String> {
+        let total = self.total.get();
+        if total.is_some_and(|t| t < PROGRESS_THRESHOLD) || now < self.next.get() {
+            return None;
+        }
+        self.next.set(now + Duration::from_millis(200));
         let mb = |bytes: u64| bytes / 1_000_000;
         let done = self.position();
-        let line = match total {
+        Some(match total {
             Some(t) if t > 0 => format!(
                 "reading: {} of {} MB ({}%)",
                 mb(done),
@@ -511,12 +525,7 @@ impl Progress {
                 done.saturating_mul(100) / t
             ),
             _ => format!("reading: {} MB", mb(done)),
-        };
-        let mut stderr = io::stderr().lock();
-        // Progress is a courtesy: a failure to show it is not an error.
-        let _ = write!(stderr, "\r\x1b[2K{line}");
-        let _ = stderr.flush();
-        self.shown.set(true);
+        })
     }
 
     /// How far the line says reading is: this thread's bytes and a second thread's, never
@@ -706,6 +715,46 @@ mod tests {
         // Never past the total.
         ahead.store(1_000, Ordering::Relaxed);
         assert_eq!(progress.position(), 100);
+    }
+
+    /// The line is due for an input of 32 MiB or more (both passes counted), 300 ms after
+    /// reading starts and every 200 ms after, in MB of 10^6 bytes; without a known total, the
+    /// bytes read only.
+    #[test]
+    fn the_progress_line_says_what_is_read_of_both_passes_at_most_every_200_ms() {
+        let progress = Progress::new(false);
+        let start = progress.next.get();
+        progress.expect(Some(600_000_000), true);
+        assert_eq!(progress.line_at(start - Duration::from_millis(1)), None);
+        assert_eq!(
+            progress.line_at(start).as_deref(),
+            Some("reading: 0 of 1200 MB (0%)")
+        );
+        assert!(progress.take_over(0, 450_000_000, None));
+        let soon = start + Duration::from_millis(199);
+        assert_eq!(progress.line_at(soon), None);
+        let later = start + Duration::from_millis(200);
+        assert_eq!(
+            progress.line_at(later).as_deref(),
+            Some("reading: 450 of 1200 MB (37%)")
+        );
+        assert_eq!(progress.line_at(later), None);
+
+        for (size, shown) in [(PROGRESS_THRESHOLD - 1, false), (PROGRESS_THRESHOLD, true)] {
+            let progress = Progress::new(false);
+            progress.expect(Some(size), false);
+            let line = progress.line_at(progress.next.get());
+            assert_eq!(line.is_some(), shown, "{size} bytes");
+        }
+        assert_eq!(PROGRESS_THRESHOLD, 33_554_432);
+
+        let progress = Progress::new(false);
+        progress.expect(None, false);
+        progress.advance(&[0; 2_500_000]);
+        assert_eq!(
+            progress.line_at(progress.next.get()).as_deref(),
+            Some("reading: 2 MB")
+        );
     }
 
     #[test]

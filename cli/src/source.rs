@@ -757,6 +757,80 @@ mod tests {
         );
     }
 
+    /// A reader that counts the bytes it reads.
+    struct Counting(File, Rc<std::cell::Cell<u64>>);
+
+    impl Read for Counting {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.read(buf)?;
+            self.1.set(self.1.get() + n as u64);
+            Ok(n)
+        }
+    }
+
+    /// The first thread jumps over the bytes a second thread read: without a digest it seeks
+    /// over all of them; with one, it reads to the next block's start, seeks over the blocks
+    /// the second thread hashed, and reads the rest; either way it then reads on from the
+    /// right byte, and the digest is that of the file's bytes.
+    #[test]
+    fn a_jump_seeks_over_what_another_thread_read_and_hashed() {
+        use crate::digest::{BlockHasher, BLOCK};
+        let block = usize::try_from(BLOCK).unwrap_or(0);
+        let bytes: Vec<u8> = (0..5 * block + 1_234).map(|i| (i % 251) as u8).collect();
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("s.json");
+        std::fs::write(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
+        // The second thread's part is from 1,000,000 to `to`; it read and hashed on past its
+        // end, as a reader with a window does (blocks 1 to 4 whole). The first thread jumps
+        // from `at`, at its start or in its part.
+        let from = 1_000_000;
+        let mut hasher = BlockHasher::new(from as u64, false);
+        hasher.update(&bytes[from..]);
+        let blocks = hasher.blocks;
+        assert_eq!(blocks.len(), 4);
+        let cases = [
+            (from, 4 * block + 500, false),
+            (from, 4 * block + 500, true),
+            (from, 4 * block, true),
+            (block + 1_000, 4 * block + 500, true),
+        ];
+        for (at, to, hash) in cases {
+            let file = File::open(&path).unwrap_or_else(|e| panic!("{e}"));
+            let read = Rc::new(std::cell::Cell::new(0));
+            let progress = Progress::new(hash);
+            let mut tap = Tap {
+                inner: Counting(
+                    file.try_clone().unwrap_or_else(|e| panic!("{e}")),
+                    Rc::clone(&read),
+                ),
+                progress: Rc::clone(&progress),
+                spool: None,
+                file: Some(file),
+            };
+            let mut first = vec![0; at];
+            assert!(tap.read_exact(&mut first).is_ok());
+            let case = format!("from {at} to {to}, digest: {hash}");
+            assert!(tap.jump((to - at) as u64, &blocks).is_ok(), "{case}");
+            let seeked = if hash {
+                (to / block - at.div_ceil(block)) * block
+            } else {
+                to - at
+            };
+            assert_eq!(read.get(), (to - seeked) as u64, "{case}");
+            let mut rest = Vec::new();
+            assert!(tap.read_to_end(&mut rest).is_ok());
+            assert!(rest == bytes[to..], "{case}");
+            let digest = hash.then(|| crate::digest::of(&bytes));
+            assert_eq!(progress.take_digest(), digest, "{case}");
+        }
+        // A reader that cannot seek reads the bytes it jumps over.
+        let mut slice: &[u8] = b"abcdef";
+        assert!(slice.jump(4, &blocks).is_ok());
+        assert_eq!(slice, b"ef");
+        let past = slice.jump(3, &[]).map_err(|e| e.kind());
+        assert_eq!(past, Err(io::ErrorKind::UnexpectedEof));
+    }
+
     #[test]
     fn a_second_threads_bytes_are_taken_over_only_where_they_start() {
         let bytes: Vec<u8> = (0..3_000_000_u32).map(|i| (i % 251) as u8).collect();

@@ -817,6 +817,7 @@ mod tests {
                 to - at
             };
             assert_eq!(read.get(), (to - seeked) as u64, "{case}");
+            assert_eq!(progress.done.get(), to as u64, "{case}");
             let mut rest = Vec::new();
             assert!(tap.read_to_end(&mut rest).is_ok());
             assert!(rest == bytes[to..], "{case}");

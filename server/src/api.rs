@@ -392,14 +392,9 @@ pub async fn cancel_run(
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    target_command(
-        &app,
-        &number,
-        &headers,
-        body,
-        Tenant::find_run,
-        |run, scope| Command::CancelRun { run, scope },
-    )
+    target_command(&app, &number, &headers, body, |run, scope| {
+        Command::CancelRun { run, scope }
+    })
     .await
 }
 
@@ -410,25 +405,37 @@ pub async fn delete_run(
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    target_command(
-        &app,
-        &number,
-        &headers,
-        body,
-        Tenant::find_run,
-        |run, scope| Command::DeleteRun { run, scope },
-    )
+    target_command(&app, &number, &headers, body, |run, scope| {
+        Command::DeleteRun { run, scope }
+    })
     .await
+}
+
+/// What a command's path names: a run, or an entry, found in its run.
+trait Target: PathParameter + Copy {
+    /// The run it is in, looked up in `entity` (or among runs of no entity).
+    fn find_in(self, tenant: &Tenant, entity: Option<&journal_run::EntityId>) -> Option<RunKey>;
+}
+
+impl Target for JournalRunNumber {
+    fn find_in(self, tenant: &Tenant, entity: Option<&journal_run::EntityId>) -> Option<RunKey> {
+        tenant.find_run(entity, self)
+    }
+}
+
+impl Target for JournalEntryNumber {
+    fn find_in(self, tenant: &Tenant, entity: Option<&journal_run::EntityId>) -> Option<RunKey> {
+        tenant.find_entry(entity, self)
+    }
 }
 
 /// A command on the run or entry the path names: the request's head, a body that must not be
 /// cut short (none is read for its content), the run the target is in, then the rules.
-async fn target_command<P: PathParameter + Copy>(
+async fn target_command<P: Target>(
     app: &App,
     number: &str,
     headers: &HeaderMap,
     body: Body,
-    find: fn(&Tenant, Option<&journal_run::EntityId>, P) -> Option<RunKey>,
     command: impl FnOnce(P, journal_run::RequestScope) -> Command,
 ) -> Answer {
     let ids = fresh_ids();
@@ -438,7 +445,7 @@ async fn target_command<P: PathParameter + Copy>(
         return reject(app, error, &head, &ids);
     }
     let entity = lookup_entity(app, request.caller, &request.scope);
-    let key = find(&app.read(), entity.as_ref(), request.target);
+    let key = request.target.find_in(&app.read(), entity.as_ref());
     let command = command(request.target, request.scope.clone());
     match execute(app, key, request.caller, &command).await {
         Ok(()) => ok(&head, &ids, &CommonResponse::success()),
@@ -453,14 +460,9 @@ pub async fn cancel_entry(
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    target_command(
-        &app,
-        &number,
-        &headers,
-        body,
-        Tenant::find_entry,
-        |entry, scope| Command::CancelEntry { entry, scope },
-    )
+    target_command(&app, &number, &headers, body, |entry, scope| {
+        Command::CancelEntry { entry, scope }
+    })
     .await
 }
 
@@ -471,14 +473,9 @@ pub async fn delete_entry(
     headers: HeaderMap,
     body: Body,
 ) -> Answer {
-    target_command(
-        &app,
-        &number,
-        &headers,
-        body,
-        Tenant::find_entry,
-        |entry, scope| Command::DeleteEntry { entry, scope },
-    )
+    target_command(&app, &number, &headers, body, |entry, scope| {
+        Command::DeleteEntry { entry, scope }
+    })
     .await
 }
 

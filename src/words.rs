@@ -190,9 +190,115 @@ pub fn one_of(names: &[&str]) -> String {
     }
 }
 
+/// The UTF-8 encoding of U+FEFF, the byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A JSON text in another encoding than UTF-8, found by its first bytes ([`text_start`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotUtf8 {
+    /// UTF-16, little-endian (what Windows PowerShell 5's `>` writes).
+    #[error("{}", not_utf8("UTF-16LE"))]
+    Utf16Le,
+    /// UTF-16, big-endian.
+    #[error("{}", not_utf8("UTF-16BE"))]
+    Utf16Be,
+    /// UTF-32, little-endian.
+    #[error("{}", not_utf8("UTF-32LE"))]
+    Utf32Le,
+    /// UTF-32, big-endian.
+    #[error("{}", not_utf8("UTF-32BE"))]
+    Utf32Be,
+}
+
+fn not_utf8(name: &str) -> String {
+    format!(
+        "the text is in {name}, not in UTF-8, the encoding of JSON (RFC 8259, section 8.1): \
+         convert it first, for example with `iconv -f {name} -t UTF-8`"
+    )
+}
+
+/// How a JSON text that a person gives (a file to the command-line tool, a snapshot to the
+/// local Zuora's control API) starts: how many bytes to pass over before its first token, 3
+/// for a UTF-8 byte order mark (which Windows tools write; RFC 8259, section 8.1, lets a reader
+/// ignore it), else 0; or the encoding it is in when that is UTF-16 or UTF-32, by its byte
+/// order mark or by the zero bytes of its first two characters (RFC 4627, section 3), which no
+/// JSON text in UTF-8 starts with. `head` is the text's first four bytes, or all of a shorter
+/// one. The one rule for every reader of such texts (docs/DECISIONS.md, D-26).
+///
+/// ```
+/// use journal_run::words::{text_start, NotUtf8};
+///
+/// assert_eq!(text_start(b"{\"a\""), Ok(0));
+/// assert_eq!(text_start(b"\xEF\xBB\xBF{"), Ok(3));
+/// assert_eq!(text_start(b"\xFF\xFE{\0"), Err(NotUtf8::Utf16Le));
+/// assert_eq!(text_start(b"{\0\"\0"), Err(NotUtf8::Utf16Le));
+/// ```
+///
+/// # Errors
+///
+/// The text is in UTF-16 or UTF-32.
+pub fn text_start(head: &[u8]) -> Result<usize, NotUtf8> {
+    match *head {
+        [0xEF, 0xBB, 0xBF, ..] => Ok(BOM.len()),
+        [0, 0, 0xFE, 0xFF, ..] => Err(NotUtf8::Utf32Be),
+        [0xFF, 0xFE, 0, 0, ..] => Err(NotUtf8::Utf32Le),
+        [0xFE, 0xFF, ..] => Err(NotUtf8::Utf16Be),
+        [0xFF, 0xFE, ..] => Err(NotUtf8::Utf16Le),
+        [0, 0, 0, b, ..] if b != 0 => Err(NotUtf8::Utf32Be),
+        [a, 0, 0, 0, ..] if a != 0 => Err(NotUtf8::Utf32Le),
+        [0, b, ..] if b != 0 => Err(NotUtf8::Utf16Be),
+        [a, 0, ..] if a != 0 => Err(NotUtf8::Utf16Le),
+        _ => Ok(0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each encoding, with its byte order mark and without, for texts that start with `{`, a
+    /// space and a string; UTF-8 ones, with a mark or not, and the short and empty ones.
+    #[test]
+    fn a_texts_first_bytes_say_its_encoding() {
+        let starts = ["{\"a\":1}", " {}", "\"x\"", "[1]", "1"];
+        for text in starts {
+            let utf16le: Vec<u8> = text.bytes().flat_map(|b| [b, 0]).collect();
+            let utf16be: Vec<u8> = text.bytes().flat_map(|b| [0, b]).collect();
+            let utf32le: Vec<u8> = text.bytes().flat_map(|b| [b, 0, 0, 0]).collect();
+            let utf32be: Vec<u8> = text.bytes().flat_map(|b| [0, 0, 0, b]).collect();
+            let cases = [
+                (text.as_bytes().to_vec(), Ok(0)),
+                ([BOM, text.as_bytes()].concat(), Ok(3)),
+                (utf16le.clone(), Err(NotUtf8::Utf16Le)),
+                ([&b"\xFF\xFE"[..], &utf16le].concat(), Err(NotUtf8::Utf16Le)),
+                (utf16be.clone(), Err(NotUtf8::Utf16Be)),
+                ([&b"\xFE\xFF"[..], &utf16be].concat(), Err(NotUtf8::Utf16Be)),
+                (utf32le.clone(), Err(NotUtf8::Utf32Le)),
+                (
+                    [&b"\xFF\xFE\0\0"[..], &utf32le].concat(),
+                    Err(NotUtf8::Utf32Le),
+                ),
+                (utf32be.clone(), Err(NotUtf8::Utf32Be)),
+                (
+                    [&b"\0\0\xFE\xFF"[..], &utf32be].concat(),
+                    Err(NotUtf8::Utf32Be),
+                ),
+            ];
+            for (bytes, expected) in cases {
+                let head = &bytes[..bytes.len().min(4)];
+                assert_eq!(text_start(head), expected, "{bytes:?}");
+            }
+        }
+        for short in [&b""[..], b"{", b"{}", b"\xEF\xBB", b"\0", b"\0\0\0\0"] {
+            assert_eq!(text_start(short), Ok(0), "{short:?}");
+        }
+        assert_eq!(
+            NotUtf8::Utf16Le.to_string(),
+            "the text is in UTF-16LE, not in UTF-8, the encoding of JSON (RFC 8259, section \
+             8.1): convert it first, for example with `iconv -f UTF-16LE -t UTF-8`"
+        );
+    }
 
     /// The names of serde's own visitors: each is JSON's word, and a text that is no Rust name
     /// is kept as it is.

@@ -71,6 +71,9 @@ pub enum Fault {
     /// Bytes that are not UTF-8 (RFC 8259, section 8.1).
     #[error("invalid UTF-8 (byte offset {0})")]
     InvalidUtf8(u64),
+    /// A text in UTF-16 or UTF-32, by its first bytes ([`journal_run::words::text_start`]).
+    #[error("{0}")]
+    NotUtf8(journal_run::words::NotUtf8),
     /// A raw control character inside a string.
     #[error("control character U+{0:04X} inside a string (write it as an escape)")]
     ControlCharacter(u8),
@@ -319,7 +322,11 @@ pub struct Lines {
 
 impl Lines {
     /// Adds `bytes`, the input's bytes from offset `base`, which follow those added before.
+    /// The first line's columns start after a byte order mark ([`Walker`] passes over one).
     pub fn add(&mut self, bytes: &[u8], base: u64) {
+        if base == 0 {
+            self.line_start = journal_run::words::text_start(bytes).unwrap_or(0) as u64;
+        }
         self.newlines += memchr::memchr_iter(b'\n', bytes).count() as u64;
         if let Some(i) = memchr::memrchr(b'\n', bytes) {
             self.line_start = base + i as u64 + 1;
@@ -569,6 +576,7 @@ impl<R: Read> Walker<R> {
         if self.buf.len() < want {
             self.buf.resize(want, 0);
         }
+        let first = self.base == 0 && self.len == 0;
         loop {
             match self.reader.read(&mut self.buf[self.len..]) {
                 Ok(0) => {
@@ -577,11 +585,34 @@ impl<R: Read> Walker<R> {
                 }
                 Ok(n) => {
                     self.len += n;
+                    if first {
+                        self.start()?;
+                    }
                     return Ok(Some(keep));
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e.into()),
             }
+        }
+    }
+
+    /// The input's start, once its first bytes are read: passes over a UTF-8 byte order mark,
+    /// refuses a text in UTF-16 or UTF-32 ([`journal_run::words::text_start`]).
+    fn start(&mut self) -> Walked<()> {
+        while self.len < 4 && !self.eof {
+            match self.reader.read(&mut self.buf[self.len..]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.len += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        match journal_run::words::text_start(&self.buf[..self.len.min(4)]) {
+            Ok(skip) => {
+                self.pos = skip;
+                Ok(())
+            }
+            Err(encoding) => Err(Self::fault(0, Fault::NotUtf8(encoding))),
         }
     }
 
@@ -1754,10 +1785,36 @@ mod tests {
             fault_of("[1\u{1F600}]".as_bytes()),
             Some((2, Fault::Expected("`,` or `]`")))
         );
+        // A byte order mark is passed over at the input's start only.
+        assert_eq!(fault_of("\u{feff}{}".as_bytes()), None);
         assert_eq!(
-            fault_of("\u{feff}{}".as_bytes()),
-            Some((0, Fault::Expected("a value")))
+            fault_of("\u{feff}\u{feff}{}".as_bytes()),
+            Some((3, Fault::Expected("a value")))
         );
+        assert_eq!(
+            fault_of("{}\u{feff}".as_bytes()),
+            Some((2, Fault::Trailing))
+        );
+        assert_eq!(
+            fault_of("\u{feff}[1,]".as_bytes()),
+            Some((6, Fault::TrailingComma))
+        );
+    }
+
+    /// A text in UTF-16 or UTF-32 is refused at its start, whether its first bytes come in one
+    /// read or one at a time; a shorter text is read as it is.
+    #[test]
+    fn a_text_in_utf16_or_utf32_is_refused_at_its_start() {
+        use journal_run::words::NotUtf8;
+        let not = |encoding| Some((0, Fault::NotUtf8(encoding)));
+        assert_eq!(fault_of(b"{\0}\0"), not(NotUtf8::Utf16Le));
+        assert_eq!(fault_of(b"\xff\xfe[\0]\0"), not(NotUtf8::Utf16Le));
+        assert_eq!(fault_of(b"\0[\0]"), not(NotUtf8::Utf16Be));
+        assert_eq!(fault_of(b"1\0\0\0"), not(NotUtf8::Utf32Le));
+        assert_eq!(fault_of(b"\0\0\xfe\xff\0\0\0\x31"), not(NotUtf8::Utf32Be));
+        assert_eq!(fault_of(b"1"), None);
+        assert_eq!(fault_of(b"\xef\xbb\xbf1"), None);
+        assert_eq!(fault_of(b"\xef\xbb"), Some((0, Fault::InvalidUtf8(0))));
     }
 
     #[test]

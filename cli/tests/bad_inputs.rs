@@ -453,11 +453,17 @@ fn two_snapshots_on_one_line_of_a_history() {
 }
 
 #[test]
-fn a_byte_order_mark_or_other_stray_character() {
+fn a_stray_character_or_a_byte_order_mark_after_the_start() {
+    // A byte order mark is passed over only as the text's first character (D-26).
     unusable(
         "audit",
-        "\u{feff}{}",
+        "\u{200b}{}",
         "line 1, column 1: expected a journal run snapshot (a JSON object), found a character that cannot start a JSON value",
+    );
+    unusable(
+        "audit",
+        " \u{feff}{}",
+        "line 1, column 2: expected a journal run snapshot (a JSON object), found a character that cannot start a JSON value",
     );
 }
 
@@ -746,6 +752,51 @@ fn a_pages_next_page_that_is_not_a_string() {
         .stderr(format!(
             "error: {path}: line 1, column 36: nextPage: expected a string or null, found the number 1\n"
         ));
+}
+
+/// A file in UTF-16 or UTF-32 (Windows PowerShell 5's `>` writes UTF-16LE), with its byte
+/// order mark or without, is refused at its start by the encoding it is in, with the command
+/// that converts it, by both commands, from a file and from standard input.
+#[test]
+fn a_file_in_utf16_or_utf32_is_refused_by_its_encoding() {
+    let text = snapshot("Completed", &[("JE-00000001", "Created", "No")]);
+    // The text's code units, each `width` bytes, the byte of its ASCII character first or last.
+    let units = |width: usize, big: bool| -> Vec<u8> {
+        text.bytes()
+            .flat_map(|b| {
+                let mut unit = vec![0; width];
+                unit[if big { width - 1 } else { 0 }] = b;
+                unit
+            })
+            .collect()
+    };
+    let cases: [(Vec<u8>, &[u8], &str); 4] = [
+        (units(2, false), b"\xFF\xFE", "UTF-16LE"),
+        (units(2, true), b"\xFE\xFF", "UTF-16BE"),
+        (units(4, false), b"\xFF\xFE\0\0", "UTF-32LE"),
+        (units(4, true), b"\0\0\xFE\xFF", "UTF-32BE"),
+    ];
+    for (bytes, mark, name) in cases {
+        let expected = format!(
+            "line 1, column 1: the text is in {name}, not in UTF-8, the encoding of JSON (RFC \
+             8259, section 8.1): convert it first, for example with `iconv -f {name} -t UTF-8`"
+        );
+        for bytes in [bytes.clone(), [mark, &bytes].concat()] {
+            for command in ["audit", "cancel"] {
+                unusable_bytes(command, &bytes, &expected);
+            }
+            journal_run()
+                .args(["cancel", "--snapshot", "-", "--json"])
+                .write_stdin(bytes)
+                .assert()
+                .code(2)
+                .stdout("")
+                .stderr(format!(
+                    "journal-run: keeping a copy of standard input in a temporary file to read \
+                     it a second time\nerror: standard input: {expected}\n"
+                ));
+        }
+    }
 }
 
 /// Invalid UTF-8 outside a string is reported as such, with its byte offset, whatever else was

@@ -186,6 +186,79 @@ fn cancel_reads_zuoras_run_and_pages_as_the_snapshot() {
     }
 }
 
+/// A file that starts with a UTF-8 byte order mark (Windows tools write one; RFC 8259 lets a
+/// reader pass over it) is read as the same file without it: the same run, entries, outcomes
+/// and events, from a file and from standard input, for a snapshot and for Zuora's run and
+/// pages; the same audit of a history; a fault on the first line at the column it has without
+/// the mark, from a file (lines counted after the fault) and from standard input (as read).
+#[test]
+fn a_byte_order_mark_at_the_start_of_a_file_is_passed_over() {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let read = |name: &str| std::fs::read(common::root().join(example(name))).unwrap_or_default();
+    let marked = |name: &str| common::temp_bytes(&[BOM, &read(name)].concat());
+    let path = |file: &tempfile::NamedTempFile| file.path().to_string_lossy().into_owned();
+    let (_, plain) = run_json(&[
+        "cancel",
+        "--snapshot",
+        &example("jr-00000075.json"),
+        "--json",
+    ]);
+    let snapshot = marked("jr-00000075.json");
+    let (code, from_file) = run_json(&["cancel", "--snapshot", &path(&snapshot), "--json"]);
+    assert_eq!(code, 0);
+    let output = journal_run()
+        .args(["cancel", "--snapshot", "-", "--json"])
+        .write_stdin([BOM, &read("jr-00000075.json")].concat())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let from_stdin: Value = serde_json::from_slice(&output.stdout).unwrap_or_default();
+    let (run_doc, page) = (
+        marked("jr-00000075-run.json"),
+        marked("jr-00000075-entries-page-1.json"),
+    );
+    let (code, pages) = run_json(&[
+        "cancel",
+        "--run",
+        &path(&run_doc),
+        "--entries",
+        &path(&page),
+        &example("jr-00000075-entries-page-2.json"),
+        "--json",
+    ]);
+    assert_eq!(code, 0);
+    for field in ["journalRun", "journalEntries", "outcomes", "events"] {
+        assert!(!plain[field].is_null(), "{field}");
+        assert_eq!(from_file[field], plain[field], "{field}, from a file");
+        assert_eq!(
+            from_stdin[field], plain[field],
+            "{field}, from standard input"
+        );
+        assert_eq!(pages[field], plain[field], "{field}, from pages");
+    }
+    let history = marked("jr-00000075-history.jsonl");
+    let (code, marked_audit, _) = run(&["audit", "--history", &path(&history)]);
+    let (plain_code, plain_audit, _) =
+        run(&["audit", "--history", &example("jr-00000075-history.jsonl")]);
+    assert_eq!((code, plain_code), (1, 1));
+    assert_eq!(
+        marked_audit.replace(&path(&history), "FILE"),
+        plain_audit.replace(&example("jr-00000075-history.jsonl"), "FILE")
+    );
+    let fault = "line 1, column 16: journalRun: expected an object, found a number";
+    let bad = common::temp_bytes(&[BOM, br#"{"journalRun": 5}"#].concat());
+    journal_run()
+        .args(["audit", "--snapshot", &path(&bad)])
+        .assert()
+        .code(2)
+        .stderr(format!("error: {}: {fault}\n", path(&bad)));
+    journal_run()
+        .args(["audit", "--snapshot", "-"])
+        .write_stdin([BOM, br#"{"journalRun": 5}"#].concat())
+        .assert()
+        .code(2)
+        .stderr(format!("error: standard input: {fault}\n"));
+}
+
 #[test]
 fn cancel_json_is_the_same_byte_for_byte_for_the_same_input() {
     let args = [

@@ -369,10 +369,54 @@ async fn a_snapshot_over_2_mib_is_loaded_and_an_oversized_body_is_refused_in_jso
     );
 }
 
+/// A snapshot saved by a tool that writes a UTF-8 byte order mark first is loaded as the same
+/// file without it (the rule of the command-line tool, `journal_run::words::text_start`).
+#[tokio::test]
+async fn a_snapshot_that_starts_with_a_byte_order_mark_is_loaded() {
+    let router = loaded_router(Config::default(), "127.0.0.1:40000").await;
+    let export = |router| async move {
+        send(router, "GET", "/_control/runs/JR-00000075", &[], Vec::new()).await
+    };
+    let (_, _, before) = export(&router).await;
+    let text = std::fs::read(common::repo("examples/jr-00000075.json")).expect("the example");
+    let (status, _, answer) = send(
+        &router,
+        "POST",
+        "/_control/runs",
+        &[],
+        [&b"\xEF\xBB\xBF"[..], &text].concat(),
+    )
+    .await;
+    assert_eq!(
+        (status, answer),
+        (StatusCode::OK, json!({"loaded": "JR-00000075"}))
+    );
+    let (status, _, after) = export(&router).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(after["journalEntries"].as_array().map(Vec::len), Some(10));
+    assert_eq!(after, before);
+}
+
 #[tokio::test]
 async fn control_faults_are_said_in_json_words() {
     let router = loaded_router(Config::default(), "127.0.0.1:40000").await;
-    let cases: [(&str, &str, &str, StatusCode, &str); 11] = [
+    let cases: [(&str, &str, &str, StatusCode, &str); 13] = [
+        // A byte order mark at the start is passed over: columns count from after it.
+        (
+            "POST",
+            "/_control/tokens/expire",
+            "\u{feff}nope",
+            StatusCode::BAD_REQUEST,
+            "the body is not valid JSON at line 1, column 2",
+        ),
+        (
+            "POST",
+            "/_control/runs",
+            "{\0\"\0j\0",
+            StatusCode::BAD_REQUEST,
+            "the snapshot: the text is in UTF-16LE, not in UTF-8, the encoding of JSON (RFC \
+             8259, section 8.1): convert it first, for example with `iconv -f UTF-16LE -t UTF-8`",
+        ),
         (
             "PUT",
             "/_control/processing",

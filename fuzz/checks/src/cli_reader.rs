@@ -6,7 +6,7 @@
 //! input's entries so changed.
 //!
 //! The reference's rules are the tool's documented ones: RFC 8259 JSON (as serde_json reads
-//! it into a `Value`), no key twice in any object, the snapshot's fields only at the top,
+//! it into a `Value`) after a UTF-8 byte order mark at the start if there is one, no key twice in any object, the snapshot's fields only at the top,
 //! each of them but `journalEntries` an object.
 //!
 //! The same bytes are also read from a file with two threads whenever the reader can split
@@ -100,6 +100,9 @@ fn object(value: &Value) -> Option<&Value> {
 /// The snapshot as serde_json reads the document whole; `None` when it must be refused. Also
 /// the document's entries as values.
 fn reference(data: &[u8]) -> Option<(Read, Vec<Value>)> {
+    // (A UTF-8 byte order mark at the start is passed over, as RFC 8259, section 8.1 lets a
+    // reader do and the CLI's reader does; serde_json refuses it.)
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     let Strict(doc) = serde_json::from_slice(data).ok()?;
     let Value::Object(top) = doc else { return None };
     let known = [

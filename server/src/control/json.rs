@@ -52,6 +52,9 @@ pub enum BodyFault {
         /// For an unknown key, the key (whose own place a reader of another format may find).
         unknown: Option<String>,
     },
+    /// A text in UTF-16 or UTF-32 ([`journal_run::words::text_start`]).
+    #[error("{0}")]
+    NotUtf8(journal_run::words::NotUtf8),
     /// Valid JSON that serde_json refuses where a value read first as JSON fits: an object
     /// that gives a key twice.
     #[error(
@@ -110,6 +113,11 @@ impl Syntax {
 ///
 /// A [`BodyFault`] in JSON's words; `expected` says what the endpoint reads, for an empty body.
 pub fn read<T: DeserializeOwned>(bytes: &[u8], expected: &'static str) -> Result<T, BodyFault> {
+    // (A UTF-8 byte order mark is passed over, as the command-line tool does; lines and
+    // columns count from after it.)
+    let head = bytes.get(..4).unwrap_or(bytes);
+    let skip = words::text_start(head).map_err(BodyFault::NotUtf8)?;
+    let bytes = bytes.get(skip..).unwrap_or(bytes);
     let object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     let first = match serde_json::from_slice::<T>(bytes) {
         // (serde_json reads an array as a struct's fields in order: a body is an object, and

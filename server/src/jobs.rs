@@ -65,6 +65,21 @@ fn turn(app: &App, burst: usize) -> bool {
     worked
 }
 
+/// The shortest wait while the jobs have nothing to do: a wake-up (a request that gives them
+/// work) ends it sooner.
+const IDLE_POLL: Duration = Duration::from_millis(50);
+
+/// How long the jobs wait after a turn, at the configured pace `interval`: after a turn that
+/// took steps, the pace (none when unpaced, so an unpaced job runs on at once); after an idle
+/// turn, at least [`IDLE_POLL`], so that a server with nothing to do does not spin.
+fn pause_after(worked: bool, interval: Duration) -> Duration {
+    if worked {
+        interval
+    } else {
+        interval.max(IDLE_POLL)
+    }
+}
+
 /// Drives the jobs until `shutdown` turns true. In manual mode nothing moves by itself.
 pub async fn drive(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
     if app.config.jobs.mode == JobMode::Manual {
@@ -77,14 +92,7 @@ pub async fn drive(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
             return;
         }
         let worked = !app.paused() && turn(&app, burst);
-        let wait = if worked && interval.is_zero() {
-            Duration::ZERO
-        } else if worked {
-            interval
-        } else {
-            // Idle: wait for a change that may give work, or poll at the pace.
-            interval.max(Duration::from_millis(50))
-        };
+        let wait = pause_after(worked, interval);
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
             () = app.wake_jobs.notified(), if !worked => {}
@@ -93,5 +101,21 @@ pub async fn drive(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
         if wait.is_zero() {
             tokio::task::yield_now().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_run_on_at_their_pace_and_an_idle_server_does_not_spin() {
+        let ms = Duration::from_millis;
+        assert_eq!(pause_after(true, Duration::ZERO), Duration::ZERO);
+        assert_eq!(pause_after(true, ms(10)), ms(10));
+        assert_eq!(pause_after(true, ms(500)), ms(500));
+        assert_eq!(pause_after(false, Duration::ZERO), IDLE_POLL);
+        assert_eq!(pause_after(false, ms(10)), IDLE_POLL);
+        assert_eq!(pause_after(false, ms(500)), ms(500));
     }
 }

@@ -625,24 +625,126 @@ async fn tokens_expire() {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn runs_are_scoped_by_entity() {
-    let config: Config = Config::from_toml(
+/// Two clients: the first may cancel runs and sees entities `entity-a` and `entity-b`; the
+/// second sees only `entity-b`, without the cancel permission. Jobs in manual mode.
+fn two_entities() -> Config {
+    Config::from_toml(
         r#"
         [jobs]
         mode = "manual"
         [[clients]]
         client_id = "11111111-1111-4111-8111-111111111111"
         client_secret = "secret-one"
-        caller = { entities = ["entity-a", "entity-b"] }
+        caller = { permissions = ["Cancel Journal Run"], entities = ["entity-a", "entity-b"] }
         [[clients]]
         client_id = "22222222-2222-4222-8222-222222222222"
         client_secret = "secret-two"
         caller = { permissions = ["Edit Journal Entry"], entities = ["entity-b"] }
         "#,
     )
-    .expect("a config");
-    let server = Server::start(config).await;
+    .expect("a config")
+}
+
+/// The status of JR-00000075 as `token` sees it with `Zuora-Entity-Ids: entity`, or the
+/// error category of the answer.
+async fn status_in(server: &Server, token: &str, entity: &str) -> String {
+    let (_, _, body) = server
+        .call(
+            Method::GET,
+            "/v1/journal-runs/JR-00000075",
+            token,
+            &[("Zuora-Entity-Ids", entity)],
+            None,
+        )
+        .await;
+    match body["status"].as_str() {
+        Some(status) => status.to_owned(),
+        None => format!("category {}", category(&body)),
+    }
+}
+
+#[tokio::test]
+async fn a_runs_entity_and_log_survive_a_restart_and_a_replaced_runs_log_is_not_replayed() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let options = journal_run_server::config::Options {
+        listen: "127.0.0.1:0".parse().expect("an address"),
+        db: dir.path().join("zuora.db").display().to_string(),
+        load: Vec::new(),
+        config: two_entities(),
+    };
+    let server = Server::start_with(options.clone()).await;
+    server.load(&example(), Some("entity-a")).await;
+    let token = server.token().await;
+    let (_, _, body) = server
+        .call(
+            Method::PUT,
+            "/v1/journal-runs/JR-00000075/cancel",
+            &token,
+            &[("Zuora-Entity-Ids", "entity-a")],
+            None,
+        )
+        .await;
+    assert_eq!(body, json!({"success": true}));
+    server.stop().await;
+
+    let server = Server::start_with(options.clone()).await;
+    let token = server.token().await;
+    assert_eq!(
+        status_in(&server, &token, "entity-a").await,
+        "CancelInprogress"
+    );
+    assert_eq!(status_in(&server, &token, "entity-b").await, "category 40");
+    // Loaded again, the run is replaced: the old run's log is not replayed on the new one.
+    server.load(&example(), Some("entity-a")).await;
+    assert_eq!(status_in(&server, &token, "entity-a").await, "Completed");
+    server.stop().await;
+
+    let server = Server::start_with(options).await;
+    let token = server.token().await;
+    assert_eq!(status_in(&server, &token, "entity-a").await, "Completed");
+    server.stop().await;
+}
+
+/// The runs held in the database file alone, read from a copy of it without its write-ahead
+/// log (as a backup of the file taken while the server runs would hold them).
+fn runs_in_file_alone(db: &std::path::Path, dir: &std::path::Path) -> Option<i64> {
+    let copy = dir.join("copy.db");
+    std::fs::copy(db, &copy).ok()?;
+    let connection = rusqlite::Connection::open(&copy).ok()?;
+    connection
+        .query_row("SELECT count(*) FROM runs", [], |row| row.get(0))
+        .ok()
+}
+
+#[tokio::test]
+async fn an_idle_server_checkpoints_its_writes_into_the_database_file() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db = dir.path().join("zuora.db");
+    let copies = tempfile::tempdir().expect("a temporary directory");
+    let server = Server::start_with(journal_run_server::config::Options {
+        listen: "127.0.0.1:0".parse().expect("an address"),
+        db: db.display().to_string(),
+        load: Vec::new(),
+        config: manual(),
+    })
+    .await;
+    server.load(&example(), None).await;
+    // The writer checkpoints after 200 ms without a write; the commit itself is in the log.
+    let mut seen = None;
+    for _ in 0..100 {
+        seen = runs_in_file_alone(&db, copies.path());
+        if seen == Some(1) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen, Some(1), "the database file alone holds the run");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn runs_are_scoped_by_entity() {
+    let server = Server::start(two_entities()).await;
     server.load(&example(), Some("entity-a")).await;
     let token = server.token().await;
     let (_, _, body) = server

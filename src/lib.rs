@@ -108,7 +108,7 @@ pub use machine::PRECEDENCE;
 pub use number::{JournalEntryNumber, JournalRunNumber, NumberError};
 pub use permission::{Permission, PermissionKind, PermissionSet};
 pub use query::{Query, QueryKind};
-pub use quote::{clip, QUOTED_CHARS};
+pub use quote::{clip, plural, QUOTED_CHARS};
 pub use run::{Auditable, JournalRun, UncheckedRun};
 pub use status::{
     JournalEntryStatus, JournalRunStatus, TransactionType, TransferredToAccounting, UnknownVariant,

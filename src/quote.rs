@@ -14,6 +14,19 @@ pub(crate) const fn counted(offset: usize) -> usize {
     offset.saturating_add(1)
 }
 
+/// `n` and the noun in its number, as a message counts things: `1 entry`, `2 entries`,
+/// `0 entries`. The one rule for every count a message of this crate, the command-line tool or
+/// the local Zuora says.
+///
+/// ```
+/// assert_eq!(journal_run::plural(1, "journal entry", "journal entries"), "1 journal entry");
+/// assert_eq!(journal_run::plural(0, "entry", "entries"), "0 entries");
+/// ```
+#[must_use]
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `text` as a message quotes it: whole when it has at most [`QUOTED_CHARS`] characters, else
 /// its first [`QUOTED_CHARS`] characters, `…`, and how many more it has
 /// (`xx…x… (999900 more characters)`). The one rule for every message of this crate, and of

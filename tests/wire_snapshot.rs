@@ -295,6 +295,14 @@ fn document_error_messages_are_specific() {
         count,
         "run.totalJournalEntryCount is 11, but 10 journal entries are given"
     );
+    let (_, one) = rejected_field(|d| {
+        let first = d["journalEntries"][0].clone();
+        d["journalEntries"] = json!([first]);
+    });
+    assert_eq!(
+        one,
+        "run.totalJournalEntryCount is 10, but 1 journal entry is given"
+    );
     let (_, status) = rejected_field(|d| d["run"]["status"] = json!("Canceled"));
     assert!(
         status.starts_with("run.status: unknown journal run status `Canceled`"),

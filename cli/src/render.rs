@@ -156,10 +156,8 @@ pub fn entry_list(entries: &[journal_run::JournalEntryNumber], max: usize) -> St
     text
 }
 
-/// `n` and the noun in its number: `1 entry`, `2 entries`.
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+/// `n` and the noun in its number: `1 entry`, `2 entries` (the library's one rule).
+pub use journal_run::plural;
 
 #[cfg(test)]
 mod tests {

@@ -888,7 +888,7 @@ pub async fn reset(State(app): State<Arc<App>>) -> Result<Json<serde_json::Value
 
 /// `GET /_control/health`.
 pub async fn health(State(app): State<Arc<App>>) -> Json<serde_json::Value> {
-    Json(json!({ "ok": true, "runs": app.read().len() }))
+    Json(json!({ "ok": true, "runs": app.read().run_count() }))
 }
 
 #[cfg(test)]

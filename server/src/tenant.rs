@@ -220,14 +220,8 @@ impl Tenant {
 
     /// How many runs the tenant holds (deleted ones included: their numbers stay taken).
     #[must_use]
-    pub fn len(&self) -> usize {
+    pub fn run_count(&self) -> usize {
         self.runs.len()
-    }
-
-    /// Whether the tenant holds no run.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.runs.is_empty()
     }
 
     /// Pauses or resumes a run's job.

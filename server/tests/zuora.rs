@@ -705,6 +705,46 @@ async fn a_runs_entity_and_log_survive_a_restart_and_a_replaced_runs_log_is_not_
     server.stop().await;
 }
 
+#[tokio::test]
+async fn a_replaced_run_keeps_none_of_its_old_entries() {
+    let server = Server::start(manual()).await;
+    server.load(&example(), None).await;
+    // JR-00000075 again, with its first three entries only.
+    let mut fewer = example();
+    fewer["journalEntries"]
+        .as_array_mut()
+        .expect("entries")
+        .truncate(3);
+    fewer["journalRun"]["totalJournalEntryCount"] = json!(3);
+    server.load(&fewer, None).await;
+    let token = server.token().await;
+    let entry = |number: &'static str| {
+        let (server, token) = (&server, &token);
+        async move {
+            let (_, _, body) = server
+                .call(
+                    Method::GET,
+                    &format!("/v1/journal-entries/{number}"),
+                    token,
+                    &[],
+                    None,
+                )
+                .await;
+            body
+        }
+    };
+    assert_eq!(entry("JE-00000003").await["number"], "JE-00000003");
+    assert_eq!(category(&entry("JE-00000010").await), "40");
+    // Its old entries' numbers are free for another run.
+    let mut other = example();
+    other["journalRun"]["number"] = json!("JR-00000076");
+    other["journalRun"]["totalJournalEntryCount"] = json!(1);
+    other["journalEntries"] = json!([example()["journalEntries"][9].clone()]);
+    server.load(&other, None).await;
+    assert_eq!(entry("JE-00000010").await["number"], "JE-00000010");
+    server.stop().await;
+}
+
 /// The runs held in the database file alone, read from a copy of it without its write-ahead
 /// log (as a backup of the file taken while the server runs would hold them).
 fn runs_in_file_alone(db: &std::path::Path, dir: &std::path::Path) -> Option<i64> {

@@ -80,7 +80,7 @@ pub enum DocumentError {
         first: String,
     },
     /// `totalJournalEntryCount` disagrees with the entries given.
-    #[error("{field} is {declared}, but {given} journal entries are given")]
+    #[error("{field} is {declared}, but {} given", crate::quote::plural(*.given, "journal entry is", "journal entries are"))]
     CountMismatch {
         /// The field.
         field: String,

@@ -9,7 +9,7 @@ use super::model::{JobView, RunRow, RunView, FAILURES_NAMED};
 use super::{assets, PAGE_ROOT};
 use crate::tenant::{Change, EntryEdit, LogRecord, RunKey};
 use journal_run::wire::Nullable;
-use journal_run::{AttemptOutcome, Event, JournalRunStatus};
+use journal_run::{plural, AttemptOutcome, Event, JournalRunStatus};
 
 /// How often the live parts are polled.
 const POLL: &str = "every 1s";
@@ -145,14 +145,6 @@ fn layout(title: &str, header: &Header, main: &Markup) -> Markup {
     }
 }
 
-fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
-}
-
 fn status_badge(status: &str) -> Markup {
     html! { span class=(format!("badge status-{}", status.to_ascii_lowercase())) { (status) } }
 }
@@ -175,7 +167,7 @@ pub fn runs_table(rows: &[RunRow]) -> String {
             }
         } @else {
             table.runs {
-                caption { (plural(rows.len(), "journal run")) ", by entity and number" }
+                caption { (plural(rows.len(), "journal run", "journal runs")) ", by entity and number" }
                 thead {
                     tr {
                         th scope="col" { "Run" }
@@ -513,7 +505,7 @@ fn log_section(view: &RunView) -> Markup {
             } @else {
                 (pager(view, "log"))
                 table.log {
-                    caption { (plural(view.log_length, "record")) ", newest first" }
+                    caption { (plural(view.log_length, "record", "records")) ", newest first" }
                     thead {
                         tr {
                             th scope="col" .num { "#" }

@@ -130,7 +130,8 @@ async fn a_created_run_is_processed_and_one_pending_run_blocks_the_next() {
         "journalEntryDate": "2026-01-31",
         "targetStartDate": "2026-01-01",
         "targetEndDate": "2026-01-31",
-        "transactionTypes": [{"type": "Invoice Item"}]
+        "transactionTypes": [{"type": "Invoice Item"}],
+        "organizationLabels": [{"organizationId": "org-1", "organizationName": "EMEA"}]
     });
     let (status, _, body) = server
         .call(
@@ -198,6 +199,41 @@ async fn a_created_run_is_processed_and_one_pending_run_blocks_the_next() {
         .collect();
     assert_eq!(numbers.first(), Some(&"JE-00000001"));
     assert_eq!(numbers.last(), Some(&"JE-00000010"));
+    // Each entry is generated from the run and its number (D-30).
+    let (_, _, entry) = server
+        .call(
+            Method::GET,
+            "/v1/journal-entries/JE-00000003",
+            &token,
+            &[],
+            None,
+        )
+        .await;
+    let item = |kind: &str, name: &str, code_type: &str| {
+        json!({"type": kind, "accountingCodeName": name, "accountingCodeType": code_type,
+               "amount": "30.00", "homeCurrencyAmount": "30.00"})
+    };
+    assert_eq!(
+        entry,
+        json!({
+            "success": true,
+            "number": "JE-00000003",
+            "status": "Created",
+            "transferredToAccounting": "No",
+            "journalEntryDate": "2026-01-31",
+            "timePeriodStart": "2026-01-01",
+            "timePeriodEnd": "2026-01-31",
+            "transactionType": "Invoice Item",
+            "currency": "USD",
+            "homeCurrency": "USD",
+            "aggregateCurrency": false,
+            "organizationLabel": "EMEA",
+            "journalEntryItems": [
+                item("Debit", "Accounts Receivable", "AccountsReceivable"),
+                item("Credit", "Sales Revenue", "SalesRevenue"),
+            ],
+        })
+    );
 
     // Now a second run can be created.
     let (_, _, second) = server

@@ -247,7 +247,7 @@ async fn the_forms_go_through_the_control_api_and_its_rules() {
     .expect("a config");
     let server = Server::start(config).await;
     server.load(&example(), Some("entity-a")).await;
-    cancel_in(&server, "entity-a").await;
+    server.cancel_example_in("entity-a").await;
 
     let (status, location, _) = post_form(
         &server,
@@ -327,20 +327,6 @@ async fn the_forms_go_through_the_control_api_and_its_rules() {
     assert_eq!(status, 404);
     assert!(body.contains("no job action &quot;jump&quot;"));
     server.stop().await;
-}
-
-async fn cancel_in(server: &Server, entity: &str) {
-    let token = server.token().await;
-    let (_, _, body) = server
-        .call(
-            Method::PUT,
-            "/v1/journal-runs/JR-00000075/cancel",
-            &token,
-            &[("Zuora-Entity-Ids", entity)],
-            None,
-        )
-        .await;
-    assert_eq!(body, json!({"success": true}));
 }
 
 #[tokio::test]

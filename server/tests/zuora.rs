@@ -710,17 +710,7 @@ async fn a_runs_entity_and_log_survive_a_restart_and_a_replaced_runs_log_is_not_
     };
     let server = Server::start_with(options.clone()).await;
     server.load(&example(), Some("entity-a")).await;
-    let token = server.token().await;
-    let (_, _, body) = server
-        .call(
-            Method::PUT,
-            "/v1/journal-runs/JR-00000075/cancel",
-            &token,
-            &[("Zuora-Entity-Ids", "entity-a")],
-            None,
-        )
-        .await;
-    assert_eq!(body, json!({"success": true}));
+    server.cancel_example_in("entity-a").await;
     server.stop().await;
 
     let server = Server::start_with(options.clone()).await;

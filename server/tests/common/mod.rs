@@ -139,6 +139,22 @@ impl Server {
         );
     }
 
+    /// Cancels the documented example's run JR-00000075 in `entity` with the first client's
+    /// token, and checks that Zuora's answer is `{"success": true}`.
+    pub async fn cancel_example_in(&self, entity: &str) {
+        let token = self.token().await;
+        let (_, _, body) = self
+            .call(
+                reqwest::Method::PUT,
+                "/v1/journal-runs/JR-00000075/cancel",
+                &token,
+                &[("Zuora-Entity-Ids", entity)],
+                None,
+            )
+            .await;
+        assert_eq!(body, serde_json::json!({"success": true}));
+    }
+
     /// A Zuora request with the token: method, path, extra headers; the status, the headers
     /// and the JSON body.
     pub async fn call(

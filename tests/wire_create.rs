@@ -314,14 +314,14 @@ fn invalid_values_are_category_20_naming_the_field_and_the_value() {
             Box::new(|b| b["journalEntryDate"] = json!(20_260_131)),
             invalid(
                 "journalEntryDate",
-                "expected a date written yyyy-mm-dd, found number 20260131",
+                "expected a date written yyyy-mm-dd, found the number 20260131",
             ),
         ),
         (
             Box::new(|b| b["transactionTypes"] = json!("Invoice Item")),
             invalid(
                 "transactionTypes",
-                "expected an array of {\"type\": ...}, found string \"Invoice Item\"",
+                "expected an array of {\"type\": ...}, found the string `Invoice Item`",
             ),
         ),
         (
@@ -335,7 +335,7 @@ fn invalid_values_are_category_20_naming_the_field_and_the_value() {
             Box::new(|b| b["transactionTypes"] = json!([{"type": 7}])),
             invalid(
                 "transactionTypes[0].type",
-                "expected a transaction type, found number 7",
+                "expected a transaction type, found the number 7",
             ),
         ),
         (
@@ -373,14 +373,14 @@ fn invalid_values_are_category_20_naming_the_field_and_the_value() {
             Box::new(|b| b["organizationLabels"] = json!("org-1")),
             invalid(
                 "organizationLabels",
-                "expected an organization label object or an array of them, found string \"org-1\"",
+                "expected an organization label object or an array of them, found the string `org-1`",
             ),
         ),
         (
             Box::new(|b| b["organizationLabels"] = json!({"organizationId": "org 1"})),
             invalid(
                 "organizationLabels.organizationId",
-                "expected an org id of 1 to 64 ASCII letters, digits, `-`, `_` and `.`, found string \"org 1\"",
+                "expected an org id of 1 to 64 ASCII letters, digits, `-`, `_` and `.`, found the string `org 1`",
             ),
         ),
         (
@@ -415,7 +415,7 @@ fn invalid_values_are_category_20_naming_the_field_and_the_value() {
         error,
         BodyError::NotAnObject {
             field: "transactionTypes[0]".into(),
-            found: "string \"Invoice Item\"".into()
+            found: "the string `Invoice Item`".into()
         }
     );
     assert_eq!(category, ErrorCategory::InvalidValue);

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use core::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Unexpected, Visitor};
 use serde::ser::{Serialize, Serializer};
 
 /// Any JSON value, as read. Used for custom fields, whose names and types Zuora leaves to each
@@ -37,22 +37,21 @@ pub enum Value {
 }
 
 impl Value {
-    /// A short description of the value's kind and, for scalars, the value itself: used in
-    /// error messages.
+    /// What the value is, in JSON's words, as a message says what it found: `null`, `true`,
+    /// `the number 5.0`, `` the string `x` `` (clipped), `an array`, `an object`. The wording
+    /// is [`crate::words::found`]'s, the one of every message that says what it found.
     #[must_use]
     pub fn describe(&self) -> String {
-        match self {
-            Self::Null => "null".to_owned(),
-            Self::Bool(b) => format!("boolean {b}"),
-            Self::Unsigned(n) => format!("number {n}"),
-            Self::Signed(n) => format!("number {n}"),
-            // `{:?}` keeps the fraction or exponent (`5.0`, `1e300`): `{}` would show `5.0`
-            // as `5`, an integer the reader would take for an accepted value.
-            Self::Float(n) => format!("number {n:?}"),
-            Self::String(s) => format!("string {:?}", crate::quote::clip(s)),
-            Self::Array(_) => "an array".to_owned(),
-            Self::Object(_) => "an object".to_owned(),
-        }
+        crate::words::found(match self {
+            Self::Null => Unexpected::Unit,
+            Self::Bool(b) => Unexpected::Bool(*b),
+            Self::Unsigned(n) => Unexpected::Unsigned(*n),
+            Self::Signed(n) => Unexpected::Signed(*n),
+            Self::Float(n) => Unexpected::Float(*n),
+            Self::String(s) => Unexpected::Str(s),
+            Self::Array(_) => Unexpected::Seq,
+            Self::Object(_) => Unexpected::Map,
+        })
     }
 }
 

@@ -1389,6 +1389,14 @@ mod tests {
             }
             assert_eq!(two.digest, Some(crate::digest::of(&bytes)));
             assert_eq!(two.digest, one.digest);
+            // At a threshold of all the files' bytes, no page is large enough to be split
+            // itself: only the pages' second thread reads in two.
+            let (pages_only, _) = input
+                .load_split(true, true, bytes.len() as u64)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(pages_only.read_in_two, "{count} pages");
+            same_reading(&pages_only, &one);
+            assert_eq!(pages_only.digest, one.digest);
             // The progress line's total: every file once, and the pages again for the copy.
             let (_, progress) = input
                 .load_split(false, true, 0)

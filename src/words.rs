@@ -223,8 +223,9 @@ fn not_utf8(name: &str) -> String {
 /// for a UTF-8 byte order mark (which Windows tools write; RFC 8259, section 8.1, lets a reader
 /// ignore it), else 0; or the encoding it is in when that is UTF-16 or UTF-32, by its byte
 /// order mark or by the zero bytes of its first two characters (RFC 4627, section 3), which no
-/// JSON text in UTF-8 starts with. `head` is the text's first four bytes, or all of a shorter
-/// one. The one rule for every reader of such texts (docs/DECISIONS.md, D-26).
+/// JSON text in UTF-8 starts with. Only `text`'s first four bytes are read (a caller that
+/// reads in pieces may hand over those alone). The one rule for every reader of such texts
+/// (docs/DECISIONS.md, D-26).
 ///
 /// ```
 /// use journal_run::words::{text_start, NotUtf8};
@@ -238,8 +239,8 @@ fn not_utf8(name: &str) -> String {
 /// # Errors
 ///
 /// The text is in UTF-16 or UTF-32.
-pub fn text_start(head: &[u8]) -> Result<usize, NotUtf8> {
-    match *head {
+pub fn text_start(text: &[u8]) -> Result<usize, NotUtf8> {
+    match *text {
         [0xEF, 0xBB, 0xBF, ..] => Ok(BOM.len()),
         [0, 0, 0xFE, 0xFF, ..] => Err(NotUtf8::Utf32Be),
         [0xFF, 0xFE, 0, 0, ..] => Err(NotUtf8::Utf32Le),
@@ -286,8 +287,12 @@ mod tests {
                 ),
             ];
             for (bytes, expected) in cases {
-                let head = &bytes[..bytes.len().min(4)];
-                assert_eq!(text_start(head), expected, "{bytes:?}");
+                assert_eq!(text_start(&bytes), expected, "{bytes:?}");
+                assert_eq!(
+                    text_start(&bytes[..bytes.len().min(4)]),
+                    expected,
+                    "{bytes:?}"
+                );
             }
         }
         for short in [&b""[..], b"{", b"{}", b"\xEF\xBB", b"\0", b"\0\0\0\0"] {

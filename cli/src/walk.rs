@@ -607,7 +607,7 @@ impl<R: Read> Walker<R> {
                 Err(e) => return Err(e.into()),
             }
         }
-        match journal_run::words::text_start(&self.buf[..self.len.min(4)]) {
+        match journal_run::words::text_start(&self.buf[..self.len]) {
             Ok(skip) => {
                 self.pos = skip;
                 Ok(())

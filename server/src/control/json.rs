@@ -115,8 +115,7 @@ impl Syntax {
 pub fn read<T: DeserializeOwned>(bytes: &[u8], expected: &'static str) -> Result<T, BodyFault> {
     // (A UTF-8 byte order mark is passed over, as the command-line tool does; lines and
     // columns count from after it.)
-    let head = bytes.get(..4).unwrap_or(bytes);
-    let skip = words::text_start(head).map_err(BodyFault::NotUtf8)?;
+    let skip = words::text_start(bytes).map_err(BodyFault::NotUtf8)?;
     let bytes = bytes.get(skip..).unwrap_or(bytes);
     let object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
     let first = match serde_json::from_slice::<T>(bytes) {

@@ -209,16 +209,16 @@ async fn query_parameters_are_percent_decoded() {
     let token = server.token().await;
     for (query, expected) in [("pageSize=%33", 3), ("page%53ize=4", 4), ("pageSize=5", 5)] {
         let path = format!("/v1/journal-entries/journal-runs/JR-00000075?{query}");
-        let (_, _, page) = server.call(Method::GET, &path, &token, &[], None).await;
+        let (_, _, page) = server.get(&path, &token).await;
         let listed = page["journalEntries"].as_array().map(Vec::len);
         assert_eq!(listed, Some(expected), "{query}: {page}");
     }
     let path = "/v1/journal-entries/journal-runs/JR-00000075?pageSize=%30";
-    let (_, _, page) = server.call(Method::GET, path, &token, &[], None).await;
+    let (_, _, page) = server.get(path, &token).await;
     assert_eq!(category(&page), "27", "{page}");
     // The value quoted as every message quotes input, not in Rust's notation (`3\u{0}`).
     let path = "/v1/journal-entries/journal-runs/JR-00000075?pageSize=3%00%E2%82%AC";
-    let (_, _, page) = server.call(Method::GET, path, &token, &[], None).await;
+    let (_, _, page) = server.get(path, &token).await;
     assert_eq!(
         page["reasons"][0]["message"],
         "query parameter pageSize: expected a whole number from 1 to 300, found `3\u{0}\u{20ac}`"
@@ -468,15 +468,7 @@ async fn a_body_cut_short_on_a_path_that_takes_none_leaves_nothing() {
     );
     let answer = half_closed(&server, cancel.as_bytes()).await;
     assert_eq!(category(&answer), "90", "{answer}");
-    let (_, _, run) = server
-        .call(
-            Method::GET,
-            "/v1/journal-runs/JR-00000075",
-            &token,
-            &[],
-            None,
-        )
-        .await;
+    let (_, _, run) = server.get("/v1/journal-runs/JR-00000075", &token).await;
     assert_eq!(run["status"], "Completed", "the cancel was not carried out");
     let reset = b"POST /_control/reset HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n{";
     let answer = half_closed(&server, reset).await;

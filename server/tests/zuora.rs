@@ -15,13 +15,7 @@ async fn poll_until_settled(server: &Server, token: &str, number: &str) -> Vec<S
     let mut seen: Vec<String> = Vec::new();
     for _ in 0..400 {
         let (status, _, body) = server
-            .call(
-                Method::GET,
-                &format!("/v1/journal-runs/{number}"),
-                token,
-                &[],
-                None,
-            )
+            .get(&format!("/v1/journal-runs/{number}"), token)
             .await;
         assert_eq!(status, 200);
         let run_status = body["status"].as_str().expect("a status").to_owned();
@@ -41,7 +35,7 @@ async fn all_entries(server: &Server, token: &str, number: &str, page_size: usiz
     let mut entries = Vec::new();
     let mut url = format!("/v1/journal-entries/journal-runs/{number}?pageSize={page_size}");
     loop {
-        let (status, _, page) = server.call(Method::GET, &url, token, &[], None).await;
+        let (status, _, page) = server.get(&url, token).await;
         assert_eq!(status, 200);
         assert_eq!(page["success"], true, "{page}");
         let items = page["journalEntries"].as_array().expect("entries");
@@ -162,15 +156,7 @@ async fn a_created_run_is_processed_and_one_pending_run_blocks_the_next() {
         .unwrap_or_default()
         .contains("JR-00000001 is pending"));
 
-    let (_, _, run) = server
-        .call(
-            Method::GET,
-            "/v1/journal-runs/JR-00000001",
-            &token,
-            &[],
-            None,
-        )
-        .await;
+    let (_, _, run) = server.get("/v1/journal-runs/JR-00000001", &token).await;
     assert_eq!(run["status"], "Pending");
     assert_eq!(run["journalEntryDate"], "2026-01-31");
     assert_eq!(run["transactionTypes"], json!([{"type": "Invoice Item"}]));
@@ -181,15 +167,7 @@ async fn a_created_run_is_processed_and_one_pending_run_blocks_the_next() {
         finished["steps"], 2,
         "start processing, complete processing"
     );
-    let (_, _, run) = server
-        .call(
-            Method::GET,
-            "/v1/journal-runs/JR-00000001",
-            &token,
-            &[],
-            None,
-        )
-        .await;
+    let (_, _, run) = server.get("/v1/journal-runs/JR-00000001", &token).await;
     assert_eq!(run["status"], "Completed");
     assert_eq!(run["totalJournalEntryCount"], 10);
     let entries = all_entries(&server, &token, "JR-00000001", 300).await;
@@ -200,15 +178,7 @@ async fn a_created_run_is_processed_and_one_pending_run_blocks_the_next() {
     assert_eq!(numbers.first(), Some(&"JE-00000001"));
     assert_eq!(numbers.last(), Some(&"JE-00000010"));
     // Each entry is generated from the run and its number (D-30).
-    let (_, _, entry) = server
-        .call(
-            Method::GET,
-            "/v1/journal-entries/JE-00000003",
-            &token,
-            &[],
-            None,
-        )
-        .await;
+    let (_, _, entry) = server.get("/v1/journal-entries/JE-00000003", &token).await;
     let item = |kind: &str, name: &str, code_type: &str| {
         json!({"type": kind, "accountingCodeName": name, "accountingCodeType": code_type,
                "amount": "30.00", "homeCurrencyAmount": "30.00"})
@@ -301,15 +271,7 @@ async fn entries_are_cancelled_updated_and_deleted_by_the_rules() {
         )
         .await;
     assert_eq!(body, json!({"success": true}));
-    let (_, _, body) = server
-        .call(
-            Method::GET,
-            "/v1/journal-entries/JE-00000001",
-            &token,
-            &[],
-            None,
-        )
-        .await;
+    let (_, _, body) = server.get("/v1/journal-entries/JE-00000001", &token).await;
     assert_eq!(category(&body), "40");
 
     // Notes and Transferred to Accounting.
@@ -324,15 +286,7 @@ async fn entries_are_cancelled_updated_and_deleted_by_the_rules() {
         )
         .await;
     assert_eq!(body, json!({"success": true}));
-    let (_, _, entry) = server
-        .call(
-            Method::GET,
-            "/v1/journal-entries/JE-00000002",
-            &token,
-            &[],
-            None,
-        )
-        .await;
+    let (_, _, entry) = server.get("/v1/journal-entries/JE-00000002", &token).await;
     assert_eq!(entry["notes"], "checked");
     assert_eq!(entry["transferredToAccounting"], "Processing");
     assert_eq!(entry["success"], true);
@@ -352,15 +306,7 @@ async fn entries_are_cancelled_updated_and_deleted_by_the_rules() {
         .control("/entries/JE-00000002/transfer", Some(&json!({"to": "Yes"})))
         .await;
     assert_eq!(done["transferredToAccounting"], "Yes");
-    let (_, _, entry) = server
-        .call(
-            Method::GET,
-            "/v1/journal-entries/JE-00000002",
-            &token,
-            &[],
-            None,
-        )
-        .await;
+    let (_, _, entry) = server.get("/v1/journal-entries/JE-00000002", &token).await;
     assert_eq!(entry["transferredToAccounting"], "Yes");
     assert_eq!(entry["transferredBy"], "accounting integration");
     assert!(entry["transferDateTime"]
@@ -401,15 +347,7 @@ async fn entries_are_cancelled_updated_and_deleted_by_the_rules() {
         )
         .await;
     assert_eq!(category(&body), "45");
-    let (_, _, entry) = server
-        .call(
-            Method::GET,
-            "/v1/journal-entries/JE-00000003",
-            &token,
-            &[],
-            None,
-        )
-        .await;
+    let (_, _, entry) = server.get("/v1/journal-entries/JE-00000003", &token).await;
     assert_eq!(entry["notes"], "January close, batch 3");
     let replay = server.control_get("/runs/JR-00000075/replay").await;
     assert_eq!(replay["equal"], true);
@@ -504,9 +442,7 @@ async fn bad_requests_get_zuoras_answers_and_change_nothing() {
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(category(&body), "20");
     // An unknown path: 40. A method the path does not support: 45. Not emulated: 45.
-    let (_, headers, body) = server
-        .call(Method::GET, "/v1/journal-runz", &token, &[], None)
-        .await;
+    let (_, headers, body) = server.get("/v1/journal-runz", &token).await;
     assert_eq!(category(&body), "40");
     assert_eq!(headers["zuora-request-id"].len(), 36);
     let (_, _, body) = server
@@ -531,12 +467,9 @@ async fn bad_requests_get_zuoras_answers_and_change_nothing() {
     assert_eq!(category(&body), "45");
     // Paging parameters: 27.
     let (_, _, body) = server
-        .call(
-            Method::GET,
+        .get(
             "/v1/journal-entries/journal-runs/JR-00000075?pageSize=301",
             &token,
-            &[],
-            None,
         )
         .await;
     assert_eq!(category(&body), "27");
@@ -603,15 +536,7 @@ async fn large_answers_are_gzipped_and_gzipped_bodies_are_read() {
         .expect("sent");
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(body, json!({"success": true}));
-    let (_, _, entry) = server
-        .call(
-            Method::GET,
-            "/v1/journal-entries/JE-00000001",
-            &token,
-            &[],
-            None,
-        )
-        .await;
+    let (_, _, entry) = server.get("/v1/journal-entries/JE-00000001", &token).await;
     assert_eq!(entry["notes"], "zipped");
     server.stop().await;
 }
@@ -623,40 +548,16 @@ async fn tokens_expire() {
     let server = Server::start(config).await;
     server.load(&example(), None).await;
     let token = server.token().await;
-    let (status, _, _) = server
-        .call(
-            Method::GET,
-            "/v1/journal-runs/JR-00000075",
-            &token,
-            &[],
-            None,
-        )
-        .await;
+    let (status, _, _) = server.get("/v1/journal-runs/JR-00000075", &token).await;
     assert_eq!(status, 200);
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let (status, _, body) = server
-        .call(
-            Method::GET,
-            "/v1/journal-runs/JR-00000075",
-            &token,
-            &[],
-            None,
-        )
-        .await;
+    let (status, _, body) = server.get("/v1/journal-runs/JR-00000075", &token).await;
     assert_eq!((status, category(&body)), (401, "11".to_owned()));
     // The control API expires tokens on demand.
     let fresh = server.token().await;
     let expired = server.control("/tokens/expire", None).await;
     assert_eq!(expired["expired"], 1);
-    let (status, _, _) = server
-        .call(
-            Method::GET,
-            "/v1/journal-runs/JR-00000075",
-            &fresh,
-            &[],
-            None,
-        )
-        .await;
+    let (status, _, _) = server.get("/v1/journal-runs/JR-00000075", &fresh).await;
     assert_eq!(status, 401);
     server.stop().await;
 }
@@ -748,13 +649,7 @@ async fn a_replaced_run_keeps_none_of_its_old_entries() {
         let (server, token) = (&server, &token);
         async move {
             let (_, _, body) = server
-                .call(
-                    Method::GET,
-                    &format!("/v1/journal-entries/{number}"),
-                    token,
-                    &[],
-                    None,
-                )
+                .get(&format!("/v1/journal-entries/{number}"), token)
                 .await;
             body
         }
@@ -833,15 +728,7 @@ async fn runs_are_scoped_by_entity() {
         )
         .await;
     assert_eq!(body["status"], "Completed");
-    let (_, _, body) = server
-        .call(
-            Method::GET,
-            "/v1/journal-runs/JR-00000075",
-            &token,
-            &[],
-            None,
-        )
-        .await;
+    let (_, _, body) = server.get("/v1/journal-runs/JR-00000075", &token).await;
     assert_eq!(category(&body), "22");
     let (_, _, body) = server
         .call(
@@ -871,15 +758,7 @@ async fn runs_are_scoped_by_entity() {
         .as_str()
         .unwrap_or_default()
         .contains("\"Cancel Journal Run\""));
-    let (_, _, body) = server
-        .call(
-            Method::GET,
-            "/v1/journal-runs/JR-00000075",
-            &other,
-            &[],
-            None,
-        )
-        .await;
+    let (_, _, body) = server.get("/v1/journal-runs/JR-00000075", &other).await;
     assert_eq!(
         category(&body),
         "40",

@@ -183,6 +183,12 @@ impl Server {
         (status, headers, body)
     }
 
+    /// A Zuora GET with the token, no other header: the status, the headers and the JSON body.
+    pub async fn get(&self, path: &str, token: &str) -> (u16, reqwest::header::HeaderMap, Value) {
+        self.call(reqwest::Method::GET, path, token, &[], None)
+            .await
+    }
+
     /// A control API request: POST with an optional JSON body; the JSON answer.
     pub async fn control(&self, path: &str, body: Option<&Value>) -> Value {
         let mut request = self.http.post(self.url(&format!("/_control{path}")));

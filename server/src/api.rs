@@ -1259,3 +1259,43 @@ pub fn method_not_allowed(
         reject_raw(app, &Error::from(error), headers),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use http_body_util::BodyExt as _;
+
+    /// The answer the router gives when a handler panics (its `CatchPanicLayer`): Zuora's
+    /// error response (`code` a string, as its OpenAPI schema has it), category 60, with a
+    /// request id, as JSON.
+    #[tokio::test]
+    async fn a_handlers_panic_is_answered_as_zuoras_internal_error() {
+        let response = super::internal_error();
+        assert_eq!(response.status().as_u16(), 500);
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            header("content-type").as_deref(),
+            Some(journal_run::wire::JSON_CONTENT_TYPE)
+        );
+        let id = header(journal_run::wire::ZUORA_REQUEST_ID).unwrap_or_default();
+        assert!(
+            journal_run::wire::RequestId::parse(&id).is_ok(),
+            "a request id: {id:?}"
+        );
+        let bytes = response.into_body().collect().await.map(|b| b.to_bytes());
+        let body: serde_json::Value =
+            serde_json::from_slice(&bytes.unwrap_or_default()).unwrap_or_default();
+        assert_eq!(
+            body,
+            serde_json::json!({"reasons": [{
+                "code": "50000060",
+                "message": "an internal error occurred; nothing was changed"
+            }]})
+        );
+    }
+}

@@ -226,6 +226,41 @@ async fn query_parameters_are_percent_decoded() {
     server.stop().await;
 }
 
+/// A path parameter is read percent-decoded (`JR-%30...` is `JR-0...`); one whose decoded bytes
+/// are not UTF-8 is read lossily, each bad byte a U+FFFD, and refused as the malformed number it
+/// is, in Zuora's answer (axum's own rejection would be plain text).
+#[tokio::test]
+async fn path_parameters_are_percent_decoded_and_bytes_not_utf8_refused_in_zuoras_words() {
+    let server = Server::start(manual()).await;
+    server.load(&common::example(), None).await;
+    let token = server.token().await;
+    let (_, _, run) = server
+        .get("/v1/journal-runs/JR-%30%30%30%30%30%30%37%35", &token)
+        .await;
+    assert_eq!(run["number"], "JR-00000075", "{run}");
+    for (path, message) in [
+        (
+            "/v1/journal-runs/JR-%FF0000075",
+            "path parameter jr-number: expected only ASCII digits after `JR-`, found '\u{fffd}' \
+             at byte offset 3 of `JR-\u{fffd}0000075`",
+        ),
+        (
+            "/v1/journal-entries/JE-%E2%82%AC%C3%28",
+            "path parameter je-number: expected only ASCII digits after `JE-`, found '\u{20ac}' \
+             at byte offset 3 of `JE-\u{20ac}\u{fffd}(`",
+        ),
+    ] {
+        let (status, _, answer) = server.get(path, &token).await;
+        assert_eq!(
+            (status, category(&answer)),
+            (200, "20".to_owned()),
+            "{path}"
+        );
+        assert_eq!(answer["reasons"][0]["message"], message, "{path}");
+    }
+    server.stop().await;
+}
+
 /// A client that stopped in the middle of its request's headers holds the stop up for
 /// `SHUTDOWN_GRACE` at most; a request in flight meanwhile is answered.
 #[tokio::test]

@@ -150,34 +150,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Param {
             .uri
             .path()
             .split('/')
-            .map(percent_decode)
+            .map(|segment| crate::url::percent_decode(segment.as_bytes()))
             .find(|bytes| std::str::from_utf8(bytes).is_err())
             .unwrap_or_default();
         Ok(Self(String::from_utf8_lossy(&param).into_owned()))
     }
-}
-
-fn percent_decode(raw: &str) -> Vec<u8> {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (b, hex) {
-            (b'%', Some(v)) => {
-                out.push(v);
-                i += 3;
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    out
 }
 
 /// Reads a request with the library: `Authorization` (the token authenticated here), the path
@@ -658,7 +635,7 @@ fn paging(query: Option<&str>) -> Result<(usize, usize), Error> {
     let mut page = 1;
     let mut size = DEFAULT_PAGE_SIZE;
     // (Names and values percent-decoded: `pageSize=%31%30` is `pageSize=10`, RFC 3986.)
-    for (name, value) in crate::oauth::url_decode_pairs(query.unwrap_or_default().as_bytes()) {
+    for (name, value) in crate::url::form_pairs(query.unwrap_or_default().as_bytes()) {
         let (name, slot, max) = match name.as_str() {
             "page" => ("page", &mut page, usize::MAX),
             "pageSize" => ("pageSize", &mut size, MAX_PAGE_SIZE),

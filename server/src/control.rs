@@ -437,7 +437,7 @@ impl<S: Send + Sync> FromRequestParts<S> for EntityQuery {
     ) -> Result<Self, ControlError> {
         let mut query = Self::default();
         let raw = parts.uri.query().unwrap_or_default();
-        for (name, value) in crate::oauth::url_decode_pairs(raw.as_bytes()) {
+        for (name, value) in crate::url::form_pairs(raw.as_bytes()) {
             if name != "entity" {
                 return Err(QueryFault::Unknown {
                     name: quoted(&name),

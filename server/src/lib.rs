@@ -16,6 +16,7 @@ pub mod oauth;
 pub mod page;
 pub mod store;
 pub mod tenant;
+mod url;
 
 use std::io::Write as _;
 use std::net::SocketAddr;

@@ -30,51 +30,6 @@ pub struct TokenResponse {
     pub jti: String,
 }
 
-/// Reads an `application/x-www-form-urlencoded` body.
-fn form(body: &[u8]) -> Vec<(String, String)> {
-    url_decode_pairs(body)
-}
-
-/// The name and value pairs of a form or a query string, percent-decoded (`+` is a space).
-pub(crate) fn url_decode_pairs(body: &[u8]) -> Vec<(String, String)> {
-    body.split(|&b| b == b'&')
-        .filter(|p| !p.is_empty())
-        .map(|pair| {
-            let mut parts = pair.splitn(2, |&b| b == b'=');
-            let name = decode(parts.next().unwrap_or_default());
-            let value = decode(parts.next().unwrap_or_default());
-            (name, value)
-        })
-        .collect()
-}
-
-fn decode(bytes: &[u8]) -> String {
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => {
-                // (Two hex digits: `%+f` is no escape, though `from_str_radix` takes a sign.)
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
-                    .and_then(|h| std::str::from_utf8(h).ok());
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(v) => {
-                        out.push(v);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            other => out.push(other),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 fn failure(app: &App, category: ErrorCategory, message: String) -> Answer {
     let (request_id, process_id) = fresh_ids();
     let handler = CancelHandler::with_status_mapping(app.config.http_status_mapping);
@@ -118,7 +73,7 @@ pub async fn token(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) 
         Ok(body) => body,
         Err(error) => return failure(&app, category(&error), error.to_string()),
     };
-    let fields = form(&body);
+    let fields = crate::url::form_pairs(&body);
     let field = |name: &str| {
         fields
             .iter()
@@ -172,28 +127,4 @@ pub async fn token(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) 
         ],
         serde_json::to_vec(&answer).unwrap_or_default(),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::url_decode_pairs;
-
-    #[test]
-    fn pairs_are_percent_decoded_and_only_two_hex_digits_escape() {
-        let pairs = url_decode_pairs(b"page%53ize=%31%30&a+b=c%2Bd&x=%+f&y=%4&z=%zz&=&lone");
-        let expected = [
-            ("pageSize", "10"),
-            ("a b", "c+d"),
-            ("x", "% f"),
-            ("y", "%4"),
-            ("z", "%zz"),
-            ("", ""),
-            ("lone", ""),
-        ];
-        let pairs: Vec<(&str, &str)> = pairs
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        assert_eq!(pairs, expected);
-    }
 }

@@ -965,6 +965,14 @@ async fn the_token_endpoint_reads_its_body_as_zuoras_paths_do() {
             "the request body is larger than 1048576 bytes"
         );
     }
+    // A body of exactly the limit is read, sent as it is or inflated from gzip.
+    let mut exact = credentials(&client);
+    exact.resize(1 << 20, b'&');
+    let gzipped: &[(&str, &str)] = &[("Content-Encoding", "gzip")];
+    for (headers, body) in [(&[][..], exact.clone()), (gzipped, gzip(&exact))] {
+        let (status, _, answer) = token_request(&router, headers, body).await;
+        assert_eq!(status, 200, "{headers:?}: {answer}");
+    }
     // The limit counts the inflated body.
     let mut inflated = credentials(&client);
     inflated.extend(std::iter::repeat_n(b'&', 1 << 20));

@@ -313,6 +313,30 @@ async fn entries_are_cancelled_updated_and_deleted_by_the_rules() {
         .as_str()
         .is_some_and(|t| t.ends_with('Z')));
 
+    // Each change is one record of the run's log: Transferred to Accounting alone is no edit
+    // of notes or custom fields besides, and a request that changes nothing records nothing.
+    let log_length = || async {
+        let log = server.control_get("/runs/JR-00000075/log").await;
+        log.as_array().map_or(0, Vec::len)
+    };
+    for (update, added) in [
+        (json!({"transferredToAccounting": "Processing"}), 1),
+        (json!({}), 0),
+    ] {
+        let before = log_length().await;
+        let (_, _, body) = server
+            .call(
+                Method::PUT,
+                "/v1/journal-entries/JE-00000005/basic-information",
+                &token,
+                &[],
+                Some(&update),
+            )
+            .await;
+        assert_eq!(body, json!({"success": true}), "{update}");
+        assert_eq!(log_length().await, before + added, "{update}");
+    }
+
     // Notes over 2,000 characters, an unknown field, items: refused, nothing changes.
     let long = json!({"notes": "x".repeat(2001)});
     let (_, _, body) = server

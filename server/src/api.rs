@@ -1130,7 +1130,6 @@ fn documents(
         ),
         aggregate_currency: Some(false),
         organization_labels: (!labels.is_empty()).then_some(labels),
-        total_journal_entry_count: Some(0),
         ..GetJournalRunType::default()
     };
     RunSnapshot {

@@ -30,7 +30,8 @@ async fn poll_until_settled(server: &Server, token: &str, number: &str) -> Vec<S
     panic!("the run stayed CancelInprogress: {seen:?}");
 }
 
-/// Every entry of a run, following `nextPage`.
+/// Every entry of a run, following `nextPage`, each page checked: full unless it is the last,
+/// and not empty unless it is the only one.
 async fn all_entries(server: &Server, token: &str, number: &str, page_size: usize) -> Vec<Value> {
     let mut entries = Vec::new();
     let mut url = format!("/v1/journal-entries/journal-runs/{number}?pageSize={page_size}");
@@ -40,6 +41,14 @@ async fn all_entries(server: &Server, token: &str, number: &str, page_size: usiz
         assert_eq!(page["success"], true, "{page}");
         let items = page["journalEntries"].as_array().expect("entries");
         assert!(items.len() <= page_size);
+        // A page that points to the next is full; only a run without entries has an empty one.
+        if page["nextPage"].is_string() {
+            assert_eq!(items.len(), page_size, "{url}");
+        }
+        assert!(
+            !items.is_empty() || entries.is_empty(),
+            "{url}: an empty page"
+        );
         entries.extend(items.iter().cloned());
         match page["nextPage"].as_str() {
             Some(next) => {
@@ -92,8 +101,12 @@ async fn the_documented_example_end_to_end() {
         "a client sees the job run, then the run keep its status"
     );
 
+    // Pages of 5 end on a full page, which is the last (no `nextPage` to an empty one).
+    for page_size in [4, 5, 10, 300] {
+        let entries = all_entries(&server, &token, "JR-00000075", page_size).await;
+        assert_eq!(entries.len(), 10, "pages of {page_size}");
+    }
     let entries = all_entries(&server, &token, "JR-00000075", 4).await;
-    assert_eq!(entries.len(), 10);
     let cancelled: Vec<&str> = entries
         .iter()
         .filter(|e| e["status"] == "Cancelled")
@@ -158,6 +171,10 @@ async fn a_created_run_is_processed_and_one_pending_run_blocks_the_next() {
 
     let (_, _, run) = server.get("/v1/journal-runs/JR-00000001", &token).await;
     assert_eq!(run["status"], "Pending");
+    assert_eq!(
+        run["totalJournalEntryCount"], 0,
+        "none generated yet: {run}"
+    );
     assert_eq!(run["journalEntryDate"], "2026-01-31");
     assert_eq!(run["transactionTypes"], json!([{"type": "Invoice Item"}]));
 
@@ -791,9 +808,65 @@ async fn runs_are_scoped_by_entity() {
     server.stop().await;
 }
 
+/// An org label given by its name only is the configured org of that name, not another.
+#[tokio::test]
+async fn an_org_label_given_by_name_is_the_org_of_that_name() {
+    let config = Config::from_toml(
+        r#"
+        [jobs]
+        mode = "manual"
+        [[orgs]]
+        id = "org-1"
+        name = "EMEA"
+        [[orgs]]
+        id = "org-2"
+        name = "APAC"
+        "#,
+    )
+    .expect("a config");
+    let server = Server::start(config).await;
+    let token = server.token().await;
+    let request = json!({
+        "journalEntryDate": "2026-01-31",
+        "accountingPeriodName": "Jan-2026",
+        "transactionTypes": [{"type": "Invoice Item"}],
+        "organizationLabels": [{"organizationName": "APAC"}]
+    });
+    let (_, _, body) = server
+        .call(
+            Method::POST,
+            "/v1/journal-runs",
+            &token,
+            &[],
+            Some(&request),
+        )
+        .await;
+    assert_eq!(body["success"], true, "{body}");
+    let (_, _, run) = server.get("/v1/journal-runs/JR-00000001", &token).await;
+    assert_eq!(
+        run["organizationLabels"],
+        json!([{"organizationId": "org-2", "organizationName": "APAC"}])
+    );
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn idempotency_keys_replay_the_first_answer() {
-    let server = Server::start(manual()).await;
+    // Two clients of the same user (every permission).
+    let config = Config::from_toml(
+        r#"
+        [jobs]
+        mode = "manual"
+        [[clients]]
+        client_id = "11111111-1111-4111-8111-111111111111"
+        client_secret = "secret-one"
+        [[clients]]
+        client_id = "22222222-2222-4222-8222-222222222222"
+        client_secret = "secret-two"
+        "#,
+    )
+    .expect("a config");
+    let server = Server::start(config).await;
     let token = server.token().await;
     let request = json!({"journalEntryDate": "2026-01-31", "accountingPeriodName": "Jan-2026", "transactionTypes": [{"type": "Invoice Item"}]});
     let (s1, h1, b1) = server
@@ -851,6 +924,37 @@ async fn idempotency_keys_replay_the_first_answer() {
         )
         .await;
     assert_eq!(category(&long), "20");
+    // The key with another path: 422, said so; nothing is carried out.
+    let (status, _, other_path) = server
+        .call(
+            Method::POST,
+            "/v1/journal-entries",
+            &token,
+            &[("Idempotency-Key", "k-1")],
+            Some(&request),
+        )
+        .await;
+    assert_eq!((status, category(&other_path)), (422, "20".to_owned()));
+    assert_eq!(
+        other_path["reasons"][0]["message"],
+        "this Idempotency-Key was used with another method or path"
+    );
+    // A key is its client's own: the other client's k-1 is a request of its own (refused by
+    // the tenant rule, JR-00000001 being pending), not the first client's answer.
+    let second = server
+        .token_for("22222222-2222-4222-8222-222222222222", "secret-two")
+        .await;
+    let (_, h5, b5) = server
+        .call(
+            Method::POST,
+            "/v1/journal-runs",
+            &second,
+            &[("Idempotency-Key", "k-1")],
+            Some(&request),
+        )
+        .await;
+    assert_eq!(category(&b5), "30", "{b5}");
+    assert_ne!(h5["zuora-request-id"], h1["zuora-request-id"]);
     server.stop().await;
 }
 

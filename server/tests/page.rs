@@ -384,11 +384,22 @@ async fn a_post_from_another_site_is_refused_and_changes_nothing() {
         .await
         .expect("sent");
     assert_eq!(response.status(), 403);
-    assert!(response
-        .text()
-        .await
-        .expect("a body")
-        .contains("not from another site"));
+    // The page's own refusal, a page for the person who followed the link, not the control
+    // API's JSON.
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .map(str::to_owned);
+    assert!(
+        content_type
+            .as_deref()
+            .is_ok_and(|t| t.starts_with("text/html")),
+        "{content_type:?}"
+    );
+    let body = response.text().await.expect("a body");
+    assert!(
+        body.contains("taken only from the page itself, not from another site"),
+        "{body}"
+    );
     assert_eq!(run_status(&server, "JR-00000075").await, "CancelInprogress");
     server.stop().await;
 }

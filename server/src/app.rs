@@ -403,3 +403,63 @@ fn fallback_ids() -> (RequestId, ProcessId) {
         ProcessId::parse("0000000000000000").expect("a valid process id"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{now_ms, App, IDEMPOTENCY_WINDOW};
+    use crate::config::Config;
+    use crate::store::{SavedAnswer, Store};
+    use crate::tenant::Tenant;
+
+    const HOUR_MS: u64 = 3_600_000;
+
+    fn saved(key: &str, age_ms: u64) -> SavedAnswer {
+        SavedAnswer {
+            client: "client".to_owned(),
+            key: key.to_owned(),
+            method: "POST".to_owned(),
+            path: "/v1/journal-runs".to_owned(),
+            status: 200,
+            headers: "[]".to_owned(),
+            body: key.as_bytes().to_vec(),
+            saved_ms: now_ms().saturating_sub(age_ms),
+        }
+    }
+
+    /// A saved answer is replayed for 24 hours (FACTS.md, "Idempotency"), then its key is a
+    /// new request's: read from the store at the start, and saved while the server runs.
+    #[test]
+    fn a_saved_answer_is_replayed_for_24_hours_then_its_key_is_free() {
+        assert_eq!(IDEMPOTENCY_WINDOW.as_secs(), 24 * 60 * 60);
+        let (store, _) = Store::open(":memory:").expect("a store");
+        let stored = vec![
+            saved("stored-23h", 23 * HOUR_MS),
+            saved("stored-25h", 25 * HOUR_MS),
+        ];
+        let app = App::new(
+            Config::default(),
+            Vec::new(),
+            "http://127.0.0.1".to_owned(),
+            Tenant::default(),
+            store,
+            stored,
+        );
+        app.end_idempotent(saved("saved-23h", 23 * HOUR_MS));
+        app.end_idempotent(saved("saved-25h", 25 * HOUR_MS));
+        for key in ["stored", "saved"] {
+            let young = format!("{key}-23h");
+            let replayed = app.begin_idempotent("client", &young, "POST", "/v1/journal-runs");
+            assert_eq!(
+                replayed.map(|s| s.map(|s| s.body)),
+                Ok(Some(young.clone().into_bytes())),
+                "{young}"
+            );
+            let old = format!("{key}-25h");
+            let carried_out = app.begin_idempotent("client", &old, "POST", "/v1/journal-runs");
+            assert_eq!(carried_out, Ok(None), "{old}");
+            // The key is now in progress again.
+            let again = app.begin_idempotent("client", &old, "POST", "/v1/journal-runs");
+            assert_eq!(again, Err(409), "{old}");
+        }
+    }
+}

@@ -744,6 +744,51 @@ async fn an_idle_server_checkpoints_its_writes_into_the_database_file() {
     server.stop().await;
 }
 
+/// A caller's orgs limit what it sees when the tenant has Multi-Org (the default): a client
+/// limited to `org-9` does not see a run of `org-1`, and sees it in a tenant without Multi-Org,
+/// where orgs are no setting at all.
+#[tokio::test]
+async fn a_callers_orgs_limit_what_it_sees_only_with_multi_org() {
+    let config = |multi_org: bool| {
+        Config::from_toml(&format!(
+            r#"
+            multi_org = {multi_org}
+            [jobs]
+            mode = "manual"
+            [[orgs]]
+            id = "org-1"
+            name = "EMEA"
+            [[orgs]]
+            id = "org-9"
+            name = "APAC"
+            [[clients]]
+            client_id = "11111111-1111-4111-8111-111111111111"
+            client_secret = "secret-one"
+            caller = {{ permissions = ["Cancel Journal Run"], orgs = {{ only = ["org-9"] }} }}
+            "#
+        ))
+        .expect("a config")
+    };
+    let mut run = example();
+    run["journalRun"]["organizationLabels"] =
+        json!([{"organizationId": "org-1", "organizationName": "EMEA"}]);
+    for (multi_org, seen) in [(true, None), (false, Some("Completed"))] {
+        let server = Server::start(config(multi_org)).await;
+        server.load(&run, None).await;
+        let token = server.token().await;
+        let (_, _, body) = server.get("/v1/journal-runs/JR-00000075", &token).await;
+        assert_eq!(
+            body["status"].as_str(),
+            seen,
+            "multi_org = {multi_org}: {body}"
+        );
+        if seen.is_none() {
+            assert_eq!(category(&body), "40", "{body}");
+        }
+        server.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn runs_are_scoped_by_entity() {
     let server = Server::start(two_entities()).await;
@@ -955,6 +1000,23 @@ async fn idempotency_keys_replay_the_first_answer() {
         .await;
     assert_eq!(category(&b5), "30", "{b5}");
     assert_ne!(h5["zuora-request-id"], h1["zuora-request-id"]);
+    // A reset forgets the saved answers (and the tokens): k-1 is carried out anew.
+    server.control("/reset", None).await;
+    let token = server.token().await;
+    let (_, h6, b6) = server
+        .call(
+            Method::POST,
+            "/v1/journal-runs",
+            &token,
+            &[("Idempotency-Key", "k-1")],
+            Some(&request),
+        )
+        .await;
+    assert_eq!(b6["journalRunNumber"], "JR-00000001", "{b6}");
+    assert_ne!(
+        h6["zuora-request-id"], h1["zuora-request-id"],
+        "not a replay"
+    );
     server.stop().await;
 }
 

@@ -413,6 +413,22 @@ mod tests {
 
     const HOUR_MS: u64 = 3_600_000;
 
+    /// Times as RFC 3339, UTC, with milliseconds: the epoch, a leap day's last millisecond,
+    /// a century that is no leap year, the last second of a year (each checked with Python's
+    /// `datetime`).
+    #[test]
+    fn times_are_written_as_rfc3339_in_utc() {
+        for (ms, text) in [
+            (0, "1970-01-01T00:00:00.000Z"),
+            (946_684_799_000, "1999-12-31T23:59:59.000Z"),
+            (1_709_251_199_999, "2024-02-29T23:59:59.999Z"),
+            (1_796_040_000_000, "2026-11-30T12:00:00.000Z"),
+            (4_107_542_400_001, "2100-03-01T00:00:00.001Z"),
+        ] {
+            assert_eq!(super::rfc3339(ms), text, "{ms}");
+        }
+    }
+
     fn saved(key: &str, age_ms: u64) -> SavedAnswer {
         SavedAnswer {
             client: "client".to_owned(),

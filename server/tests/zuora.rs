@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{category, example, manual, Server};
+use common::{category, example, manual, manual_with, Server};
 use journal_run_server::config::Config;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -606,10 +606,8 @@ async fn tokens_expire() {
 /// Two clients: the first may cancel runs and sees entities `entity-a` and `entity-b`; the
 /// second sees only `entity-b`, without the cancel permission. Jobs in manual mode.
 fn two_entities() -> Config {
-    Config::from_toml(
+    manual_with(
         r#"
-        [jobs]
-        mode = "manual"
         [[clients]]
         client_id = "11111111-1111-4111-8111-111111111111"
         client_secret = "secret-one"
@@ -620,7 +618,6 @@ fn two_entities() -> Config {
         caller = { permissions = ["Edit Journal Entry"], entities = ["entity-b"] }
         "#,
     )
-    .expect("a config")
 }
 
 /// The status of JR-00000075 as `token` sees it with `Zuora-Entity-Ids: entity`, or the
@@ -750,11 +747,8 @@ async fn an_idle_server_checkpoints_its_writes_into_the_database_file() {
 #[tokio::test]
 async fn a_callers_orgs_limit_what_it_sees_only_with_multi_org() {
     let config = |multi_org: bool| {
-        Config::from_toml(&format!(
+        let mut config = manual_with(
             r#"
-            multi_org = {multi_org}
-            [jobs]
-            mode = "manual"
             [[orgs]]
             id = "org-1"
             name = "EMEA"
@@ -764,10 +758,11 @@ async fn a_callers_orgs_limit_what_it_sees_only_with_multi_org() {
             [[clients]]
             client_id = "11111111-1111-4111-8111-111111111111"
             client_secret = "secret-one"
-            caller = {{ permissions = ["Cancel Journal Run"], orgs = {{ only = ["org-9"] }} }}
-            "#
-        ))
-        .expect("a config")
+            caller = { permissions = ["Cancel Journal Run"], orgs = { only = ["org-9"] } }
+            "#,
+        );
+        config.multi_org = multi_org;
+        config
     };
     let mut run = example();
     run["journalRun"]["organizationLabels"] =
@@ -856,10 +851,8 @@ async fn runs_are_scoped_by_entity() {
 /// An org label given by its name only is the configured org of that name, not another.
 #[tokio::test]
 async fn an_org_label_given_by_name_is_the_org_of_that_name() {
-    let config = Config::from_toml(
+    let config = manual_with(
         r#"
-        [jobs]
-        mode = "manual"
         [[orgs]]
         id = "org-1"
         name = "EMEA"
@@ -867,8 +860,7 @@ async fn an_org_label_given_by_name_is_the_org_of_that_name() {
         id = "org-2"
         name = "APAC"
         "#,
-    )
-    .expect("a config");
+    );
     let server = Server::start(config).await;
     let token = server.token().await;
     let request = json!({
@@ -898,10 +890,8 @@ async fn an_org_label_given_by_name_is_the_org_of_that_name() {
 #[tokio::test]
 async fn idempotency_keys_replay_the_first_answer() {
     // Two clients of the same user (every permission).
-    let config = Config::from_toml(
+    let config = manual_with(
         r#"
-        [jobs]
-        mode = "manual"
         [[clients]]
         client_id = "11111111-1111-4111-8111-111111111111"
         client_secret = "secret-one"
@@ -909,8 +899,7 @@ async fn idempotency_keys_replay_the_first_answer() {
         client_id = "22222222-2222-4222-8222-222222222222"
         client_secret = "secret-two"
         "#,
-    )
-    .expect("a config");
+    );
     let server = Server::start(config).await;
     let token = server.token().await;
     let request = json!({"journalEntryDate": "2026-01-31", "accountingPeriodName": "Jan-2026", "transactionTypes": [{"type": "Invoice Item"}]});

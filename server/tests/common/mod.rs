@@ -38,6 +38,11 @@ pub fn manual() -> Config {
     config
 }
 
+/// [`manual`], with more of the config file's tables (`[[clients]]`, `[[orgs]]`).
+pub fn manual_with(tables: &str) -> Config {
+    Config::from_toml(&format!("[jobs]\nmode = \"manual\"\n{tables}")).expect("a config")
+}
+
 impl Server {
     /// Starts a server with `config` and a throwaway store.
     pub async fn start(config: Config) -> Self {

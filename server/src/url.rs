@@ -1,6 +1,6 @@
 //! Percent-decoding (RFC 3986, section 2.1), in one place: the path parameters of Zuora's
-//! routes, query strings, and `application/x-www-form-urlencoded` bodies (the token request,
-//! the page's forms).
+//! routes, query strings (`page`, `pageSize`, the control API's `entity`) and the token request's
+//! `application/x-www-form-urlencoded` body.
 
 /// `bytes` with each `%` followed by two hex digits replaced by the byte they name; any other
 /// `%` is kept as it is (`%4`, `%zz`, and `%+f`, which `u8::from_str_radix` would read as a

@@ -204,7 +204,7 @@ impl App {
     pub fn user(&self, client: usize) -> String {
         self.clients
             .get(client)
-            .map_or_else(|| "api-user".to_owned(), |c| c.user.clone())
+            .map_or_else(|| crate::config::DEFAULT_USER.to_owned(), |c| c.user.clone())
     }
 
     /// Begins a request with an `Idempotency-Key`: `Ok(None)` to carry it out (it is then

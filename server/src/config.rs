@@ -447,8 +447,11 @@ pub struct Client {
     pub caller: Caller,
 }
 
+/// The user of a client whose `user` is not given, and of the default client.
+pub const DEFAULT_USER: &str = "api-user";
+
 fn default_user() -> String {
-    "api-user".to_owned()
+    DEFAULT_USER.to_owned()
 }
 
 /// An org of the tenant.

@@ -213,7 +213,7 @@ fn default_client() -> Client {
     Client {
         client_id: uuid::Uuid::new_v4().to_string(),
         client_secret: random_hex(20),
-        user: "api-user".to_owned(),
+        user: config::DEFAULT_USER.to_owned(),
         caller: journal_run::Caller::superuser(),
     }
 }

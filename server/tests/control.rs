@@ -587,6 +587,46 @@ fn allow_remote_without_a_token_is_refused_when_the_config_is_read() {
     assert_eq!(config.control.token.as_deref(), Some("s3cret"));
 }
 
+/// `token_lifetime_secs` and `max_body_bytes` are taken up to their bounds, and refused one
+/// over, naming the key and the bound (the words docs/SERVER.md gives).
+#[test]
+fn config_bounds_take_their_largest_value_and_refuse_one_more() {
+    let lifetime = journal_run_server::config::MAX_TOKEN_LIFETIME_SECS;
+    let body = journal_run_server::config::MAX_BODY_BYTES;
+    let config = Config::from_toml(&format!(
+        "token_lifetime_secs = {lifetime}\nmax_body_bytes = {body}\n"
+    ))
+    .expect("the bounds themselves are accepted");
+    assert_eq!(
+        (config.token_lifetime_secs, config.max_body_bytes),
+        (31_536_000, 1 << 30)
+    );
+    for (text, expected) in [
+        (
+            format!("token_lifetime_secs = {}\n", lifetime + 1),
+            "line 1: token_lifetime_secs = 31536001 is over the largest accepted, 31536000",
+        ),
+        (
+            format!("max_body_bytes = {}\n", body + 1),
+            "line 1: max_body_bytes = 1073741825 is over the largest accepted, 1073741824",
+        ),
+    ] {
+        let error = Config::from_toml(&text).err().map(|e| e.to_string());
+        assert_eq!(error.as_deref(), Some(expected), "{text}");
+    }
+}
+
+/// A client whose `user` is not given writes transfers as `api-user` (docs/SERVER.md).
+#[test]
+fn a_client_without_a_user_is_api_user() {
+    let config = Config::from_toml(
+        "[[clients]]\nclient_id = \"11111111-1111-4111-8111-111111111111\"\n\
+         client_secret = \"s\"\n",
+    )
+    .expect("a config");
+    assert_eq!(config.clients[0].user, "api-user");
+}
+
 /// The config file's faults say where (the line; the key's path) and what, in words: never
 /// the TOML reader's serde text ("invalid type: integer `-1`, expected usize"), a Rust type's
 /// name, or a picture over several lines (D-41).

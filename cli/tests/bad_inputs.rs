@@ -4,8 +4,9 @@
 
 mod common;
 
-use common::{example, journal_run, snapshot, temp_file};
+use common::{example, journal_run, snapshot, snapshot_json, temp_file};
 use predicates::prelude::*;
+use serde_json::json;
 
 /// Runs `command` (`cancel` or `audit`) on a snapshot file holding `content`, and checks the
 /// exit status 2 and that standard error is `error: FILE: {expected}` (with `{file}` in
@@ -267,58 +268,43 @@ fn request_headers_that_are_not_strings() {
     );
 }
 
+/// A snapshot that breaks an invariant: `cancel` cannot build a run from it and says which
+/// (exit 2), `audit` reports exactly that violation (exit 1).
 #[test]
-fn an_entry_listed_twice_is_unusable_for_cancel_and_a_violation_for_audit() {
-    let content = snapshot(
-        "Completed",
-        &[
-            ("JE-00000001", "Created", "No"),
-            ("JE-00000001", "Created", "No"),
-        ],
-    );
-    unusable(
-        "cancel",
-        &content,
-        "the snapshot breaks the rules' invariants, so no run can be built from it: INV-10: journal entries are listed twice (JE-00000001) (`journal-run audit` reports every violation)",
-    );
-    let file = temp_file(&content);
-    journal_run()
-        .args(["audit", "--snapshot", &file.path().to_string_lossy()])
-        .assert()
-        .code(1)
-        .stdout(predicate::str::contains("INV-10"));
-}
-
-#[test]
-fn inv_1_a_cancelled_run_with_a_created_entry_is_unusable_for_cancel_and_a_violation_for_audit() {
-    let content = snapshot("Cancelled", &[("JE-00000001", "Created", "No")]);
-    unusable(
-        "cancel",
-        &content,
-        "the snapshot breaks the rules' invariants, so no run can be built from it: INV-1: the run is Cancelled but 1 of its entries is not cancelled (JE-00000001) (`journal-run audit` reports every violation)",
-    );
-    let file = temp_file(&content);
-    journal_run()
-        .args(["audit", "--snapshot", &file.path().to_string_lossy()])
-        .assert()
-        .code(1)
-        .stdout(predicate::str::contains("INV-1"));
-}
-
-#[test]
-fn a_count_that_disagrees_is_unusable_for_cancel_and_a_violation_for_audit() {
-    let content = r#"{"journalRun": {"number": "JR-00000001", "status": "Completed", "totalJournalEntryCount": 2}, "journalEntries": [{"number": "JE-00000001", "status": "Created"}]}"#;
-    unusable(
-        "cancel",
-        content,
-        "INV-10: the run's totalJournalEntryCount is 2, but 1 journal entry is listed",
-    );
-    let file = temp_file(content);
-    journal_run()
-        .args(["audit", "--snapshot", &file.path().to_string_lossy()])
-        .assert()
-        .code(1)
-        .stdout(predicate::str::contains("totalJournalEntryCount is 2"));
+fn a_snapshot_that_breaks_an_invariant_is_unusable_for_cancel_and_a_violation_for_audit() {
+    let whole = "the snapshot breaks the rules' invariants, so no run can be built from it: ";
+    let see = " (`journal-run audit` reports every violation)";
+    let twice = ("JE-00000001", "Created", "No");
+    let cases = [
+        (
+            snapshot("Completed", &[twice, twice]),
+            format!("{whole}INV-10: journal entries are listed twice (JE-00000001){see}"),
+            json!([{"invariant": "INV-10", "kind": "state", "entries": ["JE-00000001"],
+                    "detail": "journal entries are listed twice"}]),
+        ),
+        (
+            snapshot("Cancelled", &[("JE-00000001", "Created", "No")]),
+            format!(
+                "{whole}INV-1: the run is Cancelled but 1 of its entries is not cancelled \
+                 (JE-00000001){see}"
+            ),
+            json!([{"invariant": "INV-1", "kind": "state", "entries": ["JE-00000001"],
+                    "detail": "the run is Cancelled but 1 of its entries is not cancelled"}]),
+        ),
+        (
+            r#"{"journalRun": {"number": "JR-00000001", "status": "Completed", "totalJournalEntryCount": 2}, "journalEntries": [{"number": "JE-00000001", "status": "Created"}]}"#
+                .to_owned(),
+            "INV-10: the run's totalJournalEntryCount is 2, but 1 journal entry is listed"
+                .to_owned(),
+            json!([{"invariant": "INV-10", "kind": "state", "entries": [],
+                    "detail": "the run's totalJournalEntryCount is 2, but 1 journal entry is listed"}]),
+        ),
+    ];
+    for (content, cancel, violations) in cases {
+        unusable("cancel", &content, &cancel);
+        let (code, out) = snapshot_json("audit", &content);
+        assert_eq!((code, &out["violations"]), (1, &violations), "{content}");
+    }
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{example, journal_run, run, run_json, snapshot, temp_file};
+use common::{example, journal_run, run, run_json, snapshot, snapshot_json, temp_file};
 use predicates::prelude::*;
 use serde_json::{json, Value};
 
@@ -395,16 +395,17 @@ fn a_bad_authorization_header_is_an_authentication_failure() {
 
 #[test]
 fn inv_5_a_run_whose_entries_can_all_be_cancelled_settles_cancelled() {
-    let file = temp_file(&snapshot(
-        "Error",
-        &[
-            ("JE-00000002", "Created", "No"),
-            ("JE-00000001", "Cancelled", "No"),
-            ("JE-00000003", "Created", "Error"),
-        ],
-    ));
-    let path = file.path().to_string_lossy().into_owned();
-    let (code, out) = run_json(&["cancel", "--snapshot", &path, "--json"]);
+    let (code, out) = snapshot_json(
+        "cancel",
+        &snapshot(
+            "Error",
+            &[
+                ("JE-00000002", "Created", "No"),
+                ("JE-00000001", "Cancelled", "No"),
+                ("JE-00000003", "Created", "Error"),
+            ],
+        ),
+    );
     assert_eq!(code, 0);
     assert_eq!(out["journalRun"]["status"], "Cancelled");
     // Entries come back in input order; outcomes in the job's order (entry numbers).
@@ -421,12 +422,10 @@ fn inv_5_a_run_whose_entries_can_all_be_cancelled_settles_cancelled() {
 
 #[test]
 fn inv_8_a_cancelled_run_cannot_be_cancelled_again() {
-    let file = temp_file(&snapshot(
-        "Cancelled",
-        &[("JE-00000001", "Cancelled", "No")],
-    ));
-    let path = file.path().to_string_lossy().into_owned();
-    let (code, out) = run_json(&["cancel", "--snapshot", &path, "--json"]);
+    let (code, out) = snapshot_json(
+        "cancel",
+        &snapshot("Cancelled", &[("JE-00000001", "Cancelled", "No")]),
+    );
     assert_eq!(code, 1);
     assert_eq!(out["response"]["httpStatus"], 200);
     assert_eq!(out["response"]["body"]["reasons"][0]["code"], "50000030");
@@ -435,15 +434,14 @@ fn inv_8_a_cancelled_run_cannot_be_cancelled_again() {
 
 #[test]
 fn the_snapshots_caller_and_request_are_used() {
-    let file = temp_file(
+    let (code, out) = snapshot_json(
+        "cancel",
         r#"{"journalRun": {"number": "JR-00000009", "status": "Completed",
               "organizationLabels": [{"organizationId": "org-2", "organizationName": "Two"}]},
             "journalEntries": [{"number": "JE-00000001", "status": "Created"}],
             "caller": {"permissions": ["Cancel Journal Run"], "accessibleOrgIds": ["org-1"]},
             "request": {"jrNumber": "JR-00000009", "headers": {"Zuora-Track-Id": "t-1"}}}"#,
     );
-    let path = file.path().to_string_lossy().into_owned();
-    let (code, out) = run_json(&["cancel", "--snapshot", &path, "--json"]);
     // The caller cannot see org-2's run: not found (D-6).
     assert_eq!(code, 1);
     assert_eq!(out["response"]["httpStatus"], 200);
@@ -451,51 +449,42 @@ fn the_snapshots_caller_and_request_are_used() {
     assert_eq!(out["response"]["headers"]["Zuora-Track-Id"], "t-1");
 }
 
-/// Zuora's own export of a run being cancelled carries no job: it is usable input. `audit` finds
-/// it clean, and `cancel` answers it with the status rule and changes nothing (D-16).
+/// States Zuora exports that the model cannot fully know are usable input (D-16): a run being
+/// cancelled, whose export carries no job, and a Processing run that already lists entries
+/// (Zuora creates them while processing). `audit` finds each clean, and `cancel` answers with
+/// the status rule (category 30) and changes nothing.
 #[test]
-fn a_cancel_inprogress_run_as_zuora_exports_it_is_usable() {
-    let file = temp_file(&snapshot(
-        "CancelInprogress",
-        &[
-            ("JE-00000001", "Cancelled", "No"),
-            ("JE-00000002", "Created", "Yes"),
-        ],
-    ));
-    let path = file.path().to_string_lossy().into_owned();
-    let (code, out) = run_json(&["audit", "--snapshot", &path, "--json"]);
-    assert_eq!(code, 0, "{out}");
-    let (code, out) = run_json(&["cancel", "--snapshot", &path, "--json"]);
-    assert_eq!(code, 1, "{out}");
-    assert_eq!(out["journalRun"]["status"], "CancelInprogress");
-    let reason = out["response"]["body"]["reasons"][0]["code"]
-        .as_str()
-        .unwrap();
-    assert!(reason.ends_with("30"), "{out}");
-    assert!(out["journalRun"].get("cancellationJob").is_none(), "{out}");
-}
-
-/// A Processing run that already lists entries (Zuora creates them while processing) is sound,
-/// and a cancel request is answered by the status rule.
-#[test]
-fn a_processing_run_that_lists_entries_is_usable() {
-    let file = temp_file(&snapshot(
-        "Processing",
-        &[
-            ("JE-00000001", "Created", "No"),
-            ("JE-00000002", "Created", "No"),
-        ],
-    ));
-    let path = file.path().to_string_lossy().into_owned();
-    let (code, out) = run_json(&["audit", "--snapshot", &path, "--json"]);
-    assert_eq!(code, 0, "{out}");
-    let (code, out) = run_json(&["cancel", "--snapshot", &path, "--json"]);
-    assert_eq!(code, 1, "{out}");
-    assert_eq!(out["journalRun"]["status"], "Processing");
-    let reason = out["response"]["body"]["reasons"][0]["code"]
-        .as_str()
-        .unwrap();
-    assert!(reason.ends_with("30"), "{out}");
+fn a_cancel_inprogress_run_and_a_processing_run_with_entries_are_usable() {
+    for (status, entries) in [
+        (
+            "CancelInprogress",
+            [
+                ("JE-00000001", "Cancelled", "No"),
+                ("JE-00000002", "Created", "Yes"),
+            ],
+        ),
+        (
+            "Processing",
+            [
+                ("JE-00000001", "Created", "No"),
+                ("JE-00000002", "Created", "No"),
+            ],
+        ),
+    ] {
+        let content = snapshot(status, &entries);
+        let (code, out) = snapshot_json("audit", &content);
+        assert_eq!(code, 0, "{status}: {out}");
+        let (code, out) = snapshot_json("cancel", &content);
+        assert_eq!(code, 1, "{status}: {out}");
+        assert_eq!(out["journalRun"]["status"], status);
+        assert_eq!(
+            out["response"]["body"]["reasons"][0]["code"], "50000030",
+            "{status}: {out}"
+        );
+        assert!(out["journalRun"].get("cancellationJob").is_none(), "{out}");
+        let input: Value = serde_json::from_str(&content).unwrap();
+        assert_eq!(out["journalEntries"], input["journalEntries"], "{status}");
+    }
 }
 
 // ---------------------------------------------------------------- audit
@@ -839,9 +828,7 @@ fn an_input_of_several_read_windows_reads_every_entry_once() {
         &format!(r#""notes": "{}", "status": "Created""#, "x".repeat(300)),
     );
     assert!(text.len() > 3 << 20, "the input is {} bytes", text.len());
-    let file = temp_file(&text);
-    let path = file.path().to_string_lossy().into_owned();
-    let (code, out) = run_json(&["cancel", "--snapshot", &path, "--json"]);
+    let (code, out) = snapshot_json("cancel", &text);
     assert_eq!(code, 0);
     let found = outcomes(&out);
     assert_eq!(found.len(), 12_000);
@@ -850,7 +837,7 @@ fn an_input_of_several_read_windows_reads_every_entry_once() {
         .filter(|(_, result)| result == "failed")
         .count();
     assert_eq!(failed, (0..12_000).filter(|i| i % 7 == 0).count());
-    let (code, audit) = run_json(&["audit", "--snapshot", &path, "--json"]);
+    let (code, audit) = snapshot_json("audit", &text);
     assert_eq!(code, 0, "{audit}");
 }
 
@@ -1100,17 +1087,18 @@ fn a_pages_other_fields_are_kept_and_a_snapshots_refused() {
 /// `cancel --json` patches each entry by its number, whatever order the input lists them in.
 #[test]
 fn cancel_json_patches_entries_listed_in_any_order() {
-    let file = temp_file(&snapshot(
-        "Completed",
-        &[
-            ("JE-00000003", "Created", "No"),
-            ("JE-00000001", "Created", "Yes"),
-            ("JE-00000004", "Cancelled", "No"),
-            ("JE-00000002", "Created", "No"),
-        ],
-    ));
-    let path = file.path().to_string_lossy().into_owned();
-    let (code, out) = run_json(&["cancel", "--snapshot", &path, "--json"]);
+    let (code, out) = snapshot_json(
+        "cancel",
+        &snapshot(
+            "Completed",
+            &[
+                ("JE-00000003", "Created", "No"),
+                ("JE-00000001", "Created", "Yes"),
+                ("JE-00000004", "Cancelled", "No"),
+                ("JE-00000002", "Created", "No"),
+            ],
+        ),
+    );
     assert_eq!(code, 0, "{out}");
     let statuses: Vec<(&str, &str)> = out["journalEntries"]
         .as_array()

@@ -202,9 +202,10 @@ impl App {
 
     /// The user name of client `client`.
     pub fn user(&self, client: usize) -> String {
-        self.clients
-            .get(client)
-            .map_or_else(|| crate::config::DEFAULT_USER.to_owned(), |c| c.user.clone())
+        self.clients.get(client).map_or_else(
+            || crate::config::DEFAULT_USER.to_owned(),
+            |c| c.user.clone(),
+        )
     }
 
     /// Begins a request with an `Idempotency-Key`: `Ok(None)` to carry it out (it is then

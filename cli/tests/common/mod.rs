@@ -68,6 +68,14 @@ pub fn run_json(args: &[&str]) -> (i32, serde_json::Value) {
     (code, value)
 }
 
+/// `journal-run COMMAND --snapshot FILE --json` on a temporary file holding `content`: its
+/// exit code and its output, read as JSON.
+pub fn snapshot_json(command: &str, content: &str) -> (i32, serde_json::Value) {
+    let file = temp_file(content);
+    let path = file.path().to_string_lossy().into_owned();
+    run_json(&[command, "--snapshot", &path, "--json"])
+}
+
 /// A minimal snapshot: a run with this status and entries `(number, status, transferred)`.
 pub fn snapshot(status: &str, entries: &[(&str, &str, &str)]) -> String {
     let entries: Vec<String> = entries

@@ -740,6 +740,38 @@ fn a_pages_next_page_that_is_not_a_string() {
         ));
 }
 
+/// A page that is no object is refused as a page, in the second place too.
+#[test]
+fn a_page_that_is_not_an_object() {
+    let first = temp_file(r#"{"journalEntries": []}"#);
+    let page = temp_file("[1]");
+    let path = page.path().to_string_lossy().into_owned();
+    audit_pages(&[&first.path().to_string_lossy(), &path])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(format!(
+            "error: {path}: line 1, column 1: expected a page of journal entries (a JSON \
+             object), found an array\n"
+        ));
+}
+
+/// A page without `journalEntries` is refused at its end, as a snapshot without them is.
+#[test]
+fn a_page_without_journal_entries() {
+    for (text, column) in [(r#"{"success": true}"#, 17), ("{}", 2)] {
+        let page = temp_file(text);
+        let path = page.path().to_string_lossy().into_owned();
+        audit_pages(&[&path])
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(format!(
+                "error: {path}: line 1, column {column}: journalEntries is missing\n"
+            ));
+    }
+}
+
 /// A file in UTF-16 or UTF-32 (Windows PowerShell 5's `>` writes UTF-16LE), with its byte
 /// order mark or without, is refused at its start by the encoding it is in, with the command
 /// that converts it, by both commands, from a file and from standard input.

@@ -1084,6 +1084,47 @@ fn a_pages_other_fields_are_kept_and_a_snapshots_refused() {
     );
 }
 
+/// Keys written with escapes are the keys they decode to (RFC 8259): `st\u0061tus` is the
+/// entry's `status`, patched in the copy where it stands, and `n\u006ftes` is no `status`,
+/// whatever its place; entries of one shape (read the short way) alike.
+#[test]
+fn cancel_json_finds_and_patches_keys_written_with_escapes() {
+    let entry = |n: u32, transferred: &str| {
+        format!(
+            r#"{{"n\u006ftes": "note {n}", "n\u0075mber": "JE-{n:08}", "st\u0061tus": "Created", "tr\u0061nsferredToAccounting": "{transferred}"}}"#
+        )
+    };
+    let content = format!(
+        r#"{{"journalRun": {{"number": "JR-00000001", "st\u0061tus": "Completed"}}, "journalEntries": [{}, {}, {}]}}"#,
+        entry(1, "No"),
+        entry(2, "Yes"),
+        entry(3, "No")
+    );
+    let (code, out) = snapshot_json("cancel", &content);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out["journalRun"]["status"], "Completed", "{out}");
+    let entries: Vec<(&str, &str, &str)> = out["journalEntries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["number"].as_str().unwrap(),
+                e["status"].as_str().unwrap(),
+                e["notes"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("JE-00000001", "Cancelled", "note 1"),
+            ("JE-00000002", "Created", "note 2"),
+            ("JE-00000003", "Cancelled", "note 3"),
+        ]
+    );
+}
+
 /// `cancel --json` patches each entry by its number, whatever order the input lists them in.
 #[test]
 fn cancel_json_patches_entries_listed_in_any_order() {

@@ -1084,6 +1084,71 @@ fn a_pages_other_fields_are_kept_and_a_snapshots_refused() {
     );
 }
 
+/// Pages of no entries (Zuora's last page when the count is a multiple of the page size, or
+/// any page) add no element to the copy's `journalEntries`: first, between and last, the
+/// output is JSON with the entries of the other pages, in order.
+#[test]
+fn empty_pages_add_nothing_to_the_copy() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let entry = |n: u32, transferred: &str| {
+        format!(
+            r#"{{"number": "JE-{n:08}", "status": "Created", "transferredToAccounting": "{transferred}"}}"#
+        )
+    };
+    let pages = [
+        String::new(),
+        entry(1, "No"),
+        "\n".to_owned(),
+        format!("{}, {}", entry(2, "Yes"), entry(3, "No")),
+        " ".to_owned(),
+    ];
+    let run_file = dir.path().join("run.json");
+    std::fs::write(
+        &run_file,
+        r#"{"number": "JR-00000001", "status": "Completed"}"#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut args = vec![
+        "cancel".to_owned(),
+        "--run".to_owned(),
+        run_file.to_string_lossy().into_owned(),
+        "--entries".to_owned(),
+    ];
+    for (i, items) in pages.iter().enumerate() {
+        let next = if i + 1 < pages.len() {
+            format!(
+                r#""/v1/journal-runs/JR-00000001/journal-entries?page={}""#,
+                i + 2
+            )
+        } else {
+            "null".to_owned()
+        };
+        let path = dir.path().join(format!("page-{}.json", i + 1));
+        let text =
+            format!(r#"{{"journalEntries": [{items}], "nextPage": {next}, "success": true}}"#);
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        args.push(path.to_string_lossy().into_owned());
+    }
+    args.push("--json".to_owned());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out) = run_json(&args);
+    assert_eq!(code, 0, "{out}");
+    let entries: Vec<(&str, &str)> = out["journalEntries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["number"].as_str().unwrap(), e["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("JE-00000001", "Cancelled"),
+            ("JE-00000002", "Created"),
+            ("JE-00000003", "Cancelled"),
+        ]
+    );
+}
+
 /// Keys written with escapes are the keys they decode to (RFC 8259): `st\u0061tus` is the
 /// entry's `status`, patched in the copy where it stands, and `n\u006ftes` is no `status`,
 /// whatever its place; entries of one shape (read the short way) alike.

@@ -740,6 +740,18 @@ fn a_pages_next_page_that_is_not_a_string() {
         ));
 }
 
+/// A snapshot without `journalEntries` is refused at its end, by both commands.
+#[test]
+fn a_snapshot_without_its_entries() {
+    for command in ["audit", "cancel"] {
+        unusable(
+            command,
+            r#"{"journalRun": {"number": "JR-00000001", "status": "Completed"}}"#,
+            "line 1, column 64: journalEntries is missing",
+        );
+    }
+}
+
 /// A page that is no object is refused as a page, in the second place too.
 #[test]
 fn a_page_that_is_not_an_object() {

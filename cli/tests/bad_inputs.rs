@@ -424,6 +424,24 @@ fn an_empty_history() {
         ));
 }
 
+/// A history's snapshot that is unusable input is named by its line.
+#[test]
+fn an_unusable_snapshot_of_a_history_is_named_by_its_line() {
+    let good = common::snapshot("Completed", &[]);
+    let bad = good.replace("JR-00000001", "JR-1");
+    let file = temp_file(&format!("{good}\n\n{bad}\n"));
+    let path = file.path().to_string_lossy().into_owned();
+    journal_run()
+        .args(["audit", "--history", &path])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(format!(
+            "error: {path}: line 3: journalRun.number: expected 8 or more digits after `JR-`, \
+             found `JR-1`\n"
+        ));
+}
+
 #[test]
 fn two_snapshots_on_one_line_of_a_history() {
     let line = common::snapshot("Completed", &[]);

@@ -894,6 +894,46 @@ fn cancel_json_into_a_pipe_closed_early_ends_quietly() {
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
 
+/// `audit`'s report to an output whose reader is gone (`| head` done) ends quietly with the
+/// audit's exit status; to an output that cannot take it (a full disk) it is a failure, exit
+/// 2, said on standard error.
+#[test]
+fn audit_into_a_closed_pipe_ends_quietly_and_into_a_full_disk_fails() {
+    let binary = env!("CARGO_BIN_EXE_journal-run");
+    let args = [
+        "audit",
+        "--snapshot",
+        "examples/jr-00000082-inconsistent.json",
+    ];
+    let (reader, writer) = std::io::pipe().unwrap_or_else(|e| panic!("{e}"));
+    drop(reader);
+    let output = std::process::Command::new(binary)
+        .current_dir(common::root())
+        .args(args)
+        .stdout(writer)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+    if std::path::Path::new("/dev/full").exists() {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let output = std::process::Command::new(binary)
+            .current_dir(common::root())
+            .args(args)
+            .stdout(full)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(output.status.code(), Some(2));
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            "error: cannot write standard output: No space left on device (os error 28)\n"
+        );
+    }
+}
+
 /// A file changed while `cancel --json` copies it: the copy stops at the next read, before it
 /// takes a byte of the change, and ends with exit 2 and the fault. The output, a pipe, is
 /// held (its reader reads nothing) until the change is made, so the change falls inside the

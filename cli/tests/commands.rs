@@ -652,6 +652,23 @@ fn a_history_snapshot_over_several_lines_is_refused() {
     );
 }
 
+/// A history of one snapshot is reported as a history ("1 snapshot of"), not as a snapshot.
+#[test]
+fn a_history_of_one_snapshot_is_reported_as_a_history() {
+    let one = line("Completed", &[("JE-00000001", "Created", "No")]);
+    let file = temp_file(&format!("{one}\n"));
+    let path = file.path().to_string_lossy().into_owned();
+    let (code, stdout, stderr) = run(&["audit", "--history", &path]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(
+        stdout,
+        format!(
+            "Audited {path}: 1 snapshot of journal run JR-00000001 (Completed).\n\
+             Clean: no invariant of docs/INVARIANTS.md is broken.\n"
+        )
+    );
+}
+
 /// Zuora's exports of a run being cancelled (no job) are audited like any other: Completed, then
 /// CancelInprogress, then Completed again is clean; CancelInprogress then Pending is not (INV-11).
 #[test]

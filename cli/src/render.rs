@@ -56,9 +56,31 @@ pub fn clean(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Whether the terminal is `TERM=dumb` (no escape sequences, no box drawing).
-pub fn dumb_terminal() -> bool {
-    std::env::var_os("TERM").is_some_and(|t| t == "dumb")
+/// Whether `TERM`'s value says a dumb terminal (no escape sequences, no box drawing).
+fn dumb(term: Option<&std::ffi::OsStr>) -> bool {
+    term.is_some_and(|t| t == "dumb")
+}
+
+/// What output to a terminal, or not, may use, from `TERM` and `NO_COLOR` as given: colour
+/// (a terminal that is not dumb, `NO_COLOR` unset or empty), and box drawing (not on a dumb
+/// terminal).
+fn looks(
+    terminal: bool,
+    term: Option<&std::ffi::OsStr>,
+    no_color: Option<&std::ffi::OsStr>,
+) -> (bool, bool) {
+    let colour = terminal && !dumb(term) && no_color.is_none_or(|v| v.is_empty());
+    let boxes = !(terminal && dumb(term));
+    (colour, boxes)
+}
+
+/// [`looks`] for standard output and this process's environment.
+fn looks_here() -> (bool, bool) {
+    looks(
+        std::io::stdout().is_terminal(),
+        std::env::var_os("TERM").as_deref(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    )
 }
 
 /// The width a table may take on standard output: none when it is not a terminal; else
@@ -88,10 +110,10 @@ pub fn table<const N: usize>(headers: [&str; N]) -> Table {
     let width = table_width(terminal, std::env::var_os("COLUMNS").as_deref(), || {
         terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0)
     });
-    table.load_style(if terminal && dumb_terminal() {
-        ASCII_FULL_CONDENSED
-    } else {
+    table.load_style(if looks_here().1 {
         UTF8_FULL_CONDENSED
+    } else {
+        ASCII_FULL_CONDENSED
     });
     match width {
         Some(w) => {
@@ -120,9 +142,7 @@ pub fn add_row(table: &mut Table, cells: Vec<String>) {
 /// Whether colour may be used on standard output: a terminal that is not `TERM=dumb`, and
 /// `NO_COLOR` unset or empty.
 pub fn colour_allowed() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stdout().is_terminal()
-        && !dumb_terminal()
+    looks_here().0
 }
 
 /// Text styled as a success, a failure or a note.
@@ -178,6 +198,32 @@ mod tests {
         assert_eq!(table_width(true, None, || None), None);
         // Not a terminal: no width, whatever COLUMNS says.
         assert_eq!(table_width(false, columns("40"), size), None);
+    }
+
+    /// Colour only on a terminal that is not `TERM=dumb`, with `NO_COLOR` unset or empty;
+    /// box drawing everywhere but on a dumb terminal (a file or a pipe gets the tables a
+    /// terminal would, whatever `TERM` says).
+    #[test]
+    fn colour_and_box_drawing_follow_term_and_no_color() {
+        let some = |v: &'static str| Some(OsStr::new(v));
+        let cases = [
+            (true, some("xterm-256color"), None, (true, true)),
+            (true, None, None, (true, true)),
+            (true, some("xterm"), some(""), (true, true)),
+            (true, some("xterm"), some("1"), (false, true)),
+            (true, some("dumb"), None, (false, false)),
+            (true, some("dumber"), None, (true, true)),
+            (true, some("dumb"), some("1"), (false, false)),
+            (false, some("xterm"), None, (false, true)),
+            (false, some("dumb"), None, (false, true)),
+        ];
+        for (terminal, term, no_color, expected) in cases {
+            assert_eq!(
+                looks(terminal, term, no_color),
+                expected,
+                "{terminal} {term:?} {no_color:?}"
+            );
+        }
     }
 
     #[test]

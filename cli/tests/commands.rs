@@ -652,6 +652,31 @@ fn a_history_snapshot_over_several_lines_is_refused() {
     );
 }
 
+/// A snapshot's `cancellationJob` is checked against the run's entries: a position within
+/// them is clean, one past them is a violation of INV-10 (exit 1), not unusable input.
+#[test]
+fn a_cancellation_jobs_position_is_audited_against_the_entries() {
+    let with_next = |next: usize| {
+        format!(
+            r#"{{"journalRun": {{"number": "JR-00000001", "status": "CancelInprogress"}},
+                "journalEntries": [{{"number": "JE-00000001", "status": "Cancelled"}},
+                    {{"number": "JE-00000002", "status": "Created", "transferredToAccounting": "Yes"}}],
+                "cancellationJob": {{"previous": "Completed", "next": {next}}}}}"#
+        )
+    };
+    for next in [0, 1, 2] {
+        let (code, out) = snapshot_json("audit", &with_next(next));
+        assert_eq!((code, &out["violations"]), (0, &json!([])), "next {next}");
+    }
+    let (code, out) = snapshot_json("audit", &with_next(3));
+    assert_eq!(code, 1);
+    assert_eq!(
+        out["violations"],
+        json!([{"invariant": "INV-10", "kind": "state", "entries": [],
+                "detail": "the cancellation job is at position 3, past the run's 2 entries"}])
+    );
+}
+
 /// A history of one snapshot is reported as a history ("1 snapshot of"), not as a snapshot.
 #[test]
 fn a_history_of_one_snapshot_is_reported_as_a_history() {

@@ -200,6 +200,22 @@ mod tests {
         assert_eq!(table_width(false, columns("40"), size), None);
     }
 
+    /// At most `max` entries are named, and how many more there are only when there are more.
+    #[test]
+    fn an_entry_list_names_at_most_max_and_counts_the_rest() {
+        let numbers = |n: u64| -> Vec<journal_run::JournalEntryNumber> {
+            (1..=n)
+                .filter_map(journal_run::JournalEntryNumber::new)
+                .collect()
+        };
+        assert_eq!(entry_list(&numbers(0), 2), "");
+        assert_eq!(entry_list(&numbers(2), 2), "JE-00000001, JE-00000002");
+        assert_eq!(
+            entry_list(&numbers(3), 2),
+            "JE-00000001, JE-00000002 and 1 more"
+        );
+    }
+
     /// Colour only on a terminal that is not `TERM=dumb`, with `NO_COLOR` unset or empty;
     /// box drawing everywhere but on a dumb terminal (a file or a pipe gets the tables a
     /// terminal would, whatever `TERM` says).

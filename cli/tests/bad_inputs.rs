@@ -744,18 +744,34 @@ fn a_journal_run_or_caller_that_is_not_an_object_is_named_for_what_it_is() {
     }
 }
 
-/// A page's fields are named in JSON's words too.
-#[test]
-fn a_pages_next_page_that_is_not_a_string() {
-    let page = temp_file(r#"{"journalEntries": [], "nextPage": 1}"#);
+/// Runs `audit` of the example run with an empty first page when `second` is true, then a
+/// page holding `text`, and checks the exit status 2 and that standard error is
+/// `error: PAGE: {expected}`.
+fn unusable_page(second: bool, text: &str, expected: &str) {
+    let first = temp_file(r#"{"journalEntries": [], "nextPage": "/v1/next"}"#);
+    let page = temp_file(text);
     let path = page.path().to_string_lossy().into_owned();
-    audit_pages(&[&path])
+    let first_path = first.path().to_string_lossy().into_owned();
+    let pages: Vec<&str> = if second {
+        vec![&first_path, &path]
+    } else {
+        vec![&path]
+    };
+    audit_pages(&pages)
         .assert()
         .code(2)
         .stdout("")
-        .stderr(format!(
-            "error: {path}: line 1, column 36: nextPage: expected a string or null, found the number 1\n"
-        ));
+        .stderr(format!("error: {path}: {expected}\n"));
+}
+
+/// A page's fields are named in JSON's words too.
+#[test]
+fn a_pages_next_page_that_is_not_a_string() {
+    unusable_page(
+        false,
+        r#"{"journalEntries": [], "nextPage": 1}"#,
+        "line 1, column 36: nextPage: expected a string or null, found the number 1",
+    );
 }
 
 /// A snapshot without `journalEntries` is refused at its end, by both commands.
@@ -773,32 +789,24 @@ fn a_snapshot_without_its_entries() {
 /// A page that is no object is refused as a page, in the second place too.
 #[test]
 fn a_page_that_is_not_an_object() {
-    let first = temp_file(r#"{"journalEntries": []}"#);
-    let page = temp_file("[1]");
-    let path = page.path().to_string_lossy().into_owned();
-    audit_pages(&[&first.path().to_string_lossy(), &path])
-        .assert()
-        .code(2)
-        .stdout("")
-        .stderr(format!(
-            "error: {path}: line 1, column 1: expected a page of journal entries (a JSON \
-             object), found an array\n"
-        ));
+    for second in [false, true] {
+        unusable_page(
+            second,
+            "[1]",
+            "line 1, column 1: expected a page of journal entries (a JSON object), found an array",
+        );
+    }
 }
 
 /// A page without `journalEntries` is refused at its end, as a snapshot without them is.
 #[test]
 fn a_page_without_journal_entries() {
     for (text, column) in [(r#"{"success": true}"#, 17), ("{}", 2)] {
-        let page = temp_file(text);
-        let path = page.path().to_string_lossy().into_owned();
-        audit_pages(&[&path])
-            .assert()
-            .code(2)
-            .stdout("")
-            .stderr(format!(
-                "error: {path}: line 1, column {column}: journalEntries is missing\n"
-            ));
+        unusable_page(
+            false,
+            text,
+            &format!("line 1, column {column}: journalEntries is missing"),
+        );
     }
 }
 

@@ -61,21 +61,29 @@ fn dumb(term: Option<&std::ffi::OsStr>) -> bool {
     term.is_some_and(|t| t == "dumb")
 }
 
-/// What output to a terminal, or not, may use, from `TERM` and `NO_COLOR` as given: colour
-/// (a terminal that is not dumb, `NO_COLOR` unset or empty), and box drawing (not on a dumb
-/// terminal).
+/// What the output may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Looks {
+    /// Colour: a terminal that is not dumb, `NO_COLOR` unset or empty.
+    colour: bool,
+    /// Box drawing in tables: anything but a dumb terminal.
+    boxes: bool,
+}
+
+/// [`Looks`] from whether the output is a terminal, and `TERM` and `NO_COLOR` as given.
 fn looks(
     terminal: bool,
     term: Option<&std::ffi::OsStr>,
     no_color: Option<&std::ffi::OsStr>,
-) -> (bool, bool) {
-    let colour = terminal && !dumb(term) && no_color.is_none_or(|v| v.is_empty());
-    let boxes = !(terminal && dumb(term));
-    (colour, boxes)
+) -> Looks {
+    Looks {
+        colour: terminal && !dumb(term) && no_color.is_none_or(|v| v.is_empty()),
+        boxes: !(terminal && dumb(term)),
+    }
 }
 
 /// [`looks`] for standard output and this process's environment.
-fn looks_here() -> (bool, bool) {
+fn looks_here() -> Looks {
     looks(
         std::io::stdout().is_terminal(),
         std::env::var_os("TERM").as_deref(),
@@ -110,7 +118,7 @@ pub fn table<const N: usize>(headers: [&str; N]) -> Table {
     let width = table_width(terminal, std::env::var_os("COLUMNS").as_deref(), || {
         terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0)
     });
-    table.load_style(if looks_here().1 {
+    table.load_style(if looks_here().boxes {
         UTF8_FULL_CONDENSED
     } else {
         ASCII_FULL_CONDENSED
@@ -142,7 +150,7 @@ pub fn add_row(table: &mut Table, cells: Vec<String>) {
 /// Whether colour may be used on standard output: a terminal that is not `TERM=dumb`, and
 /// `NO_COLOR` unset or empty.
 pub fn colour_allowed() -> bool {
-    looks_here().0
+    looks_here().colour
 }
 
 /// Text styled as a success, a failure or a note.
@@ -233,10 +241,10 @@ mod tests {
             (false, some("xterm"), None, (false, true)),
             (false, some("dumb"), None, (false, true)),
         ];
-        for (terminal, term, no_color, expected) in cases {
+        for (terminal, term, no_color, (colour, boxes)) in cases {
             assert_eq!(
                 looks(terminal, term, no_color),
-                expected,
+                Looks { colour, boxes },
                 "{terminal} {term:?} {no_color:?}"
             );
         }

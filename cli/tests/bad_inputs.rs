@@ -411,17 +411,25 @@ fn standard_input_given_twice() {
         );
 }
 
-#[test]
-fn an_empty_history() {
-    let file = temp_file("\n\n");
+/// Runs `audit --history` on a file holding `content`, and checks the exit status 2 and that
+/// standard error is `error: FILE: {expected}`.
+fn unusable_history(content: &str, expected: &str) {
+    let file = temp_file(content);
     let path = file.path().to_string_lossy().into_owned();
     journal_run()
         .args(["audit", "--history", &path])
         .assert()
         .code(2)
-        .stderr(format!(
-            "error: {path}: holds no snapshot; a history is JSON Lines, one snapshot per line\n"
-        ));
+        .stdout("")
+        .stderr(format!("error: {path}: {expected}\n"));
+}
+
+#[test]
+fn an_empty_history() {
+    unusable_history(
+        "\n\n",
+        "holds no snapshot; a history is JSON Lines, one snapshot per line",
+    );
 }
 
 /// A history's snapshot that is unusable input is named by its line.
@@ -429,31 +437,19 @@ fn an_empty_history() {
 fn an_unusable_snapshot_of_a_history_is_named_by_its_line() {
     let good = common::snapshot("Completed", &[]);
     let bad = good.replace("JR-00000001", "JR-1");
-    let file = temp_file(&format!("{good}\n\n{bad}\n"));
-    let path = file.path().to_string_lossy().into_owned();
-    journal_run()
-        .args(["audit", "--history", &path])
-        .assert()
-        .code(2)
-        .stdout("")
-        .stderr(format!(
-            "error: {path}: line 3: journalRun.number: expected 8 or more digits after `JR-`, \
-             found `JR-1`\n"
-        ));
+    unusable_history(
+        &format!("{good}\n\n{bad}\n"),
+        "line 3: journalRun.number: expected 8 or more digits after `JR-`, found `JR-1`",
+    );
 }
 
 #[test]
 fn two_snapshots_on_one_line_of_a_history() {
     let line = common::snapshot("Completed", &[]);
-    let file = temp_file(&format!("{line} {line}\n"));
-    let path = file.path().to_string_lossy().into_owned();
-    journal_run()
-        .args(["audit", "--history", &path])
-        .assert()
-        .code(2)
-        .stderr(format!(
-            "error: {path}: line 1, column 88: expected the end of the line: a history holds one snapshot per line\n"
-        ));
+    unusable_history(
+        &format!("{line} {line}\n"),
+        "line 1, column 88: expected the end of the line: a history holds one snapshot per line",
+    );
 }
 
 #[test]

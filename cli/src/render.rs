@@ -91,9 +91,14 @@ fn looks_here() -> Looks {
     )
 }
 
+/// The width of a terminal whose width is not known: its columns reported as 0, or no
+/// answer (docs/DECISIONS.md, D-26).
+const UNKNOWN_WIDTH: u16 = 80;
+
 /// The width a table may take on standard output: none when it is not a terminal; else
 /// `COLUMNS` when it is a whole number above 0 (as `ls` and other tools take it: it overrides
-/// the terminal's size), else the terminal's size as `queried`, when known.
+/// the terminal's size), else the terminal's columns as `queried` when above 0, else
+/// [`UNKNOWN_WIDTH`].
 fn table_width(
     terminal: bool,
     columns: Option<&std::ffi::OsStr>,
@@ -106,7 +111,25 @@ fn table_width(
         .and_then(|c| c.to_str())
         .and_then(|c| c.parse::<u16>().ok())
         .filter(|&c| c > 0);
-    columns.or_else(queried)
+    Some(
+        columns
+            .or_else(|| queried().filter(|&c| c > 0))
+            .unwrap_or(UNKNOWN_WIDTH),
+    )
+}
+
+/// The columns of the terminal on standard output, as the terminal reports them, whatever
+/// its rows (a terminal of 0 rows, as some containers make, still has its columns).
+#[cfg(unix)]
+fn terminal_columns() -> Option<u16> {
+    rustix::termios::tcgetwinsize(std::io::stdout())
+        .ok()
+        .map(|size| size.ws_col)
+}
+
+#[cfg(not(unix))]
+fn terminal_columns() -> Option<u16> {
+    terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0)
 }
 
 /// A table with the tool's style and these headers: when standard output is a terminal, as
@@ -115,9 +138,11 @@ fn table_width(
 pub fn table<const N: usize>(headers: [&str; N]) -> Table {
     let mut table = Table::new();
     let terminal = std::io::stdout().is_terminal();
-    let width = table_width(terminal, std::env::var_os("COLUMNS").as_deref(), || {
-        terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0)
-    });
+    let width = table_width(
+        terminal,
+        std::env::var_os("COLUMNS").as_deref(),
+        terminal_columns,
+    );
     table.load_style(if looks_here().boxes {
         UTF8_FULL_CONDENSED
     } else {
@@ -203,7 +228,10 @@ mod tests {
             assert_eq!(table_width(true, columns(bad), size), Some(120), "{bad:?}");
         }
         assert_eq!(table_width(true, None, size), Some(120));
-        assert_eq!(table_width(true, None, || None), None);
+        // A terminal that reports no columns, or 0: the width of one not known.
+        assert_eq!(table_width(true, None, || None), Some(UNKNOWN_WIDTH));
+        assert_eq!(table_width(true, None, || Some(0)), Some(UNKNOWN_WIDTH));
+        assert_eq!(table_width(true, columns("0"), || Some(0)), Some(80));
         // Not a terminal: no width, whatever COLUMNS says.
         assert_eq!(table_width(false, columns("40"), size), None);
     }

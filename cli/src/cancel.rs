@@ -60,6 +60,23 @@ fn is_authorization(name: &str) -> bool {
     header_key(name) == AUTHORIZATION.to_ascii_lowercase()
 }
 
+/// An `Authorization` value as the tool shows it: its scheme when it is one of HTTP's common
+/// ones (a token in the place of the scheme is not shown either), never its credentials.
+fn hidden_credentials(value: &str) -> String {
+    const SCHEMES: [&str; 3] = ["Bearer", "Basic", "Digest"];
+    let first = value
+        .trim_start_matches([' ', '\t'])
+        .split([' ', '\t'])
+        .next();
+    match SCHEMES
+        .iter()
+        .find(|scheme| first.is_some_and(|f| f.eq_ignore_ascii_case(scheme)))
+    {
+        Some(scheme) => format!("{scheme} … (not shown)"),
+        None => "… (not shown)".to_owned(),
+    }
+}
+
 /// The snapshot's headers without those `given` names, then the `given` ones. O((n + m) log m)
 /// for n headers in the snapshot and m given.
 fn merged_headers(
@@ -237,13 +254,14 @@ pub fn run(cancel: &Cancel) -> Result<u8, Failure> {
         body: &handled.response.body,
     };
 
-    // The second pass's files are checked before anything is written.
+    // The second pass's files are checked before anything is written (a plan is made only
+    // for `--json`, whose copy it is).
     let readers = match &loaded.plan {
-        Some(plan) if cancel.json => match plan.check(&progress) {
+        Some(plan) => match plan.check(&progress) {
             Ok(readers) => readers,
             Err(e) => return Err(taken_back(Failure::Input(e), false, None)),
         },
-        _ => Vec::new(),
+        None => Vec::new(),
     };
     let (stdout, take_back) = crate::behind::stdout();
     let mut out = WriteBehind::new(stdout).map_err(Failure::Output)?;
@@ -532,7 +550,7 @@ fn human(
             if request.assumed_authorization {
                 "Bearer … (assumed: the request gives none)".to_owned()
             } else {
-                "Bearer … (not shown)".to_owned()
+                hidden_credentials(value)
             }
         } else {
             value.clone()

@@ -393,6 +393,50 @@ fn a_bad_authorization_header_is_an_authentication_failure() {
     assert_eq!(out["response"]["headers"]["WWW-Authenticate"], "Bearer");
 }
 
+/// A given `Authorization` header is sent as given, once, and shown by its scheme only: its
+/// credentials never reach the terminal, and no assumed token is added beside it.
+#[test]
+fn a_given_authorization_is_used_once_and_its_credentials_never_shown() {
+    let cases = [
+        (
+            "Authorization: Basic dXNlcjpwYXNz",
+            "Authorization: Basic … (not shown)",
+            1,
+        ),
+        (
+            "authorization:  bearer s3cr3t-T0KEN",
+            "authorization: Bearer … (not shown)",
+            0,
+        ),
+        (
+            "Authorization: dXNlcjpwYXNz",
+            "Authorization: … (not shown)",
+            1,
+        ),
+    ];
+    for (header, shown, code) in cases {
+        let args = [
+            "cancel",
+            "--snapshot",
+            &example("jr-00000075.json"),
+            "--header",
+            header,
+        ];
+        let (status, stdout, stderr) = run(&args);
+        assert_eq!(status, code, "{header}: {stderr}");
+        assert!(stdout.contains(shown), "{header}: {stdout}");
+        for secret in [
+            "dXNlcjpwYXNz",
+            "s3cr3t",
+            "journal-run-simulation",
+            "assumed: the request",
+        ] {
+            assert!(!stdout.contains(secret), "{header}: {secret} in {stdout}");
+        }
+        assert_eq!(stdout.matches("… (not shown)").count(), 1, "{stdout}");
+    }
+}
+
 #[test]
 fn inv_5_a_run_whose_entries_can_all_be_cancelled_settles_cancelled() {
     let (code, out) = snapshot_json(
@@ -936,43 +980,53 @@ fn cancel_json_into_a_pipe_closed_early_ends_quietly() {
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
 
-/// `audit`'s report to an output whose reader is gone (`| head` done) ends quietly with the
-/// audit's exit status; to an output that cannot take it (a full disk) it is a failure, exit
-/// 2, said on standard error.
+/// A report to an output whose reader is gone (`| head` done) ends quietly with the command's
+/// exit status (here 1: violations found, a request rejected); to an output that cannot take
+/// it (a full disk) it is a failure, exit 2, said on standard error. For `audit`, and for
+/// `cancel` whose output a second thread writes, in both forms.
 #[test]
-fn audit_into_a_closed_pipe_ends_quietly_and_into_a_full_disk_fails() {
+fn a_report_into_a_closed_pipe_keeps_its_status_and_into_a_full_disk_fails() {
     let binary = env!("CARGO_BIN_EXE_journal-run");
-    let args = [
+    let audit = [
         "audit",
         "--snapshot",
         "examples/jr-00000082-inconsistent.json",
     ];
-    let (reader, writer) = std::io::pipe().unwrap_or_else(|e| panic!("{e}"));
-    drop(reader);
-    let output = std::process::Command::new(binary)
-        .current_dir(common::root())
-        .args(args)
-        .stdout(writer)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(output.status.code(), Some(1));
-    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
-    if std::path::Path::new("/dev/full").exists() {
-        let full = std::fs::OpenOptions::new()
-            .write(true)
-            .open("/dev/full")
-            .unwrap_or_else(|e| panic!("{e}"));
+    let cancel = [
+        "cancel",
+        "--snapshot",
+        "examples/jr-00000075-no-permission.json",
+    ];
+    let cancel_json = [&cancel[..], &["--json"]].concat();
+    for args in [&audit[..], &cancel[..], &cancel_json[..]] {
+        let (reader, writer) = std::io::pipe().unwrap_or_else(|e| panic!("{e}"));
+        drop(reader);
         let output = std::process::Command::new(binary)
             .current_dir(common::root())
             .args(args)
-            .stdout(full)
+            .stdout(writer)
             .output()
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(output.status.code(), Some(2));
-        assert_eq!(
-            String::from_utf8_lossy(&output.stderr),
-            "error: cannot write standard output: No space left on device (os error 28)\n"
-        );
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&output.stderr), "", "{args:?}");
+        if std::path::Path::new("/dev/full").exists() {
+            let full = std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap_or_else(|e| panic!("{e}"));
+            let output = std::process::Command::new(binary)
+                .current_dir(common::root())
+                .args(args)
+                .stdout(full)
+                .output()
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(output.status.code(), Some(2), "{args:?}");
+            assert_eq!(
+                String::from_utf8_lossy(&output.stderr),
+                "error: cannot write standard output: No space left on device (os error 28)\n",
+                "{args:?}"
+            );
+        }
     }
 }
 
@@ -1270,6 +1324,31 @@ fn cancel_json_finds_and_patches_keys_written_with_escapes() {
             ("JE-00000003", "Cancelled", "note 3"),
         ]
     );
+}
+
+/// The run's document is copied byte for byte (spacing, key order, escapes) but for its
+/// status's value, which is written anew only when the job changed it: a run that stays
+/// Completed keeps `"Compl\u0065ted"` as the input wrote it; one that becomes Cancelled has
+/// that value replaced and nothing else.
+#[test]
+fn cancel_json_copies_the_runs_document_and_writes_its_status_only_when_it_changed() {
+    let document = r#"{ "status" : "Compl\u0065ted",  "number":"JR-00000001" , "x": [1, 2] }"#;
+    for (transferred, status) in [("Yes", r#""Compl\u0065ted""#), ("No", r#""Cancelled""#)] {
+        let content = format!(
+            r#"{{"journalRun": {document}, "journalEntries": [{{"number": "JE-00000001", "status": "Created", "transferredToAccounting": "{transferred}"}}]}}"#
+        );
+        let file = temp_file(&content);
+        let (code, stdout, stderr) = run(&[
+            "cancel",
+            "--snapshot",
+            &file.path().to_string_lossy(),
+            "--json",
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        let expected = document.replace(r#""Compl\u0065ted""#, status);
+        let copied = format!(r#","journalRun":{expected},"journalEntries":["#);
+        assert!(stdout.contains(&copied), "{copied} not in {stdout}");
+    }
 }
 
 /// `cancel --json` patches each entry by its number, whatever order the input lists them in.

@@ -653,8 +653,12 @@ fn human(
             if failed.len() > FAILED_SHOWN {
                 let _ = writeln!(
                     out,
-                    "… and {} more failed entries (--steps lists every step, --json every outcome).",
-                    failed.len() - FAILED_SHOWN
+                    "… and {} (--steps lists every step, --json every outcome).",
+                    plural(
+                        failed.len() - FAILED_SHOWN,
+                        "more failed entry",
+                        "more failed entries"
+                    )
                 );
             }
         }

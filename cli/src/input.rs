@@ -458,54 +458,61 @@ fn member_value<R: Jump>(
     seen_entries: &mut bool,
 ) -> Result<(), Either> {
     match (kind, key) {
-            (_, "journalEntries") => {
-                entries(w, parts)?;
-                *seen_entries = true;
-            }
-            (Kind::Snapshot, "journalRun") => {
-                an_object(w)?;
-                let offset = w.hold_value()?;
-                let (text, members) = w.held();
-                parts.run = Some(run_doc(text, offset, members, "journalRun", "")?);
-            }
-            (Kind::Snapshot, "caller") => {
-                an_object(w)?;
-                let offset = w.offset();
-                let doc = value(w, "caller")?;
-                let caller = crate::build::caller(&doc).map_err(|message| Either::Value(Fault { offset, message }))?;
-                parts.caller = Some(caller);
-            }
-            (Kind::Snapshot, "request") => {
-                an_object(w)?;
-                parts.request = Some(value(w, "request")?);
-            }
-            (Kind::Snapshot, "cancellationJob") => {
-                an_object(w)?;
-                let job: JobDoc = value(w, "cancellationJob")?;
-                parts.job = Some(CancellationJob {
-                    previous: job.previous,
-                    next: job.next,
-                });
-            }
-            (Kind::Page, "nextPage") => {
-                page.next_page = value(w, "nextPage")?;
-            }
-            (Kind::Page, "success") => {
-                page.success = value(w, "success")?;
-            }
-            (Kind::Page, _) => {
-                w.skip_value()?;
-            }
-            (_, other) => {
-                return Err(Either::Value(Fault {
-                    offset: key_at,
-                    message: format!(
-                        "unknown field `{}`; a snapshot has journalRun, journalEntries, caller, request, cancellationJob",
-                        journal_run::clip(other)
-                    ),
-                }))
-            }
+        (_, "journalEntries") => {
+            entries(w, parts)?;
+            *seen_entries = true;
         }
+        (Kind::Snapshot, "journalRun") => {
+            an_object(w)?;
+            let offset = w.hold_value()?;
+            let (text, members) = w.held();
+            parts.run = Some(run_doc(text, offset, members, "journalRun", "")?);
+        }
+        (Kind::Snapshot, "caller") => {
+            an_object(w)?;
+            let offset = w.offset();
+            let doc = value(w, "caller")?;
+            let caller = crate::build::caller(&doc)
+                .map_err(|message| Either::Value(Fault { offset, message }))?;
+            parts.caller = Some(caller);
+        }
+        (Kind::Snapshot, "request") => {
+            an_object(w)?;
+            parts.request = Some(value(w, "request")?);
+        }
+        (Kind::Snapshot, "cancellationJob") => {
+            an_object(w)?;
+            let job: JobDoc = value(w, "cancellationJob")?;
+            parts.job = Some(CancellationJob {
+                previous: job.previous,
+                next: job.next,
+            });
+        }
+        (Kind::Page, "nextPage") => {
+            page.next_page = value(w, "nextPage")?;
+        }
+        (Kind::Page, "success") => {
+            page.success = value(w, "success")?;
+        }
+        (Kind::Page, _) => {
+            w.skip_value()?;
+        }
+        (_, other) => {
+            return Err(Either::Value(Fault {
+                offset: key_at,
+                message: journal_run::words::unknown_field(
+                    other,
+                    &[
+                        "journalRun",
+                        "journalEntries",
+                        "caller",
+                        "request",
+                        "cancellationJob",
+                    ],
+                ),
+            }))
+        }
+    }
     Ok(())
 }
 

@@ -212,7 +212,7 @@ fn an_unknown_top_level_field() {
     unusable(
         "cancel",
         &format!("{{{RUN}, \"journalEntry\": []}}"),
-        "line 1, column 66: unknown field `journalEntry`; a snapshot has journalRun, journalEntries, caller, request, cancellationJob",
+        "line 1, column 66: unknown field `journalEntry`; expected one of `journalRun`, `journalEntries`, `caller`, `request`, `cancellationJob`",
     );
 }
 
@@ -221,7 +221,7 @@ fn a_page_given_as_a_snapshot() {
     unusable(
         "cancel",
         r#"{"journalEntries": [], "success": true}"#,
-        "line 1, column 24: unknown field `success`; a snapshot has journalRun, journalEntries, caller, request, cancellationJob",
+        "line 1, column 24: unknown field `success`; expected one of `journalRun`, `journalEntries`, `caller`, `request`, `cancellationJob`",
     );
     unusable(
         "cancel",
@@ -928,7 +928,7 @@ fn text_quoted_from_the_input_is_clipped_to_100_characters() {
         "cancel",
         &text,
         &format!(
-            "line 1, column {}: unknown field `{shown}`; a snapshot has journalRun, journalEntries, caller, request, cancellationJob",
+            "line 1, column {}: unknown field `{shown}`; expected one of `journalRun`, `journalEntries`, `caller`, `request`, `cancellationJob`",
             column_of(&text, "\"x")
         ),
     );

@@ -30,6 +30,68 @@ fn demo_walks_through_the_worked_example() {
         .stdout(predicate::str::contains("\x1b[").not());
 }
 
+/// What `cancel` shows a person, pinned whole: the run's summary before, the caller, the
+/// request and response, the job's steps and the settled status with `--steps`; the reasons
+/// and nothing changed for a rejected request, whose caller the snapshot gives. (The README's
+/// tour, `tests/readme.rs`, pins the accepted request without `--steps`.) The request ids are
+/// the input's digest's, so the same input shows the same text.
+#[test]
+fn cancel_output_is_pinned() {
+    let example = example("jr-00000075.json");
+    let no_permission = common::example("jr-00000075-no-permission.json");
+    let cases = [
+        (
+            "cancel_steps",
+            vec!["cancel", "--snapshot", &example, "--steps"],
+            0,
+        ),
+        (
+            "cancel_rejected",
+            vec!["cancel", "--snapshot", &no_permission],
+            1,
+        ),
+    ];
+    for (name, args, expected) in cases {
+        let (code, stdout, stderr) = run(&args);
+        assert_eq!(code, expected, "{args:?}: {stderr}");
+        insta::assert_snapshot!(name, stdout);
+    }
+}
+
+/// Without `--steps`, at most 20 failed entries are listed, then how many more: none said
+/// for 20, "1 more failed entry" for 21, "2 more failed entries" for 22.
+#[test]
+fn cancel_lists_twenty_failed_entries_then_counts_the_rest() {
+    for (failing, more) in [
+        (20, None),
+        (
+            21,
+            Some("… and 1 more failed entry (--steps lists every step, --json every outcome)."),
+        ),
+        (
+            22,
+            Some("… and 2 more failed entries (--steps lists every step, --json every outcome)."),
+        ),
+    ] {
+        let numbers: Vec<String> = (1..=failing).map(|n| format!("JE-{n:08}")).collect();
+        let entries: Vec<(&str, &str, &str)> = numbers
+            .iter()
+            .map(|number| (number.as_str(), "Created", "Yes"))
+            .collect();
+        let file = temp_file(&snapshot("Completed", &entries));
+        let (code, stdout, stderr) = run(&["cancel", "--snapshot", &file.path().to_string_lossy()]);
+        assert_eq!(code, 0, "{stderr}");
+        let listed = stdout
+            .lines()
+            .filter(|l| l.contains("cannot be cancelled"))
+            .count();
+        assert_eq!(listed, 20, "{failing}: {stdout}");
+        let counted = stdout.lines().find(|l| l.starts_with("… and"));
+        assert_eq!(counted, more, "{failing}: {stdout}");
+        assert!(stdout.contains(&format!("{failing} failed.")), "{stdout}");
+    }
+}
+
 // ---------------------------------------------------------------- rules
 
 #[test]

@@ -831,6 +831,7 @@ pub fn read_history<E: From<InputError>>(
 
 /// A fault of the copy.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum WriteError {
     /// The input changed or cannot be read again (before anything is written).
     #[error("{0}")]

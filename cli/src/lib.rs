@@ -155,16 +155,22 @@ fn parse_header(text: &str) -> Result<(String, String), String> {
     }
 }
 
-/// Why a command could not finish.
-#[derive(Debug)]
+/// Why a command could not finish: each says so on standard error in these words, and ends
+/// with exit status 2 (a closed output pipe aside).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Failure {
     /// Unusable input.
+    #[error("{0}")]
     Input(InputError),
     /// Standard output could not be written.
+    #[error("cannot write standard output: {0}")]
     Output(io::Error),
     /// The library refused something it should not have (a bug).
+    #[error("internal error (please report it): {}", render::clean(.0))]
     Internal(String),
     /// `serve` could not start: its config, its store, its address or a `--load` file.
+    #[error("{}", render::clean(.0))]
     Serve(String),
 }
 
@@ -286,23 +292,8 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(Failure::Input(e)) => {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Output(e)) => {
-            eprintln!("error: cannot write standard output: {e}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Internal(e)) => {
-            eprintln!(
-                "error: internal error (please report it): {}",
-                render::clean(&e)
-            );
-            ExitCode::from(2)
-        }
-        Err(Failure::Serve(e)) => {
-            eprintln!("error: {}", render::clean(&e));
+        Err(failure) => {
+            eprintln!("error: {failure}");
             ExitCode::from(2)
         }
     }

@@ -41,6 +41,8 @@ impl InputError {
     }
 }
 
+impl std::error::Error for InputError {}
+
 impl fmt::Display for InputError {
     /// Control characters of the input are escaped: nothing reaches the terminal raw.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -31,6 +31,7 @@ const FIRST_READ: usize = if cfg!(test) { 256 } else { 64 << 10 };
 
 /// What is wrong with the input's JSON, at a byte offset.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum WalkError {
     /// The input could not be read.
     #[error("cannot read: {0}")]
@@ -50,6 +51,7 @@ pub enum WalkError {
 
 /// Faults of the JSON text itself.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum Fault {
     /// Another token was expected.
     #[error("expected {0}")]

@@ -37,6 +37,7 @@ use crate::tenant::{LogRecord, RunKey, Tenant};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StartError {
     /// The store.
     #[error("the store {path}: {source}")]

@@ -92,6 +92,7 @@ pub struct Store {
 
 /// Why the store could not be opened.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
     /// SQLite's error.
     #[error("{0}")]

@@ -125,6 +125,7 @@ impl RunRecord {
 
 /// Why a record or a snapshot could not be taken in.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LoadError {
     /// The documents are not a valid run.
     #[error("{0}")]

@@ -95,7 +95,7 @@ pub enum Fault {
     #[error("nested more than {MAX_DEPTH} levels deep")]
     TooDeep,
     /// A key given twice in one object.
-    #[error("the key `{}` is given twice in this object", journal_run::clip(.0))]
+    #[error("{}", journal_run::words::duplicate_field(&journal_run::clip(.0)))]
     DuplicateKey(String),
     /// A value, token or set of open keys larger than [`MAX_VALUE`].
     #[error("a single value is larger than {} MiB, the most this tool holds at once", MAX_VALUE >> 20)]

@@ -240,6 +240,9 @@ pub fn run(cancel: &Cancel) -> Result<u8, Failure> {
     );
     let mut events = Vec::new();
     if let Ok(event) = &handled.decision {
+        // The request's event, one attempt per entry, and the settlement: held from the start,
+        // not grown by copies.
+        events.reserve(run.entries().len() + 2);
         run.apply(event)
             .map_err(|e| Failure::Internal(e.to_string()))?;
         events.push(Logged::of(event));

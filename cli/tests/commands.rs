@@ -1060,15 +1060,18 @@ fn a_report_into_a_closed_pipe_keeps_its_status_and_into_a_full_disk_fails() {
         "examples/jr-00000075-no-permission.json",
     ];
     let cancel_json = [&cancel[..], &["--json"]].concat();
+    let run_into = |args: &[&str], stdout: std::process::Stdio| {
+        std::process::Command::new(binary)
+            .current_dir(common::root())
+            .args(args)
+            .stdout(stdout)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
     for args in [&audit[..], &cancel[..], &cancel_json[..]] {
         let (reader, writer) = std::io::pipe().unwrap_or_else(|e| panic!("{e}"));
         drop(reader);
-        let output = std::process::Command::new(binary)
-            .current_dir(common::root())
-            .args(args)
-            .stdout(writer)
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
+        let output = run_into(args, writer.into());
         assert_eq!(output.status.code(), Some(1), "{args:?}");
         assert_eq!(String::from_utf8_lossy(&output.stderr), "", "{args:?}");
         if std::path::Path::new("/dev/full").exists() {
@@ -1076,12 +1079,7 @@ fn a_report_into_a_closed_pipe_keeps_its_status_and_into_a_full_disk_fails() {
                 .write(true)
                 .open("/dev/full")
                 .unwrap_or_else(|e| panic!("{e}"));
-            let output = std::process::Command::new(binary)
-                .current_dir(common::root())
-                .args(args)
-                .stdout(full)
-                .output()
-                .unwrap_or_else(|e| panic!("{e}"));
+            let output = run_into(args, full.into());
             assert_eq!(output.status.code(), Some(2), "{args:?}");
             assert_eq!(
                 String::from_utf8_lossy(&output.stderr),

@@ -16,8 +16,9 @@
 #   coverage are merged into the committed one afterwards (libFuzzer's -merge=1).
 # - With FUZZ_CMIN=1, each committed corpus is then minimized (`cargo fuzz cmin` with
 #   libFuzzer's -set_cover_merge=1: the fewest inputs that keep every feature; with
-#   FUZZ_CMIN_EDGES=1, every edge only, for a corpus that must be smaller still). Files named
-#   `regression-*` are kept whatever the minimization says.
+#   FUZZ_CMIN_EDGES=1, every edge only, for a corpus that must be smaller still). Named files
+#   (`seed-*`, `regression-*`: any name that is not libFuzzer's SHA-1 of the input) are kept
+#   whatever the minimization says.
 # - FUZZ_TARGETS="numbers headers" limits the run to those targets.
 # - A crash leaves its input in fuzz/artifacts/<target>/; the script goes on with the other
 #   targets and exits 1 at the end. Fix the bug, then copy the input into
@@ -104,7 +105,9 @@ for target in "${targets[@]}"; do
 
     if [ "${FUZZ_CMIN:-0}" = "1" ] && [ "$status" -eq 0 ]; then
         keep=$(mktemp -d)
-        find "$committed" -maxdepth 1 -type f -name 'regression-*' -exec cp {} "$keep"/ \;
+        # Named inputs (seeds, regressions) stay; libFuzzer names its own by their SHA-1.
+        find "$committed" -maxdepth 1 -type f -regextype posix-extended \
+            ! -regex '.*/[0-9a-f]{40}' -exec cp {} "$keep"/ \;
         counters=1
         [ "${FUZZ_CMIN_EDGES:-0}" = "1" ] && counters=0
         (cd fuzz && cargo $toolchain fuzz cmin --sanitizer "$sanitizer" --debug-assertions \

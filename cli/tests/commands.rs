@@ -678,6 +678,15 @@ fn audit_history(lines: &[String]) -> (i32, Value) {
     run_json(&["audit", "--history", &path, "--json"])
 }
 
+/// `audit --history` of a file holding `text`, for a person: the file's path (which the
+/// output names), the exit code, standard output and standard error.
+fn audit_history_shown(text: &str) -> (String, i32, String, String) {
+    let file = temp_file(text);
+    let path = file.path().to_string_lossy().into_owned();
+    let (code, stdout, stderr) = run(&["audit", "--history", &path]);
+    (path, code, stdout, stderr)
+}
+
 #[test]
 fn a_history_of_legal_transitions_is_clean() {
     let (code, out) = audit_history(&[
@@ -748,9 +757,7 @@ fn a_history_snapshot_over_several_lines_is_refused() {
     let one = line("Completed", &[("JE-00000001", "Created", "No")]);
     let spread = snapshot("Completed", &[("JE-00000001", "Cancelled", "No")])
         .replace(r#", "journalEntries""#, ",\n\n  \"journalEntries\"");
-    let file = temp_file(&format!("{one}\n  {spread}\n"));
-    let path = file.path().to_string_lossy().into_owned();
-    let (code, stdout, stderr) = run(&["audit", "--history", &path]);
+    let (path, code, stdout, stderr) = audit_history_shown(&format!("{one}\n  {spread}\n"));
     assert_eq!((code, stdout.as_str()), (2, ""));
     assert_eq!(
         stderr,
@@ -787,9 +794,7 @@ fn a_cancellation_jobs_position_is_audited_against_the_entries() {
 #[test]
 fn a_history_of_one_snapshot_is_reported_as_a_history() {
     let one = line("Completed", &[("JE-00000001", "Created", "No")]);
-    let file = temp_file(&format!("{one}\n"));
-    let path = file.path().to_string_lossy().into_owned();
-    let (code, stdout, stderr) = run(&["audit", "--history", &path]);
+    let (path, code, stdout, stderr) = audit_history_shown(&format!("{one}\n"));
     assert_eq!((code, stderr.as_str()), (0, ""));
     assert_eq!(
         stdout,

@@ -90,6 +90,7 @@ pub enum HeaderError {
 
 /// Which rule a character in `Zuora-Track-Id` breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CharacterFault {
     /// Not US-ASCII.
     NotAscii,

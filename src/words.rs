@@ -153,6 +153,13 @@ pub fn duplicate_field(field: &str) -> String {
     format!("the key `{field}` is given twice in this object")
 }
 
+/// A field given twice in an object nested in the value a message names (its place is given
+/// before it: "journalRun: the key `a` is given twice in an object nested in this value").
+#[must_use]
+pub fn duplicate_nested_field(field: &str) -> String {
+    format!("the key `{field}` is given twice in an object nested in this value")
+}
+
 /// A [`mismatch`] or [`unknown_variant`] message said of a value that may also be `null` (a
 /// field read as an `Option`, whose type's fault knows nothing of it): "expected a string or
 /// null, found the number 5". Another message is kept as it is. The one place that knows

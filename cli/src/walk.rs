@@ -94,9 +94,18 @@ pub enum Fault {
     /// Nesting deeper than [`MAX_DEPTH`].
     #[error("nested more than {MAX_DEPTH} levels deep")]
     TooDeep,
-    /// A key given twice in one object.
-    #[error("{}", journal_run::words::duplicate_field(&journal_run::clip(.0)))]
-    DuplicateKey(String),
+    /// A key given twice in one object: the object being read, or one `nested` in it.
+    #[error("{}", if *nested {
+        journal_run::words::duplicate_nested_field(&journal_run::clip(key))
+    } else {
+        journal_run::words::duplicate_field(&journal_run::clip(key))
+    })]
+    DuplicateKey {
+        /// The key, as decoded.
+        key: String,
+        /// Whether the object is nested in the value being read (the caller names the value).
+        nested: bool,
+    },
     /// A value, token or set of open keys larger than [`MAX_VALUE`].
     #[error("a single value is larger than {} MiB, the most this tool holds at once", MAX_VALUE >> 20)]
     TooLarge,
@@ -106,6 +115,24 @@ pub enum Fault {
     /// The history form: one snapshot per line.
     #[error("expected the end of the line: a history holds one snapshot per line")]
     EndOfLine,
+}
+
+/// `error`, a key given twice said to be in an object nested in the value being read when
+/// `is_nested`.
+fn nested(error: WalkError, is_nested: bool) -> WalkError {
+    match error {
+        WalkError::Syntax {
+            offset,
+            fault: Fault::DuplicateKey { key, .. },
+        } => WalkError::Syntax {
+            offset,
+            fault: Fault::DuplicateKey {
+                key,
+                nested: is_nested,
+            },
+        },
+        other => other,
+    }
 }
 
 /// What kind of JSON value starts with `byte`.
@@ -993,7 +1020,10 @@ impl<R: Read> Walker<R> {
                                     self.examine(end - start);
                                     if !self.keys.insert(&self.buf[start..end]) {
                                         let name = String::from_utf8_lossy(&self.buf[start..end]);
-                                        let fault = Fault::DuplicateKey(name.into_owned());
+                                        let fault = Fault::DuplicateKey {
+                                            key: name.into_owned(),
+                                            nested: self.stack.len() > depth + 1,
+                                        };
                                         return Err(self.here(fault));
                                     }
                                     if self.keys.arena.len() > MAX_VALUE {
@@ -1002,7 +1032,9 @@ impl<R: Read> Walker<R> {
                                     self.pos = end + 1;
                                     (start..end, false)
                                 }
-                                _ => self.string(true)?,
+                                _ => self
+                                    .string(true)
+                                    .map_err(|e| nested(e, self.stack.len() > depth + 1))?,
                             };
                         let h = self.hold.unwrap_or(0);
                         if top {
@@ -1142,7 +1174,10 @@ impl<R: Read> Walker<R> {
                             let name = String::from_utf8_lossy(key).into_owned();
                             return Err(Self::fault(
                                 self.base + open as u64,
-                                Fault::DuplicateKey(name),
+                                Fault::DuplicateKey {
+                                    key: name,
+                                    nested: false,
+                                },
                             ));
                         }
                         if self.keys.arena.len() > MAX_VALUE {
@@ -1699,7 +1734,7 @@ mod tests {
         assert!(w.next_key(true).is_ok());
         let refused = w.skip_value();
         assert!(
-            matches!(refused, Err(WalkError::Syntax { fault: Fault::DuplicateKey(ref k), .. }) if k == "k7"),
+            matches!(refused, Err(WalkError::Syntax { fault: Fault::DuplicateKey { ref key, .. }, .. }) if key == "k7"),
             "{refused:?}"
         );
     }

@@ -535,6 +535,22 @@ fn a_key_given_twice_is_refused_in_every_object() {
         &format!("{{{RUN}, \"journalEntries\": [], \"journalEntries\": []}}"),
         "line 1, column 88: the key `journalEntries` is given twice in this object",
     );
+    // In an object nested in the value named, in either of the walker's ways to read a key.
+    unusable(
+        "audit",
+        r#"{"journalRun": {"number": "JR-00000001", "status": "Completed", "x": {"a": 1, "a": 2}}, "journalEntries": []}"#,
+        "line 1, column 79: journalRun: the key `a` is given twice in an object nested in this value",
+    );
+    unusable(
+        "cancel",
+        &format!("{{{RUN}, \"journalEntries\": [{{\"number\": \"JE-00000001\", \"status\": \"Created\", \"segments\": [{{\"a\": 1, \"\\u0061\": 2}}]}}]}}"),
+        "line 1, column 154: journalEntries[0]: the key `a` is given twice in an object nested in this value",
+    );
+    unusable(
+        "audit",
+        &format!("{{{RUN}, \"journalEntries\": [], \"cancellationJob\": {{\"a\": 1, \"a\": 2}}}}"),
+        "line 1, column 116: cancellationJob: the key `a` is given twice in this object",
+    );
 }
 
 #[test]

@@ -93,6 +93,10 @@ run() { # name, command...
   # the wall clock read to the microsecond around the command (`time -v` gives it to 10 ms,
   # an eighth of `cat`'s time): both the same for every command.
   rm -f "$WORK/out-$name"
+  # The outputs of the commands before are written to the disk first: the kernel writes back a
+  # page 30 s after it was dirtied, so a copy's 600 MB would be written back during a command
+  # run 30 s later (after jq), on the cores it measures.
+  sync
   local t0=$EPOCHREALTIME
   /usr/bin/time -v -o "$log" "$@" > "$WORK/out-$name" 2>"$WORK/err-$name" || {
     local rc=$?

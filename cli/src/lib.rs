@@ -261,7 +261,10 @@ fn serve(args: ServeArgs) -> Result<u8, Failure> {
 
 /// Runs the command line's command; the process's exit status.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return arguments_refused(&e),
+    };
     let result = match cli.command {
         Commands::Demo => demo::render()
             .map_err(|e| Failure::Internal(e.to_string()))
@@ -293,7 +296,47 @@ pub fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("error: {failure}");
+            say(&format!("error: {failure}"));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Writes `text` and a newline to standard error: a message is a courtesy, and one that cannot
+/// be written changes nothing of the command's outcome.
+pub(crate) fn say(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(io::stderr().lock(), "{text}");
+}
+
+/// What clap says of the arguments, or the help or version asked for. Its messages quote the
+/// arguments, so their control characters are escaped as everywhere else ([`render::clean`]),
+/// and they are written without clap's colours; the help or version that cannot be written
+/// is a failure of the output, exit status 2, as every command's.
+fn arguments_refused(error: &clap::Error) -> ExitCode {
+    use clap::CommandFactory;
+    use std::io::Write;
+    if error.use_stderr() {
+        // The same refusal without colours: clap's styles and the arguments' own escape
+        // sequences cannot be told apart once written (and its plain text strips both).
+        let plain = Cli::command()
+            .styles(clap::builder::Styles::plain())
+            .try_get_matches()
+            .err()
+            .map_or_else(
+                || error.render().to_string(),
+                |e| e.render().ansi().to_string(),
+            );
+        let clean: Vec<_> = plain.lines().map(render::clean).collect();
+        say(clean.join("\n").trim_end());
+        return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+    }
+    let text = error.render().ansi().to_string();
+    match io::stdout().lock().write_all(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            say(&format!("error: {}", Failure::Output(e)));
             ExitCode::from(2)
         }
     }

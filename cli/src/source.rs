@@ -190,13 +190,13 @@ impl Source {
                 // (Standard input is spooled even when it is a regular file: it is read from
                 // where it stands, which the tool cannot go back to.)
                 match self.path {
-                    None => eprintln!(
+                    None => crate::say(
                         "journal-run: keeping a copy of standard input in a temporary file to read it a second time"
                     ),
-                    Some(_) => eprintln!(
+                    Some(_) => crate::say(&format!(
                         "journal-run: {} is not a regular file: keeping a copy in a temporary file to read it a second time",
                         clean(&self.name)
-                    ),
+                    )),
                 }
                 let spool = tempfile::tempfile().map_err(|e| {
                     InputError::new(&self.name, format!("cannot make a temporary file: {e}"))

@@ -1454,3 +1454,81 @@ fn cancel_json_patches_entries_listed_in_any_order() {
     );
     assert_eq!(out["journalRun"]["status"], "Completed");
 }
+
+/// A message that cannot be written to standard error changes nothing of the outcome: a
+/// refusal keeps its status 2 (it panicked, 101), and `cancel --json` from standard input,
+/// whose notice of the copy it keeps could not be written, still answers 0. The help that
+/// cannot be written is a failure of the output, 2, as every command's.
+#[test]
+fn a_standard_error_or_help_that_cannot_be_written_keeps_the_outcome() {
+    use std::process::Stdio;
+    if !std::path::Path::new("/dev/full").exists() {
+        return;
+    }
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let binary = env!("CARGO_BIN_EXE_journal-run");
+    let status = |args: &[&str], stdin: Stdio, stdout: Stdio, stderr: Stdio| {
+        std::process::Command::new(binary)
+            .current_dir(common::root())
+            .args(args)
+            .stdin(stdin)
+            .stdout(stdout)
+            .stderr(stderr)
+            .status()
+            .unwrap_or_else(|e| panic!("{e}"))
+            .code()
+    };
+    let missing = ["audit", "--snapshot", "examples/no-such-file.json"];
+    assert_eq!(
+        status(&missing, Stdio::null(), Stdio::null(), full().into()),
+        Some(2)
+    );
+    let example = std::fs::File::open(common::root().join("examples/jr-00000075.json"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let from_stdin = ["cancel", "--snapshot", "-", "--json"];
+    assert_eq!(
+        status(&from_stdin, example.into(), Stdio::null(), full().into()),
+        Some(0)
+    );
+    let output = std::process::Command::new(binary)
+        .arg("--help")
+        .stdout(full())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: cannot write standard output: No space left on device (os error 28)\n"
+    );
+}
+
+/// clap's refusals quote the arguments: their control characters are escaped there as in every
+/// other message (an OSC sequence would set a terminal's title), not passed raw nor dropped.
+#[test]
+fn control_characters_of_the_arguments_are_escaped_in_their_refusals() {
+    let (code, stdout, stderr) = run(&["x\ry\u{202e}"]);
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert!(
+        stderr.starts_with("error: unrecognized subcommand 'x\\ry\\u{202e}'\n"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run(&[
+        "cancel",
+        "--snapshot",
+        "examples/jr-00000075.json",
+        "--header",
+        "\u{1b}]0;pwned\u{7}X",
+    ]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "error: invalid value '\\u{1b}]0;pwned\\u{7}X' for '--header <NAME: VALUE>': \
+         `\\u{1b}]0;pwned\\u{7}X` is not a header; write `Name: value`\n\n\
+         For more information, try '--help'.\n"
+    );
+}

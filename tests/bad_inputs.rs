@@ -1495,6 +1495,53 @@ fn the_auditor_refuses_each_kind_of_bad_transition() {
             // Over several commands it may have been set back to No first.
             vec![],
         ),
+        // A later state that lists an entry twice (INV-10, a state check): each copy is
+        // compared, and the entry named once.
+        (
+            "an entry the run held is listed twice",
+            completed(vec![entry(1, Created, No), entry(2, Created, No)]),
+            UncheckedRun::new(
+                jr(75),
+                RunState::Completed,
+                vec![
+                    entry(1, Created, No),
+                    entry(2, Created, No),
+                    entry(2, Cancelled, No),
+                ],
+            ),
+            vec![],
+            vec![],
+        ),
+        (
+            "a cancelled entry is listed twice, its second copy changed",
+            completed(vec![entry(1, Cancelled, No), entry(2, Created, No)]),
+            UncheckedRun::new(
+                jr(75),
+                RunState::Completed,
+                vec![
+                    entry(1, Cancelled, No),
+                    entry(1, Created, No),
+                    entry(2, Created, No),
+                ],
+            ),
+            vec![(Invariant::CancelledEntryIsFinal, vec![je(1)])],
+            vec![(Invariant::CancelledEntryIsFinal, vec![je(1)])],
+        ),
+        (
+            "a deleted entry appears again, twice",
+            completed(vec![entry(2, Created, No)]),
+            UncheckedRun::new(
+                jr(75),
+                RunState::Completed,
+                vec![
+                    entry(1, Created, No),
+                    entry(1, Created, No),
+                    entry(2, Created, No),
+                ],
+            ),
+            vec![(Invariant::CancelledEntryIsFinal, vec![je(1)])],
+            vec![(Invariant::CancelledEntryIsFinal, vec![je(1)])],
+        ),
         (
             "a Cancelled run becomes Completed",
             snapshot(RunState::Cancelled, vec![entry(1, Cancelled, No)]),

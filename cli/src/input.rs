@@ -368,6 +368,15 @@ fn value<T: for<'a> Deserialize<'a>, R: Read>(w: &mut Walker<R>, at: &str) -> Re
     read(w.held().0, offset, None).map_err(|f| type_fault(at, "", f))
 }
 
+/// The fault of a document whose `success` (`field`, at `offset`) is `false`.
+fn failed_request(field: &str, offset: u64) -> Either {
+    let field = field.to_owned();
+    Either::Value(Fault {
+        offset,
+        message: journal_run::wire::DocumentError::NotSuccessful { field }.to_string(),
+    })
+}
+
 /// Reads the run's document held at `text` (members found by the walker).
 fn run_doc(
     text: &[u8],
@@ -376,6 +385,17 @@ fn run_doc(
     at: &str,
     hint: &str,
 ) -> Result<RunText, Either> {
+    if let Some(m) = member(text, members, "success").filter(|m| &text[m.value.clone()] == b"false")
+    {
+        // Zuora's answer to a failed request (a saved error answer holds only `success` and
+        // `reasons`): said before any field it lacks.
+        let field = if at.is_empty() {
+            "success"
+        } else {
+            &format!("{at}.success")
+        };
+        return Err(failed_request(field, offset + m.value.start as u64));
+    }
     let doc = read(text, offset, Some(members)).map_err(|f| type_fault(at, hint, f))?;
     let status = member(text, members, "status").map(|m| m.value.clone());
     Ok((doc, text.to_vec(), status))
@@ -422,6 +442,9 @@ fn document<R: Jump>(w: &mut Walker<R>, kind: Kind, parts: &mut Parts) -> Result
         return Err(missing(
             "journalRun is missing (for Zuora's GET responses, use --run FILE --entries FILE)",
         ));
+    }
+    if page.success == Some(false) {
+        return Err(failed_request("success", end));
     }
     if !seen_entries {
         return Err(missing("journalEntries is missing"));
@@ -601,6 +624,10 @@ fn element<R: Read>(
             message: format!("{}.{name}{message}", at()),
         })
     };
+    if doc.success == Some(false) {
+        let place = member(text, members, "success").map_or(0, |m| m.value.start as u64);
+        return Err(failed_request(&format!("{}.success", at()), offset + place));
+    }
     let end = offset + text.len() as u64 - 1;
     let (Some(Text(number)), Some(Text(status))) = (&doc.number, &doc.status) else {
         let name = if doc.number.is_none() {
@@ -613,12 +640,6 @@ fn element<R: Read>(
             message: format!("{}.{name} is missing", at()),
         }));
     };
-    if doc.success == Some(false) {
-        return Err(fault(
-            "success",
-            " is false: the document reports a failed request".to_owned(),
-        ));
-    }
     let entry = crate::build::entry(
         number,
         status,

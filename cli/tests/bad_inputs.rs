@@ -180,6 +180,37 @@ fn an_entry_that_reports_a_failed_request() {
     );
 }
 
+/// A saved error answer (a download that failed: `success` and `reasons` only) is said to be
+/// one, before the fields it lacks, for an entry, the run's document and a page.
+#[test]
+fn a_saved_error_answer_is_said_to_report_a_failed_request() {
+    const FAILED: &str =
+        r#"{"success": false, "reasons": [{"code": 50000040, "message": "not found"}]}"#;
+    unusable(
+        "cancel",
+        &format!("{{{RUN}, \"journalEntries\": [{FAILED}]}}"),
+        "line 1, column 97: journalEntries[0].success is false: the document reports a failed request",
+    );
+    unusable(
+        "audit",
+        &format!("{{\"journalRun\": {FAILED}, \"journalEntries\": []}}"),
+        "line 1, column 28: journalRun.success is false: the document reports a failed request",
+    );
+    let failed = temp_file(FAILED);
+    let failed = failed.path().to_string_lossy().into_owned();
+    let page = example("jr-00000075-entries-page-1.json");
+    journal_run()
+        .args(["audit", "--run", &failed, "--entries", &page])
+        .assert()
+        .code(2)
+        .stderr(format!(
+            "error: {failed}: line 1, column 13: success is false: the document reports a failed request\n"
+        ));
+    audit_pages(&[&failed]).assert().code(2).stderr(format!(
+        "error: {failed}: line 1, column 75: success is false: the document reports a failed request\n"
+    ));
+}
+
 #[test]
 fn a_malformed_run_number() {
     unusable(

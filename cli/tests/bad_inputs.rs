@@ -236,6 +236,14 @@ fn a_run_count_that_is_not_a_number() {
         r#"{"journalRun": {"number": "JR-00000001", "status": "Completed", "totalJournalEntryCount": "ten"}, "journalEntries": []}"#,
         "line 1, column 91: journalRun.totalJournalEntryCount: expected a whole number of at least 0 or null, found the string `ten`",
     );
+    // A number is quoted as the input writes it, not as the float it reads as.
+    for number in ["99999999999999999999999", "1E0", "-1", "2.50"] {
+        unusable(
+            "audit",
+            &format!(r#"{{"journalRun": {{"number": "JR-00000001", "status": "Completed", "totalJournalEntryCount": {number}}}, "journalEntries": []}}"#),
+            &format!("line 1, column 91: journalRun.totalJournalEntryCount: expected a whole number of at least 0 or null, found the number {number}"),
+        );
+    }
 }
 
 #[test]

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::de::{self, Deserialize, Deserializer};
+use serde::de::{self, Deserializer};
 use serde::{Deserialize as DeriveDeserialize, Serialize};
 
 use crate::wire::value::{Nullable, Value};
@@ -72,19 +72,25 @@ pub struct GetJournalRunType {
 fn total_journal_entry_count<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<u64>, D::Error> {
-    let found = match Value::deserialize(deserializer)? {
-        Value::Null => return Ok(None),
-        Value::Unsigned(n) => return Ok(Some(n)),
-        Value::Bool(b) => de::Unexpected::Bool(b),
-        Value::Signed(n) => de::Unexpected::Signed(n),
-        Value::Float(n) => de::Unexpected::Float(n),
-        Value::String(ref s) => {
-            return Err(de::Error::invalid_type(de::Unexpected::Str(s), &COUNT))
+    /// Whatever else it is given is refused by the visitor's own methods, inside the
+    /// deserializer's call, which can then quote a number as its input writes it.
+    struct Count;
+    impl de::Visitor<'_> for Count {
+        type Value = Option<u64>;
+        fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            f.write_str(COUNT)
         }
-        Value::Array(_) => de::Unexpected::Seq,
-        Value::Object(_) => de::Unexpected::Map,
-    };
-    Err(de::Error::invalid_type(found, &COUNT))
+        fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+            Ok(Some(n))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    deserializer.deserialize_any(Count)
 }
 
 /// What `totalJournalEntryCount` holds, in JSON's words.

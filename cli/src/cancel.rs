@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use journal_run::wire::{CancelHandler, CommonResponse, AUTHORIZATION};
-use journal_run::{AttemptOutcome, Caller, Event, JournalEntryNumber, JournalRun, Rejection};
+use journal_run::{clip, AttemptOutcome, Caller, Event, JournalEntryNumber, JournalRun, Rejection};
 
 use crate::behind::WriteBehind;
 use crate::digest::{digest, process_id, request_id};
@@ -545,7 +545,7 @@ fn human(
         &mut exchange,
         vec![
             "request".to_owned(),
-            format!("PUT /v1/journal-runs/{}/cancel", request.jr_number),
+            format!("PUT /v1/journal-runs/{}/cancel", clip(&request.jr_number)),
         ],
     );
     for (name, value) in &request.headers {
@@ -556,11 +556,11 @@ fn human(
                 hidden_credentials(value)
             }
         } else {
-            value.clone()
+            clip(value).into_owned()
         };
         add_row(
             &mut exchange,
-            vec![String::new(), format!("{name}: {shown}")],
+            vec![String::new(), format!("{}: {shown}", clip(name))],
         );
     }
     let body = if response.body.success {

@@ -1253,6 +1253,49 @@ fn control_characters_from_the_input_never_reach_the_terminal() {
     );
 }
 
+/// A long run number, header name or value in the request is shown clipped, as messages quote
+/// a value: 200,000 characters make one short line, not 200 KB of table.
+#[test]
+fn long_values_of_the_request_are_clipped_in_its_table() {
+    let long = "x".repeat(200_000);
+    let content = format!(
+        r#"{{"journalRun": {{"number": "JR-00000001", "status": "Completed"}},
+        "journalEntries": [{{"number": "JE-00000001", "status": "Created"}}],
+        "request": {{"jrNumber": "JR-{long}", "headers": {{"X-{long}": "v{long}"}}}}}}"#
+    );
+    let file = temp_file(&content);
+    let (_, stdout, _) = run(&["cancel", "--snapshot", &file.path().to_string_lossy()]);
+    let x = |n| "x".repeat(n);
+    for shown in [
+        format!(
+            "PUT /v1/journal-runs/JR-{}… (199903 more characters)/cancel",
+            x(97)
+        ),
+        format!(
+            "X-{}… (199902 more characters): v{}… (199901 more characters)",
+            x(98),
+            x(99)
+        ),
+    ] {
+        assert!(
+            stdout.contains(&shown),
+            "{shown} in {}",
+            clip_output(&stdout)
+        );
+    }
+    let widest = stdout.lines().map(|l| l.chars().count()).max();
+    assert!(widest.is_some_and(|w| w < 400), "{widest:?}");
+}
+
+/// The first lines of `text`, each cut to 300 characters, for a failure's message.
+fn clip_output(text: &str) -> String {
+    text.lines()
+        .take(20)
+        .map(|l| l.chars().take(300).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 #[test]
 fn a_pages_other_fields_are_kept_and_a_snapshots_refused() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));

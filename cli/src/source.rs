@@ -299,6 +299,9 @@ impl Source {
         if error.get_ref().is_some_and(|e| e.is::<Changed>()) {
             return self.changed();
         }
+        if let Some(not_kept) = error.get_ref().and_then(|e| e.downcast_ref::<NotKept>()) {
+            return InputError::new(&self.name, not_kept.to_string());
+        }
         let message = match error.kind() {
             io::ErrorKind::NotFound => "no such file".to_owned(),
             io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
@@ -351,6 +354,12 @@ impl fmt::Display for Changed {
 }
 
 impl std::error::Error for Changed {}
+
+/// The error of the copy kept of an input that cannot be read twice (a full disk), which is
+/// no fault of reading.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot keep a copy in a temporary file: {0}")]
+struct NotKept(io::Error);
 
 impl Read for Unchanged {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -411,7 +420,9 @@ impl<R: Read> Read for Tap<R> {
         let n = self.inner.read(buf)?;
         let bytes = &buf[..n];
         if let Some(spool) = &mut self.spool {
-            spool.write_all(bytes)?;
+            spool
+                .write_all(bytes)
+                .map_err(|e| io::Error::new(e.kind(), NotKept(e)))?;
         }
         self.progress.advance(bytes);
         Ok(n)
@@ -615,6 +626,30 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(io::copy(&mut opened.reader, &mut io::sink()).is_ok());
         (source, opened, progress)
+    }
+
+    /// The copy of an input read once that cannot be written (a full disk) is said to be the
+    /// copy's fault, not the reading's.
+    #[test]
+    fn a_copy_that_cannot_be_kept_is_said_so() {
+        let Ok(full) = File::options().write(true).open("/dev/full") else {
+            return;
+        };
+        let source = Sources::default()
+            .source(Path::new("-"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut tap = Tap {
+            inner: &b"{}"[..],
+            progress: Progress::new(false),
+            spool: Some(full),
+            file: None,
+        };
+        let error = tap.read(&mut [0; 2]).err();
+        let message = error.map(|e| source.io_error(&e).message);
+        assert_eq!(
+            message.as_deref(),
+            Some("cannot keep a copy in a temporary file: No space left on device (os error 28)")
+        );
     }
 
     #[test]

@@ -76,8 +76,11 @@ mod ordered {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut pairs = Vec::new();
-                while let Some(pair) = map.next_entry()? {
-                    pairs.push(pair);
+                while let Some((name, value)) = map.next_entry::<String, String>()? {
+                    if let Some(fault) = crate::header_fault(&name, &value) {
+                        return Err(serde::de::Error::custom(fault));
+                    }
+                    pairs.push((name, value));
                 }
                 Ok(pairs)
             }

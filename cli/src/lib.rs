@@ -149,10 +149,35 @@ struct AuditArgs {
 fn parse_header(text: &str) -> Result<(String, String), String> {
     match text.split_once(':') {
         Some((name, value)) if !name.trim().is_empty() => {
-            Ok((name.trim().to_owned(), value.trim().to_owned()))
+            let (name, value) = (name.trim(), value.trim());
+            header_fault(name, value).map_or(Ok((name.to_owned(), value.to_owned())), Err)
         }
         _ => Err(format!("`{text}` is not a header; write `Name: value`")),
     }
+}
+
+/// What keeps a header from being sent in an HTTP request (RFC 9110, sections 5.1 and 5.5):
+/// a name that is not a token, or a value that holds CR, LF or NUL; `None` when it can be.
+/// For `--header` and a snapshot's `request.headers` alike.
+pub fn header_fault(name: &str, value: &str) -> Option<String> {
+    const TOKEN: &str = "!#$%&'*+-.^_`|~";
+    let shown = journal_run::clip(name);
+    if name.is_empty() {
+        return Some("a header's name is empty".to_owned());
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || TOKEN.contains(c))
+    {
+        return Some(format!(
+            "`{shown}` is not a header name: a name holds letters, digits and {TOKEN} only"
+        ));
+    }
+    value.contains(['\r', '\n', '\0']).then(|| {
+        format!(
+            "the value of header `{shown}` holds a line break or NUL, which no request can carry"
+        )
+    })
 }
 
 /// Why a command could not finish: each says so on standard error in these words, and ends

@@ -1065,3 +1065,56 @@ fn invisible_characters_of_the_input_are_escaped_in_messages() {
         "line 1, column 121: journalEntries[0].status: unknown journal entry status `Can\\u{200b}celled\\u{2028}\\u{61c}\\u{feff}\\u{2060}`; expected one of `Created`, `Cancelled`",
     );
 }
+
+/// A header no HTTP request could carry (RFC 9110: a name that is not a token, a value with
+/// CR, LF or NUL) is refused, from `--header` and from a snapshot's `request.headers` alike.
+#[test]
+fn a_header_no_request_could_carry_is_refused_from_either_source() {
+    let headers = |json: &str| {
+        format!("{{{RUN}, \"journalEntries\": [], \"request\": {{\"headers\": {json}}}}}")
+    };
+    for (json, message) in [
+        (r#"{"": "x"}"#, "a header's name is empty"),
+        (
+            r#"{"X A": "x"}"#,
+            "`X A` is not a header name: a name holds letters, digits and !#$%&'*+-.^_`|~ only",
+        ),
+        (
+            r#"{"X-Note": "a\r\nB: c"}"#,
+            "the value of header `X-Note` holds a line break or NUL, which no request can carry",
+        ),
+        (
+            r#"{"X-Note": "a\u0000"}"#,
+            "the value of header `X-Note` holds a line break or NUL, which no request can carry",
+        ),
+    ] {
+        let text = headers(json);
+        // (At the object of headers.)
+        let column = text.find(json).map_or(0, |at| at + 1);
+        unusable(
+            "cancel",
+            &text,
+            &format!("line 1, column {column}: request.headers: {message}"),
+        );
+    }
+    for (given, message) in [
+        (
+            "X A: x",
+            "`X A` is not a header name: a name holds letters, digits and !#$%&'*+-.^_`|~ only",
+        ),
+        (
+            "X-Note: a\nb",
+            "the value of header `X-Note` holds a line break or NUL, which no request can carry",
+        ),
+    ] {
+        let (code, stdout, stderr) = common::run(&[
+            "cancel",
+            "--snapshot",
+            &example("jr-00000075.json"),
+            "--header",
+            given,
+        ]);
+        assert_eq!((code, stdout.as_str()), (2, ""), "{given}");
+        assert!(stderr.contains(message), "{given}: {stderr}");
+    }
+}

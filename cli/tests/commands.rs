@@ -1238,13 +1238,14 @@ fn counts_of_one_are_singular() {
 fn control_characters_from_the_input_never_reach_the_terminal() {
     let content = r#"{"journalRun": {"number": "JR-00000001", "status": "Completed"},
         "journalEntries": [{"number": "JE-00000001", "status": "Created"}],
-        "request": {"headers": {"Zuora-Track-Id": "a\u001b[2Jb", "X-Note": "one\n│ forged ┆ row │"}}}"#;
+        "request": {"jrNumber": "JR-1\n│ forged ┆ row │", "headers": {"Zuora-Track-Id": "a\u001b[2Jb", "X-Note": "one\u001b[2J"}}}"#;
     let file = temp_file(content);
     let (_, stdout, _) = run(&["cancel", "--snapshot", &file.path().to_string_lossy()]);
     assert!(!stdout.contains('\u{1b}'), "{stdout}");
     assert!(stdout.contains(r"Zuora-Track-Id: a\u{1b}[2Jb"), "{stdout}");
+    assert!(stdout.contains(r"X-Note: one\u{1b}[2J"), "{stdout}");
     assert!(
-        stdout.contains(r"X-Note: one\n│ forged ┆ row │"),
+        stdout.contains(r"PUT /v1/journal-runs/JR-1\n│ forged ┆ row │/cancel"),
         "{stdout}"
     );
     assert!(

@@ -131,10 +131,19 @@ pub fn run(audit: &Audit) -> Result<u8, Failure> {
             let mut previous: Option<(usize, UncheckedRun)> = None;
             read_history(source, |line, loaded| -> Result<(), InputError> {
                 let line = usize::try_from(line).unwrap_or(usize::MAX);
-                let (run, violations) = crate::build::audited(loaded, source.name(), "journalRun.")
-                    .map_err(|e| InputError {
-                        message: format!("line {line}: {}", e.message),
-                        ..e
+                let place = crate::build::RunPlace {
+                    file: source.name(),
+                    prefix: "journalRun.",
+                    source: None,
+                };
+                // (A fault without its own place is said of the snapshot's line.)
+                let (run, violations) =
+                    crate::build::audited(loaded, &place).map_err(|e| match e.at {
+                        Some(_) => e,
+                        None => InputError {
+                            message: format!("line {line}: {}", e.message),
+                            ..e
+                        },
                     })?;
                 if let Some((previous_line, before)) = &previous {
                     if before.number() != run.number() {

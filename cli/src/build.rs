@@ -19,7 +19,7 @@ use journal_run::{
 };
 
 use crate::input::{CallerDoc, Input, Loaded};
-use crate::source::InputError;
+use crate::source::{InputError, Source};
 
 /// The 16-byte entry from its document's `number`, `status` and `transferredToAccounting`
 /// (`null` or absent is `No`, as the library reads Zuora's entry document); on error, the
@@ -86,26 +86,48 @@ pub fn caller(doc: &CallerDoc) -> Result<Caller, String> {
     })
 }
 
+/// Where the run's document is: its file, the prefix of its fields in messages, and the
+/// source to count a fault's line and column in when the reader did not count them (none for
+/// a history's snapshot, whose reader counts them).
+pub struct RunPlace<'a> {
+    /// The file's name.
+    pub file: &'a str,
+    /// The prefix of the run's fields (`journalRun.` in a snapshot).
+    pub prefix: &'static str,
+    /// The file, to count lines in.
+    pub source: Option<&'a Source>,
+}
+
 /// The run's number, organizations and state, as the wire layer reads them from the run's
-/// document (and `cancellationJob`).
-fn run_header(
-    run: &GetJournalRunType,
-    job: Option<CancellationJob>,
-    file: &str,
-    field_prefix: &str,
-) -> Result<JournalRun, InputError> {
+/// document (and `cancellationJob`); a fault is placed at the member of the document it names.
+fn run_header(loaded: &Loaded, place: &RunPlace<'_>) -> Result<JournalRun, InputError> {
     // The document alone: no entries, so neither the declared count nor the job's position
     // (checked below, against the entries) can be at fault here.
     let alone = RunSnapshot {
         run: GetJournalRunType {
             total_journal_entry_count: None,
-            ..run.clone()
+            ..loaded.run.clone()
         },
         journal_entries: Vec::new(),
-        cancellation_job: job.map(|job| CancellationJob { next: 0, ..job }),
+        cancellation_job: loaded
+            .cancellation_job
+            .map(|job| CancellationJob { next: 0, ..job }),
     };
-    JournalRun::try_from(&alone)
-        .map_err(|e| InputError::new(file, rename_run_fields(&e.to_string(), field_prefix)))
+    JournalRun::try_from(&alone).map_err(|e| {
+        let at = e.field().and_then(|field| {
+            // (`run.organizationLabels[0].organizationId`: the member `organizationLabels`.)
+            let key = field.strip_prefix("run.")?.split(['.', '[']).next()?;
+            let member = loaded.run_members.iter().find(|m| m.key == key)?;
+            member
+                .at
+                .or_else(|| place.source?.line_column(member.offset))
+        });
+        InputError {
+            file: place.file.to_owned(),
+            at,
+            message: rename_run_fields(&e.to_string(), place.prefix),
+        }
+    })
 }
 
 /// The wire layer names the run's fields `run.…` (the `RunSnapshot` field); this tool's
@@ -126,11 +148,16 @@ fn state_of(header: &JournalRun, job: Option<CancellationJob>) -> RunState {
     }
 }
 
-/// The prefix of the run's fields in messages, and the file holding the run.
-fn run_place(input: &Input) -> (&str, &'static str) {
-    match input {
-        Input::Snapshot(source) => (source.name(), "journalRun."),
-        Input::Pages { run, .. } => (run.name(), ""),
+/// Where the run's document is, in `input`.
+fn run_place(input: &Input) -> RunPlace<'_> {
+    let (source, prefix) = match input {
+        Input::Snapshot(source) => (source, "journalRun."),
+        Input::Pages { run, .. } => (run, ""),
+    };
+    RunPlace {
+        file: source.name(),
+        prefix,
+        source: Some(source),
     }
 }
 
@@ -161,7 +188,7 @@ fn check_pages(input: &Input, loaded: &Loaded) -> Result<(), InputError> {
                 Some((source, rest)) => {
                     InputError::new(source.name(), rest.trim_start_matches('.'))
                 }
-                None => InputError::new(run_place(input).0, message),
+                None => InputError::new(run_place(input).file, message),
             }
         })
 }
@@ -173,8 +200,9 @@ fn check_pages(input: &Input, loaded: &Loaded) -> Result<(), InputError> {
 /// The fault, naming the file.
 pub fn checked_run(input: &Input, loaded: &Loaded) -> Result<JournalRun, InputError> {
     check_pages(input, loaded)?;
-    let (file, prefix) = run_place(input);
-    let header = run_header(&loaded.run, loaded.cancellation_job, file, prefix)?;
+    let place = run_place(input);
+    let file = place.file;
+    let header = run_header(loaded, &place)?;
     if let Some(declared) = loaded.run.total_journal_entry_count {
         if let Some(violation) = check_declared_count(declared, loaded.entries.len()) {
             return Err(InputError::new(file, violation.to_string()));
@@ -209,8 +237,7 @@ pub fn audited_run(
     loaded: Loaded,
 ) -> Result<(UncheckedRun, Vec<Violation>), InputError> {
     check_pages(input, &loaded)?;
-    let (file, prefix) = run_place(input);
-    audited(loaded, file, prefix)
+    audited(loaded, &run_place(input))
 }
 
 /// [`audited_run`] for one snapshot of a history.
@@ -220,10 +247,9 @@ pub fn audited_run(
 /// A fault of the documents, naming the file.
 pub fn audited(
     loaded: Loaded,
-    file: &str,
-    prefix: &str,
+    place: &RunPlace<'_>,
 ) -> Result<(UncheckedRun, Vec<Violation>), InputError> {
-    let header = run_header(&loaded.run, loaded.cancellation_job, file, prefix)?;
+    let header = run_header(&loaded, place)?;
     let count = loaded
         .run
         .total_journal_entry_count

@@ -216,6 +216,8 @@ pub struct Loaded {
     pub run: GetJournalRunType,
     /// The run's document as written, and where its `status` value is in it.
     pub run_text: (Vec<u8>, Option<Range<usize>>),
+    /// Where the run's document's members are in the input.
+    pub run_members: Vec<RunMember>,
     /// Every entry, in input order.
     pub entries: Vec<JournalEntry>,
     /// The snapshot's `caller`, if given.
@@ -319,8 +321,27 @@ fn member<'m>(text: &[u8], members: &'m [Member], name: &str) -> Option<&'m Memb
     })
 }
 
-/// The run's document read, its text, and where its `status` value is in the text.
-type RunText = (GetJournalRunType, Vec<u8>, Option<Range<usize>>);
+/// The run's document read, its text, where its `status` value is in the text, and where its
+/// members are in the input.
+type RunText = (
+    GetJournalRunType,
+    Vec<u8>,
+    Option<Range<usize>>,
+    Vec<RunMember>,
+);
+
+/// A member of the run's document: its key (decoded), its value's input offset, and that
+/// offset's line and column when the reader counted lines (otherwise they are counted in the
+/// file when needed, D-35), so that a fault the run's conversion finds later has a place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunMember {
+    /// The key.
+    pub key: String,
+    /// The input offset of its value.
+    pub offset: u64,
+    /// The value's line and column, when the reader counted them.
+    pub at: Option<(u64, u64)>,
+}
 
 /// Everything one input's files hold.
 #[derive(Default)]
@@ -347,12 +368,13 @@ impl Parts {
         digest: Option<u128>,
         plan: Option<CopyPlan>,
     ) -> Result<Loaded, InputError> {
-        let (run, run_text, status) = self
+        let (run, run_text, status, run_members) = self
             .run
             .ok_or_else(|| InputError::new(file, "journalRun is missing"))?;
         Ok(Loaded {
             run,
             run_text: (run_text, status),
+            run_members,
             entries: self.entries,
             caller: self.caller,
             request: self.request.unwrap_or_default(),
@@ -385,8 +407,8 @@ fn run_doc(
     text: &[u8],
     offset: u64,
     members: &[Member],
-    at: &str,
-    hint: &str,
+    (at, hint): (&str, &str),
+    line_column: impl Fn(u64) -> Option<(u64, u64)>,
 ) -> Result<RunText, Either> {
     if let Some(m) = member(text, members, "success").filter(|m| &text[m.value.clone()] == b"false")
     {
@@ -401,7 +423,18 @@ fn run_doc(
     }
     let doc = read(text, offset, Some(members)).map_err(|f| type_fault(at, hint, f))?;
     let status = member(text, members, "status").map(|m| m.value.clone());
-    Ok((doc, text.to_vec(), status))
+    let places = members
+        .iter()
+        .map(|m| {
+            let value = offset + m.value.start as u64;
+            RunMember {
+                key: crate::walk::decode(&text[m.key.clone()], m.escaped),
+                offset: value,
+                at: line_column(value),
+            }
+        })
+        .collect();
+    Ok((doc, text.to_vec(), status, places))
 }
 
 /// Reads one top-level document of `kind` into `parts`.
@@ -416,8 +449,8 @@ fn document<R: Jump>(w: &mut Walker<R>, kind: Kind, parts: &mut Parts) -> Result
             text,
             offset,
             members,
-            "",
-            " (--run expects Zuora's GET journal run response)",
+            ("", " (--run expects Zuora's GET journal run response)"),
+            |at| w.line_column(at),
         )?);
         return Ok(());
     }
@@ -492,7 +525,9 @@ fn member_value<R: Jump>(
             an_object(w)?;
             let offset = w.hold_value()?;
             let (text, members) = w.held();
-            parts.run = Some(run_doc(text, offset, members, "journalRun", "")?);
+            parts.run = Some(run_doc(text, offset, members, ("journalRun", ""), |at| {
+                w.line_column(at)
+            })?);
         }
         (Kind::Snapshot, "caller") => {
             an_object(w)?;

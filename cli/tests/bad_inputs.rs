@@ -216,7 +216,7 @@ fn a_malformed_run_number() {
     unusable(
         "audit",
         r#"{"journalRun": {"number": "JR-1", "status": "Completed"}, "journalEntries": []}"#,
-        "journalRun.number: expected 8 or more digits after `JR-`, found `JR-1`",
+        "line 1, column 27: journalRun.number: expected 8 or more digits after `JR-`, found `JR-1`",
     );
 }
 
@@ -225,7 +225,7 @@ fn an_unknown_run_status() {
     unusable(
         "cancel",
         r#"{"journalRun": {"number": "JR-00000001", "status": "Canceled"}, "journalEntries": []}"#,
-        "journalRun.status: unknown journal run status `Canceled`; expected one of `Pending`, `Processing`, `Completed`, `Error`, `CancelInprogress`, `Cancelled`, `DeleteInprogress`",
+        "line 1, column 52: journalRun.status: unknown journal run status `Canceled`; expected one of `Pending`, `Processing`, `Completed`, `Error`, `CancelInprogress`, `Cancelled`, `DeleteInprogress`",
     );
 }
 
@@ -478,7 +478,7 @@ fn an_unusable_snapshot_of_a_history_is_named_by_its_line() {
     let bad = good.replace("JR-00000001", "JR-1");
     unusable_history(
         &format!("{good}\n\n{bad}\n"),
-        "line 3: journalRun.number: expected 8 or more digits after `JR-`, found `JR-1`",
+        "line 3, column 27: journalRun.number: expected 8 or more digits after `JR-`, found `JR-1`",
     );
 }
 
@@ -976,7 +976,7 @@ fn text_quoted_from_the_input_is_clipped_to_100_characters() {
     unusable(
         "audit",
         &format!("{{\"journalRun\": {{\"number\": \"JR-00000001\", \"status\": \"{long}\"}}, \"journalEntries\": []}}"),
-        &format!("journalRun.status: unknown journal run status `{shown}`; expected one of `Pending`, `Processing`, `Completed`, `Error`, `CancelInprogress`, `Cancelled`, `DeleteInprogress`"),
+        &format!("line 1, column 52: journalRun.status: unknown journal run status `{shown}`; expected one of `Pending`, `Processing`, `Completed`, `Error`, `CancelInprogress`, `Cancelled`, `DeleteInprogress`"),
     );
     let text = format!("{{{RUN}, \"journalEntries\": [], \"{long}\": 1}}");
     unusable(
@@ -1117,4 +1117,42 @@ fn a_header_no_request_could_carry_is_refused_from_either_source() {
         assert_eq!((code, stdout.as_str()), (2, ""), "{given}");
         assert!(stderr.contains(message), "{given}: {stderr}");
     }
+}
+
+/// A fault the run's conversion finds is placed at the member of the run's document it names,
+/// in a file, from standard input (whose lines the reader counts) and in `--run`'s file.
+#[test]
+fn a_fault_of_the_runs_document_is_placed_at_its_member() {
+    const STATUSES: &str = "expected one of `Pending`, `Processing`, `Completed`, `Error`, `CancelInprogress`, `Cancelled`, `DeleteInprogress`";
+    let two_lines = "{\"journalRun\": {\"number\": \"JR-00000001\",\n \"status\": \"Done\"}, \"journalEntries\": []}";
+    let expected = format!(
+        "line 2, column 12: journalRun.status: unknown journal run status `Done`; {STATUSES}"
+    );
+    unusable("audit", two_lines, &expected);
+    journal_run()
+        .args(["audit", "--snapshot", "-"])
+        .write_stdin(two_lines)
+        .assert()
+        .code(2)
+        .stderr(format!("error: standard input: {expected}\n"));
+    unusable(
+        "cancel",
+        r#"{"journalRun": {"number": "JR-00000001", "status": "Completed"}, "journalEntries": [], "cancellationJob": {"previous": "Completed", "next": 0}}"#,
+        "line 1, column 52: journalRun.status is Completed, but cancellationJob is given: only a CancelInprogress run has a cancellation job",
+    );
+    unusable(
+        "audit",
+        r#"{"journalRun": {"number": "JR-00000001", "status": "Completed", "organizationLabels": [{"organizationId": "a b", "organizationName": "x"}]}, "journalEntries": []}"#,
+        "line 1, column 87: journalRun.organizationLabels[0].organizationId: Zuora-Org-Ids: `a b` may only hold ASCII letters, digits, `-`, `_` and `.`; found ' ' at character 2",
+    );
+    let run = temp_file(r#"{"number": "JR-1", "status": "Completed"}"#);
+    let run = run.path().to_string_lossy().into_owned();
+    journal_run()
+        .args(["audit", "--run", &run, "--entries"])
+        .args(["1", "2"].map(|n| example(&format!("jr-00000075-entries-page-{n}.json"))))
+        .assert()
+        .code(2)
+        .stderr(format!(
+            "error: {run}: line 1, column 12: number: expected 8 or more digits after `JR-`, found `JR-1`\n"
+        ));
 }

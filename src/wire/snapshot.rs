@@ -146,6 +146,28 @@ pub enum DocumentError {
     },
 }
 
+impl DocumentError {
+    /// The path of the field at fault (`run.number`, `journalEntries[3].status`); `None` for
+    /// a fault of the run as a whole (deleted, or written back into another run's documents).
+    #[must_use]
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Number { field, .. }
+            | Self::Status { field, .. }
+            | Self::OrgId { field, .. }
+            | Self::Missing { field }
+            | Self::DuplicateEntry { field, .. }
+            | Self::CountMismatch { field, .. }
+            | Self::NotSuccessful { field }
+            | Self::IncompleteListing { field, .. }
+            | Self::UnexpectedPage { field, .. }
+            | Self::UnexpectedJob { field, .. }
+            | Self::Inconsistent { field, .. } => Some(field),
+            Self::RunDeleted { .. } | Self::RunMismatch { .. } => None,
+        }
+    }
+}
+
 /// `prefix.name`, or `name` at the top level.
 fn path(prefix: &str, name: &str) -> String {
     if prefix.is_empty() {

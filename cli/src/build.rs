@@ -13,12 +13,11 @@
 use journal_run::invariants::{check_declared_count, Violation};
 use journal_run::wire::{GetJournalEntriesInJournalRunType, GetJournalRunType, RunSnapshot};
 use journal_run::{
-    Caller, CancellationJob, EntityId, Job, JournalEntry, JournalEntryNumber, JournalEntryStatus,
-    JournalRun, OrgAccess, OrgId, Permission, PermissionSet, RunState, TransferredToAccounting,
-    UncheckedRun,
+    Caller, CancellationJob, Job, JournalEntry, JournalEntryNumber, JournalEntryStatus, JournalRun,
+    OrgAccess, Permission, PermissionSet, RunState, TransferredToAccounting, UncheckedRun,
 };
 
-use crate::input::{CallerDoc, Input, Loaded};
+use crate::input::{CallerDoc, Input, Loaded, Named};
 use crate::source::{InputError, Source};
 
 /// The 16-byte entry from its document's `number`, `status` and `transferredToAccounting`
@@ -40,50 +39,28 @@ pub fn entry(
     Ok(entry)
 }
 
-/// The snapshot's caller, each name and id checked by the library.
-///
-/// # Errors
-///
-/// The first name or id that is not valid, with its path.
-pub fn caller(doc: &CallerDoc) -> Result<Caller, String> {
-    let parse = |field: &str, names: &[String]| -> Result<PermissionSet, String> {
-        let mut set = PermissionSet::EMPTY;
-        for (i, name) in names.iter().enumerate() {
-            let permission: Permission = name
-                .parse()
-                .map_err(|e| format!("caller.{field}[{i}]: {e}"))?;
-            set = set.with(permission);
-        }
-        Ok(set)
+/// The snapshot's caller (its names and ids were read by the library's parsers).
+pub fn caller(doc: CallerDoc) -> Caller {
+    let set = |names: &[Named<Permission>]| {
+        names
+            .iter()
+            .fold(PermissionSet::EMPTY, |set, name| set.with(name.0))
     };
-    let finance = parse("permissions", &doc.permissions)?;
+    let finance = set(&doc.permissions);
     // D-21: a caller that names no Platform permission is an API user with "API Write Access".
     let permissions = match &doc.platform_permissions {
-        Some(names) => finance.union(parse("platformPermissions", names)?),
+        Some(names) => finance.union(set(names)),
         None => finance.with_platform_defaults(),
     };
-    let orgs = match &doc.accessible_org_ids {
+    let orgs = match doc.accessible_org_ids {
         None => OrgAccess::All,
-        Some(ids) => OrgAccess::Only(
-            ids.iter()
-                .enumerate()
-                .map(|(i, id)| {
-                    OrgId::parse(id).map_err(|e| format!("caller.accessibleOrgIds[{i}]: {e}"))
-                })
-                .collect::<Result<_, _>>()?,
-        ),
+        Some(ids) => OrgAccess::Only(ids.into_iter().collect()),
     };
-    let entities = doc
-        .entity_ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| EntityId::parse(id).map_err(|e| format!("caller.entityIds[{i}]: {e}")))
-        .collect::<Result<_, _>>()?;
-    Ok(Caller {
+    Caller {
         permissions,
         orgs,
-        entities,
-    })
+        entities: doc.entity_ids.into_iter().collect(),
+    }
 }
 
 /// Where the run's document is: its file, the prefix of its fields in messages, and the

@@ -23,7 +23,10 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 
 use journal_run::wire::GetJournalRunType;
-use journal_run::{Caller, CancellableStatus, CancellationJob, JournalEntry, JournalEntryNumber};
+use journal_run::{
+    Caller, CancellableStatus, CancellationJob, EntityId, JournalEntry, JournalEntryNumber, OrgId,
+    Permission,
+};
 
 use crate::json::{read, TypeFault};
 use crate::source::{Again, InputError, Jump, Progress, Source};
@@ -89,7 +92,8 @@ mod ordered {
     }
 }
 
-/// The snapshot's `caller`, as written (the library checks each name and id).
+/// The snapshot's `caller`, each name and id read by the library's parser as it is read (so
+/// that a fault is placed at the name).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(
     rename_all = "camelCase",
@@ -97,18 +101,33 @@ mod ordered {
     expecting = "an object: {\"permissions\": [...], \"platformPermissions\": [...], \"accessibleOrgIds\": [...], \"entityIds\": [...]}"
 )]
 pub struct CallerDoc {
-    /// Finance permission names.
-    pub permissions: Vec<String>,
-    /// Platform permission names; absent: those of an API user ("API Write Access") when
+    /// Finance permissions.
+    pub permissions: Vec<Named<Permission>>,
+    /// Platform permissions; absent: those of an API user ("API Write Access") when
     /// `permissions` names no Platform permission (docs/DECISIONS.md, D-21).
     #[serde(default)]
-    pub platform_permissions: Option<Vec<String>>,
+    pub platform_permissions: Option<Vec<Named<Permission>>>,
     /// Org ids; absent: every org.
     #[serde(default)]
-    pub accessible_org_ids: Option<Vec<String>>,
+    pub accessible_org_ids: Option<Vec<OrgId>>,
     /// Entity ids.
     #[serde(default)]
-    pub entity_ids: Vec<String>,
+    pub entity_ids: Vec<EntityId>,
+}
+
+/// A value the library parses from its name (`FromStr`), read as a string and parsed in the
+/// deserializer's call.
+#[derive(Debug, Clone, Copy)]
+pub struct Named<T>(pub T);
+
+impl<'de, T: std::str::FromStr> Deserialize<'de> for Named<T>
+where
+    T::Err: std::fmt::Display,
+{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map(Named).map_err(serde::de::Error::custom)
+    }
 }
 
 /// The snapshot's `cancellationJob`, as written.
@@ -531,11 +550,7 @@ fn member_value<R: Jump>(
         }
         (Kind::Snapshot, "caller") => {
             an_object(w)?;
-            let offset = w.offset();
-            let doc = value(w, "caller")?;
-            let caller = crate::build::caller(&doc)
-                .map_err(|message| Either::Value(Fault { offset, message }))?;
-            parts.caller = Some(caller);
+            parts.caller = Some(crate::build::caller(value(w, "caller")?));
         }
         (Kind::Snapshot, "request") => {
             an_object(w)?;

@@ -274,7 +274,7 @@ fn an_unknown_permission() {
     unusable(
         "cancel",
         &format!("{{{RUN}, \"journalEntries\": [], \"caller\": {{\"permissions\": [\"Cancel Journal Runs\"]}}}}"),
-        "line 1, column 98: caller.permissions[0]: unknown permission `Cancel Journal Runs`; expected one of `Create Journal Run`, `Cancel Journal Run`, `Delete Cancelled Journal Run`, `Create Journal Entry`, `Edit Journal Entry`, `Cancel Journal Entry`, `Delete Cancelled Journal Entry`, `Override Transferred to Accounting`, `API Write Access`",
+        "line 1, column 115: caller.permissions[0]: unknown permission `Cancel Journal Runs`; expected one of `Create Journal Run`, `Cancel Journal Run`, `Delete Cancelled Journal Run`, `Create Journal Entry`, `Edit Journal Entry`, `Cancel Journal Entry`, `Delete Cancelled Journal Entry`, `Override Transferred to Accounting`, `API Write Access`",
     );
 }
 
@@ -294,7 +294,7 @@ fn a_malformed_org_id() {
         &format!(
             "{{{RUN}, \"journalEntries\": [], \"caller\": {{\"permissions\": [], \"accessibleOrgIds\": [\"org one\"]}}}}"
         ),
-        "line 1, column 98: caller.accessibleOrgIds[0]: Zuora-Org-Ids: `org one` may only hold ASCII letters, digits, `-`, `_` and `.`; found ' ' at character 4",
+        "line 1, column 139: caller.accessibleOrgIds[0]: Zuora-Org-Ids: `org one` may only hold ASCII letters, digits, `-`, `_` and `.`; found ' ' at character 4",
     );
 }
 

@@ -141,9 +141,9 @@ fn reference(data: &[u8]) -> Option<(Read, Vec<Value>)> {
     }
     let caller = match top.get("caller") {
         None => None,
-        Some(value) => {
-            Some(journal_run_cli::build::caller(&field::<CallerDoc>(object(value)?)?).ok()?)
-        }
+        Some(value) => Some(journal_run_cli::build::caller(field::<CallerDoc>(object(
+            value,
+        )?)?)),
     };
     let request = match top.get("request") {
         None => Request::default(),

@@ -18,22 +18,11 @@ use proptest::prelude::*;
 use serde_json::json;
 use wire_support::*;
 
-/// The field a document error names.
+/// The field a document error names (`DocumentError::field`), for an error that names one.
 fn field(error: &DocumentError) -> &str {
-    match error {
-        DocumentError::Number { field, .. }
-        | DocumentError::Status { field, .. }
-        | DocumentError::OrgId { field, .. }
-        | DocumentError::Missing { field }
-        | DocumentError::DuplicateEntry { field, .. }
-        | DocumentError::CountMismatch { field, .. }
-        | DocumentError::NotSuccessful { field }
-        | DocumentError::IncompleteListing { field, .. }
-        | DocumentError::UnexpectedPage { field, .. }
-        | DocumentError::UnexpectedJob { field, .. }
-        | DocumentError::Inconsistent { field, .. } => field,
-        other => panic!("{other:?} names no field"),
-    }
+    error
+        .field()
+        .unwrap_or_else(|| panic!("{error:?} names no field"))
 }
 
 /// The worked example's snapshot as JSON, changed by `edit`, then converted.

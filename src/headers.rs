@@ -63,7 +63,7 @@ pub enum HeaderError {
         item: usize,
     },
     /// An org id or entity id is too long.
-    #[error("{header}: `{}` is {length} characters long; at most {max} are allowed", crate::quote::clip(.value))]
+    #[error("{header}: {}", self.value_fault())]
     IdentifierTooLong {
         /// The header.
         header: &'static str,
@@ -75,7 +75,7 @@ pub enum HeaderError {
         max: usize,
     },
     /// An org id or entity id holds a character outside `A-Z a-z 0-9 - _ .`.
-    #[error("{header}: `{}` may only hold ASCII letters, digits, `-`, `_` and `.`; found {} at character {}", crate::quote::clip(.value), QuotedChar(*.found), crate::quote::counted(*.position))]
+    #[error("{header}: {}", self.value_fault())]
     IdentifierCharacter {
         /// The header.
         header: &'static str,
@@ -86,6 +86,51 @@ pub enum HeaderError {
         /// Its character offset within the identifier (0-based; messages count from 1).
         position: usize,
     },
+}
+
+impl HeaderError {
+    /// What is wrong with the value, without the header's name: how an org id or entity id
+    /// read from a document's field, not from a header, is refused
+    /// (`organizationId: `a b` may only hold ...`). A fault of `Zuora-Track-Id` is told whole.
+    #[must_use]
+    pub fn value_fault(&self) -> impl fmt::Display + '_ {
+        ValueFault(self)
+    }
+}
+
+/// [`HeaderError::value_fault`]: the fault of a header's value, without the header's name.
+struct ValueFault<'e>(&'e HeaderError);
+
+impl fmt::Display for ValueFault<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::quote::{clip, counted};
+        match self.0 {
+            // (A field holds one id: which item of a list is not said.)
+            HeaderError::EmptyIdentifier { .. } => f.write_str("an id may not be empty"),
+            HeaderError::IdentifierTooLong {
+                value, length, max, ..
+            } => write!(
+                f,
+                "`{}` is {length} characters long; at most {max} are allowed",
+                clip(value)
+            ),
+            HeaderError::IdentifierCharacter {
+                value,
+                found,
+                position,
+                ..
+            } => write!(
+                f,
+                "`{}` may only hold ASCII letters, digits, `-`, `_` and `.`; found {} at character {}",
+                clip(value),
+                QuotedChar(*found),
+                counted(*position)
+            ),
+            HeaderError::TrackIdTooLong { .. } | HeaderError::TrackIdCharacter { .. } => {
+                fmt::Display::fmt(self.0, f)
+            }
+        }
+    }
 }
 
 /// Which rule a character in `Zuora-Track-Id` breaks.
@@ -245,9 +290,18 @@ macro_rules! identifier_type {
         ///
         /// 1 to 64 characters, each an ASCII letter, digit, `-`, `_` or `.` (docs/DECISIONS.md,
         /// D-7).
-        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(into = "String")]
         pub struct $name(Identifier);
+
+        /// Read from a document's field, not from its header: a fault is told without the
+        /// header's name ([`HeaderError::value_fault`]).
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                Self::parse(&text).map_err(|e| serde::de::Error::custom(e.value_fault()))
+            }
+        }
 
         impl $name {
             /// The header this identifier is carried in.
@@ -524,6 +578,45 @@ impl RequestScope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An id read from a header names the header; read from a document's field (serde), the
+    /// same fault is told without it, and a track id's fault is told whole either way.
+    #[test]
+    fn an_ids_fault_names_its_header_only_when_it_came_in_one() {
+        let cases = [
+            (
+                OrgIds::parse("a,,b").unwrap_err(),
+                "Zuora-Org-Ids: item 2 is empty",
+                "an id may not be empty",
+            ),
+            (
+                EntityId::parse("a b").unwrap_err(),
+                "Zuora-Entity-Ids: `a b` may only hold ASCII letters, digits, `-`, `_` and `.`; found ' ' at character 2",
+                "`a b` may only hold ASCII letters, digits, `-`, `_` and `.`; found ' ' at character 2",
+            ),
+            (
+                OrgId::parse(&"o".repeat(65)).unwrap_err(),
+                "Zuora-Org-Ids: `ooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooo` is 65 characters long; at most 64 are allowed",
+                "`ooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooooo` is 65 characters long; at most 64 are allowed",
+            ),
+            (
+                TrackId::parse("a;b").unwrap_err(),
+                "Zuora-Track-Id may not contain ';' (one of `:` `;` `\"` `'`), found at character 2",
+                "Zuora-Track-Id may not contain ';' (one of `:` `;` `\"` `'`), found at character 2",
+            ),
+        ];
+        for (error, in_header, in_field) in cases {
+            assert_eq!(error.to_string(), in_header);
+            assert_eq!(error.value_fault().to_string(), in_field);
+        }
+        let from_document = serde_json::from_str::<Vec<OrgId>>(r#"["ok", "a b"]"#).unwrap_err();
+        assert_eq!(
+            from_document.to_string(),
+            "`a b` may only hold ASCII letters, digits, `-`, `_` and `.`; found ' ' at character 2 at line 1 column 13"
+        );
+        let from_document = serde_json::from_str::<EntityId>(r#""""#).unwrap_err();
+        assert_eq!(from_document.to_string(), "an id may not be empty");
+    }
 
     #[test]
     fn crlf_is_rejected() {

@@ -672,7 +672,7 @@ fn malformed_run_documents_are_refused_with_the_fault() {
         (
             serde_json::json!({"number": "JR-00000001", "state": "Completed", "entries": [],
                 "organizations": ["org 1"]}),
-            "Zuora-Org-Ids: `org 1` may only hold ASCII letters, digits",
+            "`org 1` may only hold ASCII letters, digits",
         ),
         (
             serde_json::json!({"number": "JR-00000001",
@@ -766,7 +766,7 @@ fn malformed_caller_documents_are_refused_with_the_fault() {
         ),
         (
             serde_json::json!({"permissions": [], "orgs": {"only": ["org 1"]}, "entities": []}),
-            "Zuora-Org-Ids: `org 1` may only hold ASCII letters, digits",
+            "`org 1` may only hold ASCII letters, digits",
         ),
     ];
     let mut messages = Messages::default();

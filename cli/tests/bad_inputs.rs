@@ -206,8 +206,19 @@ fn a_saved_error_answer_is_said_to_report_a_failed_request() {
         .stderr(format!(
             "error: {failed}: line 1, column 13: success is false: the document reports a failed request\n"
         ));
+    // A page's is placed at its `false`, and told before a fault after it.
     audit_pages(&[&failed]).assert().code(2).stderr(format!(
-        "error: {failed}: line 1, column 75: success is false: the document reports a failed request\n"
+        "error: {failed}: line 1, column 13: success is false: the document reports a failed request\n"
+    ));
+    let failed = temp_file(r#"{"journalEntries": [], "success": false, "reasons": [{"code": 5}]}"#);
+    let failed = failed.path().to_string_lossy().into_owned();
+    audit_pages(&[&failed]).assert().code(2).stderr(format!(
+        "error: {failed}: line 1, column 35: success is false: the document reports a failed request\n"
+    ));
+    let failed = temp_file(r#"{"success": false, "journalEntries": [{"number": "JE-1"}]}"#);
+    let failed = failed.path().to_string_lossy().into_owned();
+    audit_pages(&[&failed]).assert().code(2).stderr(format!(
+        "error: {failed}: line 1, column 13: success is false: the document reports a failed request\n"
     ));
 }
 
@@ -294,7 +305,7 @@ fn a_malformed_org_id() {
         &format!(
             "{{{RUN}, \"journalEntries\": [], \"caller\": {{\"permissions\": [], \"accessibleOrgIds\": [\"org one\"]}}}}"
         ),
-        "line 1, column 139: caller.accessibleOrgIds[0]: Zuora-Org-Ids: `org one` may only hold ASCII letters, digits, `-`, `_` and `.`; found ' ' at character 4",
+        "line 1, column 139: caller.accessibleOrgIds[0]: `org one` may only hold ASCII letters, digits, `-`, `_` and `.`; found ' ' at character 4",
     );
 }
 
@@ -1143,7 +1154,7 @@ fn a_fault_of_the_runs_document_is_placed_at_its_member() {
     unusable(
         "audit",
         r#"{"journalRun": {"number": "JR-00000001", "status": "Completed", "organizationLabels": [{"organizationId": "a b", "organizationName": "x"}]}, "journalEntries": []}"#,
-        "line 1, column 87: journalRun.organizationLabels[0].organizationId: Zuora-Org-Ids: `a b` may only hold ASCII letters, digits, `-`, `_` and `.`; found ' ' at character 2",
+        "line 1, column 87: journalRun.organizationLabels[0].organizationId: `a b` may only hold ASCII letters, digits, `-`, `_` and `.`; found ' ' at character 2",
     );
     let run = temp_file(r#"{"number": "JR-1", "status": "Completed"}"#);
     let run = run.path().to_string_lossy().into_owned();

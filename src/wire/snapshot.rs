@@ -56,7 +56,7 @@ pub enum DocumentError {
         source: UnknownVariant,
     },
     /// An organization id that is not an org id (docs/DECISIONS.md, D-7).
-    #[error("{field}: {source}")]
+    #[error("{field}: {}", .source.value_fault())]
     OrgId {
         /// The field.
         field: String,
@@ -146,25 +146,39 @@ pub enum DocumentError {
     },
 }
 
+/// The field of a [`DocumentError`] (`None` for a fault of the run as a whole), borrowed as
+/// `$error` is: one match for [`DocumentError::field`] and [`DocumentError::field_mut`].
+macro_rules! field_of {
+    ($error:expr) => {
+        match $error {
+            DocumentError::Number { field, .. }
+            | DocumentError::Status { field, .. }
+            | DocumentError::OrgId { field, .. }
+            | DocumentError::Missing { field }
+            | DocumentError::DuplicateEntry { field, .. }
+            | DocumentError::CountMismatch { field, .. }
+            | DocumentError::NotSuccessful { field }
+            | DocumentError::IncompleteListing { field, .. }
+            | DocumentError::UnexpectedPage { field, .. }
+            | DocumentError::UnexpectedJob { field, .. }
+            | DocumentError::Inconsistent { field, .. } => Some(field),
+            DocumentError::RunDeleted { .. } | DocumentError::RunMismatch { .. } => None,
+        }
+    };
+}
+
 impl DocumentError {
     /// The path of the field at fault (`run.number`, `journalEntries[3].status`); `None` for
     /// a fault of the run as a whole (deleted, or written back into another run's documents).
     #[must_use]
     pub fn field(&self) -> Option<&str> {
-        match self {
-            Self::Number { field, .. }
-            | Self::Status { field, .. }
-            | Self::OrgId { field, .. }
-            | Self::Missing { field }
-            | Self::DuplicateEntry { field, .. }
-            | Self::CountMismatch { field, .. }
-            | Self::NotSuccessful { field }
-            | Self::IncompleteListing { field, .. }
-            | Self::UnexpectedPage { field, .. }
-            | Self::UnexpectedJob { field, .. }
-            | Self::Inconsistent { field, .. } => Some(field),
-            Self::RunDeleted { .. } | Self::RunMismatch { .. } => None,
-        }
+        field_of!(self)
+    }
+
+    /// The path of the field at fault, to change: to say where the field is in the reader's
+    /// own terms (a page's file rather than `pages[2]`); `None` as for [`field`](Self::field).
+    pub fn field_mut(&mut self) -> Option<&mut String> {
+        field_of!(self)
     }
 }
 

@@ -383,6 +383,15 @@ fn pages_must_form_a_complete_listing() {
         reversed.to_string(),
         "pages[0].nextPage is absent or null, so no page follows, but 1 more is given"
     );
+    // Told in a reader's own terms (the page's file named apart): only the field changes.
+    let mut renamed = reversed;
+    if let Some(field) = renamed.field_mut() {
+        *field = "nextPage".to_owned();
+    }
+    assert_eq!(
+        renamed.to_string(),
+        "nextPage is absent or null, so no page follows, but 1 more is given"
+    );
     // A failed page.
     let mut failed = page_2.clone();
     failed.success = Some(false);

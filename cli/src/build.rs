@@ -154,18 +154,20 @@ fn check_pages(input: &Input, loaded: &Loaded) -> Result<(), InputError> {
         .collect();
     RunSnapshot::from_pages(loaded.run.clone(), bare)
         .map(|_| ())
-        .map_err(|e| {
-            // `pages[i].field: ...`: name the page's file instead.
-            let message = e.to_string();
-            let page = message
-                .strip_prefix("pages[")
-                .and_then(|rest| rest.split_once(']'))
-                .and_then(|(i, rest)| Some((i.parse::<usize>().ok()?, rest)));
-            match page.and_then(|(i, rest)| Some((pages.get(i)?, rest))) {
-                Some((source, rest)) => {
-                    InputError::new(source.name(), rest.trim_start_matches('.'))
+        .map_err(|mut e| {
+            // `pages[i].field`: the page's file is named, with the field in it.
+            let page = e
+                .field()
+                .and_then(|field| field.strip_prefix("pages[")?.split_once("]."))
+                .and_then(|(i, local)| {
+                    Some((pages.get(i.parse::<usize>().ok()?)?, local.to_owned()))
+                });
+            match (page, e.field_mut()) {
+                (Some((source, local)), Some(field)) => {
+                    *field = local;
+                    InputError::new(source.name(), e.to_string())
                 }
-                None => InputError::new(run_place(input).file, message),
+                _ => InputError::new(run_place(input).file, e.to_string()),
             }
         })
 }

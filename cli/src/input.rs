@@ -498,9 +498,6 @@ fn document<R: Jump>(w: &mut Walker<R>, kind: Kind, parts: &mut Parts) -> Result
             "journalRun is missing (for Zuora's GET responses, use --run FILE --entries FILE)",
         ));
     }
-    if page.success == Some(false) {
-        return Err(failed_request("success", end));
-    }
     if !seen_entries {
         return Err(missing("journalEntries is missing"));
     }
@@ -568,7 +565,13 @@ fn member_value<R: Jump>(
             page.next_page = value(w, "nextPage")?;
         }
         (Kind::Page, "success") => {
-            page.success = value(w, "success")?;
+            // (A saved error answer: told at its `false`, before any other fault after it.)
+            let offset = w.hold_value()?;
+            page.success =
+                read(w.held().0, offset, None).map_err(|f| type_fault("success", "", f))?;
+            if page.success == Some(false) {
+                return Err(failed_request("success", offset));
+            }
         }
         (Kind::Page, _) => {
             w.skip_value()?;

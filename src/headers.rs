@@ -91,7 +91,7 @@ pub enum HeaderError {
 impl HeaderError {
     /// What is wrong with the value, without the header's name: how an org id or entity id
     /// read from a document's field, not from a header, is refused
-    /// (`organizationId: `a b` may only hold ...`). A fault of `Zuora-Track-Id` is told whole.
+    /// (``organizationId: `a b` may only hold ...``). A fault of `Zuora-Track-Id` is told whole.
     #[must_use]
     pub fn value_fault(&self) -> impl fmt::Display + '_ {
         ValueFault(self)

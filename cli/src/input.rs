@@ -1108,6 +1108,43 @@ mod tests {
         );
     }
 
+    /// A key written with escapes is the member its decoded name names, and only that one:
+    /// each value is patched where it is, whichever of the keys before it were escaped.
+    #[test]
+    fn an_escaped_key_is_the_member_it_decodes_to() {
+        const ESCAPED: &str = r#"{"journalRun": {"number": "JR-00000001", "status": "Completed"}, "journalEntries": [
+            {"n\u006fte": "x", "number": "JE-00000001", "st\u0061tus": "Created", "transferredToAccounting": "No"},
+            {"number": "JE-00000002", "status": "Created", "tr\u0061nsferredToAccounting": "No", "\u0073uccess": true}
+        ]}"#;
+        let Ok(loaded) = read_snapshot(ESCAPED.as_bytes()) else {
+            panic!("the document reads")
+        };
+        let now = |number: JournalEntryNumber| {
+            let mut entry = *loaded.entries.iter().find(|e| e.number == number)?;
+            entry.status = JournalEntryStatus::Cancelled;
+            entry.transferred_to_accounting = journal_run::TransferredToAccounting::Ignore;
+            Some(entry)
+        };
+        let mut out = Vec::new();
+        let written = loaded.plan.as_ref().map(|plan| {
+            plan.write_entries(
+                vec![Box::new(ESCAPED.as_bytes())],
+                &loaded.entries,
+                &now,
+                &mut out,
+            )
+            .is_ok()
+        });
+        assert_eq!(written, Some(true));
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            r#"
+            {"n\u006fte": "x", "number": "JE-00000001", "st\u0061tus": "Cancelled", "transferredToAccounting": "Ignore"},
+            {"number": "JE-00000002", "status": "Cancelled", "tr\u0061nsferredToAccounting": "Ignore", "\u0073uccess": true}
+        "#
+        );
+    }
+
     /// A snapshot of `count` entries of about 600 bytes; with `nested`, most of each entry's
     /// bytes are objects in an array whose first key is the entries' first key, so that a guess
     /// at an entry's start in the file's middle falls inside an entry.

@@ -1074,23 +1074,20 @@ mod tests {
         );
     }
 
-    #[test]
-    fn the_copy_is_the_input_with_only_changed_values_patched() {
-        let Ok(loaded) = read_snapshot(DOC.as_bytes()) else {
+    /// The copy of `doc`'s entries, each entry changed by `change`.
+    fn copied(doc: &str, change: impl Fn(&mut JournalEntry)) -> String {
+        let Ok(loaded) = read_snapshot(doc.as_bytes()) else {
             panic!("the document reads")
         };
         let now = |number: JournalEntryNumber| {
             let mut entry = *loaded.entries.iter().find(|e| e.number == number)?;
-            entry.status = JournalEntryStatus::Cancelled;
-            if number.to_string() == "JE-00000003" {
-                entry.transferred_to_accounting = journal_run::TransferredToAccounting::Ignore;
-            }
+            change(&mut entry);
             Some(entry)
         };
         let mut out = Vec::new();
         let written = loaded.plan.as_ref().map(|plan| {
             plan.write_entries(
-                vec![Box::new(DOC.as_bytes())],
+                vec![Box::new(doc.as_bytes())],
                 &loaded.entries,
                 &now,
                 &mut out,
@@ -1098,8 +1095,19 @@ mod tests {
             .is_ok()
         });
         assert_eq!(written, Some(true));
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    #[test]
+    fn the_copy_is_the_input_with_only_changed_values_patched() {
+        let out = copied(DOC, |entry| {
+            entry.status = JournalEntryStatus::Cancelled;
+            if entry.number.to_string() == "JE-00000003" {
+                entry.transferred_to_accounting = journal_run::TransferredToAccounting::Ignore;
+            }
+        });
         assert_eq!(
-            String::from_utf8_lossy(&out),
+            out,
             r#"
         {"number": "JE-00000002", "status": "Cancelled", "transferredToAccounting": null, "x": [1, {"y": 2}]},
         {"status": "Cancelled", "number": "JE-00000001", "transferredToAccounting": "Yes"},
@@ -1116,28 +1124,12 @@ mod tests {
             {"n\u006fte": "x", "number": "JE-00000001", "st\u0061tus": "Created", "transferredToAccounting": "No"},
             {"number": "JE-00000002", "status": "Created", "tr\u0061nsferredToAccounting": "No", "\u0073uccess": true}
         ]}"#;
-        let Ok(loaded) = read_snapshot(ESCAPED.as_bytes()) else {
-            panic!("the document reads")
-        };
-        let now = |number: JournalEntryNumber| {
-            let mut entry = *loaded.entries.iter().find(|e| e.number == number)?;
+        let out = copied(ESCAPED, |entry| {
             entry.status = JournalEntryStatus::Cancelled;
             entry.transferred_to_accounting = journal_run::TransferredToAccounting::Ignore;
-            Some(entry)
-        };
-        let mut out = Vec::new();
-        let written = loaded.plan.as_ref().map(|plan| {
-            plan.write_entries(
-                vec![Box::new(ESCAPED.as_bytes())],
-                &loaded.entries,
-                &now,
-                &mut out,
-            )
-            .is_ok()
         });
-        assert_eq!(written, Some(true));
         assert_eq!(
-            String::from_utf8_lossy(&out),
+            out,
             r#"
             {"n\u006fte": "x", "number": "JE-00000001", "st\u0061tus": "Cancelled", "transferredToAccounting": "Ignore"},
             {"number": "JE-00000002", "status": "Cancelled", "tr\u0061nsferredToAccounting": "Ignore", "\u0073uccess": true}

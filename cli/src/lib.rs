@@ -336,7 +336,8 @@ pub(crate) fn say(text: &str) {
 
 /// What clap says of the arguments, or the help or version asked for. Its messages quote the
 /// arguments, so their control characters are escaped as everywhere else ([`render::clean`]),
-/// and they are written without clap's colours; the help or version that cannot be written
+/// and they are written without clap's colours; the help or version is coloured only where
+/// tables may be (a terminal, not dumb, no `NO_COLOR`); the help or version that cannot be written
 /// is a failure of the output, exit status 2, as every command's.
 fn arguments_refused(error: &clap::Error) -> ExitCode {
     use clap::CommandFactory;
@@ -356,7 +357,13 @@ fn arguments_refused(error: &clap::Error) -> ExitCode {
         say(clean.join("\n").trim_end());
         return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
     }
-    let text = error.render().ansi().to_string();
+    // (Help and version: clap's styles only where colour is allowed, as tables have them.)
+    let rendered = error.render();
+    let text = if render::colour_here() {
+        rendered.ansi().to_string()
+    } else {
+        rendered.to_string()
+    };
     match io::stdout().lock().write_all(text.as_bytes()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,

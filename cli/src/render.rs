@@ -91,6 +91,12 @@ fn looks_here() -> Looks {
     )
 }
 
+/// Whether standard output may be coloured: a terminal that is not dumb, `NO_COLOR` unset or
+/// empty (for clap's help, written by [`crate::main`]).
+pub(crate) fn colour_here() -> bool {
+    looks_here().colour
+}
+
 /// The width of a terminal whose width is not known: its columns reported as 0, or no
 /// answer (docs/DECISIONS.md, D-26).
 const UNKNOWN_WIDTH: u16 = 80;

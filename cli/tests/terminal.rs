@@ -17,6 +17,11 @@ use rustix::termios::{tcsetwinsize, Winsize};
 /// environment variables set (and `TERM`, `NO_COLOR` and `COLUMNS` unset unless given), the
 /// terminal's line ends (`\r\n`) read as `\n`.
 fn demo_on_terminal(cols: u16, rows: u16, env: &[(&str, &str)]) -> String {
+    on_terminal(&["demo"], cols, rows, env)
+}
+
+/// As [`demo_on_terminal`], the output of `journal-run` with `args`.
+fn on_terminal(args: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> String {
     let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY)
         .unwrap_or_else(|e| panic!("cannot open a pseudo-terminal: {e}"));
     grantpt(&master).unwrap_or_else(|e| panic!("grantpt: {e}"));
@@ -37,7 +42,7 @@ fn demo_on_terminal(cols: u16, rows: u16, env: &[(&str, &str)]) -> String {
     tcsetwinsize(&terminal, size).unwrap_or_else(|e| panic!("cannot size {path}: {e}"));
     let mut command = Command::new(env!("CARGO_BIN_EXE_journal-run"));
     command
-        .arg("demo")
+        .args(args)
         .current_dir(common::root())
         .env_remove("TERM")
         .env_remove("NO_COLOR")
@@ -160,4 +165,28 @@ fn a_terminal_shows_colour_unless_no_color_or_term_dumb_says_otherwise() {
     // Without colour, a terminal shows the words a file gets.
     let file = common::run(&["demo"]).1;
     assert_eq!(no_color, file);
+}
+
+/// clap's help follows the same rule as the tables: its styles on a terminal that may show
+/// colour, and plain text where it may not or where the output is not a terminal.
+#[test]
+fn the_help_is_coloured_only_where_colour_is_allowed() {
+    let coloured = on_terminal(&["--help"], 200, 24, &[("TERM", "xterm")]);
+    assert!(coloured.contains("\x1b[1m"), "{coloured}");
+    let no_color = on_terminal(
+        &["--help"],
+        200,
+        24,
+        &[("TERM", "xterm"), ("NO_COLOR", "1")],
+    );
+    let dumb = on_terminal(&["--help"], 200, 24, &[("TERM", "dumb")]);
+    let (code, piped, _) = common::run(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(!piped.contains('\x1b'), "{piped}");
+    assert!(
+        piped.contains("\nUsage: journal-run <COMMAND>\n"),
+        "{piped}"
+    );
+    assert_eq!(no_color, piped);
+    assert_eq!(dumb, piped);
 }

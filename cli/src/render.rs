@@ -56,8 +56,9 @@ pub fn clean(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Whether `TERM`'s value says a dumb terminal (no escape sequences, no box drawing).
-fn dumb(term: Option<&std::ffi::OsStr>) -> bool {
+/// Whether `TERM`'s value says a dumb terminal (no escape sequences, no box drawing, no
+/// progress line): the one rule for it.
+pub(crate) fn dumb(term: Option<&std::ffi::OsStr>) -> bool {
     term.is_some_and(|t| t == "dumb")
 }
 

@@ -451,7 +451,7 @@ impl Progress {
     /// A progress line (shown only on a capable terminal); with `hash`, a digest of the bytes
     /// read until [`take_digest`](Self::take_digest).
     pub fn new(hash: bool) -> Rc<Self> {
-        let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+        let dumb = crate::render::dumb(std::env::var_os("TERM").as_deref());
         Rc::new(Self {
             total: Cell::new(Some(0)),
             done: Cell::new(0),
